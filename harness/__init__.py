@@ -1,0 +1,1 @@
+"""Build-and-test harness for xsigo-linux: kernels, guest images, QEMU fabrics, consoles."""

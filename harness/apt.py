@@ -1,0 +1,63 @@
+"""Debian package plumbing: query the archive, download and unpack packages without installing."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import subprocess
+from pathlib import Path
+
+from harness.log import say
+
+
+def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, check=True, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+
+
+@functools.cache
+def update_lists() -> None:
+    """apt-get update, at most once per process."""
+    say("apt-get update")
+    _run(["apt-get", "update", "-q"])
+
+
+def candidate_version(package: str) -> str | None:
+    """The version apt would download for a package, or None when the archive lacks it."""
+    result = subprocess.run(
+        ["apt-cache", "show", "--no-all-versions", package],
+        text=True,
+        capture_output=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("Version: "):
+            return line.split(": ", 1)[1].strip()
+    return None
+
+
+def package_names_matching(glob: str) -> list[str]:
+    """Package names in the archive matching a shell-style pattern."""
+    result = _run(["apt-cache", "pkgnames"])
+    return sorted(name for name in result.stdout.split() if fnmatch.fnmatchcase(name, glob))
+
+
+def download(packages: list[str], version: str, dest: Path) -> list[Path]:
+    """Download packages pinned to one version into dest; return the .deb files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", "-q", *(f"{p}={version}" for p in packages)], cwd=dest)
+    debs = sorted(dest.glob("*.deb"))
+    if len(debs) != len(packages):
+        raise RuntimeError(f"expected {len(packages)} packages in {dest}, found {len(debs)}")
+    return debs
+
+
+def extract(deb: Path, root: Path) -> None:
+    _run(["dpkg-deb", "-x", str(deb), str(root)])
+
+
+def installed_version(package: str) -> str | None:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status} ${Version}", package], text=True, capture_output=True
+    )
+    if result.returncode != 0 or not result.stdout.startswith("install ok installed"):
+        return None
+    return result.stdout.split()[-1]

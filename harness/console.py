@@ -1,0 +1,95 @@
+"""Drive a guest's serial console: run shell commands with an exit status and a timeout.
+
+Each command is followed by an echo of a unique marker carrying `$?`. The marker's digits only
+exist in the shell's output, never in an echo of the command line, so the result is unambiguous
+even before terminal echo has been turned off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+from dataclasses import dataclass
+
+import pexpect
+
+DEFAULT_TIMEOUT = 120.0
+
+
+class ConsoleError(Exception):
+    """The guest did not answer as a shell should."""
+
+
+@dataclass(frozen=True)
+class Result:
+    command: str
+    status: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+
+class CommandFailed(ConsoleError):
+    def __init__(self, where: str, result: Result) -> None:
+        self.result = result
+        super().__init__(
+            f"[{where}] `{result.command}` exited {result.status}:\n{result.output.rstrip()}"
+        )
+
+
+class CommandTimeout(ConsoleError):
+    pass
+
+
+class Console:
+    """A shell on a pexpect-spawned serial console."""
+
+    def __init__(self, child: pexpect.spawn, name: str) -> None:
+        self._child = child
+        self.name = name
+        self._session = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+
+    def prepare_shell(self) -> None:
+        """Silence echo and prompts so that output is exactly what commands print."""
+        self.run("stty -echo -onlcr cols 1000; PS1=''; PS2=''", timeout=30)
+
+    def run(self, command: str, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> Result:
+        token = f"__XS_{self._session}_{next(self._counter)}_"
+        joiner = " " if command.rstrip().endswith("&") else "; "
+        self._child.sendline(f"{command}{joiner}echo {token}$?__")
+        pattern = re.escape(token) + r"(\d+)__"
+        try:
+            self._child.expect(pattern, timeout=timeout)
+        except pexpect.TIMEOUT as exc:
+            self._child.sendcontrol("c")
+            raise CommandTimeout(
+                f"[{self.name}] `{command}` did not finish within {timeout:.0f} s; "
+                f"output so far:\n{self._before()}"
+            ) from exc
+        except pexpect.EOF as exc:
+            raise ConsoleError(
+                f"[{self.name}] console closed while running `{command}`:\n{self._before()}"
+            ) from exc
+        result = Result(command, int(self._child.match.group(1)), self._clean(self._child.before))
+        if check and not result.ok:
+            raise CommandFailed(self.name, result)
+        return result
+
+    def output(self, command: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+        """Run a command that must succeed and return what it printed."""
+        return self.run(command, timeout=timeout).output
+
+    def _before(self) -> str:
+        before = self._child.before
+        return self._clean(before) if isinstance(before, str) else ""
+
+    @staticmethod
+    def _clean(text: str) -> str:
+        text = text.replace("\r\n", "\n").replace("\r", "")
+        # Drop the echo of our own command line, if terminal echo was still on.
+        lines = [line for line in text.split("\n") if "echo __XS_" not in line]
+        return "\n".join(lines).strip("\n")

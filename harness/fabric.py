@@ -1,0 +1,117 @@
+"""The two-VM fabric: a host VM (our drivers) and a director VM, linked by RoCE over rxe.
+
+Two VMs because rxe before 7.1 works only in the initial network namespace. The director VM is
+the `-netdev stream` server and starts first; the host VM connects to its unix socket.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import image, initramfs
+from harness.kernels import Kernel
+from harness.log import say
+from harness.qemu import FabricLink, GuestSpec
+from harness.vm import Guest
+
+RXE_DEVICE = "rxe0"
+
+
+@dataclass(frozen=True)
+class Addressing:
+    role: str
+    mac: str
+    ipv4: str
+    ipv6: str
+
+    @property
+    def ip(self) -> str:
+        return self.ipv4.split("/")[0]
+
+
+HOST = Addressing("host", "52:54:00:18:00:01", "198.18.0.1/24", "2001:db8::1/64")
+DIRECTOR = Addressing("director", "52:54:00:18:00:02", "198.18.0.2/24", "2001:db8::2/64")
+
+
+class Fabric:
+    """Both guests of one kernel, booted and with rxe up on each."""
+
+    def __init__(self, kernel: Kernel, log_dir: Path) -> None:
+        self.kernel = kernel
+        self.log_dir = log_dir
+        self._sockdir = tempfile.TemporaryDirectory(prefix="xs-fabric-")
+        self.guests: list[Guest] = []
+        self.host: Guest
+        self.director: Guest
+
+    def _spec(self, who: Addressing, server: bool) -> GuestSpec:
+        socket = Path(self._sockdir.name) / "fabric.sock"
+        return GuestSpec(
+            role=who.role,
+            vmlinuz=self.kernel.vmlinuz,
+            initramfs=initramfs.build_initramfs(self.kernel),
+            root_image=image.build_image(),
+            modules_root=self.kernel.modules_root,
+            link=FabricLink(socket=socket, server=server, mac=who.mac),
+            ipv4=who.ipv4,
+            ipv6=who.ipv6,
+        )
+
+    def start(self) -> None:
+        director_spec = self._spec(DIRECTOR, server=True)
+        self.director = Guest(director_spec, self.log_dir)
+        self.guests.append(self.director)
+        _wait_for_socket(director_spec.link.socket)
+        self.host = Guest(self._spec(HOST, server=False), self.log_dir)
+        self.guests.append(self.host)
+        for guest in self.guests:
+            guest.wait_ready()
+            say(f"{self.kernel.release}: {guest.name} VM booted in {guest.boot_seconds:.1f} s")
+        for guest in self.guests:
+            enable_rxe(guest)
+
+    def stop(self) -> None:
+        for guest in reversed(self.guests):
+            guest.shutdown()
+        self.guests.clear()
+        self._sockdir.cleanup()
+
+    def __enter__(self) -> Fabric:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _wait_for_socket(path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"QEMU did not create {path}")
+        time.sleep(0.05)
+
+
+def enable_rxe(guest: Guest) -> None:
+    """Bind soft-RoCE to the guest's fabric NIC; rxe needs the crc32 crypto driver on 6.x."""
+    con = guest.console
+    con.run("modprobe -q crc32_generic || true")
+    con.run("modprobe rdma_rxe && modprobe rdma_ucm && modprobe ib_uverbs")
+    con.run(f"rdma link add {RXE_DEVICE} type rxe netdev $(cat /run/xs-fabric-ifname)")
+
+
+def rxe_port_state(guest: Guest) -> str:
+    """The state word of rxe0 port 1 as `rdma link` reports it (ACTIVE, DOWN, ...)."""
+    out = guest.console.output(f"rdma link show {RXE_DEVICE}/1")
+    match = re.search(r"\bstate (\w+)", out)
+    if not match:
+        raise AssertionError(f"[{guest.name}] unexpected `rdma link` output: {out!r}")
+    return match.group(1)

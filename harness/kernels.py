@@ -1,0 +1,134 @@
+"""Fetch Debian kernels into the cache: image, modules, headers and kbuild, ready to use.
+
+A fetched kernel lives in ~/.cache/xsigo-linux/kernels/<release>_<debian version>/ and is keyed by
+that pair, which names the archive's content exactly. Nothing is installed on the host.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import apt
+from harness.log import say, step
+from harness.matrix import KernelSpec
+from harness.paths import cache_dir
+
+COMPLETE_STAMP = ".complete"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A kernel unpacked in the cache."""
+
+    spec: KernelSpec
+    version: str
+    root: Path
+
+    @property
+    def release(self) -> str:
+        return self.spec.release
+
+    @property
+    def vmlinuz(self) -> Path:
+        return self.root / "boot" / f"vmlinuz-{self.release}"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "boot" / f"config-{self.release}"
+
+    @property
+    def kdir(self) -> Path:
+        """The headers tree to pass as KDIR to kbuild."""
+        return self.root / "usr" / "src" / f"linux-headers-{self.release}"
+
+    @property
+    def modules_root(self) -> Path:
+        """The lib/modules directory (holds one <release>/ tree)."""
+        return self.root / "lib" / "modules"
+
+
+def _natural_key(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def resolve(spec: KernelSpec) -> tuple[KernelSpec, str]:
+    """Find the pinned kernel in the archive, or the newest of its series when it is gone."""
+    version = apt.candidate_version(spec.image_package)
+    if version is None:
+        apt.update_lists()
+        version = apt.candidate_version(spec.image_package)
+    if version is not None:
+        return spec, version
+    image_glob = spec.packages[0].format(release=spec.series, abi="*")
+    candidates = apt.package_names_matching(image_glob)
+    if not candidates:
+        raise RuntimeError(
+            f"kernel {spec.id}: neither {spec.image_package} nor any {image_glob} is in the archive"
+        )
+    newest = max(candidates, key=_natural_key)
+    prefix, suffix = spec.packages[0].split("{release}")
+    release = newest.removeprefix(prefix).removesuffix(suffix)
+    say(
+        f"WARNING: kernel {spec.id}: pinned {spec.release} is no longer in the archive; "
+        f"using {release}. Bump ci/kernels.toml."
+    )
+    moved = spec.with_release(release)
+    version = apt.candidate_version(moved.image_package)
+    if version is None:
+        raise RuntimeError(f"kernel {spec.id}: {moved.image_package} vanished while resolving")
+    return moved, version
+
+
+def _make_headers_relocatable(kernel: Kernel) -> None:
+    """Debian's per-flavour headers Makefile includes the common tree by absolute /usr/src path."""
+    makefile = kernel.kdir / "Makefile"
+    text = makefile.read_text()
+    src = kernel.root / "usr" / "src"
+    makefile.write_text(text.replace("/usr/src/", f"{src}/"))
+
+
+def _depmod(kernel: Kernel) -> None:
+    subprocess.run(
+        ["depmod", "-b", str(kernel.root), kernel.release], check=True, capture_output=True
+    )
+
+
+def fetch(spec: KernelSpec) -> Kernel:
+    """Return the kernel unpacked in the cache, downloading it first if needed."""
+    spec, version = resolve(spec)
+    key = f"{spec.release}_{version}".replace("~", "_")
+    dest = cache_dir("kernels") / key
+    kernel = Kernel(spec=spec, version=version, root=dest / "root")
+    if (dest / COMPLETE_STAMP).exists():
+        return kernel
+    with step(f"fetching kernel {spec.release} ({version})"):
+        staging = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        debs = apt.download(spec.package_names(), version, staging / "debs")
+        for deb in debs:
+            apt.extract(deb, staging / "root")
+        shutil.rmtree(dest, ignore_errors=True)
+        staging.rename(dest)
+        _make_headers_relocatable(kernel)
+        _depmod(kernel)
+        for deb in (dest / "debs").glob("*.deb"):
+            deb.unlink()
+        (dest / COMPLETE_STAMP).write_text(f"{spec.release} {version}\n")
+    return kernel
+
+
+def find_cached(spec: KernelSpec) -> Kernel | None:
+    """The newest cached kernel for a matrix cell, without touching the network."""
+    base = cache_dir("kernels")
+    found = sorted(
+        (p for p in base.glob(f"{spec.release}_*") if (p / COMPLETE_STAMP).exists()),
+        key=lambda p: _natural_key(p.name),
+    )
+    if not found:
+        return None
+    version = (found[-1] / COMPLETE_STAMP).read_text().split()[1]
+    return Kernel(spec=spec, version=version, root=found[-1] / "root")

@@ -1,0 +1,94 @@
+"""QEMU command lines for the test guests, from data.
+
+Under TCG (these machines have no usable KVM) a q35 guest with one vCPU boots the stage-1
+initramfs and the shared ext4 root in about ten seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.paths import REPO
+
+QEMU = "qemu-system-x86_64"
+MACHINE = ["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-smp", "1"]
+KERNEL_ARGS = ["console=ttyS0", "loglevel=3", "panic=-1"]
+
+
+@dataclass(frozen=True)
+class FabricLink:
+    """One end of the QEMU `-netdev stream` link over a unix socket between two guests."""
+
+    socket: Path
+    server: bool
+    mac: str
+
+
+@dataclass(frozen=True)
+class GuestSpec:
+    role: str
+    vmlinuz: Path
+    initramfs: Path
+    root_image: Path
+    modules_root: Path
+    link: FabricLink
+    ipv4: str
+    ipv6: str
+    mtu: int = 9000
+    memory_mib: int = 1024
+    project: Path = REPO
+    extra_args: list[str] = field(default_factory=list)
+
+    def kernel_command_line(self) -> str:
+        params = [
+            f"xs.role={self.role}",
+            f"xs.mac={self.link.mac}",
+            f"xs.ip={self.ipv4}",
+            f"xs.ip6={self.ipv6}",
+            f"xs.mtu={self.mtu}",
+        ]
+        return " ".join([*KERNEL_ARGS, *params, *self.extra_args])
+
+
+def _share(tag: str, path: Path) -> list[str]:
+    return [
+        "-fsdev",
+        f"local,id={tag},path={path},security_model=none,readonly=on",
+        "-device",
+        f"virtio-9p-pci,fsdev={tag},mount_tag={tag}",
+    ]
+
+
+def command(spec: GuestSpec) -> list[str]:
+    link = spec.link
+    netdev = (
+        f"stream,id=fabric,server={'on' if link.server else 'off'},"
+        f"addr.type=unix,addr.path={link.socket}"
+    )
+    return [
+        QEMU,
+        *MACHINE,
+        "-m",
+        str(spec.memory_mib),
+        "-nodefaults",
+        "-no-reboot",
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-kernel",
+        str(spec.vmlinuz),
+        "-initrd",
+        str(spec.initramfs),
+        "-append",
+        spec.kernel_command_line(),
+        "-drive",
+        f"file={spec.root_image},if=virtio,format=raw,snapshot=on",
+        *_share("project", spec.project),
+        *_share("kmods", spec.modules_root),
+        "-netdev",
+        netdev,
+        "-device",
+        f"virtio-net-pci,netdev=fabric,mac={link.mac},host_mtu={spec.mtu}",
+    ]
