@@ -1,0 +1,47 @@
+#!/bin/sh
+# Install what the build and the tests need on a Debian 12 machine, idempotently:
+# Debian packages (only the missing ones) and a Python virtual environment with requirements.txt.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+venv="$top/.venv"
+
+# qemu, mmdebstrap and busybox-static: the guests; sparse, gcc-12, libelf1, libssl3: module
+# builds against Debian's headers (its kbuild tools are unpacked, not installed, so their
+# libraries must be here); cpio/xz/kmod/e2fsprogs: images and depmod.
+debian_packages="qemu-system-x86 qemu-utils ipxe-qemu seabios mmdebstrap busybox-static
+	e2fsprogs kmod xz-utils cpio gcc-12 make libc6-dev sparse libelf1 libssl3 zlib1g
+	python3 python3-venv ca-certificates"
+
+say() { echo "[xs] $*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=
+for pkg in $debian_packages; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+	say "installing Debian packages:$missing"
+	as_root apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+else
+	say "Debian packages: all present"
+fi
+
+if [ ! -x "$venv/bin/python" ]; then
+	say "creating Python virtual environment in .venv"
+	python3 -m venv "$venv"
+fi
+stamp="$venv/.requirements-$(sha256sum "$top/requirements.txt" | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+	say "installing Python requirements"
+	"$venv/bin/pip" install -q -r "$top/requirements.txt"
+	rm -f "$venv"/.requirements-*
+	touch "$stamp"
+else
+	say "Python requirements: up to date"
+fi

@@ -1,0 +1,87 @@
+"""Find kernel splats in a kernel log: the oracle that fails any test that hurt the kernel.
+
+Tests write a marker to /dev/kmsg before they start; only the log after the newest marker is
+scanned, so each splat is charged to the test that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MARK_PREFIX = "XS-MARK"
+TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+# (kind, pattern searched in the message text without its timestamp)
+SPLAT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("kernel BUG", r"kernel BUG at "),
+        ("BUG", r"\bBUG: "),
+        ("WARNING", r"^WARNING: "),
+        ("Oops", r"\bOops\b"),
+        ("general protection fault", r"general protection fault"),
+        ("UBSAN", r"\bUBSAN: "),
+        ("KASAN", r"\bKASAN: "),
+        ("hung task", r"INFO: task \S+ blocked for more than"),
+        ("lockdep", r"possible circular locking dependency"),
+        ("lockdep", r"possible recursive locking"),
+        ("RCU", r"suspicious RCU usage"),
+        ("RCU stall", r"rcu: INFO: \S+ (self-)?detected stall"),
+        ("kmemleak", r"unreferenced object 0x"),
+        ("panic", r"Kernel panic - not syncing"),
+    )
+)
+END_OF_SPLAT = re.compile(r"---\[ end (trace|Kernel panic)")
+QUOTE_LINES = 40
+
+
+@dataclass(frozen=True)
+class Splat:
+    kind: str
+    line: str
+    excerpt: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.line}\n{self.excerpt}"
+
+
+def message(line: str) -> str:
+    return TIMESTAMP.sub("", line.rstrip("\r"))
+
+
+def after_mark(log: str, label: str) -> str:
+    """The part of a kernel log written after the newest marker with this label."""
+    lines = log.splitlines()
+    needle = f"{MARK_PREFIX} {label}"
+    for index in range(len(lines) - 1, -1, -1):
+        if message(lines[index]) == needle:
+            return "\n".join(lines[index + 1 :])
+    raise LookupError(f"marker {needle!r} is not in the kernel log (ring buffer overrun?)")
+
+
+def scan(log: str) -> list[Splat]:
+    """Every splat in the log, each quoted with the lines that follow it."""
+    lines = log.splitlines()
+    splats: list[Splat] = []
+    index = 0
+    while index < len(lines):
+        text = message(lines[index])
+        kind = next((k for k, pattern in SPLAT_PATTERNS if pattern.search(text)), None)
+        if kind is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and end - index < QUOTE_LINES:
+            end += 1
+            if END_OF_SPLAT.search(lines[end - 1]):
+                break
+        splats.append(Splat(kind, text, "\n".join(lines[index:end])))
+        index = end
+    return splats
+
+
+def mark_command(label: str) -> str:
+    """The guest shell command that writes a marker into the kernel log."""
+    if not re.fullmatch(r"[\w.:/\[\]-]+", label):
+        raise ValueError(f"marker label {label!r} has characters unsafe for a shell")
+    return f"echo '{MARK_PREFIX} {label}' > /dev/kmsg"

@@ -1,0 +1,87 @@
+"""Fixtures shared by the test tiers: the kernel matrix, module builds and booted fabrics.
+
+A fabric (two VMs of one kernel) is booted once per kernel and shared by every VM test of that
+kernel; pytest orders the tests so that only one fabric runs at a time. Every VM test is
+bracketed by a kernel-log marker on both guests and fails on any splat written after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from harness import crashscan, kernels, matrix, modules
+from harness.fabric import Fabric
+from harness.paths import ARTIFACTS
+from harness.vm import Guest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--kernel",
+        action="append",
+        default=[],
+        help="matrix kernel id to test (repeatable; default: every kernel in ci/kernels.toml)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "kernel_id" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("kernel") or matrix.load().ids()
+        metafunc.parametrize("kernel_id", chosen, scope="session")
+
+
+@pytest.fixture(scope="session")
+def kernel(kernel_id: str) -> kernels.Kernel:
+    return kernels.fetch(matrix.load().get(kernel_id))
+
+
+@pytest.fixture(scope="session")
+def module_build(kernel: kernels.Kernel) -> modules.Build:
+    return modules.build(kernel.kdir, kernel.config)
+
+
+@pytest.fixture(scope="session")
+def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabric]:
+    with Fabric(kernel, ARTIFACTS / "consoles" / kernel.release) as booted:
+        yield booted
+
+
+class KernelLog:
+    """Kernel-log markers and scans on the guests of a fabric, for the test that runs now."""
+
+    def __init__(self, fabric: Fabric, label: str) -> None:
+        self.fabric = fabric
+        self.label = label
+
+    def mark(self) -> None:
+        for guest in self.fabric.guests:
+            guest.console.run(crashscan.mark_command(self.label))
+
+    def splats(self, guest: Guest) -> list[crashscan.Splat]:
+        log = guest.console.output("dmesg")
+        return crashscan.scan(crashscan.after_mark(log, self.label))
+
+    def take(self, guest: Guest) -> list[crashscan.Splat]:
+        """Splats since the marker, which the caller owns: the guard will not report them."""
+        found = self.splats(guest)
+        self.mark()
+        return found
+
+
+@pytest.fixture
+def kernel_log(request: pytest.FixtureRequest, fabric: Fabric) -> Iterator[KernelLog]:
+    label = re.sub(r"[^\w.-]", "_", request.node.nodeid)[-120:]
+    log = KernelLog(fabric, label)
+    log.mark()
+    yield log
+    reports = []
+    for guest in fabric.guests:
+        if not guest.alive:
+            reports.append(f"{guest.name} VM died:\n{guest.console_tail()}")
+            continue
+        reports.extend(f"{guest.name}: {splat}" for splat in log.splats(guest))
+    if reports:
+        pytest.fail("kernel log shows splats:\n" + "\n\n".join(reports), pytrace=False)

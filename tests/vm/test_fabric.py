@@ -1,0 +1,28 @@
+"""The two-VM fabric itself: kernels boot, soft-RoCE comes up, RC moves verified data."""
+
+from __future__ import annotations
+
+from harness import fabric as fabric_mod
+from harness import traffic
+from harness.fabric import Fabric
+from harness.kernels import Kernel
+
+
+def test_both_guests_run_the_matrix_kernel(fabric: Fabric, kernel: Kernel) -> None:
+    for guest in fabric.guests:
+        assert guest.console.output("uname -r").strip() == kernel.release
+
+
+def test_rxe_port_is_active_on_both_guests(fabric: Fabric) -> None:
+    for guest in fabric.guests:
+        assert fabric_mod.rxe_port_state(guest) == "ACTIVE"
+
+
+def test_guests_reach_each_other_over_the_fabric_link(fabric: Fabric) -> None:
+    fabric.host.console.run(f"ping -c 2 -W 5 {fabric_mod.DIRECTOR.ip}", timeout=30)
+    fabric.director.console.run("ping -6 -c 2 -W 5 2001:db8::1", timeout=30)
+
+
+def test_rc_connection_moves_verified_data_between_guests(fabric: Fabric) -> None:
+    iterations = traffic.rping(fabric.director, fabric.host, fabric_mod.DIRECTOR.ip, count=20)
+    assert iterations == 20
