@@ -77,7 +77,18 @@ def build_image() -> Path:
         _customize(rootfs)
         partial = work / "root.ext4"
         subprocess.run(
-            ["mke2fs", "-q", "-t", "ext4", "-L", "xsroot", "-d", str(rootfs), str(partial), IMAGE_SIZE],
+            [
+                "mke2fs",
+                "-q",
+                "-t",
+                "ext4",
+                "-L",
+                "xsroot",
+                "-d",
+                str(rootfs),
+                str(partial),
+                IMAGE_SIZE,
+            ],
             check=True,
         )
         partial.rename(dest)

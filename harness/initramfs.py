@@ -90,7 +90,10 @@ def build_initramfs(kernel: Kernel) -> Path:
     init = STAGE1_INIT.read_bytes()
     busybox = BUSYBOX.read_bytes()
     digest = hashlib.sha256(init + busybox + "\n".join(order).encode())
-    dest = cache_dir("initramfs") / f"{kernel.release}_{kernel.version}-{digest.hexdigest()[:12]}.cpio.gz"
+    dest = (
+        cache_dir("initramfs")
+        / f"{kernel.release}_{kernel.version}-{digest.hexdigest()[:12]}.cpio.gz"
+    )
     if dest.exists():
         return dest
     entries = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TextIO
@@ -51,7 +52,9 @@ class Guest:
         except (pexpect.TIMEOUT, pexpect.EOF) as exc:
             raise BootError(f"[{self.name}] did not boot:\n{self.console_tail()}") from exc
         if index != 0:
-            raise BootError(f"[{self.name}] boot failed: {self._child.after}\n{self.console_tail()}")
+            raise BootError(
+                f"[{self.name}] boot failed: {self._child.after}\n{self.console_tail()}"
+            )
         self.boot_seconds = time.monotonic() - self._started
         self.console.prepare_shell()
 
@@ -68,9 +71,7 @@ class Guest:
         """Power the guest off, or kill QEMU when the guest does not answer."""
         if self._child.isalive():
             self._child.sendline("sync; busybox poweroff -f")
-            try:
+            with contextlib.suppress(pexpect.TIMEOUT):
                 self._child.expect(pexpect.EOF, timeout=timeout)
-            except pexpect.TIMEOUT:
-                pass
         self._child.close(force=True)
         self._log.close()

@@ -12,7 +12,9 @@ from harness.console import CommandFailed, CommandTimeout, Console
 
 @pytest.fixture
 def console() -> Iterator[Console]:
-    child = pexpect.spawn("sh", ["-i"], encoding="utf-8", env={"PS1": "$ ", "PATH": "/usr/bin:/bin"})
+    child = pexpect.spawn(
+        "sh", ["-i"], encoding="utf-8", env={"PS1": "$ ", "PATH": "/usr/bin:/bin"}
+    )
     con = Console(child, "local")
     con.prepare_shell()
     yield con

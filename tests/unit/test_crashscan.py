@@ -10,7 +10,7 @@ WARN_SPLAT = """\
 [   41.120001] xs_splat: loading
 [   41.120345] ------------[ cut here ]------------
 [   41.120400] xs_splat: deliberate warning for the log scanner self-test
-[   41.120512] WARNING: CPU: 0 PID: 231 at /mnt/xs/build/kernel/testing/xs_splat/xs_splat.c:12 xs_splat_init+0x15/0x1000 [xs_splat]
+[   41.120512] WARNING: CPU: 0 PID: 231 at xs_splat.c:12 xs_splat_init+0x15/0x1000 [xs_splat]
 [   41.120600] Modules linked in: xs_splat(OE+) rdma_rxe ib_uverbs
 [   41.120700] Call Trace:
 [   41.120800]  <TASK>

@@ -1,0 +1,47 @@
+# xsigo-linux: host drivers for virtual I/O over RDMA, their software director and VM harness.
+#
+#   make demo        the product working end to end in two VMs (installs what it needs)
+#   make test        every test: codegen, builds for every matrix kernel, the VM suite
+#   make modules     build the modules against KDIR=<kernel build or headers tree>,
+#                    or a matrix kernel (KERNEL=<id>|all, default: ci/kernels.toml's default)
+#   make gen         regenerate code from specs/;  make gen-check: fail when it is stale
+#   make lint        ruff on the Python code
+
+PY := .venv/bin/python
+KERNEL ?=
+KDIR ?=
+PYTEST_ARGS ?=
+
+kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
+
+.PHONY: all setup modules gen gen-check lint test demo matrix clean
+
+all: modules
+
+setup:
+	@sh harness/bootstrap.sh
+
+modules: setup
+	$(PY) -m harness modules $(if $(KDIR),--kdir $(KDIR),$(kernel_arg))
+
+gen: setup
+	$(PY) -m xsgen
+
+gen-check: setup
+	$(PY) -m xsgen --check
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test: setup gen-check lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) -m harness demo $(kernel_arg)
+
+matrix: setup
+	$(PY) -m harness matrix
+
+clean:
+	rm -rf build artifacts

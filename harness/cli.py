@@ -1,0 +1,116 @@
+"""Command line of the harness: thin wrappers over the library, one subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness import demo, image, initramfs, kconfig, kernels, matrix, modules
+from harness.log import say
+
+
+def _selected(args: argparse.Namespace) -> list[matrix.KernelSpec]:
+    m = matrix.load()
+    if args.kernel == "all":
+        return list(m.kernels)
+    return [m.get(args.kernel or m.default)]
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    for spec in _selected(args):
+        kernel = kernels.fetch(spec)
+        print(f"{spec.id}\t{kernel.release}\t{kernel.version}\t{kernel.kdir}")
+    return 0
+
+
+def cmd_kdir(args: argparse.Namespace) -> int:
+    print(kernels.fetch(_selected(args)[0]).kdir)
+    return 0
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    print(image.build_image())
+    for spec in _selected(args):
+        print(initramfs.build_initramfs(kernels.fetch(spec)))
+    return 0
+
+
+def cmd_modules(args: argparse.Namespace) -> int:
+    if args.kdir:
+        targets = [(Path(args.kdir), None)]
+    else:
+        targets = [(k.kdir, k.config) for k in map(kernels.fetch, _selected(args))]
+    status = 0
+    for kdir, config in targets:
+        try:
+            build = modules.build(kdir, config, sparse=not args.no_sparse)
+        except modules.KernelRefused as refused:
+            say(str(refused))
+            return 2
+        print(build.log, end="")
+        for warning in build.warnings:
+            say(f"WARNING from the build: {warning}")
+            status = 1
+        for module in modules.MODULES:
+            print(build.module(module))
+    return status
+
+
+def cmd_kconfig_check(args: argparse.Namespace) -> int:
+    reasons = kconfig.check(Path(args.config))
+    for reason in reasons:
+        print(f"refused: {reason}")
+    if not reasons:
+        print("ok: the kernel satisfies every dependency of our modules")
+    return 1 if reasons else 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    m = matrix.load()
+    if args.github:
+        print(json.dumps(matrix.github_actions_matrix(m)))
+    else:
+        for k in m.kernels:
+            default = " (default)" if k.id == m.default else ""
+            print(f"{k.id}\t{k.release}\t{k.description}{default}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return demo.run(_selected(args)[0])
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: object, help: str, kernel: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.set_defaults(func=func)
+        if kernel:
+            p.add_argument("--kernel", help="matrix kernel id, or 'all' (default: the default)")
+        return p
+
+    add("fetch", cmd_fetch, "download and unpack matrix kernels into the cache")
+    add("kdir", cmd_kdir, "print the headers directory (KDIR) of a matrix kernel")
+    add("images", cmd_images, "build the guest root image and stage-1 initramfs")
+    p = add("modules", cmd_modules, "build the modules (W=1, sparse) against a kernel")
+    p.add_argument("--kdir", help="any kernel headers/build tree instead of a matrix kernel")
+    p.add_argument("--no-sparse", action="store_true", help="skip sparse (C=2)")
+    p = add("kconfig-check", cmd_kconfig_check, "can a kernel .config host our modules?", False)
+    p.add_argument("config", help="path to the kernel's .config")
+    p = add("matrix", cmd_matrix, "print the kernel matrix", kernel=False)
+    p.add_argument("--github", action="store_true", help="as a GitHub Actions matrix (JSON)")
+    add("demo", cmd_demo, "boot the fabric and show the product working end to end")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
