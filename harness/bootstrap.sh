@@ -6,11 +6,11 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 venv="$top/.venv"
 
-# qemu, mmdebstrap and busybox-static: the guests; sparse, gcc-12, libelf1, libssl3: module
+# qemu, mmdebstrap and busybox-static: the guests; sparse, gcc-12, dwarves (pahole), libelf1, libssl3: module
 # builds against Debian's headers (its kbuild tools are unpacked, not installed, so their
 # libraries must be here); cpio/xz/kmod/e2fsprogs: images and depmod.
 debian_packages="qemu-system-x86 qemu-utils ipxe-qemu seabios mmdebstrap busybox-static
-	e2fsprogs kmod xz-utils cpio gcc-12 make libc6-dev sparse libelf1 libssl3 zlib1g
+	e2fsprogs kmod xz-utils cpio gcc-12 make libc6-dev sparse dwarves libelf1 libssl3 zlib1g
 	python3 python3-venv ca-certificates"
 
 say() { echo "[xs] $*" >&2; }

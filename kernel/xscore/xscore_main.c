@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xscore: core services for Xsigo virtual I/O over RDMA.
+ *
+ * This file holds the module's lifecycle and its ib_client: xscore learns
+ * of every RDMA device, keeps a reference-counted record of it and of its
+ * ports, and follows port state through the device's asynchronous events.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "xscore_priv.h"
+
+static struct ib_client xscore_client;
+
+static void xscore_device_release(struct kref *ref)
+{
+	struct xscore_device *xdev = container_of(ref, struct xscore_device, ref);
+
+	kfree(xdev);
+}
+
+void xscore_device_put(struct xscore_device *xdev)
+{
+	kref_put(&xdev->ref, xscore_device_release);
+}
+
+static int xscore_add_one(struct ib_device *ibdev)
+{
+	struct xscore_device *xdev;
+	u32 num_ports = rdma_end_port(ibdev) - rdma_start_port(ibdev) + 1;
+	u32 port_num;
+
+	xdev = kzalloc(struct_size(xdev, ports, num_ports), GFP_KERNEL);
+	if (!xdev)
+		return -ENOMEM;
+
+	kref_init(&xdev->ref);
+	xdev->ibdev = ibdev;
+	xdev->num_ports = num_ports;
+	rdma_for_each_port(ibdev, port_num)
+		xscore_port_init(xdev, xscore_port(xdev, port_num), port_num);
+
+	INIT_IB_EVENT_HANDLER(&xdev->event_handler, ibdev, xscore_port_event);
+	ib_register_event_handler(&xdev->event_handler);
+	ib_set_client_data(ibdev, &xscore_client, xdev);
+
+	pr_info("%s: tracking %u port(s)\n", dev_name(&ibdev->dev), num_ports);
+	return 0;
+}
+
+static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
+{
+	struct xscore_device *xdev = client_data;
+
+	/* No event may reach the ports once they are gone. */
+	ib_unregister_event_handler(&xdev->event_handler);
+	pr_info("%s: released\n", dev_name(&ibdev->dev));
+	xscore_device_put(xdev);
+}
+
+static struct ib_client xscore_client = {
+	.name	= "xscore",
+	.add	= xscore_add_one,
+	.remove	= xscore_remove_one,
+};
+
+static int __init xscore_init(void)
+{
+	return ib_register_client(&xscore_client);
+}
+
+static void __exit xscore_exit(void)
+{
+	ib_unregister_client(&xscore_client);
+}
+
+module_init(xscore_init);
+module_exit(xscore_exit);
+
+MODULE_AUTHOR("xsigo-linux developers");
+MODULE_DESCRIPTION("Xsigo virtual I/O core services over RDMA");
+MODULE_LICENSE("Dual BSD/GPL");

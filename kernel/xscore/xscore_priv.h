@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xscore internals shared by its source files.
+ */
+#ifndef _XSCORE_PRIV_H
+#define _XSCORE_PRIV_H
+
+#include <linux/kref.h>
+#include <rdma/ib_verbs.h>
+
+struct xscore_device;
+
+/* One port of an RDMA device, as xscore tracks it. */
+struct xscore_port {
+	struct xscore_device *xdev;
+	u32 port_num;
+	enum rdma_link_layer link_layer;
+	/* Updated from the event handler, read anywhere: READ_ONCE/WRITE_ONCE. */
+	enum ib_port_state state;
+};
+
+/* An RDMA device that xscore's ib_client was told about. */
+struct xscore_device {
+	struct kref ref;
+	struct ib_device *ibdev;
+	struct ib_event_handler event_handler;
+	u32 num_ports;
+	struct xscore_port ports[] __counted_by(num_ports);
+};
+
+static inline struct xscore_port *xscore_port(struct xscore_device *xdev,
+					      u32 port_num)
+{
+	return &xdev->ports[port_num - rdma_start_port(xdev->ibdev)];
+}
+
+void xscore_device_put(struct xscore_device *xdev);
+
+void xscore_port_init(struct xscore_device *xdev, struct xscore_port *port,
+		      u32 port_num);
+void xscore_port_event(struct ib_event_handler *handler,
+		       struct ib_event *event);
+const char *xscore_port_state_name(enum ib_port_state state);
+
+#endif /* _XSCORE_PRIV_H */
