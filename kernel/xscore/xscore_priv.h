@@ -7,6 +7,8 @@
 
 #include <linux/kref.h>
 #include <rdma/ib_verbs.h>
+#include <xsigo/wire/xds.h>
+#include <xsigo/wire/xsmp.h>
 
 struct xscore_device;
 

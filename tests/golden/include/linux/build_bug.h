@@ -1,0 +1,2 @@
+/* Userspace stand-in: C11 static_assert. */
+#include <assert.h>

@@ -1,0 +1,1 @@
+"""xsgen: wire-message specs (specs/*.yaml) to C headers, Python codecs and protocol docs."""
