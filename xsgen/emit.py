@@ -66,17 +66,27 @@ def c_field(f: Field) -> str:
     comment = f"/* {f.offset}: {f.doc} */"
     if len(declaration.expandtabs(8)) + 1 + len(comment) <= 80:
         return f"{declaration}\t{comment}"
-    words = f"{f.offset}: {f.doc}".split()
+    return c_comment(f"{f.offset}: {f.doc}", "\t") + "\n" + declaration
+
+
+def c_comment(text: str, indent: str = "") -> str:
+    """A kernel-style comment: one line when it fits, else a block with its own end line."""
+    one = f"{indent}/* {text} */"
+    if len(one.expandtabs(8)) <= 80:
+        return one
+    lines = _wrap(text, 72 - len(indent.expandtabs(8)))
+    body = "\n".join(f"{indent} * {line}" for line in lines)
+    return f"{indent}/*\n{body}\n{indent} */"
+
+
+def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= 68:
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    if len(lines) == 1:
-        return f"\t/* {lines[0]} */\n{declaration}"
-    body = "\n".join(f"\t * {line}" for line in lines)
-    return f"\t/*\n{body}\n\t */\n{declaration}"
+    return lines
 
 
 def doc_type(f: Field) -> str:
@@ -159,6 +169,7 @@ def environment() -> jinja2.Environment:
         c_enum_value=c_enum_value,
         c_declaration=c_declaration,
         c_field=c_field,
+        c_comment=c_comment,
         doc_type=doc_type,
         py_hex=py_hex,
         py_literal=py_literal,

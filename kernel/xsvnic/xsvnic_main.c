@@ -11,7 +11,7 @@
 #include <xsigo/xscore.h>
 
 static int xsvnic_probe(struct auxiliary_device *adev,
-		      const struct auxiliary_device_id *id)
+			const struct auxiliary_device_id *id)
 {
 	dev_info(&adev->dev, "bound\n");
 	return 0;

@@ -75,8 +75,8 @@ struct xds_request {
 	__be64 system_id_l;	/* 145: low half of the 128-bit system id */
 	__be64 system_id_h;	/* 153: high half of the 128-bit system id */
 	/*
-	 * 161: XDS_CAP_PRESENT | 1 << (16 + resource index) per active service
-	 * (the original calls it reserved)
+	 * 161: XDS_CAP_PRESENT | 1 << (16 + resource index) per active
+	 * service (the original calls it reserved)
 	 */
 	__be32 capabilities;
 	char build_version[16];	/* 165: "xg-<version>" */
@@ -107,8 +107,10 @@ static_assert(sizeof(struct xds_server_info) == 12);
 static_assert(offsetof(struct xds_server_info, vm_id) == 0);
 static_assert(offsetof(struct xds_server_info, port_id) == 4);
 
-/* One XCM assigned to the host. The host builds the XCM's GID from its own
- * subnet prefix and this GUID. */
+/*
+ * One XCM assigned to the host. The host builds the XCM's GID from its own
+ * subnet prefix and this GUID.
+ */
 struct xcfm_record {
 	__be64 port_id;	/* 0: port GUID of the XCM */
 	__be16 xcm_lid;	/* 8: LID of the XCM (InfiniBand) */
@@ -146,8 +148,10 @@ static_assert(sizeof(struct xds_response) == 176);
 static_assert(offsetof(struct xds_response, server_info) == 0);
 static_assert(offsetof(struct xds_response, list) == 12);
 
-/* Header of an Ethernet-mode (UD) discovery message; the xds_request or
- * xds_response follows. */
+/*
+ * Header of an Ethernet-mode (UD) discovery message; the xds_request or
+ * xds_response follows.
+ */
 struct xdp_hdr {
 	__be16 type;	/* 0: xdp_msg_type */
 	__be16 len;	/* 2: length of the message including this header */

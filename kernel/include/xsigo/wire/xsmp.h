@@ -115,11 +115,14 @@ struct xsmp_session_msg {
 	__u8 code;	/* 1: reject reason */
 	__be16 length;	/* 2: 224 */
 	/*
-	 * 4: host: OS type in the top byte | xsmp_resource bits; REG_CONFIRM:
-	 * datapath timeout (-1 = disabled)
+	 * 4: host: OS type in the top byte | xsmp_resource bits;
+	 * REG_CONFIRM: datapath timeout (-1 = disabled)
 	 */
 	__be32 resource_flags;
-	/* 8: host: XSMP_DRIVER_VERSION; REG_CONFIRM: hello interval in seconds */
+	/*
+	 * 8: host: XSMP_DRIVER_VERSION; REG_CONFIRM: hello interval in
+	 * seconds
+	 */
 	__be32 version;
 	__be32 chassis_version;	/* 12: host: XSMP_MIN_CHASSIS_VERSION */
 	__be32 boot_flags;	/* 16: host boot flags */
