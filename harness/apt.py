@@ -61,3 +61,16 @@ def installed_version(package: str) -> str | None:
     if result.returncode != 0 or not result.stdout.startswith("install ok installed"):
         return None
     return result.stdout.split()[-1]
+
+
+def archive_uri(suite: str) -> str:
+    """The archive URI this machine's apt configuration uses for a suite (e.g. bookworm)."""
+    for attempt in range(2):
+        result = _run(["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE)"])
+        for line in result.stdout.splitlines():
+            uri, _, release = line.partition(" ")
+            if release == suite:
+                return uri
+        if attempt == 0:
+            update_lists()
+    raise RuntimeError(f"apt has no source for suite {suite}; add one to /etc/apt/sources.list")

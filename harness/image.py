@@ -12,11 +12,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from harness import apt
 from harness.log import step
 from harness.paths import GUEST_SCRIPTS, cache_dir
 
 SUITE = "bookworm"
-MIRROR = ""  # see apt.archive_uri
 IMAGE_SIZE = "1600M"
 PACKAGES_FILE = GUEST_SCRIPTS / "packages.txt"
 # Mount points the guest init uses; created in the image so the snapshot overlay stays small.
@@ -34,9 +34,7 @@ def image_key() -> str:
     mmdebstrap = subprocess.run(
         ["mmdebstrap", "--version"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    recipe = "\n".join(
-        [RECIPE_VERSION, SUITE, MIRROR, IMAGE_SIZE, mmdebstrap, *MOUNT_POINTS, *packages()]
-    )
+    recipe = "\n".join([RECIPE_VERSION, SUITE, IMAGE_SIZE, mmdebstrap, *MOUNT_POINTS, *packages()])
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 
@@ -70,7 +68,8 @@ def build_image() -> Path:
                 "--dpkgopt=path-exclude=/usr/share/locale/*",
                 SUITE,
                 str(rootfs),
-                MIRROR,
+                # the mirror this machine's apt already uses
+                apt.archive_uri(SUITE),
             ],
             check=True,
         )
