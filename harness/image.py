@@ -89,6 +89,7 @@ def build_image() -> Path:
                 IMAGE_SIZE,
             ],
             check=True,
+            stdout=subprocess.DEVNULL,
         )
         partial.rename(dest)
     shutil.rmtree(work, ignore_errors=True)
