@@ -119,16 +119,3 @@ def fetch(spec: KernelSpec) -> Kernel:
             deb.unlink()
         (dest / COMPLETE_STAMP).write_text(f"{spec.release} {version}\n")
     return kernel
-
-
-def find_cached(spec: KernelSpec) -> Kernel | None:
-    """The newest cached kernel for a matrix cell, without touching the network."""
-    base = cache_dir("kernels")
-    found = sorted(
-        (p for p in base.glob(f"{spec.release}_*") if (p / COMPLETE_STAMP).exists()),
-        key=lambda p: _natural_key(p.name),
-    )
-    if not found:
-        return None
-    version = (found[-1] / COMPLETE_STAMP).read_text().split()[1]
-    return Kernel(spec=spec, version=version, root=found[-1] / "root")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.paths import BUILD, REPO
-from xsgen import emit, loader, vectors
+from xsgen import loader, py_filters, vectors
 from xsgen.model import Struct
 
 SPECS = loader.load_all(REPO)
@@ -20,7 +20,7 @@ GOLDEN = REPO / "tests" / "golden"
 
 
 def codec(spec: str, struct: str) -> Any:
-    return getattr(importlib.import_module(f"xswire.{spec}"), emit.camel(struct))
+    return getattr(importlib.import_module(f"xswire.{spec}"), py_filters.camel(struct))
 
 
 def assert_fields(struct: Struct, obj: Any, expected: dict[str, Any], path: str) -> None:
