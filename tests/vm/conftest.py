@@ -1,6 +1,9 @@
-"""Every VM test is guarded by the kernel-log scan of both guests."""
+"""Every VM test is guarded by the kernel-log scan of both guests: a splat written while the
+test ran fails that test, with the splat quoted."""
 
 from __future__ import annotations
+
+from collections.abc import Generator
 
 import pytest
 
@@ -10,6 +13,17 @@ from tests.conftest import KernelLog
 @pytest.fixture(autouse=True)
 def _guard_kernel_log(kernel_log: KernelLog) -> KernelLog:
     return kernel_log
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    result = yield
+    log = getattr(item, "funcargs", {}).get("kernel_log")
+    if isinstance(log, KernelLog):
+        problems = log.problems()
+        if problems:
+            pytest.fail("kernel log shows splats:\n" + "\n\n".join(problems), pytrace=False)
+    return result
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
