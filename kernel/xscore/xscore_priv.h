@@ -7,6 +7,7 @@
 
 #include <linux/kref.h>
 #include <rdma/ib_verbs.h>
+#include <xsigo/wire/ib_mad.h>
 #include <xsigo/wire/xds.h>
 #include <xsigo/wire/xsmp.h>
 
