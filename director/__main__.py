@@ -1,0 +1,47 @@
+"""python3 -m director fabric --ibdev rxe0: run the director's fabric services on one port."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from director.fabric_services import FabricServices, XcmAssignment
+from director.umad import UmadPort, gid, node_guid, umad_device
+
+
+def cmd_fabric(args: argparse.Namespace) -> int:
+    own_guid = node_guid(args.ibdev)
+
+    def assign(_port_guid: int, _hostname: str) -> list[XcmAssignment]:
+        # Until the XCM and its configuration land, every host is sent to this director's XCM.
+        return [XcmAssignment(own_guid)]
+
+    with UmadPort(umad_device(args.ibdev, args.port)) as port:
+        own_gid = gid(args.ibdev, args.port, args.gid_index)
+        services = FabricServices(port, own_gid, args.gid_index, own_guid, assign)
+        print(f"director: fabric services on {args.ibdev}/{args.port}", flush=True)
+        while True:
+            services.serve_one(timeout=1.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m director")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fabric = sub.add_parser("fabric", help="answer ServiceRecord and XDS queries")
+    fabric.add_argument("--ibdev", default="rxe0")
+    fabric.add_argument("--port", type=int, default=1)
+    fabric.add_argument(
+        "--gid-index",
+        type=int,
+        required=True,
+        help="GID to serve from; on RoCE an IPv6 one (see docs/wire-deviations.md)",
+    )
+    fabric.set_defaults(func=cmd_fabric)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
