@@ -3,12 +3,14 @@
  * xsvhba: Xsigo virtual HBA driver.
  *
  * Binds to the "xscore.vhba" auxiliary devices that xscore creates for each
- * virtual VHBA installed on this server; each becomes a SCSI host.
+ * virtual HBA installed on this server; each becomes a SCSI host.
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>
 
 #include <xsigo/xscore.h>
+
+#include "compat.h"
 
 static int xsvhba_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
@@ -38,3 +40,5 @@ module_auxiliary_driver(xsvhba_driver);
 MODULE_AUTHOR("xsigo-linux developers");
 MODULE_DESCRIPTION("Xsigo virtual HBA over RDMA");
 MODULE_LICENSE("Dual BSD/GPL");
+/* No symbol of xscore is used yet; until one is, say so for modprobe. */
+MODULE_SOFTDEP("pre: xscore");

@@ -3,12 +3,14 @@
  * xsvnic: Xsigo virtual NIC driver.
  *
  * Binds to the "xscore.vnic" auxiliary devices that xscore creates for each
- * virtual VNIC installed on this server; each becomes a network interface.
+ * virtual NIC installed on this server; each becomes a network interface.
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>
 
 #include <xsigo/xscore.h>
+
+#include "compat.h"
 
 static int xsvnic_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
@@ -38,3 +40,5 @@ module_auxiliary_driver(xsvnic_driver);
 MODULE_AUTHOR("xsigo-linux developers");
 MODULE_DESCRIPTION("Xsigo virtual NIC over RDMA");
 MODULE_LICENSE("Dual BSD/GPL");
+/* No symbol of xscore is used yet; until one is, say so for modprobe. */
+MODULE_SOFTDEP("pre: xscore");
