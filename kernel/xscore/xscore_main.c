@@ -30,8 +30,8 @@ void xscore_device_put(struct xscore_device *xdev)
 
 static int xscore_add_one(struct ib_device *ibdev)
 {
-	struct xscore_device *xdev;
 	u32 num_ports = rdma_end_port(ibdev) - rdma_start_port(ibdev) + 1;
+	struct xscore_device *xdev;
 	u32 port_num;
 
 	xdev = kzalloc(struct_size(xdev, ports, num_ports), GFP_KERNEL);
@@ -42,13 +42,17 @@ static int xscore_add_one(struct ib_device *ibdev)
 	xdev->ibdev = ibdev;
 	xdev->num_ports = num_ports;
 	rdma_for_each_port(ibdev, port_num)
-		xscore_port_init(xdev, xscore_port(xdev, port_num), port_num);
-
-	INIT_IB_EVENT_HANDLER(&xdev->event_handler, ibdev, xscore_port_event);
-	ib_register_event_handler(&xdev->event_handler);
-	ib_set_client_data(ibdev, &xscore_client, xdev);
+		xscore_port_init(xdev, port_num);
 
 	pr_info("%s: tracking %u port(s)\n", dev_name(&ibdev->dev), num_ports);
+
+	/* Listen first, then ask: no change can fall between the two. */
+	INIT_IB_EVENT_HANDLER(&xdev->event_handler, ibdev, xscore_port_event);
+	ib_register_event_handler(&xdev->event_handler);
+	rdma_for_each_port(ibdev, port_num)
+		xscore_port_query(xscore_port(xdev, port_num));
+
+	ib_set_client_data(ibdev, &xscore_client, xdev);
 	return 0;
 }
 

@@ -10,8 +10,8 @@
 const char *xscore_port_state_name(enum ib_port_state state)
 {
 	switch (state) {
-	case IB_PORT_NOP:
-		return "NOP";
+	case IB_PORT_NOP:	/* xscore's "not known yet" */
+		return "unknown";
 	case IB_PORT_DOWN:
 		return "DOWN";
 	case IB_PORT_INIT:
@@ -23,7 +23,7 @@ const char *xscore_port_state_name(enum ib_port_state state)
 	case IB_PORT_ACTIVE_DEFER:
 		return "ACTIVE_DEFER";
 	}
-	return "UNKNOWN";
+	return "invalid";
 }
 
 static const char *xscore_link_layer_name(enum rdma_link_layer link_layer)
@@ -39,25 +39,43 @@ static const char *xscore_link_layer_name(enum rdma_link_layer link_layer)
 	return "unspecified";
 }
 
-void xscore_port_init(struct xscore_device *xdev, struct xscore_port *port,
-		      u32 port_num)
+/* What never changes; set before the event handler can look at the port. */
+void xscore_port_init(struct xscore_device *xdev, u32 port_num)
 {
-	struct ib_port_attr attr;
-	int ret;
+	struct xscore_port *port = xscore_port(xdev, port_num);
 
 	port->xdev = xdev;
 	port->port_num = port_num;
 	port->link_layer = rdma_port_get_link_layer(xdev->ibdev, port_num);
+	port->state = IB_PORT_NOP;
+}
 
-	ret = ib_query_port(xdev->ibdev, port_num, &attr);
-	WRITE_ONCE(port->state, ret ? IB_PORT_DOWN : attr.state);
+/* The initial state, read once the event handler is in place. */
+void xscore_port_query(struct xscore_port *port)
+{
+	struct ib_device *ibdev = port->xdev->ibdev;
+	enum ib_port_state state, seen;
+	struct ib_port_attr attr;
+	int ret;
+
+	ret = ib_query_port(ibdev, port->port_num, &attr);
 	if (ret)
 		pr_warn("%s: port %u: query failed (%d), assuming it is down\n",
-			dev_name(&xdev->ibdev->dev), port_num, ret);
+			dev_name(&ibdev->dev), port->port_num, ret);
+	state = ret ? IB_PORT_DOWN : attr.state;
 
-	pr_info("%s: port %u: %s link, %s\n", dev_name(&xdev->ibdev->dev),
-		port_num, xscore_link_layer_name(port->link_layer),
-		xscore_port_state_name(port->state));
+	/*
+	 * An event that got here first wins: a change that this query missed
+	 * is in that event, and one the event predates is still on its way to
+	 * the handler, which was registered before the query.
+	 */
+	seen = cmpxchg(&port->state, IB_PORT_NOP, state);
+	if (seen != IB_PORT_NOP)
+		state = seen;
+
+	pr_info("%s: port %u: %s link, %s\n", dev_name(&ibdev->dev),
+		port->port_num, xscore_link_layer_name(port->link_layer),
+		xscore_port_state_name(state));
 }
 
 void xscore_port_event(struct ib_event_handler *handler,
@@ -66,7 +84,7 @@ void xscore_port_event(struct ib_event_handler *handler,
 	struct xscore_device *xdev =
 		container_of(handler, struct xscore_device, event_handler);
 	u32 port_num = event->element.port_num;
-	enum ib_port_state state;
+	enum ib_port_state state, old;
 
 	switch (event->event) {
 	case IB_EVENT_PORT_ACTIVE:
@@ -83,7 +101,11 @@ void xscore_port_event(struct ib_event_handler *handler,
 	    port_num > rdma_end_port(xdev->ibdev))
 		return;
 
-	WRITE_ONCE(xscore_port(xdev, port_num)->state, state);
-	pr_info("%s: port %u: %s\n", dev_name(&xdev->ibdev->dev), port_num,
+	old = xchg(&xscore_port(xdev, port_num)->state, state);
+	if (old == state)
+		return;
+
+	pr_info("%s: port %u: %s -> %s\n", dev_name(&xdev->ibdev->dev),
+		port_num, xscore_port_state_name(old),
 		xscore_port_state_name(state));
 }

@@ -7,9 +7,12 @@
 
 #include <linux/kref.h>
 #include <rdma/ib_verbs.h>
+#include <xsigo/xscore.h>
 #include <xsigo/wire/ib_mad.h>
 #include <xsigo/wire/xds.h>
 #include <xsigo/wire/xsmp.h>
+
+#include "compat.h"
 
 struct xscore_device;
 
@@ -18,7 +21,10 @@ struct xscore_port {
 	struct xscore_device *xdev;
 	u32 port_num;
 	enum rdma_link_layer link_layer;
-	/* Updated from the event handler, read anywhere: READ_ONCE/WRITE_ONCE. */
+	/*
+	 * IB_PORT_NOP until first known; then set by the event handler or
+	 * the initial query, with xchg()/cmpxchg(), and read with READ_ONCE().
+	 */
 	enum ib_port_state state;
 };
 
@@ -39,8 +45,8 @@ static inline struct xscore_port *xscore_port(struct xscore_device *xdev,
 
 void xscore_device_put(struct xscore_device *xdev);
 
-void xscore_port_init(struct xscore_device *xdev, struct xscore_port *port,
-		      u32 port_num);
+void xscore_port_init(struct xscore_device *xdev, u32 port_num);
+void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);
 const char *xscore_port_state_name(enum ib_port_state state);
