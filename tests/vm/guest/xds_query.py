@@ -1,5 +1,6 @@
-"""Run in the host VM as `xds_query.py <director GID> <own GID index>`: find the XDS as xscore will (ServiceRecord query to the fabric-services
-GID, then the XCM request to the XDS) and print what came back, one `key=value` per line."""
+"""Run in the host VM as `xds_query.py <director GID> <own GID index>`: find the XDS as xscore
+will (ServiceRecord query to the fabric-services GID, then the XCM request to the XDS) and print
+what came back, one `key=value` per line."""
 
 from __future__ import annotations
 
