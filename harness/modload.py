@@ -22,13 +22,13 @@ def module_name(relative: str) -> str:
     return PurePosixPath(relative).stem
 
 
-def insmod(guest: Guest, release: str, relative: str) -> None:
+def insmod(guest: Guest, release: str, relative: str, params: str = "") -> None:
     path = guest_path(release, relative)
     con = guest.console
     for dep in filter(None, con.output(f"modinfo -F depends {path}").strip().split(",")):
         if not con.run(f"grep -q '^{dep} ' /proc/modules", check=False).ok:
             con.run(f"modprobe {dep}")
-    con.run(f"insmod {path}")
+    con.run(f"insmod {path} {params}".rstrip())
 
 
 def rmmod(guest: Guest, relative: str) -> None:

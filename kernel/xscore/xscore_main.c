@@ -53,12 +53,26 @@ static int xscore_add_one(struct ib_device *ibdev)
 		xscore_port_query(xscore_port(xdev, port_num));
 
 	ib_set_client_data(ibdev, &xscore_client, xdev);
+
+	rdma_for_each_port(ibdev, port_num) {
+		struct xscore_port *port = xscore_port(xdev, port_num);
+		int ret = xscore_discovery_start(port);
+
+		/* A port without discovery still counts; the others go on. */
+		if (ret)
+			pr_warn("%s: port %u: no discovery (%d)\n",
+				dev_name(&ibdev->dev), port_num, ret);
+	}
 	return 0;
 }
 
 static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
 {
 	struct xscore_device *xdev = client_data;
+	u32 port_num;
+
+	rdma_for_each_port(ibdev, port_num)
+		xscore_discovery_stop(xscore_port(xdev, port_num));
 
 	/* No event may reach the ports once they are gone. */
 	ib_unregister_event_handler(&xdev->event_handler);

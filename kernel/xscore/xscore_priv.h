@@ -5,7 +5,11 @@
 #ifndef _XSCORE_PRIV_H
 #define _XSCORE_PRIV_H
 
+#include <linux/completion.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 #include <xsigo/xscore.h>
 #include <xsigo/wire/ib_mad.h>
@@ -26,6 +30,28 @@ struct xscore_port {
 	 * the initial query, with xchg()/cmpxchg(), and read with READ_ONCE().
 	 */
 	enum ib_port_state state;
+
+	/* Discovery (xscore_discovery.c); only its worker sends MADs. */
+	union ib_gid fabric_services;
+	struct delayed_work discovery_work;
+	struct ib_mad_agent *mad_agent;
+	struct completion mad_done;
+	u32 mad_tid;
+	int mad_status;
+	bool mad_answered;
+	u8 mad_answer[IB_MGMT_MAD_SIZE];
+	int last_discovery_error;
+
+	/* What discovery found, for readers outside the worker. */
+	struct mutex lock;
+	union ib_gid xds_gid;
+	unsigned int num_xcms;
+	u64 xcm_guids[XDS_MAX_XCMS];
+
+	struct {
+		u64 malformed;
+		u64 discovery_failures;
+	} stats;
 };
 
 /* An RDMA device that xscore's ib_client was told about. */
@@ -50,5 +76,8 @@ void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);
 const char *xscore_port_state_name(enum ib_port_state state);
+
+int xscore_discovery_start(struct xscore_port *port);
+void xscore_discovery_stop(struct xscore_port *port);
 
 #endif /* _XSCORE_PRIV_H */

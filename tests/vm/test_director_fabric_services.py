@@ -3,42 +3,8 @@ query to the director and gets its XCM assignment from the XDS, both as GSI MADs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from harness.fabric import RXE_DEVICE, Fabric
-from harness.vm import Guest
-
-GIDS = f"/sys/class/infiniband/{RXE_DEVICE}/ports/1/gids"
-PYTHON = "cd /mnt/xs && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/mnt/xs python3"
-
-
-def ipv6_gid(guest: Guest) -> tuple[int, str]:
-    """Index and text of the guest's 2001:db8:: GID (IPv4-mapped GIDs cannot carry GSI
-    request/response pairs: see docs/wire-deviations.md)."""
-    path = guest.console.output(f"grep -l '^2001:0db8' {GIDS}/*").strip()
-    return int(path.rsplit("/", 1)[1]), guest.console.output(f"cat {path}").strip()
-
-
-def node_guid(guest: Guest) -> str:
-    return guest.console.output(f"cat /sys/class/infiniband/{RXE_DEVICE}/node_guid").strip()
-
-
-@pytest.fixture(scope="module")
-def fabric_services(fabric: Fabric) -> Iterator[str]:
-    director = fabric.director.console
-    for guest in fabric.guests:
-        guest.console.run("modprobe ib_umad")
-    index, gid = ipv6_gid(fabric.director)
-    director.run(
-        f"{PYTHON} -m director fabric --gid-index {index} > /tmp/fabric.log 2>&1 & "
-        "echo $! > /tmp/fabric.pid"
-    )
-    director.run("for i in $(seq 50); do grep -q 'fabric services on' /tmp/fabric.log && break; "
-                 "sleep 0.2; done; grep -q 'fabric services on' /tmp/fabric.log")  # fmt: skip
-    yield gid
-    director.run("kill $(cat /tmp/fabric.pid); cat /tmp/fabric.log")
+from harness.fabric import Fabric
+from tests.vm.conftest import PYTHON, ipv6_gid, node_guid
 
 
 def test_host_finds_the_xds_and_gets_its_xcm_assignment(

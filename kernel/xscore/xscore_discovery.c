@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Discovery, per port: find the directory service (XDS) with a
+ * ServiceRecord query, then ask it which configuration managers (XCMs) are
+ * assigned to this port.  Both are GSI MADs with an SA-style header.
+ *
+ * On InfiniBand the query would go to the SA; RoCE has none, so it goes to
+ * the fabric-services GID given in the xds_gid parameter, where the
+ * director answers as an SA would.  The kernel MAD layer matches answers to
+ * requests by GID, which fails for IPv4-mapped GIDs on RoCEv2, so requests
+ * leave from an IPv6 GID (docs/wire-deviations.md).
+ *
+ * Every answer is checked before use: status, method, attribute, and the
+ * counts and versions inside the payload.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/utsname.h>
+#include <linux/workqueue.h>
+#include <net/ipv6.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_mad.h>
+
+#include "xscore_priv.h"
+
+static char *xds_gid;
+module_param(xds_gid, charp, 0444);
+MODULE_PARM_DESC(xds_gid,
+		 "GID (IPv6 form) of the fabric services that answer the XDS ServiceRecord query on RoCE");
+
+#define XSCORE_MAD_TIMEOUT_MS	3000
+#define XSCORE_MAD_RETRIES	2
+#define XSCORE_POLL_OK		(20 * HZ)
+#define XSCORE_POLL_RETRY	(10 * HZ)
+#define XSCORE_HOP_LIMIT	64
+#define XSCORE_DRIVER_VERSION	0x030000
+
+static void xscore_mad_send_done(struct ib_mad_agent *agent,
+				 struct ib_mad_send_wc *wc)
+{
+	struct xscore_port *port = wc->send_buf->context[0];
+
+	if (wc->status != IB_WC_SUCCESS)
+		port->mad_status = wc->status == IB_WC_RESP_TIMEOUT_ERR ?
+				   -ETIMEDOUT : -EIO;
+	else if (!port->mad_answered)
+		port->mad_status = -EIO;
+	else
+		port->mad_status = 0;
+	complete(&port->mad_done);
+}
+
+static void xscore_mad_recv(struct ib_mad_agent *agent,
+			    struct ib_mad_send_buf *send_buf,
+			    struct ib_mad_recv_wc *wc)
+{
+	struct xscore_port *port;
+
+	/* Only answers to our own requests reach a client agent. */
+	if (send_buf && wc->mad_len >= sizeof(port->mad_answer)) {
+		port = send_buf->context[0];
+		memcpy(port->mad_answer, wc->recv_buf.mad,
+		       sizeof(port->mad_answer));
+		port->mad_answered = true;
+	}
+	ib_free_recv_mad(wc);
+}
+
+/*
+ * The GID requests leave from: on RoCE a routable IPv6 one (not
+ * IPv4-mapped, which the MAD layer cannot match answers against, and not
+ * link-local); on InfiniBand the port GID.
+ */
+static int xscore_request_sgid_index(struct xscore_port *port)
+{
+	struct ib_device *ibdev = port->xdev->ibdev;
+	const struct ib_gid_attr *attr;
+	const struct in6_addr *addr;
+	struct ib_port_attr port_attr;
+	int index, found = -EADDRNOTAVAIL;
+	bool usable;
+
+	if (!rdma_protocol_roce(ibdev, port->port_num))
+		return 0;
+	if (ib_query_port(ibdev, port->port_num, &port_attr))
+		return -EIO;
+
+	for (index = 0; index < port_attr.gid_tbl_len && found < 0; index++) {
+		attr = rdma_get_gid_attr(ibdev, port->port_num, index);
+		if (IS_ERR(attr))
+			continue;
+		addr = (const struct in6_addr *)attr->gid.raw;
+		usable = attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
+			 !ipv6_addr_v4mapped(addr) &&
+			 !(ipv6_addr_type(addr) & IPV6_ADDR_LINKLOCAL);
+		if (usable)
+			found = index;
+		rdma_put_gid_attr(attr);
+	}
+	return found;
+}
+
+/*
+ * Send one GET and wait for its answer, which lands in port->mad_answer.
+ * Only the discovery worker calls this, one request at a time per port.
+ */
+static int xscore_mad_get(struct xscore_port *port, const union ib_gid *dgid,
+			  int sgid_index, u8 mgmt_class, u16 attr_id,
+			  u64 comp_mask, const void *data, size_t len)
+{
+	struct ib_device *ibdev = port->xdev->ibdev;
+	struct ib_mad_send_buf *msg;
+	struct rdma_ah_attr ah_attr = {};
+	union ib_gid dest = *dgid;
+	struct xs_mad_hdr *hdr;
+	struct xs_sa_hdr *sa;
+	struct ib_ah *ah;
+	int ret;
+
+	if (WARN_ON(len > IB_MGMT_SA_DATA))
+		return -EINVAL;
+
+	ah_attr.type = rdma_ah_find_type(ibdev, port->port_num);
+	rdma_ah_set_port_num(&ah_attr, port->port_num);
+	rdma_ah_set_grh(&ah_attr, &dest, 0, sgid_index, XSCORE_HOP_LIMIT, 0);
+	ah = rdma_create_ah(port->mad_agent->qp->pd, &ah_attr,
+			    RDMA_CREATE_AH_SLEEPABLE);
+	if (IS_ERR(ah))
+		return PTR_ERR(ah);
+
+	msg = ib_create_send_mad(port->mad_agent, 1, 0, 0, IB_MGMT_SA_HDR,
+				 IB_MGMT_SA_DATA, GFP_KERNEL,
+				 IB_MGMT_BASE_VERSION);
+	if (IS_ERR(msg)) {
+		ret = PTR_ERR(msg);
+		goto destroy_ah;
+	}
+
+	hdr = msg->mad;
+	hdr->base_version = XS_MAD_BASE_VERSION;
+	hdr->mgmt_class = mgmt_class;
+	hdr->class_version = mgmt_class == XS_MGMT_CLASS_SUBN_ADM ?
+			     XS_SA_CLASS_VERSION : XDS_MGMT_CLASS_VERSION;
+	hdr->method = XS_MAD_METHOD_GET;
+	hdr->tid = cpu_to_be64((u64)port->mad_agent->hi_tid << 32 |
+			       ++port->mad_tid);
+	hdr->attr_id = cpu_to_be16(attr_id);
+	sa = (struct xs_sa_hdr *)(hdr + 1);
+	sa->comp_mask = cpu_to_be64(comp_mask);
+	memcpy((u8 *)msg->mad + XS_SA_DATA_OFFSET, data, len);
+
+	msg->ah = ah;
+	msg->timeout_ms = XSCORE_MAD_TIMEOUT_MS;
+	msg->retries = XSCORE_MAD_RETRIES;
+	msg->context[0] = port;
+	port->mad_answered = false;
+	reinit_completion(&port->mad_done);
+
+	ret = ib_post_send_mad(msg, NULL);
+	if (ret)
+		goto free_msg;
+	/* The MAD layer always reports the send: answered, timed out or flushed. */
+	wait_for_completion(&port->mad_done);
+	ret = port->mad_status;
+
+free_msg:
+	ib_free_send_mad(msg);
+destroy_ah:
+	rdma_destroy_ah(ah, RDMA_DESTROY_AH_SLEEPABLE);
+	return ret;
+}
+
+/* Status, method and attribute of an answer, before its payload is read. */
+static int xscore_check_answer(struct xscore_port *port, u16 attr_id)
+{
+	const struct xs_mad_hdr *hdr = (const void *)port->mad_answer;
+
+	if (hdr->method != XS_MAD_METHOD_GET_RESP ||
+	    be16_to_cpu(hdr->attr_id) != attr_id) {
+		port->stats.malformed++;
+		return -EPROTO;
+	}
+	if (hdr->status)
+		return -ENOENT;
+	return 0;
+}
+
+static int xscore_find_xds(struct xscore_port *port, const union ib_gid *via,
+			   int sgid_index, union ib_gid *xds)
+{
+	struct xs_service_record query = {};
+	const struct xs_service_record *rec;
+	int ret;
+
+	strscpy(query.service_name, XDS_SERVICE_NAME,
+		sizeof(query.service_name));
+	ret = xscore_mad_get(port, via, sgid_index, XS_MGMT_CLASS_SUBN_ADM,
+			     XS_SA_ATTR_SERVICE_RECORD,
+			     XS_SA_SERVICE_REC_NAME_MASK, &query,
+			     sizeof(query));
+	if (!ret)
+		ret = xscore_check_answer(port, XS_SA_ATTR_SERVICE_RECORD);
+	if (ret)
+		return ret;
+
+	rec = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
+	if (strncmp(rec->service_name, XDS_SERVICE_NAME,
+		    sizeof(rec->service_name))) {
+		port->stats.malformed++;
+		return -EPROTO;
+	}
+	memcpy(xds->raw, rec->service_gid, sizeof(xds->raw));
+	return 0;
+}
+
+static void xscore_fill_identity(struct xscore_port *port,
+				 struct xds_request *req)
+{
+	struct ib_device *ibdev = port->xdev->ibdev;
+	struct new_utsname *uts = utsname();
+
+	req->port_id = ibdev->node_guid;
+	strscpy(req->hostname, uts->nodename, sizeof(req->hostname));
+	/* The field is what it is on the wire: a long release is cut short. */
+	scnprintf(req->os_version, sizeof(req->os_version), "%s:xg-3.0.0",
+		  uts->release);
+	strscpy(req->os_arch, uts->machine, sizeof(req->os_arch));
+	req->os_type = cpu_to_be32(XDS_OS_TYPE_LINUX);
+	req->fw_version = cpu_to_be64(ibdev->attrs.fw_ver);
+	req->hw_version = cpu_to_be32(ibdev->attrs.hw_ver);
+	req->driver_version = cpu_to_be32(XSCORE_DRIVER_VERSION);
+	req->capabilities = cpu_to_be32(XDS_CAP_PRESENT);
+	strscpy(req->build_version, "xg-3.0.0", sizeof(req->build_version));
+}
+
+static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
+			  int sgid_index)
+{
+	const struct xds_response *resp;
+	struct xds_request req = {};
+	unsigned int count, i;
+	int ret;
+
+	xscore_fill_identity(port, &req);
+	ret = xscore_mad_get(port, xds, sgid_index, XDS_MGMT_CLASS,
+			     XDS_ATTR_XCM_REQUEST, 0, &req, sizeof(req));
+	if (!ret)
+		ret = xscore_check_answer(port, XDS_ATTR_XCM_REQUEST);
+	if (ret)
+		return ret;
+
+	resp = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
+	count = resp->list.count;
+	if (resp->server_info.port_id != req.port_id ||
+	    count > XDS_MAX_XCMS ||
+	    (count && resp->list.xcm_version != XDS_XCM_REC_VERSION)) {
+		port->stats.malformed++;
+		return -EPROTO;
+	}
+
+	mutex_lock(&port->lock);
+	port->xds_gid = *xds;
+	port->num_xcms = count;
+	for (i = 0; i < count; i++)
+		port->xcm_guids[i] = be64_to_cpu(resp->list.xcms[i].port_id);
+	mutex_unlock(&port->lock);
+
+	pr_info("%s: port %u: XDS %pI6 assigned %u XCM(s)%s\n",
+		dev_name(&port->xdev->ibdev->dev), port->port_num, xds->raw,
+		count, count ? ":" : "");
+	for (i = 0; i < count; i++)
+		pr_info("%s: port %u: XCM %016llx\n",
+			dev_name(&port->xdev->ibdev->dev), port->port_num,
+			port->xcm_guids[i]);
+	return 0;
+}
+
+static int xscore_discover(struct xscore_port *port, const union ib_gid *via)
+{
+	union ib_gid xds;
+	int sgid_index, ret;
+
+	if (READ_ONCE(port->state) != IB_PORT_ACTIVE)
+		return -ENETDOWN;
+	sgid_index = xscore_request_sgid_index(port);
+	if (sgid_index < 0)
+		return sgid_index;
+
+	ret = xscore_find_xds(port, via, sgid_index, &xds);
+	if (!ret)
+		ret = xscore_ask_xds(port, &xds, sgid_index);
+	return ret;
+}
+
+static void xscore_discovery_work(struct work_struct *work)
+{
+	struct xscore_port *port = container_of(to_delayed_work(work),
+						struct xscore_port,
+						discovery_work);
+	int ret;
+
+	ret = xscore_discover(port, &port->fabric_services);
+	if (ret) {
+		port->stats.discovery_failures++;
+		if (ret != port->last_discovery_error)
+			pr_info("%s: port %u: discovery failed (%d), retrying\n",
+				dev_name(&port->xdev->ibdev->dev),
+				port->port_num, ret);
+	}
+	port->last_discovery_error = ret;
+	queue_delayed_work(system_long_wq, &port->discovery_work,
+			   ret ? XSCORE_POLL_RETRY : XSCORE_POLL_OK);
+}
+
+/* Where ServiceRecord queries go; false when discovery is not configured. */
+static bool xscore_fabric_services(union ib_gid *gid)
+{
+	return xds_gid && in6_pton(xds_gid, -1, gid->raw, -1, NULL) == 1;
+}
+
+int xscore_discovery_start(struct xscore_port *port)
+{
+	struct ib_device *ibdev = port->xdev->ibdev;
+
+	mutex_init(&port->lock);
+	init_completion(&port->mad_done);
+	INIT_DELAYED_WORK(&port->discovery_work, xscore_discovery_work);
+
+	if (!xscore_fabric_services(&port->fabric_services)) {
+		if (xds_gid)
+			pr_warn("xds_gid=%s is not an IPv6 address\n", xds_gid);
+		return 0;
+	}
+
+	port->mad_agent = ib_register_mad_agent(ibdev, port->port_num,
+						IB_QPT_GSI, NULL, 0,
+						xscore_mad_send_done,
+						xscore_mad_recv, port, 0);
+	if (IS_ERR(port->mad_agent)) {
+		int ret = PTR_ERR(port->mad_agent);
+
+		port->mad_agent = NULL;
+		return ret;
+	}
+	queue_delayed_work(system_long_wq, &port->discovery_work, 0);
+	return 0;
+}
+
+void xscore_discovery_stop(struct xscore_port *port)
+{
+	if (!port->mad_agent)
+		return;
+	/* The worker waits for its MAD; stop it before the agent goes. */
+	cancel_delayed_work_sync(&port->discovery_work);
+	ib_unregister_mad_agent(port->mad_agent);
+	port->mad_agent = NULL;
+}
