@@ -240,8 +240,10 @@ static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
 			  int sgid_index)
 {
 	const struct xds_response *resp;
+	u64 guids[XDS_MAX_XCMS] = {};
 	struct xds_request req = {};
 	unsigned int count, i;
+	bool changed;
 	int ret;
 
 	xscore_fill_identity(port, &req);
@@ -261,20 +263,28 @@ static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
 		return -EPROTO;
 	}
 
+	for (i = 0; i < count; i++)
+		guids[i] = be64_to_cpu(resp->list.xcms[i].port_id);
+
 	mutex_lock(&port->lock);
+	changed = count != port->num_xcms ||
+		  memcmp(&port->xds_gid, xds, sizeof(*xds)) ||
+		  memcmp(port->xcm_guids, guids, count * sizeof(guids[0]));
 	port->xds_gid = *xds;
 	port->num_xcms = count;
-	for (i = 0; i < count; i++)
-		port->xcm_guids[i] = be64_to_cpu(resp->list.xcms[i].port_id);
+	memcpy(port->xcm_guids, guids, sizeof(guids));
 	mutex_unlock(&port->lock);
 
+	/* Re-polls that change nothing stay quiet. */
+	if (!changed)
+		return 0;
 	pr_info("%s: port %u: XDS %pI6 assigned %u XCM(s)%s\n",
 		dev_name(&port->xdev->ibdev->dev), port->port_num, xds->raw,
 		count, count ? ":" : "");
 	for (i = 0; i < count; i++)
 		pr_info("%s: port %u: XCM %016llx\n",
 			dev_name(&port->xdev->ibdev->dev), port->port_num,
-			port->xcm_guids[i]);
+			guids[i]);
 	return 0;
 }
 
