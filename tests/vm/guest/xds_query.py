@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from director.umad import Address, UmadPort, umad_device
+from director.umad import Address, UmadPort, node_guid, umad_device
 from xswire.ib_mad import (
     XS_MAD_BASE_VERSION,
     XS_MGMT_CLASS_SUBN_ADM,
@@ -41,11 +41,6 @@ def ask(port: UmadPort, agent: int, to: Address, request: bytes) -> bytes:
     if answer is None or answer.status:
         sys.exit(f"no answer (status {answer.status if answer else 'timeout'})")
     return answer.mad
-
-
-def node_guid(ibdev: str) -> int:
-    with open(f"/sys/class/infiniband/{ibdev}/node_guid") as guid:
-        return int(guid.read().strip().replace(":", ""), 16)
 
 
 def main() -> None:
