@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness import director, image, kernels, modload, modules, traffic
 from harness import fabric as fabric_mod
-from harness import image, kernels, modload, modules, traffic
 from harness.fabric import RXE_DEVICE, Fabric
 from harness.log import say
 from harness.matrix import KernelSpec
@@ -27,10 +27,19 @@ def run(spec: KernelSpec) -> int:
         say("RC traffic host <-> director over soft-RoCE (rping, data verified)")
         count = traffic.rping(fabric.director, fabric.host, fabric_mod.DIRECTOR.ip)
         print(f"rping: {count} verified RDMA READ/WRITE round trips")
-        say("loading xscore, xsvnic, xsvhba in the host VM")
-        modload.load_product(fabric.host, build.release)
+        say("starting the director's fabric services (XDS; ServiceRecord answers on RoCE)")
+        xds_gid = director.start_fabric_services(fabric.director)
+        say(f"loading xscore (xds_gid={xds_gid}), xsvnic, xsvhba in the host VM")
+        modload.load_product(fabric.host, build.release, f"xds_gid={xds_gid}")
         _show(fabric.host, "lsmod | grep -E '^(xscore|xsvnic|xsvhba) '")
+        say("waiting for xscore to discover its XCM")
+        fabric.host.console.run(
+            "for i in $(seq 120); do dmesg | grep -q 'xscore: .*XCM [0-9a-f]' && break; "
+            "sleep 0.5; done",
+            timeout=90,
+        )
         _show(fabric.host, "dmesg | grep -E 'xscore|xsvnic|xsvhba'")
+        _show(fabric.director, f"cat {director.FABRIC_LOG}")
         modload.unload_product(fabric.host)
         say("modules unloaded; shutting the fabric down")
     say(f"console logs: {ARTIFACTS / 'demo'}")

@@ -40,9 +40,9 @@ def loaded(guest: Guest) -> set[str]:
     return set(out.split())
 
 
-def load_product(guest: Guest, release: str) -> None:
+def load_product(guest: Guest, release: str, xscore_params: str = "") -> None:
     for relative in MODULES:
-        insmod(guest, release, relative)
+        insmod(guest, release, relative, xscore_params if relative == MODULES[0] else "")
 
 
 def unload_product(guest: Guest) -> None:

@@ -7,40 +7,18 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from harness.fabric import RXE_DEVICE, Fabric
-from harness.vm import Guest
+from harness import director
+from harness.fabric import Fabric
 from tests.conftest import KernelLog
-
-GIDS = f"/sys/class/infiniband/{RXE_DEVICE}/ports/1/gids"
-PYTHON = "cd /mnt/xs && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/mnt/xs python3"
-
-
-def ipv6_gid(guest: Guest) -> tuple[int, str]:
-    """Index and text of the guest's 2001:db8:: GID (IPv4-mapped GIDs cannot carry GSI
-    request/response pairs: see docs/wire-deviations.md)."""
-    path = guest.console.output(f"grep -l '^2001:0db8' {GIDS}/*").strip()
-    return int(path.rsplit("/", 1)[1]), guest.console.output(f"cat {path}").strip()
-
-
-def node_guid(guest: Guest) -> str:
-    return guest.console.output(f"cat /sys/class/infiniband/{RXE_DEVICE}/node_guid").strip()
 
 
 @pytest.fixture(scope="session")
 def fabric_services(fabric: Fabric) -> Iterator[str]:
     """The director's fabric services, running; yields the GID they answer on."""
-    director = fabric.director.console
-    for guest in fabric.guests:
-        guest.console.run("modprobe ib_umad")
-    index, gid = ipv6_gid(fabric.director)
-    director.run(
-        f"{PYTHON} -m director fabric --gid-index {index} > /tmp/fabric.log 2>&1 & "
-        "echo $! > /tmp/fabric.pid"
-    )
-    director.run("for i in $(seq 50); do grep -q 'fabric services on' /tmp/fabric.log && break; "
-                 "sleep 0.2; done; grep -q 'fabric services on' /tmp/fabric.log")  # fmt: skip
+    fabric.host.console.run("modprobe ib_umad")
+    gid = director.start_fabric_services(fabric.director)
     yield gid
-    director.run("kill $(cat /tmp/fabric.pid); cat /tmp/fabric.log")
+    director.stop_fabric_services(fabric.director)
 
 
 @pytest.fixture(autouse=True)
