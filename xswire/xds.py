@@ -30,11 +30,11 @@ class XdpMsgType(enum.IntEnum):
     DISC_SOL = 1  # discovery solicitation
 
 
-class XdpFlags(enum.IntEnum):
+class XdpFlags(enum.IntFlag):
     """Ethernet-mode discovery header flags."""
 
-    REQ = 1  # request (host to director)
-    RSP = 2  # response (director to host)
+    REQ = 0x1  # request (host to director)
+    RSP = 0x2  # response (director to host)
 
 
 @dataclass

@@ -52,9 +52,9 @@ enum xdp_msg_type {
 /* Ethernet-mode discovery header flags. */
 enum xdp_flags {
 	/* request (host to director) */
-	XDP_FLAGS_REQ = 1,
+	XDP_FLAGS_REQ = 0x1,
 	/* response (director to host) */
-	XDP_FLAGS_RSP = 2,
+	XDP_FLAGS_RSP = 0x2,
 };
 
 /* The host's identity, sent to the XDS. */
