@@ -9,15 +9,14 @@
 #include <endian.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 
 #define __packed __attribute__((packed))
 
 static int checked;
 static int failed;
 
-static void check_uint(unsigned long long got, unsigned long long want,
-		       const char *what)
+static inline void check_uint(unsigned long long got, unsigned long long want,
+			      const char *what)
 {
 	checked++;
 	if (got != want) {
@@ -26,17 +25,24 @@ static void check_uint(unsigned long long got, unsigned long long want,
 	}
 }
 
-static void check_octets(const void *got, const unsigned char *want,
-			 size_t len, const char *what)
+static inline void check_octets(const void *got, const unsigned char *want,
+				size_t len, const char *what)
 {
+	const unsigned char *bytes = got;
+	size_t i;
+
 	checked++;
-	if (memcmp(got, want, len)) {
-		failed++;
-		printf("MISMATCH %s: bytes differ\n", what);
+	for (i = 0; i < len; i++) {
+		if (bytes[i] != want[i]) {
+			failed++;
+			printf("MISMATCH %s: bytes differ at %zu: got 0x%02x, want 0x%02x\n",
+			       what, i, bytes[i], want[i]);
+			return;
+		}
 	}
 }
 
-static void check_size(size_t vector, size_t object, const char *what)
+static inline void check_size(size_t vector, size_t object, const char *what)
 {
 	checked++;
 	if (vector != object) {
@@ -46,7 +52,7 @@ static void check_size(size_t vector, size_t object, const char *what)
 	}
 }
 
-static int report(int vectors)
+static inline int report(int vectors)
 {
 	printf("vectors_check: %d vectors, %d checks, %d failed\n", vectors,
 	       checked, failed);
