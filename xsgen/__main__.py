@@ -1,4 +1,6 @@
-"""python -m xsgen [--check] [--root DIR]: regenerate, or list what is stale and fail."""
+"""python -m xsgen [--check] [--root DIR]: regenerate from specs/*.yaml what differs; with
+--check, write nothing and fail listing each generated file that is missing, stale or orphaned.
+Either way the specs and their golden vectors (specs/vectors/) are checked first."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from xsgen import outputs
 from xsgen.loader import load_all
 from xsgen.model import SpecError
+from xsgen.vectors import load_vectors
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,22 +23,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         specs = load_all(args.root)
+        load_vectors(args.root, specs)
     except SpecError as err:
         print(f"xsgen: {err}", file=sys.stderr)
         return 2
     produced = [out for spec in specs for out in outputs.outputs(spec, args.root)]
+    orphans = outputs.orphans(args.root, produced)
     if args.check:
-        stale = [out for out in produced if outputs.stale(out)]
-        for out in stale:
-            print(f"xsgen: stale: {out.path.relative_to(args.root)}", file=sys.stderr)
-        if stale:
-            print("xsgen: run `make gen` and commit the result", file=sys.stderr)
+        drifted = [(out.path, how) for out in produced if (how := outputs.drift(out))]
+        drifted += [(path, "orphaned") for path in orphans]
+        for path, how in drifted:
+            print(f"xsgen: {how}: {path.relative_to(args.root)}", file=sys.stderr)
+        if drifted:
+            print("xsgen: run `make gen`, remove orphaned files, and commit", file=sys.stderr)
             return 1
         print(f"xsgen: {len(produced)} generated files are up to date")
         return 0
     for out in produced:
         if outputs.write(out):
             print(f"xsgen: wrote {out.path.relative_to(args.root)}")
+    for path in orphans:
+        print(f"xsgen: orphaned (no spec generates it; remove it): {path.relative_to(args.root)}")
     return 0
 
 
