@@ -30,7 +30,7 @@ FIELD_KEYS = {"name", "type", "count", "order", "doc"}
 STRUCT_KEYS = {"name", "size", "doc", "fields"}
 ENUM_KEYS = {"name", "doc", "values", "flags"}
 CONSTANT_KEYS = {"name", "value", "type", "doc"}
-SPEC_KEYS = {"name", "doc", "constants", "enums", "structs"}
+SPEC_KEYS = {"name", "doc", "order", "constants", "enums", "structs"}
 
 
 def _require(cond: bool, where: str, message: str) -> None:
@@ -44,7 +44,9 @@ def _keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
     _require(not unknown, where, f"unknown keys {unknown}")
 
 
-def _field(raw: dict[str, Any], where: str, structs: dict[str, Struct], offset: int) -> Field:
+def _field(
+    raw: dict[str, Any], where: str, structs: dict[str, Struct], offset: int, default_order: str
+) -> Field:
     name = raw.get("name", "")
     _require(bool(IDENTIFIER.match(str(name))), where, f"bad field name {name!r}")
     where = f"{where}.{name}"
@@ -57,7 +59,7 @@ def _field(raw: dict[str, Any], where: str, structs: dict[str, Struct], offset: 
     if ftype in SCALARS:
         f.element_size = SCALARS[ftype]
         if f.element_size > 1:
-            f.order = order or "be"
+            f.order = order or default_order
             _require(f.order in BYTE_ORDERS, where, f"byte order must be be or le, not {order!r}")
         else:
             _require(order is None, where, "a byte has no byte order")
@@ -74,7 +76,9 @@ def _field(raw: dict[str, Any], where: str, structs: dict[str, Struct], offset: 
     return f
 
 
-def _struct(raw: dict[str, Any], where: str, structs: dict[str, Struct]) -> Struct:
+def _struct(
+    raw: dict[str, Any], where: str, structs: dict[str, Struct], default_order: str
+) -> Struct:
     name = raw.get("name", "")
     _require(bool(IDENTIFIER.match(str(name))), where, f"bad struct name {name!r}")
     where = f"{where}: struct {name}"
@@ -86,7 +90,7 @@ def _struct(raw: dict[str, Any], where: str, structs: dict[str, Struct]) -> Stru
     offset = 0
     seen: set[str] = set()
     for raw_field in raw.get("fields") or []:
-        f = _field(raw_field, where, structs, offset)
+        f = _field(raw_field, where, structs, offset, default_order)
         _require(f.name not in seen, where, f"field {f.name} defined twice")
         seen.add(f.name)
         struct.fields.append(f)
@@ -128,9 +132,11 @@ def load_spec(path: Path, root: Path) -> Spec:
     _require(isinstance(raw, dict), where, "not a mapping")
     _keys(raw, SPEC_KEYS, where)
     _require(raw.get("name") == path.stem, where, "name must match the file name")
+    default_order = raw.get("order", "be")
+    _require(default_order in BYTE_ORDERS, where, f"order must be be or le, not {default_order!r}")
     structs: dict[str, Struct] = {}
     for raw_struct in raw.get("structs") or []:
-        struct = _struct(raw_struct, where, structs)
+        struct = _struct(raw_struct, where, structs, default_order)
         structs[struct.name] = struct
     return Spec(
         name=path.stem,
@@ -139,6 +145,7 @@ def load_spec(path: Path, root: Path) -> Spec:
         constants=[_constant(c, where) for c in raw.get("constants") or []],
         enums=[_enum(e, where) for e in raw.get("enums") or []],
         structs=list(structs.values()),
+        order=default_order,
     )
 
 

@@ -105,6 +105,7 @@ class Spec:
     constants: list[Constant]
     enums: list[Enum]
     structs: list[Struct]
+    order: str = "be"
 
     def struct(self, name: str) -> Struct:
         for s in self.structs:

@@ -48,6 +48,13 @@ def test_offsets_packing_and_byte_order_are_computed(tmp_path: Path) -> None:
     assert [f.offset for f in outer.fields] == [0, 2, 4]
 
 
+def test_a_spec_can_make_little_endian_its_default(tmp_path: Path) -> None:
+    spec = loader.load_spec(write_spec(tmp_path, "order: le\n" + GOOD), tmp_path)
+    assert spec.order == "le"
+    assert [f.order for f in spec.structs[1].fields] == ["le", None, None]
+    assert [f.order for f in spec.structs[0].fields] == ["le", "le"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
