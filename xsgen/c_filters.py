@@ -9,9 +9,14 @@ from xsgen.model import Constant, Enum, EnumValue, Field
 def c_value(c: Constant) -> str:
     if isinstance(c.value, str):
         return '"' + c.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = _spelled(c.spelling) if c.spelling else int_literal(c.value)
     if c.type == "u64" or c.value > 0xFFFFFFFF:
-        return f"0x{c.value:016x}ULL"
-    return int_literal(c.value)
+        return (text if c.spelling else f"0x{c.value:016x}") + "ULL"
+    return text
+
+
+def _spelled(text: str) -> str:
+    return "0x" + text[2:].lower() if text[:2] in ("0x", "0X") else text
 
 
 def c_enum_value(v: EnumValue, e: Enum) -> str:

@@ -22,8 +22,29 @@ from xsgen.model import (
     needs_packing,
 )
 
+LITERAL = re.compile(r"^(0|[1-9][0-9]*|0[xX][0-9a-fA-F]+)$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 CONSTANT_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class SpelledInt(int):
+    """An integer from a spec that remembers how it was written (0x0B stays 0x0B, not 11)."""
+
+    spelling: str
+
+
+class _SpecYamlLoader(yaml.SafeLoader):
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+        value = super().construct_yaml_int(node)
+        text = str(node.value)
+        if not LITERAL.match(text):
+            return value
+        spelled = SpelledInt(value)
+        spelled.spelling = text
+        return spelled
+
+
+_SpecYamlLoader.add_constructor("tag:yaml.org,2002:int", _SpecYamlLoader.construct_yaml_int)
 
 
 FIELD_KEYS = {"name", "type", "count", "order", "doc"}
@@ -123,12 +144,14 @@ def _constant(raw: dict[str, Any], where: str) -> Constant:
     _require(isinstance(value, int | str), where, f"constant {name}: value must be int or string")
     ctype = raw.get("type")
     _require(ctype in (None, *SCALARS), where, f"constant {name}: bad type {ctype!r}")
-    return Constant(name, value, str(raw.get("doc", "")), ctype)
+    spelling = value.spelling if isinstance(value, SpelledInt) else None
+    value = value if isinstance(value, str) else int(value)
+    return Constant(name, value, str(raw.get("doc", "")), ctype, spelling)
 
 
 def load_spec(path: Path, root: Path) -> Spec:
     where = str(path.relative_to(root))
-    raw = yaml.safe_load(path.read_text())
+    raw = yaml.load(path.read_text(), Loader=_SpecYamlLoader)  # a SafeLoader: no object tags
     _require(isinstance(raw, dict), where, "not a mapping")
     _keys(raw, SPEC_KEYS, where)
     _require(raw.get("name") == path.stem, where, "name must match the file name")

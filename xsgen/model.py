@@ -19,6 +19,7 @@ class Constant:
     value: int | str
     doc: str
     type: str | None = None
+    spelling: str | None = None  # the integer as the spec wrote it (decimal or 0x hex)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from xsgen.literals import int_literal
-from xsgen.model import Enum, Field
+from xsgen.model import Constant, Enum, Field
 
 
 def camel(name: str) -> str:
@@ -16,10 +16,12 @@ def py_hex(value: int, e: Enum) -> str:
     return f"0x{value:X}" if e.flags else str(value)
 
 
-def py_literal(value: int | str) -> str:
-    if isinstance(value, str):
-        return json.dumps(value)
-    return int_literal(value).replace("0x", "0X").upper().replace("0X", "0x")
+def py_literal(c: Constant) -> str:
+    """A constant as Python writes it: the spec's spelling, hex digits in upper case."""
+    if isinstance(c.value, str):
+        return json.dumps(c.value)
+    text = c.spelling or int_literal(c.value)
+    return "0x" + text[2:].upper() if text[:2] in ("0x", "0X") else text
 
 
 def _py_format(f: Field) -> str:

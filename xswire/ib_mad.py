@@ -14,11 +14,11 @@ from xswire._runtime import need, pad_items, put_octets
 
 XS_MAD_SIZE = 256  # size of a MAD on the GSI QP
 XS_MAD_BASE_VERSION = 1  # base version of every MAD
-XS_MGMT_CLASS_SUBN_ADM = 3  # subnet administration (SA) class
+XS_MGMT_CLASS_SUBN_ADM = 0x03  # subnet administration (SA) class
 XS_SA_CLASS_VERSION = 2  # SA class version
 XS_SA_DATA_OFFSET = 56  # payload offset of an SA MAD
-XS_SA_ATTR_SERVICE_RECORD = 49  # ServiceRecord attribute ID
-XS_SA_SERVICE_REC_NAME_MASK = 64  # component-mask bit of ServiceName
+XS_SA_ATTR_SERVICE_RECORD = 0x0031  # ServiceRecord attribute ID
+XS_SA_SERVICE_REC_NAME_MASK = 0x40  # component-mask bit of ServiceName
 XS_GSI_QKEY = 0x80010000  # QKey of the GSI QP (QP1)
 
 

@@ -13,13 +13,13 @@ from typing import ClassVar
 from xswire._runtime import need, pad_items, put_octets
 
 XDS_SERVICE_NAME = "XSIGOXDS"  # ServiceRecord name of the directory service
-XDS_MGMT_CLASS = 11  # vendor management class of the XCM request MAD
+XDS_MGMT_CLASS = 0x0B  # vendor management class of the XCM request MAD
 XDS_MGMT_CLASS_VERSION = 2  # class version of the XCM request MAD
 XDS_ATTR_XCM_REQUEST = 0xB002  # attribute ID of the XCM request
 XDS_MAD_DATA_OFFSET = 56  # payload offset in the MAD (SA-style header)
 XDS_MAX_XCMS = 8  # most XCM records in one answer
 XDS_XCM_REC_VERSION = 1  # xcm_version when count > 0
-XDS_OS_TYPE_LINUX = 0x1000000  # os_type of a Linux host
+XDS_OS_TYPE_LINUX = 0x01000000  # os_type of a Linux host
 XDS_CAP_PRESENT = 0x80000000  # capability word carries resource bits
 XDP_UD_QKEY = 0x11111111  # QKey of the Ethernet-mode solicitation UD QP
 

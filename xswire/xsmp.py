@@ -12,11 +12,11 @@ from typing import ClassVar
 
 from xswire._runtime import need, pad_items, put_octets
 
-XSMP_SERVICE_ID = 0x2139701  # service ID of the XSMP connection
+XSMP_SERVICE_ID = 0x0000000002139701  # service ID of the XSMP connection
 XSMP_MAX_MSG_SIZE = 1024  # receive buffer size of one XSMP message
-XSMP_DRIVER_VERSION = 0x30000  # driver version a host reports (3.0.0)
-XSMP_MIN_CHASSIS_VERSION = 0x10504  # oldest XgOS the host supports (1.5.4)
-XSMP_OS_TYPE_LINUX = 0x1000000  # OS type in the top byte of resource_flags
+XSMP_DRIVER_VERSION = 0x030000  # driver version a host reports (3.0.0)
+XSMP_MIN_CHASSIS_VERSION = 0x010504  # oldest XgOS the host supports (1.5.4)
+XSMP_OS_TYPE_LINUX = 0x01000000  # OS type in the top byte of resource_flags
 
 
 class XsmpClass(enum.IntEnum):

@@ -10,7 +10,7 @@ import pytest
 
 from harness.paths import REPO
 from xsgen import __main__ as xsgen_cli
-from xsgen import loader
+from xsgen import c_filters, loader, py_filters
 from xsgen.model import SpecError
 
 GOOD = """\
@@ -53,6 +53,34 @@ def test_a_spec_can_make_little_endian_its_default(tmp_path: Path) -> None:
     assert spec.order == "le"
     assert [f.order for f in spec.structs[1].fields] == ["le", None, None]
     assert [f.order for f in spec.structs[0].fields] == ["le", "le"]
+
+
+def test_constants_keep_the_spelling_of_the_spec(tmp_path: Path) -> None:
+    text = "constants:\n" + "".join(
+        f"  - {{name: {n}, value: {v}, doc: d}}\n"
+        for n, v in [("A", "0x0B"), ("B", "56"), ("C", "0x0000000002139701"), ("D", "1_000")]
+    )
+    spec = loader.load_spec(
+        write_spec(tmp_path, GOOD.replace("structs:", text + "structs:")), tmp_path
+    )
+    assert [(c.value, c.spelling) for c in spec.constants] == [
+        (11, "0x0B"),
+        (56, "56"),
+        (0x2139701, "0x0000000002139701"),
+        (1000, None),  # YAML-only spellings fall back to the generator's
+    ]
+    assert [c_filters.c_value(c) for c in spec.constants] == [
+        "0x0b",
+        "56",
+        "0x0000000002139701",  # ULL only for type u64 or values above 32 bits
+        "0x3e8",
+    ]
+    assert [py_filters.py_literal(c) for c in spec.constants] == [
+        "0x0B",
+        "56",
+        "0x0000000002139701",
+        "0x3E8",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@
 #define XS_MAD_BASE_VERSION 1
 
 /* subnet administration (SA) class */
-#define XS_MGMT_CLASS_SUBN_ADM 3
+#define XS_MGMT_CLASS_SUBN_ADM 0x03
 
 /* SA class version */
 #define XS_SA_CLASS_VERSION 2
@@ -29,10 +29,10 @@
 #define XS_SA_DATA_OFFSET 56
 
 /* ServiceRecord attribute ID */
-#define XS_SA_ATTR_SERVICE_RECORD 49
+#define XS_SA_ATTR_SERVICE_RECORD 0x0031
 
 /* component-mask bit of ServiceName */
-#define XS_SA_SERVICE_REC_NAME_MASK 64
+#define XS_SA_SERVICE_REC_NAME_MASK 0x40
 
 /* QKey of the GSI QP (QP1) */
 #define XS_GSI_QKEY 0x80010000

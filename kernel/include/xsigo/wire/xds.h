@@ -17,7 +17,7 @@
 #define XDS_SERVICE_NAME "XSIGOXDS"
 
 /* vendor management class of the XCM request MAD */
-#define XDS_MGMT_CLASS 11
+#define XDS_MGMT_CLASS 0x0b
 
 /* class version of the XCM request MAD */
 #define XDS_MGMT_CLASS_VERSION 2
@@ -35,7 +35,7 @@
 #define XDS_XCM_REC_VERSION 1
 
 /* os_type of a Linux host */
-#define XDS_OS_TYPE_LINUX 0x1000000
+#define XDS_OS_TYPE_LINUX 0x01000000
 
 /* capability word carries resource bits */
 #define XDS_CAP_PRESENT 0x80000000

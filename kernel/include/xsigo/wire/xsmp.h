@@ -20,13 +20,13 @@
 #define XSMP_MAX_MSG_SIZE 1024
 
 /* driver version a host reports (3.0.0) */
-#define XSMP_DRIVER_VERSION 0x30000
+#define XSMP_DRIVER_VERSION 0x030000
 
 /* oldest XgOS the host supports (1.5.4) */
-#define XSMP_MIN_CHASSIS_VERSION 0x10504
+#define XSMP_MIN_CHASSIS_VERSION 0x010504
 
 /* OS type in the top byte of resource_flags */
-#define XSMP_OS_TYPE_LINUX 0x1000000
+#define XSMP_OS_TYPE_LINUX 0x01000000
 
 /* Message classes (the header's type). */
 enum xsmp_class {
