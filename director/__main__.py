@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from director.fabric_services import FabricServices, XcmAssignment
+from director.fabric_services import MANGLES, FabricServices, XcmAssignment
 from director.umad import UmadPort, gid, node_guid, umad_device
 
 
@@ -19,7 +19,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
 
     with UmadPort(umad_device(args.ibdev, args.port)) as port:
         own_gid = gid(args.ibdev, args.port, args.gid_index)
-        services = FabricServices(port, own_gid, args.gid_index, own_guid, assign)
+        services = FabricServices(port, own_gid, args.gid_index, own_guid, assign, args.mangle)
         print(f"director: fabric services on {args.ibdev}/{args.port}", flush=True)
         while True:
             services.serve_one(timeout=1.0)
@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         required=True,
         help="GID to serve from; on RoCE an IPv6 one (see docs/wire-deviations.md)",
+    )
+    fabric.add_argument(
+        "--mangle",
+        choices=sorted(MANGLES),
+        help="break every answer this way (a hostile director, for tests)",
     )
     fabric.set_defaults(func=cmd_fabric)
     args = parser.parse_args(argv)

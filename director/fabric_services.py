@@ -42,6 +42,19 @@ from xswire.xds import (
 log = logging.getLogger("director.fabric")
 SA_RECORD_UNITS = XsServiceRecord.SIZE // 8
 
+# Ways to break the answers on purpose, to prove that hosts check them. Each either makes an
+# answer malformed (the host must count and drop it) or turns it into a failure to report.
+MANGLES = {
+    "sa-status": "ServiceRecord answer carries an error status",
+    "sa-attr": "ServiceRecord answer names another attribute",
+    "sa-name": "ServiceRecord answer names another service",
+    "sa-method": "ServiceRecord answer is sent as a request (GET), not a GET_RESP",
+    "xds-status": "XDS answer carries an error status",
+    "xds-count": "XDS answer claims 200 XCM records (at most 8 fit)",
+    "xds-version": "XDS answer has XCM record version 9",
+    "xds-echo": "XDS answer echoes another host's port GUID",
+}
+
 
 @dataclass(frozen=True)
 class XcmAssignment:
@@ -74,8 +87,17 @@ class FabricServices:
     """Answers ServiceRecord queries for the XDS and XDS XCM requests on one port."""
 
     def __init__(
-        self, port: UmadPort, gid: bytes, gid_index: int, port_guid: int, assign: Assigner
+        self,
+        port: UmadPort,
+        gid: bytes,
+        gid_index: int,
+        port_guid: int,
+        assign: Assigner,
+        mangle: str | None = None,
     ) -> None:
+        if mangle is not None and mangle not in MANGLES:
+            raise ValueError(f"unknown mangle {mangle!r}; known: {', '.join(MANGLES)}")
+        self.mangle = mangle
         self.port = port
         self.gid = gid
         self.gid_index = gid_index
@@ -96,6 +118,8 @@ class FabricServices:
             log.warning("sending an answer failed: status %d", received.status)
             return True
         answer = self.handle(received)
+        if answer is not None and self.mangle is not None:
+            answer = self._mangled(received.agent, answer)
         if answer is None:
             self.dropped += 1
         else:
@@ -103,6 +127,35 @@ class FabricServices:
             log.debug("answering %s", address)
             self.port.send(received.agent, address, answer)
         return True
+
+    def _mangled(self, agent: int, answer: bytes) -> bytes:
+        kind = self.mangle or ""
+        if (agent == self.sa_agent) != kind.startswith("sa-"):
+            return answer
+        header = XsMadHdr.decode(answer)
+        body = bytearray(answer)
+        if kind.endswith("-status"):
+            header.status = XsMadStatus.SA_NO_RECORDS
+        elif kind == "sa-attr":
+            header.attr_id = 0x0035
+        elif kind == "sa-method":
+            header.method = XsMadMethod.GET
+        elif kind == "sa-name":
+            record = XsServiceRecord.decode(answer, XS_SA_DATA_OFFSET)
+            record.service_name = b"XSIGOXDX"
+            body[XS_SA_DATA_OFFSET : XS_SA_DATA_OFFSET + record.SIZE] = record.encode()
+        else:
+            response = XdsResponse.decode(answer, XS_SA_DATA_OFFSET)
+            if kind == "xds-count":
+                response.list.count = 200
+            elif kind == "xds-version":
+                response.list.xcm_version = 9
+            elif kind == "xds-echo":
+                response.server_info.port_id ^= 0xFFFF
+            body[XS_SA_DATA_OFFSET : XS_SA_DATA_OFFSET + response.SIZE] = response.encode()
+        body[: header.SIZE] = header.encode()
+        log.info("mangled answer: %s", MANGLES[kind])
+        return bytes(body)
 
     def handle(self, received: Received) -> bytes | None:
         try:

@@ -54,8 +54,8 @@ class Console:
         self._counter = itertools.count(1)
 
     def prepare_shell(self) -> None:
-        """Silence echo and prompts so that output is exactly what commands print."""
-        self.run("stty -echo -onlcr cols 1000; PS1=''; PS2=''", timeout=30)
+        """Silence echo, prompts and job notices so that output is exactly what commands print."""
+        self.run("stty -echo -onlcr cols 1000; set +m; PS1=''; PS2=''", timeout=30)
 
     def run(self, command: str, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> Result:
         token = f"__XS_{self._session}_{next(self._counter)}_"

@@ -24,13 +24,15 @@ def node_guid(guest: Guest) -> str:
     return out.strip().replace(":", "")
 
 
-def start_fabric_services(director: Guest) -> str:
-    """Start the fabric services (XDS, SA role) in the background; return the GID they serve."""
+def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
+    """Start the fabric services (XDS, SA role) in the background; return the GID they serve.
+    With `mangle`, every answer is broken that way (director/fabric_services.py MANGLES)."""
     con = director.console
     con.run("modprobe ib_umad")
     index, gid = ipv6_gid(director)
     con.run(
-        f"{GUEST_PYTHON} -m director fabric --gid-index {index} > {FABRIC_LOG} 2>&1 & "
+        f"{GUEST_PYTHON} -m director fabric --gid-index {index}"
+        f"{f' --mangle {mangle}' if mangle else ''} > {FABRIC_LOG} 2>&1 & "
         f"echo $! > {FABRIC_PID}"
     )
     ready = f"grep -q 'fabric services on' {FABRIC_LOG}"
@@ -40,5 +42,5 @@ def start_fabric_services(director: Guest) -> str:
 
 def stop_fabric_services(director: Guest) -> str:
     """Stop them; return what they logged."""
-    director.console.run(f"kill $(cat {FABRIC_PID})")
+    director.console.run(f"kill $(cat {FABRIC_PID}) && wait $(cat {FABRIC_PID}) 2>/dev/null; true")
     return director.console.output(f"cat {FABRIC_LOG}")

@@ -174,13 +174,20 @@ destroy_ah:
 }
 
 /* Status, method and attribute of an answer, before its payload is read. */
+static void xscore_count(struct xscore_port *port, u64 *counter)
+{
+	mutex_lock(&port->lock);
+	(*counter)++;
+	mutex_unlock(&port->lock);
+}
+
 static int xscore_check_answer(struct xscore_port *port, u16 attr_id)
 {
 	const struct xs_mad_hdr *hdr = (const void *)port->mad_answer;
 
 	if (hdr->method != XS_MAD_METHOD_GET_RESP ||
 	    be16_to_cpu(hdr->attr_id) != attr_id) {
-		port->stats.malformed++;
+		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
 	if (hdr->status)
@@ -209,7 +216,7 @@ static int xscore_find_xds(struct xscore_port *port, const union ib_gid *via,
 	rec = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
 	if (strncmp(rec->service_name, XDS_SERVICE_NAME,
 		    sizeof(rec->service_name))) {
-		port->stats.malformed++;
+		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
 	memcpy(xds->raw, rec->service_gid, sizeof(xds->raw));
@@ -259,7 +266,7 @@ static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
 	if (resp->server_info.port_id != req.port_id ||
 	    count > XDS_MAX_XCMS ||
 	    (count && resp->list.xcm_version != XDS_XCM_REC_VERSION)) {
-		port->stats.malformed++;
+		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
 
@@ -310,17 +317,21 @@ static void xscore_discovery_work(struct work_struct *work)
 	struct xscore_port *port = container_of(to_delayed_work(work),
 						struct xscore_port,
 						discovery_work);
+	bool report;
 	int ret;
 
 	ret = xscore_discover(port, &port->fabric_services);
-	if (ret) {
+
+	mutex_lock(&port->lock);
+	if (ret)
 		port->stats.discovery_failures++;
-		if (ret != port->last_discovery_error)
-			pr_info("%s: port %u: discovery failed (%d), retrying\n",
-				dev_name(&port->xdev->ibdev->dev),
-				port->port_num, ret);
-	}
+	report = ret && ret != port->last_discovery_error;
 	port->last_discovery_error = ret;
+	mutex_unlock(&port->lock);
+
+	if (report)
+		pr_info("%s: port %u: discovery failed (%d), retrying\n",
+			dev_name(&port->xdev->ibdev->dev), port->port_num, ret);
 	queue_delayed_work(system_long_wq, &port->discovery_work,
 			   ret ? XSCORE_POLL_RETRY : XSCORE_POLL_OK);
 }

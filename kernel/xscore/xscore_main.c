@@ -63,6 +63,7 @@ static int xscore_add_one(struct ib_device *ibdev)
 			pr_warn("%s: port %u: no discovery (%d)\n",
 				dev_name(&ibdev->dev), port_num, ret);
 	}
+	xscore_debugfs_add_device(xdev);
 	return 0;
 }
 
@@ -71,6 +72,7 @@ static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
 	struct xscore_device *xdev = client_data;
 	u32 port_num;
 
+	xscore_debugfs_remove_device(xdev);
 	rdma_for_each_port(ibdev, port_num)
 		xscore_discovery_stop(xscore_port(xdev, port_num));
 
@@ -88,12 +90,19 @@ static struct ib_client xscore_client = {
 
 static int __init xscore_init(void)
 {
-	return ib_register_client(&xscore_client);
+	int ret;
+
+	xscore_debugfs_init();
+	ret = ib_register_client(&xscore_client);
+	if (ret)
+		xscore_debugfs_exit();
+	return ret;
 }
 
 static void __exit xscore_exit(void)
 {
 	ib_unregister_client(&xscore_client);
+	xscore_debugfs_exit();
 }
 
 module_init(xscore_init);

@@ -40,10 +40,10 @@ struct xscore_port {
 	int mad_status;
 	bool mad_answered;
 	u8 mad_answer[IB_MGMT_MAD_SIZE];
-	int last_discovery_error;
 
-	/* What discovery found, for readers outside the worker. */
+	/* What discovery found and counted, for readers outside the worker. */
 	struct mutex lock;
+	int last_discovery_error;
 	union ib_gid xds_gid;
 	unsigned int num_xcms;
 	u64 xcm_guids[XDS_MAX_XCMS];
@@ -59,6 +59,7 @@ struct xscore_device {
 	struct kref ref;
 	struct ib_device *ibdev;
 	struct ib_event_handler event_handler;
+	struct dentry *debugfs;
 	u32 num_ports;
 	struct xscore_port ports[] __counted_by(num_ports);
 };
@@ -76,6 +77,11 @@ void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);
 const char *xscore_port_state_name(enum ib_port_state state);
+
+void xscore_debugfs_init(void);
+void xscore_debugfs_exit(void);
+void xscore_debugfs_add_device(struct xscore_device *xdev);
+void xscore_debugfs_remove_device(struct xscore_device *xdev);
 
 int xscore_discovery_start(struct xscore_port *port);
 void xscore_discovery_stop(struct xscore_port *port);
