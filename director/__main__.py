@@ -25,6 +25,20 @@ def cmd_fabric(args: argparse.Namespace) -> int:
             services.serve_one(timeout=1.0)
 
 
+def cmd_xcm(args: argparse.Namespace) -> int:
+    # pyverbs exists only in the director VM; the fabric services do not need it.
+    from director.xcm import Xcm, XcmConfig
+
+    config = XcmConfig(
+        address=args.address,
+        guid=node_guid(args.ibdev),
+        chassis_name=args.chassis_name,
+        hello_interval=args.hello_interval,
+    )
+    Xcm(config).serve()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m director")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         help="break every answer this way (a hostile director, for tests)",
     )
     fabric.set_defaults(func=cmd_fabric)
+    xcm = sub.add_parser("xcm", help="accept XSMP sessions from hosts")
+    xcm.add_argument("--address", required=True, help="IP address to listen on")
+    xcm.add_argument("--ibdev", default="rxe0")
+    xcm.add_argument("--chassis-name", default="xsigo-director")
+    xcm.add_argument("--hello-interval", type=int, default=10, help="seconds")
+    xcm.set_defaults(func=cmd_xcm)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     return int(args.func(args))

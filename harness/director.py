@@ -44,3 +44,35 @@ def stop_fabric_services(director: Guest) -> str:
     """Stop them; return what they logged."""
     director.console.run(f"kill $(cat {FABRIC_PID}) && wait $(cat {FABRIC_PID}) 2>/dev/null; true")
     return director.console.output(f"cat {FABRIC_LOG}")
+
+
+XCM_LOG = "/tmp/xcm.log"
+XCM_PID = "/tmp/xcm.pid"
+FABRIC_PREFIX = "2001:db8::"
+
+
+def eui64_address(guest: Guest) -> str:
+    """The fabric-prefix IPv6 address whose interface ID is the guest's node GUID: where a host
+    finds an XCM from the GUID the XDS names (the original built the XCM's GID the same way)."""
+    guid = node_guid(guest)
+    return FABRIC_PREFIX + ":".join(guid[i : i + 4] for i in range(0, 16, 4))
+
+
+def start_xcm(director: Guest, hello_interval: int) -> str:
+    """Start the XCM on the director's EUI-64 address; return that address."""
+    con = director.console
+    address = eui64_address(director)
+    con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    con.run(
+        f"{GUEST_PYTHON} -m director xcm --address {address} --hello-interval {hello_interval}"
+        f" > {XCM_LOG} 2>&1 & echo $! > {XCM_PID}"
+    )
+    ready = f"grep -q 'xcm ready' {XCM_LOG}"
+    con.run(f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {XCM_LOG}")
+    con.run(ready)
+    return address
+
+
+def stop_xcm(director: Guest) -> str:
+    director.console.run(f"kill $(cat {XCM_PID}) && wait $(cat {XCM_PID}) 2>/dev/null; true")
+    return director.console.output(f"cat {XCM_LOG}")

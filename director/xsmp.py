@@ -1,0 +1,54 @@
+"""XSMP session messages as the XCM builds and checks them (header + one SESSION object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xswire.xsmp import (
+    XsmpClass,
+    XsmpMessageHeader,
+    XsmpNodeId,
+    XsmpSessionMsg,
+)
+
+SESSION_MSG_SIZE = XsmpMessageHeader.SIZE + XsmpSessionMsg.SIZE
+# rdma_cm has no port space for the original service ID 0x02139701; XSMP listens on its low
+# 16 bits in the TCP port space (docs/wire-deviations.md).
+XSMP_RDMA_CM_PORT = 0x9701
+
+
+class MalformedMessage(ValueError):
+    """A message the XCM drops (and counts) instead of acting on."""
+
+
+@dataclass(frozen=True)
+class SessionMessage:
+    header: XsmpMessageHeader
+    body: XsmpSessionMsg
+
+
+def parse_session_message(data: bytes) -> SessionMessage:
+    """Check a received XSMP message's framing and decode its SESSION object."""
+    if len(data) < SESSION_MSG_SIZE:
+        raise MalformedMessage(f"{len(data)} bytes: shorter than a SESSION message")
+    header = XsmpMessageHeader.decode(data)
+    if header.length != len(data):
+        raise MalformedMessage(f"header says {header.length} bytes, received {len(data)}")
+    if header.type != XsmpClass.SESSION:
+        raise MalformedMessage(f"class {header.type} is not SESSION")
+    body = XsmpSessionMsg.decode(data, XsmpMessageHeader.SIZE)
+    if body.length != XsmpSessionMsg.SIZE:
+        raise MalformedMessage(f"SESSION object length {body.length}")
+    return SessionMessage(header, body)
+
+
+def session_message(seq: int, source: int, dest: int, body: XsmpSessionMsg) -> bytes:
+    body.length = XsmpSessionMsg.SIZE
+    header = XsmpMessageHeader(
+        type=XsmpClass.SESSION,
+        length=SESSION_MSG_SIZE,
+        seq_number=seq,
+        source_id=XsmpNodeId(primary=source),
+        dest_id=XsmpNodeId(primary=dest),
+    )
+    return header.encode() + body.encode()

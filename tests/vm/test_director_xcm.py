@@ -1,0 +1,39 @@
+"""The director's XCM over soft-RoCE: a host opens an XSMP session over rdma_cm, registers,
+gets REG_CONFIRM with the hello interval, chassis and profile names, then HELLOs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness import director
+from harness.director import GUEST_PYTHON, node_guid
+from harness.fabric import HOST, Fabric
+
+HELLO_INTERVAL = 1
+
+
+@pytest.fixture(scope="module")
+def xcm(fabric: Fabric) -> Iterator[str]:
+    address = director.start_xcm(fabric.director, HELLO_INTERVAL)
+    yield address
+    director.stop_xcm(fabric.director)
+
+
+def test_host_registers_with_the_xcm_and_gets_hellos(fabric: Fabric, xcm: str) -> None:
+    host_guid = node_guid(fabric.host)
+    own = HOST.ipv6.split("/")[0]
+    out = fabric.host.console.output(
+        f"{GUEST_PYTHON} tests/vm/guest/xsmp_client.py {own} {xcm} {host_guid}",
+        timeout=90,
+    )
+    answer = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    assert answer["type"] == "3"  # REG_CONFIRM
+    assert answer["hello_interval"] == str(HELLO_INTERVAL)
+    assert answer["chassis"] == "xsigo-director"
+    assert answer["profile"] == f"profile-{host_guid[-6:]}"
+    assert answer["hello_type"] == "1"  # HELLO
+    log = fabric.director.console.output(f"cat {director.XCM_LOG}")
+    assert f"host {host_guid} registered" in log
+    assert f"HELLO from host {host_guid}" in log
