@@ -14,7 +14,8 @@ FABRIC_PID = "/tmp/fabric.pid"
 def ipv6_gid(guest: Guest) -> tuple[int, str]:
     """Index and text of the guest's 2001:db8:: GID (IPv4-mapped GIDs cannot carry GSI
     request/response pairs: see docs/wire-deviations.md)."""
-    path = guest.console.output(f"grep -l '^2001:0db8' {GIDS}/*").strip()
+    # the lowest index: the address the harness gave the NIC, not one a test added later
+    path = guest.console.output(f"grep -l '^2001:0db8' {GIDS}/* | head -n 1").strip()
     return int(path.rsplit("/", 1)[1]), guest.console.output(f"cat {path}").strip()
 
 
@@ -74,5 +75,8 @@ def start_xcm(director: Guest, hello_interval: int) -> str:
 
 
 def stop_xcm(director: Guest) -> str:
-    director.console.run(f"kill $(cat {XCM_PID}) && wait $(cat {XCM_PID}) 2>/dev/null; true")
-    return director.console.output(f"cat {XCM_LOG}")
+    """Stop the XCM and take its address away again; return what it logged."""
+    con = director.console
+    con.run(f"kill $(cat {XCM_PID}) && wait $(cat {XCM_PID}) 2>/dev/null; true")
+    con.run(f"ip -6 addr del {eui64_address(director)}/64 dev $(cat /run/xs-fabric-ifname)")
+    return con.output(f"cat {XCM_LOG}")
