@@ -8,6 +8,7 @@ import sys
 
 from director.fabric_services import MANGLES, FabricServices, XcmAssignment
 from director.umad import UmadPort, gid, node_guid, umad_device
+from director.xsmp_fuzz import KINDS
 
 
 def cmd_fabric(args: argparse.Namespace) -> int:
@@ -34,6 +35,7 @@ def cmd_xcm(args: argparse.Namespace) -> int:
         guid=node_guid(args.ibdev),
         chassis_name=args.chassis_name,
         hello_interval=args.hello_interval,
+        fuzz=tuple(KINDS if "all" in args.fuzz else args.fuzz),
     )
     Xcm(config).serve()
     return 0
@@ -62,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     xcm.add_argument("--ibdev", default="rxe0")
     xcm.add_argument("--chassis-name", default="xsigo-director")
     xcm.add_argument("--hello-interval", type=int, default=10, help="seconds")
+    xcm.add_argument(
+        "--fuzz",
+        action="append",
+        default=[],
+        choices=[*KINDS, "all"],
+        help="send this malformed message once to each host (repeatable; a hostile XCM, for tests)",
+    )
     xcm.set_defaults(func=cmd_xcm)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")

@@ -1,15 +1,20 @@
 """The XCM: accepts XSMP sessions from hosts, confirms their registration, keeps them alive.
 
-pyverbs' blocking rdma_cm calls hold the GIL, so the XCM does not use threads: it accepts a
-connection onto a QP and CQ of its own, then serves that session from one loop that polls the
-CQ and sends HELLOs on time. One session at a time for now.
+pyverbs' blocking rdma_cm calls hold the GIL, so the XCM uses no threads: one loop waits on the
+rdma_cm event descriptors (the listener's, and each session's for disconnects) with select(),
+and polls each session's CQ, answering messages and sending HELLOs on time. A call that would
+block is made only once select() has said its event is there.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import select
 import time
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo, ConnParam
@@ -28,19 +33,18 @@ from pyverbs.mr import MR
 from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
-from director.xsmp import (
-    XSMP_RDMA_CM_PORT,
-    MalformedMessage,
-    parse_session_message,
-    session_message,
-)
-from xswire.xsmp import XSMP_MAX_MSG_SIZE, XsmpSessionMsg, XsmpSessionType
+from director.xsmp import MalformedMessage, parse_session_message, session_message
+from director.xsmp_fuzz import CONFIRM_KINDS, SESSION_KINDS
+from xswire.xsmp import XSMP_MAX_MSG_SIZE, XSMP_RDMA_CM_PORT, XsmpSessionMsg, XsmpSessionType
 
 log = logging.getLogger("director.xcm")
 DATAPATH_TIMEOUT_DISABLED = 0xFFFFFFFF
 XSMP_VERSION = 2
-RING = 8
+RING = 16
+SEND_BUFFER = 4096  # room for the fuzz mode's oversized message
 POLL_PAUSE = 0.01
+RNR_RETRY_FOREVER = 7
+RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 
 
 @dataclass(frozen=True)
@@ -49,71 +53,110 @@ class XcmConfig:
     guid: int
     chassis_name: str
     hello_interval: int = 10
+    fuzz: tuple[str, ...] = ()
+    profile_name: Callable[[int], str] = field(default=lambda guid: default_profile_name(guid))
+
+
+def default_profile_name(host_guid: int) -> str:
+    """The profile a host gets when the configuration names none."""
+    return f"profile-{host_guid & 0xFFFFFF:06x}"
+
+
+def rdma_cm_fds() -> set[int]:
+    """This process's open rdma_cm event channels: pyverbs does not expose their descriptors."""
+    fds = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == RDMA_CM_DEVICE:
+                fds.add(int(name))
+        except OSError:
+            continue
+    return fds
 
 
 class Session:
     """One host's XSMP session on a QP that the XCM owns."""
 
-    def __init__(self, xcm: Xcm, listener: CMID, cmid: CMID) -> None:
+    def __init__(self, xcm: Xcm, listener: CMID, cmid: CMID, cm_fd: int | None) -> None:
         self.xcm = xcm
         self.cmid = cmid
-        # pyverbs keeps the new connection's device context and PD on the listener.
-        pd = listener.pd
-        self.cq = CQ(listener.context, 4 * RING)
+        self.cm_fd = cm_fd
+        # pyverbs keeps the new connection's device context and PD on the listener, and
+        # replaces them with the next request's: hold on to this one's.
+        self.context = listener.context
+        self.pd = listener.pd
+        self.cq = CQ(self.context, 4 * RING)
         cap = QPCap(max_send_wr=RING, max_recv_wr=RING, max_send_sge=1, max_recv_sge=1)
         init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
-        self.qp = QP(pd, init)
-        self.recv_mrs = [MR(pd, XSMP_MAX_MSG_SIZE, IBV_ACCESS_LOCAL_WRITE) for _ in range(RING)]
-        self.send_mrs = [MR(pd, XSMP_MAX_MSG_SIZE, IBV_ACCESS_LOCAL_WRITE) for _ in range(RING)]
+        self.qp = QP(self.pd, init)
+        access = IBV_ACCESS_LOCAL_WRITE
+        self.recv_mrs = [MR(self.pd, XSMP_MAX_MSG_SIZE, access) for _ in range(RING)]
+        self.send_mrs = [MR(self.pd, SEND_BUFFER, access) for _ in range(RING)]
         self.next_send = 0
+        self.sends_in_flight = 0
+        self.outbox: deque[bytes] = deque()
         self.seq = 0
         self.host_guid = 0
         self.registered = False
+        self.next_hello = 0.0
         self.malformed = 0
         for state in (IBV_QPS_INIT, IBV_QPS_RTR):
             attr, mask = cmid.init_qp_attr(state)
             self.qp.modify(attr, mask)
         for index in range(RING):
             self._post_recv(index)
-        cmid.accept(ConnParam(qp_num=self.qp.qp_num))
+        cmid.accept(ConnParam(qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
         attr, mask = cmid.init_qp_attr(IBV_QPS_RTS)
         self.qp.modify(attr, mask)
+
+    def close(self) -> None:
+        for resource in (self.qp, *self.recv_mrs, *self.send_mrs, self.cq, self.cmid):
+            resource.close()
 
     def _post_recv(self, index: int) -> None:
         mr = self.recv_mrs[index]
         sge = SGE(mr.buf, XSMP_MAX_MSG_SIZE, mr.lkey)
         self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[sge]))
 
+    def send_raw(self, data: bytes) -> None:
+        """Queue one send; it goes out as soon as a send buffer is free."""
+        self.outbox.append(data)
+        self._flush()
+
+    def _flush(self) -> None:
+        while self.outbox and self.sends_in_flight < RING:
+            data = self.outbox.popleft()
+            mr = self.send_mrs[self.next_send]
+            self.next_send = (self.next_send + 1) % RING
+            if data:
+                mr.write(data, len(data))
+            sge = SGE(mr.buf, len(data), mr.lkey)
+            self.qp.post_send(SendWR(wr_id=RING, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
+            self.sends_in_flight += 1
+
     def send(self, body: XsmpSessionMsg) -> None:
         self.seq += 1
-        data = session_message(self.seq, self.xcm.config.guid, self.host_guid, body)
-        mr = self.send_mrs[self.next_send]
-        self.next_send = (self.next_send + 1) % RING
-        mr.write(data, len(data))
-        sge = SGE(mr.buf, len(data), mr.lkey)
-        self.qp.post_send(SendWR(wr_id=RING + self.seq, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
+        self.send_raw(session_message(self.seq, self.xcm.config.guid, self.host_guid, body))
 
-    def run(self) -> None:
-        next_hello = None
-        while True:
-            polled, wcs = self.cq.poll(num_entries=RING)
-            for wc in wcs[:polled]:
-                if wc.status != IBV_WC_SUCCESS:
-                    log.info("session with %016x ended (completion status %d)",
-                             self.host_guid, wc.status)  # fmt: skip
-                    return
-                if wc.opcode & IBV_WC_RECV:
-                    data = self.recv_mrs[wc.wr_id].read(wc.byte_len, 0)
-                    self._post_recv(wc.wr_id)
-                    self._handle(data)
-            now = time.monotonic()
-            if self.registered and next_hello is None:
-                next_hello = now + self.xcm.config.hello_interval
-            if next_hello is not None and now >= next_hello:
-                self.send(XsmpSessionMsg(type=XsmpSessionType.HELLO))
-                next_hello = now + self.xcm.config.hello_interval
-            if not polled:
-                time.sleep(POLL_PAUSE)
+    def serve(self, now: float) -> bool:
+        """Handle what completed and send what is due; False once the session is over."""
+        polled, wcs = self.cq.poll(num_entries=RING)
+        for wc in wcs[:polled]:
+            if wc.status != IBV_WC_SUCCESS:
+                log.info("session with %016x ended (completion status %d)",
+                         self.host_guid, wc.status)  # fmt: skip
+                return False
+            if wc.opcode & IBV_WC_RECV:
+                data = self.recv_mrs[wc.wr_id].read(wc.byte_len, 0)
+                self._post_recv(wc.wr_id)
+                self._handle(data)
+            else:
+                self.sends_in_flight -= 1
+        self._flush()
+        if self.registered and now >= self.next_hello:
+            self.send(XsmpSessionMsg(type=XsmpSessionType.HELLO))
+            self.next_hello = now + self.xcm.config.hello_interval
+        return True
 
     def _handle(self, data: bytes) -> None:
         try:
@@ -124,33 +167,76 @@ class Session:
             return
         kind = message.body.type
         if kind == XsmpSessionType.REGISTER:
-            self.host_guid = message.header.source_id.primary
-            profile = self.xcm.profile_name(self.host_guid)
-            self.send(
-                XsmpSessionMsg(
-                    type=XsmpSessionType.REG_CONFIRM,
-                    resource_flags=DATAPATH_TIMEOUT_DISABLED,
-                    version=self.xcm.config.hello_interval,
-                    xsigo_xsmp_version=XSMP_VERSION,
-                    chassis_name=self.xcm.config.chassis_name.encode(),
-                    session_name=profile.encode(),
-                )
-            )
-            self.registered = True
-            log.info("host %016x registered (resources %#x), profile %s",
-                     self.host_guid, message.body.resource_flags, profile)  # fmt: skip
+            self._register(message.header.source_id.primary, message.body.resource_flags)
         elif kind == XsmpSessionType.HELLO:
             log.info("HELLO from host %016x", self.host_guid)
         else:
             log.info("host %016x sent session message type %d", self.host_guid, kind)
 
+    def _register(self, host_guid: int, resources: int) -> None:
+        self.host_guid = host_guid
+        profile = self.xcm.config.profile_name(host_guid)
+        confirm = XsmpSessionMsg(
+            type=XsmpSessionType.REG_CONFIRM,
+            resource_flags=DATAPATH_TIMEOUT_DISABLED,
+            version=self.xcm.config.hello_interval,
+            xsigo_xsmp_version=XSMP_VERSION,
+            chassis_name=self.xcm.config.chassis_name.encode(),
+            session_name=profile.encode(),
+        )
+        mangle = self.xcm.next_confirm_mangle(host_guid)
+        if mangle:
+            log.info("fuzz: REG_CONFIRM to %016x: %s", host_guid, CONFIRM_KINDS[mangle][0])
+            CONFIRM_KINDS[mangle][1](confirm)
+        self.send(confirm)
+        log.info("host %016x registered (resources %#x), profile %s",
+                 host_guid, resources, profile)  # fmt: skip
+        if mangle:
+            return
+        self.registered = True
+        self.next_hello = time.monotonic() + self.xcm.config.hello_interval
+        for kind in self.xcm.session_fuzz(host_guid):
+            log.info("fuzz: to %016x: %s", host_guid, SESSION_KINDS[kind][0])
+            for data in SESSION_KINDS[kind][1](self.xcm.config.guid, host_guid, self.seq + 1):
+                self.seq += 1
+                self.send_raw(data)
+
 
 class Xcm:
     def __init__(self, config: XcmConfig) -> None:
         self.config = config
+        self.sessions: list[Session] = []
+        # Each kind is played once per host: a host that refuses a broken REG_CONFIRM
+        # registers again and then gets a good one.
+        self._fuzz_played: dict[int, set[str]] = {}
 
-    def profile_name(self, host_guid: int) -> str:
-        return f"profile-{host_guid & 0xFFFFFF:06x}"
+    def next_confirm_mangle(self, host_guid: int) -> str | None:
+        played = self._fuzz_played.setdefault(host_guid, set())
+        for kind in self.config.fuzz:
+            if kind in CONFIRM_KINDS and kind not in played:
+                played.add(kind)
+                return kind
+        return None
+
+    def session_fuzz(self, host_guid: int) -> list[str]:
+        played = self._fuzz_played.setdefault(host_guid, set())
+        kinds = [k for k in self.config.fuzz if k in SESSION_KINDS and k not in played]
+        # The oversized message breaks the host's receive queue: it goes last.
+        kinds.sort(key=lambda kind: kind == "oversized")
+        played.update(kinds)
+        return kinds
+
+    def _accept(self, listener: CMID) -> None:
+        before = rdma_cm_fds()
+        cmid = listener.get_request()
+        new = rdma_cm_fds() - before
+        try:
+            session = Session(self, listener, cmid, min(new) if new else None)
+        except Exception as err:  # a host gone before the handshake ends
+            log.warning("connection request failed: %s", err)
+            cmid.close()
+            return
+        self.sessions.append(session)
 
     def serve(self) -> None:
         info = AddrInfo(
@@ -159,12 +245,22 @@ class Xcm:
             port_space=RDMA_PS_TCP,
             flags=RAI_PASSIVE,
         )
+        before = rdma_cm_fds()
         listener = CMID(creator=info)
+        (listen_fd,) = rdma_cm_fds() - before
         listener.listen()
         log.info("XCM %s listening on [%s]:%d", self.config.chassis_name, self.config.address,
                  XSMP_RDMA_CM_PORT)  # fmt: skip
         print("director: xcm ready", flush=True)
         while True:
-            cmid = listener.get_request()
-            Session(self, listener, cmid).run()
-            cmid.close()
+            fds = [listen_fd, *(s.cm_fd for s in self.sessions if s.cm_fd is not None)]
+            ready, _, _ = select.select(fds, [], [], POLL_PAUSE)
+            if listen_fd in ready:
+                self._accept(listener)
+            now = time.monotonic()
+            for session in list(self.sessions):
+                # A session's own channel only ever reports its end (a disconnect).
+                if session.cm_fd in ready or not session.serve(now):
+                    log.info("session with %016x closed", session.host_guid)
+                    self.sessions.remove(session)
+                    session.close()

@@ -12,9 +12,6 @@ from xswire.xsmp import (
 )
 
 SESSION_MSG_SIZE = XsmpMessageHeader.SIZE + XsmpSessionMsg.SIZE
-# rdma_cm has no port space for the original service ID 0x02139701; XSMP listens on its low
-# 16 bits in the TCP port space (docs/wire-deviations.md).
-XSMP_RDMA_CM_PORT = 0x9701
 
 
 class MalformedMessage(ValueError):

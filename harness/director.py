@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness.fabric import RXE_DEVICE
 from harness.vm import Guest
 
@@ -59,19 +61,26 @@ def eui64_address(guest: Guest) -> str:
     return FABRIC_PREFIX + ":".join(guid[i : i + 4] for i in range(0, 16, 4))
 
 
-def start_xcm(director: Guest, hello_interval: int) -> str:
-    """Start the XCM on the director's EUI-64 address; return that address."""
+def start_xcm(director: Guest, hello_interval: int, fuzz: Sequence[str] = ()) -> str:
+    """Start the XCM on the director's EUI-64 address; return that address. With `fuzz`, it
+    sends each host those malformed messages once (director/xsmp_fuzz.py)."""
     con = director.console
     address = eui64_address(director)
+    fuzz_args = "".join(f" --fuzz {kind}" for kind in fuzz)
     con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
     con.run(
         f"{GUEST_PYTHON} -m director xcm --address {address} --hello-interval {hello_interval}"
-        f" > {XCM_LOG} 2>&1 & echo $! > {XCM_PID}"
+        f"{fuzz_args} > {XCM_LOG} 2>&1 & echo $! > {XCM_PID}"
     )
     ready = f"grep -q 'xcm ready' {XCM_LOG}"
     con.run(f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {XCM_LOG}")
     con.run(ready)
     return address
+
+
+def signal_xcm(director: Guest, signal: str) -> None:
+    """Send the XCM a signal: STOP freezes it without closing its connections, CONT thaws it."""
+    director.console.run(f"kill -{signal} $(cat {XCM_PID})")
 
 
 def stop_xcm(director: Guest) -> str:

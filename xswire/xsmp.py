@@ -13,6 +13,7 @@ from typing import ClassVar
 from xswire._runtime import need, pad_items, put_octets
 
 XSMP_SERVICE_ID = 0x0000000002139701  # service ID of the XSMP connection
+XSMP_RDMA_CM_PORT = 0x9701  # rdma_cm port of an XCM: low 16 bits of the service ID
 XSMP_MAX_MSG_SIZE = 1024  # receive buffer size of one XSMP message
 XSMP_DRIVER_VERSION = 0x030000  # driver version a host reports (3.0.0)
 XSMP_MIN_CHASSIS_VERSION = 0x010504  # oldest XgOS the host supports (1.5.4)

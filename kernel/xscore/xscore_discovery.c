@@ -295,9 +295,84 @@ static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
 	return 0;
 }
 
+static struct xscore_link *xscore_find_link(struct xscore_port *port,
+					    u64 xcm_guid)
+{
+	struct xscore_link *link;
+
+	list_for_each_entry(link, &port->links, node)
+		if (link->xcm_guid == xcm_guid)
+			return link;
+	return NULL;
+}
+
+static bool xscore_xcm_assigned(struct xscore_port *port, u64 xcm_guid)
+{
+	unsigned int i;
+
+	for (i = 0; i < port->num_xcms; i++)
+		if (port->xcm_guids[i] == xcm_guid)
+			return true;
+	return false;
+}
+
+/*
+ * One link per assigned XCM: links to XCMs no longer assigned close, new
+ * ones open.  A failed discovery changes nothing; the links' own hello
+ * timeouts tell whether their XCMs are still there.
+ */
+static void xscore_update_links(struct xscore_port *port,
+				const union ib_gid *sgid)
+{
+	struct xscore_link *link, *next;
+	LIST_HEAD(gone);
+	unsigned int i;
+	u64 guid;
+
+	mutex_lock(&port->lock);
+	list_for_each_entry_safe(link, next, &port->links, node)
+		if (!xscore_xcm_assigned(port, link->xcm_guid))
+			list_move(&link->node, &gone);
+	mutex_unlock(&port->lock);
+	list_for_each_entry_safe(link, next, &gone, node) {
+		list_del(&link->node);
+		xscore_link_destroy(link);
+	}
+
+	for (i = 0; i < port->num_xcms; i++) {
+		guid = port->xcm_guids[i];
+		if (xscore_find_link(port, guid))
+			continue;
+		link = xscore_link_create(port, guid, sgid, &port->xds_gid);
+		if (IS_ERR(link)) {
+			pr_warn("%s: port %u: no link to XCM %016llx (%ld)\n",
+				dev_name(&port->xdev->ibdev->dev),
+				port->port_num, guid, PTR_ERR(link));
+			continue;
+		}
+		mutex_lock(&port->lock);
+		list_add_tail(&link->node, &port->links);
+		mutex_unlock(&port->lock);
+	}
+}
+
+static void xscore_destroy_links(struct xscore_port *port)
+{
+	struct xscore_link *link, *next;
+	LIST_HEAD(gone);
+
+	mutex_lock(&port->lock);
+	list_splice_init(&port->links, &gone);
+	mutex_unlock(&port->lock);
+	list_for_each_entry_safe(link, next, &gone, node) {
+		list_del(&link->node);
+		xscore_link_destroy(link);
+	}
+}
+
 static int xscore_discover(struct xscore_port *port, const union ib_gid *via)
 {
-	union ib_gid xds;
+	union ib_gid xds, sgid;
 	int sgid_index, ret;
 
 	if (READ_ONCE(port->state) != IB_PORT_ACTIVE)
@@ -305,10 +380,16 @@ static int xscore_discover(struct xscore_port *port, const union ib_gid *via)
 	sgid_index = xscore_request_sgid_index(port);
 	if (sgid_index < 0)
 		return sgid_index;
+	ret = rdma_query_gid(port->xdev->ibdev, port->port_num, sgid_index,
+			     &sgid);
+	if (ret)
+		return ret;
 
 	ret = xscore_find_xds(port, via, sgid_index, &xds);
 	if (!ret)
 		ret = xscore_ask_xds(port, &xds, sgid_index);
+	if (!ret)
+		xscore_update_links(port, &sgid);
 	return ret;
 }
 
@@ -347,6 +428,7 @@ int xscore_discovery_start(struct xscore_port *port)
 	struct ib_device *ibdev = port->xdev->ibdev;
 
 	mutex_init(&port->lock);
+	INIT_LIST_HEAD(&port->links);
 	init_completion(&port->mad_done);
 	INIT_DELAYED_WORK(&port->discovery_work, xscore_discovery_work);
 
@@ -376,6 +458,7 @@ void xscore_discovery_stop(struct xscore_port *port)
 		return;
 	/* The worker waits for its MAD; stop it before the agent goes. */
 	cancel_delayed_work_sync(&port->discovery_work);
+	xscore_destroy_links(port);
 	ib_unregister_mad_agent(port->mad_agent);
 	port->mad_agent = NULL;
 }

@@ -92,10 +92,18 @@ static int __init xscore_init(void)
 {
 	int ret;
 
+	ret = class_register(&xscore_link_class);
+	if (ret)
+		return ret;
 	xscore_debugfs_init();
 	ret = ib_register_client(&xscore_client);
 	if (ret)
-		xscore_debugfs_exit();
+		goto unwind;
+	return 0;
+
+unwind:
+	xscore_debugfs_exit();
+	class_unregister(&xscore_link_class);
 	return ret;
 }
 
@@ -103,6 +111,7 @@ static void __exit xscore_exit(void)
 {
 	ib_unregister_client(&xscore_client);
 	xscore_debugfs_exit();
+	class_unregister(&xscore_link_class);
 }
 
 module_init(xscore_init);

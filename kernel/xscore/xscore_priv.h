@@ -17,6 +17,7 @@
 #include <xsigo/wire/xsmp.h>
 
 #include "compat.h"
+#include "xscore_link.h"
 
 struct xscore_device;
 
@@ -47,6 +48,8 @@ struct xscore_port {
 	union ib_gid xds_gid;
 	unsigned int num_xcms;
 	u64 xcm_guids[XDS_MAX_XCMS];
+	/* One per assigned XCM; changed only by the discovery worker. */
+	struct list_head links;
 
 	struct {
 		u64 malformed;

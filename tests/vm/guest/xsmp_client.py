@@ -12,7 +12,6 @@ from pyverbs.qp import QPCap, QPInitAttr
 
 from director.xsmp import (
     SESSION_MSG_SIZE,
-    XSMP_RDMA_CM_PORT,
     parse_session_message,
     session_message,
 )
@@ -22,6 +21,7 @@ from xswire.xsmp import (
     XSMP_MAX_MSG_SIZE,
     XSMP_MIN_CHASSIS_VERSION,
     XSMP_OS_TYPE_LINUX,
+    XSMP_RDMA_CM_PORT,
     XsmpResource,
     XsmpSessionMsg,
     XsmpSessionType,

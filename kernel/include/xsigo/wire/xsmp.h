@@ -16,6 +16,9 @@
 /* service ID of the XSMP connection */
 #define XSMP_SERVICE_ID 0x0000000002139701ULL
 
+/* rdma_cm port of an XCM: low 16 bits of the service ID */
+#define XSMP_RDMA_CM_PORT 0x9701
+
 /* receive buffer size of one XSMP message */
 #define XSMP_MAX_MSG_SIZE 1024
 

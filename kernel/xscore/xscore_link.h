@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * An XSMP link: the management session between one port of this server
+ * and one configuration manager (XCM), over one RC connection.
+ */
+#ifndef _XSCORE_LINK_H
+#define _XSCORE_LINK_H
+
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+#include <xsigo/wire/xsmp.h>
+
+struct xscore_port;
+
+#define XSCORE_LINK_RING	8
+#define XSCORE_NAME_LEN		32
+
+enum xscore_link_state {
+	XSCORE_LINK_DOWN,		/* waiting to (re)connect */
+	XSCORE_LINK_CONNECTING,		/* address, route, RC connection */
+	XSCORE_LINK_REGISTERING,	/* REGISTER sent, no answer yet */
+	XSCORE_LINK_UP,			/* REG_CONFIRM received */
+	XSCORE_LINK_STOPPED,		/* being removed */
+};
+
+/* Bits of xscore_link.events, set by the CM and CQ callbacks. */
+enum {
+	XSCORE_LINK_EV_ADDR_RESOLVED,
+	XSCORE_LINK_EV_ROUTE_RESOLVED,
+	XSCORE_LINK_EV_ESTABLISHED,
+	XSCORE_LINK_EV_CM_ERROR,
+	XSCORE_LINK_EV_DISCONNECTED,
+	XSCORE_LINK_EV_QP_ERROR,
+};
+
+struct xscore_link_buf {
+	struct ib_cqe cqe;
+	struct list_head node;	/* on rx_done once received */
+	void *data;
+	u64 dma;
+	u32 len;
+};
+
+struct xscore_link_stats {
+	u64 msgs_in;
+	u64 msgs_out;
+	u64 malformed;
+	u64 unhandled;
+	u64 reconnects;
+};
+
+struct xscore_link {
+	struct device dev;		/* /sys/class/xscore_link/<name> */
+	struct list_head node;		/* on port->links */
+	struct xscore_port *port;
+	u64 xcm_guid;
+	u64 own_guid;
+	struct sockaddr_in6 src;
+	struct sockaddr_in6 dst;
+
+	/* Connection and session; only the link's work (or stop) uses them. */
+	struct mutex mutex;
+	struct delayed_work work;
+	struct ib_pd *pd;
+	struct rdma_cm_id *cm_id;
+	struct ib_cq *cq;
+	bool qp_created;
+	bool stopping;
+	bool was_up;
+	unsigned long deadline;
+	unsigned int failures;
+	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
+	u32 tx_seq;
+	u32 rx_seq;
+	unsigned int tx_next;
+	atomic_t tx_inflight;
+	struct xscore_link_buf rx[XSCORE_LINK_RING];
+	struct xscore_link_buf tx[XSCORE_LINK_RING];
+
+	/* Set from callbacks: atomic bits, and a list under rx_lock. */
+	unsigned long events;
+	int cm_status;
+	spinlock_t rx_lock;		/* guards rx_done */
+	struct list_head rx_done;
+
+	spinlock_t lock;		/* guards what sysfs shows: */
+	enum xscore_link_state state;
+	unsigned long up_since;
+	char chassis_name[XSCORE_NAME_LEN + 1];
+	char profile_name[XSCORE_NAME_LEN + 1];
+	struct xscore_link_stats stats;
+};
+
+extern struct class xscore_link_class;
+
+/* xscore_link.c */
+
+struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
+				       const union ib_gid *sgid,
+				       const union ib_gid *xds_gid);
+void xscore_link_destroy(struct xscore_link *link);
+const char *xscore_link_state_name(enum xscore_link_state state);
+void xscore_link_kick(struct xscore_link *link);
+void xscore_link_set_state(struct xscore_link *link,
+			   enum xscore_link_state state);
+void xscore_link_fail(struct xscore_link *link, const char *why, int err);
+struct xscore_link_buf *xscore_link_tx_buf(struct xscore_link *link);
+int xscore_link_post_send(struct xscore_link *link,
+			  struct xscore_link_buf *buf, u32 len);
+
+/* xscore_xsmp.c: the session on a connected link */
+int xscore_xsmp_register(struct xscore_link *link);
+void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len);
+void xscore_xsmp_check_timeouts(struct xscore_link *link);
+
+#endif /* _XSCORE_LINK_H */

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What an operator sees of each XSMP link, one read-only attribute a
+ * value: /sys/class/xscore_link/<device>-<port>-<XCM GUID>/
+ */
+#include <linux/device.h>
+#include <linux/jiffies.h>
+#include <linux/sysfs.h>
+
+#include "xscore_priv.h"
+
+static struct xscore_link *to_link(struct device *dev)
+{
+	return container_of(dev, struct xscore_link, dev);
+}
+
+static ssize_t port_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+
+	return sysfs_emit(buf, "%s:%u\n", dev_name(&link->port->xdev->ibdev->dev),
+			  link->port->port_num);
+}
+static DEVICE_ATTR_RO(port);
+
+static ssize_t xcm_guid_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n", to_link(dev)->xcm_guid);
+}
+static DEVICE_ATTR_RO(xcm_guid);
+
+static ssize_t xcm_address_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%pI6c\n", &to_link(dev)->dst.sin6_addr);
+}
+static DEVICE_ATTR_RO(xcm_address);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+	enum xscore_link_state state;
+
+	spin_lock_bh(&link->lock);
+	state = link->state;
+	spin_unlock_bh(&link->lock);
+	return sysfs_emit(buf, "%s\n", xscore_link_state_name(state));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t uptime_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+	unsigned long seconds = 0;
+
+	spin_lock_bh(&link->lock);
+	if (link->state == XSCORE_LINK_UP)
+		seconds = (jiffies - link->up_since) / HZ;
+	spin_unlock_bh(&link->lock);
+	return sysfs_emit(buf, "%lu\n", seconds);
+}
+static DEVICE_ATTR_RO(uptime);
+
+static ssize_t xscore_link_show_name(struct xscore_link *link,
+				     const char *name, char *buf)
+{
+	ssize_t len;
+
+	spin_lock_bh(&link->lock);
+	len = sysfs_emit(buf, "%s\n", name);
+	spin_unlock_bh(&link->lock);
+	return len;
+}
+
+static ssize_t chassis_name_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+
+	return xscore_link_show_name(link, link->chassis_name, buf);
+}
+static DEVICE_ATTR_RO(chassis_name);
+
+static ssize_t profile_name_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+
+	return xscore_link_show_name(link, link->profile_name, buf);
+}
+static DEVICE_ATTR_RO(profile_name);
+
+/* A counter of struct xscore_link_stats, found by its offset. */
+struct xscore_link_stat_attribute {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t xscore_link_stat_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+	size_t offset = container_of(attr, struct xscore_link_stat_attribute,
+				     attr)->offset;
+	u64 value;
+
+	spin_lock_bh(&link->lock);
+	value = *(u64 *)((u8 *)&link->stats + offset);
+	spin_unlock_bh(&link->lock);
+	return sysfs_emit(buf, "%llu\n", value);
+}
+
+#define XSCORE_LINK_STAT_ATTR(_name, _offset)				\
+static struct xscore_link_stat_attribute stat_attr_##_name = {		\
+	.attr	= __ATTR(_name, 0444, xscore_link_stat_show, NULL),	\
+	.offset	= _offset,						\
+}
+
+#define XSCORE_STAT(field)	offsetof(struct xscore_link_stats, field)
+
+XSCORE_LINK_STAT_ATTR(msgs_in, XSCORE_STAT(msgs_in));
+XSCORE_LINK_STAT_ATTR(msgs_out, XSCORE_STAT(msgs_out));
+XSCORE_LINK_STAT_ATTR(malformed, XSCORE_STAT(malformed));
+XSCORE_LINK_STAT_ATTR(unhandled, XSCORE_STAT(unhandled));
+XSCORE_LINK_STAT_ATTR(reconnects, XSCORE_STAT(reconnects));
+
+static struct attribute *xscore_link_attrs[] = {
+	&dev_attr_port.attr,
+	&dev_attr_xcm_guid.attr,
+	&dev_attr_xcm_address.attr,
+	&dev_attr_state.attr,
+	&dev_attr_uptime.attr,
+	&dev_attr_chassis_name.attr,
+	&dev_attr_profile_name.attr,
+	&stat_attr_msgs_in.attr.attr,
+	&stat_attr_msgs_out.attr.attr,
+	&stat_attr_malformed.attr.attr,
+	&stat_attr_unhandled.attr.attr,
+	&stat_attr_reconnects.attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(xscore_link);
+
+struct class xscore_link_class = {
+	.name		= "xscore_link",
+	.dev_groups	= xscore_link_groups,
+};

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The XSMP session on a link: REGISTER once connected, REG_CONFIRM to be
+ * up, every HELLO answered, silence for longer than the hello timeout
+ * taken as a dead XCM.
+ *
+ * Every received message is checked before use: the header's length
+ * against what arrived, the class, the session object's own length, the
+ * addressing, the state it may arrive in and the names it carries.  A bad
+ * message is counted and dropped; one that leaves the session in doubt
+ * (a broken REG_CONFIRM) ends it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+
+#include "xscore_priv.h"
+
+#define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
+#define XSCORE_HELLO_INTERVAL_MAX	3600
+#define XSCORE_HELLO_MISSES		3
+
+static unsigned int hello_timeout;
+module_param(hello_timeout, uint, 0644);
+MODULE_PARM_DESC(hello_timeout,
+		 "Seconds without a message from an XCM before its link is taken down and reopened (0: three of the XCM's hello intervals)");
+
+#define XSMP_SESSION_MSG_LEN \
+	(sizeof(struct xsmp_message_header) + sizeof(struct xsmp_session_msg))
+
+static void xscore_xsmp_count(struct xscore_link *link, u64 *counter)
+{
+	spin_lock_bh(&link->lock);
+	(*counter)++;
+	spin_unlock_bh(&link->lock);
+}
+
+static void xscore_xsmp_header(struct xscore_link *link,
+			       struct xsmp_message_header *hdr, u8 msg_class,
+			       u16 len)
+{
+	hdr->type = msg_class;
+	hdr->length = cpu_to_be16(len);
+	hdr->seq_number = cpu_to_be32(++link->tx_seq);
+	hdr->source_id.primary = cpu_to_be64(link->own_guid);
+	hdr->dest_id.primary = cpu_to_be64(link->xcm_guid);
+}
+
+static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
+{
+	struct ib_device *ibdev = link->port->xdev->ibdev;
+	struct xsmp_message_header *hdr;
+	struct xsmp_session_msg *msg;
+	struct xscore_link_buf *buf;
+
+	buf = xscore_link_tx_buf(link);
+	if (!buf)
+		return -ENOBUFS;
+	memset(buf->data, 0, XSMP_SESSION_MSG_LEN);
+	hdr = buf->data;
+	msg = (struct xsmp_session_msg *)(hdr + 1);
+	xscore_xsmp_header(link, hdr, XSMP_CLASS_SESSION, XSMP_SESSION_MSG_LEN);
+	msg->type = type;
+	msg->length = cpu_to_be16(sizeof(*msg));
+	msg->resource_flags = cpu_to_be32(XSMP_OS_TYPE_LINUX);
+	msg->version = cpu_to_be32(XSMP_DRIVER_VERSION);
+	msg->chassis_version = cpu_to_be32(XSMP_MIN_CHASSIS_VERSION);
+	msg->fw_ver = cpu_to_be64(ibdev->attrs.fw_ver);
+	msg->hw_ver = cpu_to_be32(ibdev->attrs.hw_ver);
+	msg->vendor_part_id = cpu_to_be32(ibdev->attrs.vendor_part_id);
+	return xscore_link_post_send(link, buf, XSMP_SESSION_MSG_LEN);
+}
+
+/* The link is connected: a new session starts with REGISTER. */
+int xscore_xsmp_register(struct xscore_link *link)
+{
+	link->tx_seq = 0;
+	link->rx_seq = 0;
+	link->deadline = jiffies + XSCORE_REGISTER_TIMEOUT;
+	xscore_link_set_state(link, XSCORE_LINK_REGISTERING);
+	return xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_REGISTER);
+}
+
+static unsigned long xscore_xsmp_hello_timeout(struct xscore_link *link)
+{
+	unsigned int seconds = READ_ONCE(hello_timeout);
+
+	if (!seconds)
+		seconds = XSCORE_HELLO_MISSES * link->hello_interval;
+	return seconds * HZ;
+}
+
+void xscore_xsmp_check_timeouts(struct xscore_link *link)
+{
+	if (time_before(jiffies, link->deadline))
+		return;
+	if (link->state == XSCORE_LINK_REGISTERING)
+		xscore_link_fail(link, "no answer to REGISTER", -ETIMEDOUT);
+	else
+		xscore_link_fail(link, "XCM silent past the hello timeout",
+				 -ETIMEDOUT);
+}
+
+/*
+ * A name from a fixed-size field: it must end inside the field and hold
+ * only printable characters, since sysfs and the log show it.
+ */
+static bool xscore_xsmp_copy_name(char *dst, const char *src)
+{
+	size_t len = strnlen(src, XSCORE_NAME_LEN);
+	size_t i;
+
+	if (len == XSCORE_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isprint(src[i]))
+			return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+static int xscore_xsmp_confirmed(struct xscore_link *link,
+				 const struct xsmp_session_msg *msg)
+{
+	char chassis[XSCORE_NAME_LEN + 1], profile[XSCORE_NAME_LEN + 1];
+	u32 interval = be32_to_cpu(msg->version);
+
+	if (!interval || interval > XSCORE_HELLO_INTERVAL_MAX ||
+	    !xscore_xsmp_copy_name(chassis, msg->chassis_name) ||
+	    !xscore_xsmp_copy_name(profile, msg->session_name))
+		return -EPROTO;
+
+	link->hello_interval = interval;
+	link->failures = 0;
+	spin_lock_bh(&link->lock);
+	if (link->was_up)
+		link->stats.reconnects++;
+	link->was_up = true;
+	strscpy(link->chassis_name, chassis, sizeof(link->chassis_name));
+	strscpy(link->profile_name, profile, sizeof(link->profile_name));
+	spin_unlock_bh(&link->lock);
+	xscore_link_set_state(link, XSCORE_LINK_UP);
+	dev_info(&link->dev, "up: chassis %s, profile %s, hello every %u s\n",
+		 chassis, profile, interval);
+	return 0;
+}
+
+static void xscore_xsmp_session(struct xscore_link *link,
+				const struct xsmp_session_msg *msg)
+{
+	bool up = link->state == XSCORE_LINK_UP;
+	int ret;
+
+	switch (msg->type) {
+	case XSMP_SESSION_TYPE_REG_CONFIRM:
+		if (up)
+			break;
+		if (xscore_xsmp_confirmed(link, msg)) {
+			xscore_xsmp_count(link, &link->stats.malformed);
+			xscore_link_fail(link, "malformed REG_CONFIRM", -EPROTO);
+		}
+		return;
+	case XSMP_SESSION_TYPE_REG_REJECT:
+		xscore_link_fail(link, "registration rejected", -msg->code);
+		return;
+	case XSMP_SESSION_TYPE_SHUTDOWN:
+		xscore_link_fail(link, "XCM shut the session down",
+				 -ECONNRESET);
+		return;
+	case XSMP_SESSION_TYPE_HELLO:
+		if (!up)
+			break;
+		ret = xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_HELLO);
+		/* A burst of HELLOs outruns the send ring; one answer is enough. */
+		if (ret && ret != -ENOBUFS)
+			xscore_link_fail(link, "cannot answer HELLO", ret);
+		return;
+	}
+	/* Unknown, or not in this state. */
+	xscore_xsmp_count(link, &link->stats.malformed);
+}
+
+void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
+{
+	const struct xsmp_message_header *hdr = data;
+	const struct xsmp_session_msg *msg;
+
+	if (len < sizeof(*hdr) || be16_to_cpu(hdr->length) != len ||
+	    be64_to_cpu(hdr->dest_id.primary) != link->own_guid ||
+	    be64_to_cpu(hdr->source_id.primary) != link->xcm_guid ||
+	    hdr->type < XSMP_CLASS_SESSION || hdr->type > XSMP_CLASS_XVE)
+		goto malformed;
+
+	spin_lock_bh(&link->lock);
+	link->stats.msgs_in++;
+	spin_unlock_bh(&link->lock);
+	link->rx_seq = be32_to_cpu(hdr->seq_number);
+	/* Any message from the XCM shows it is alive. */
+	if (link->state == XSCORE_LINK_UP)
+		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
+
+	if (hdr->type != XSMP_CLASS_SESSION) {
+		/* No service driver takes configuration messages yet. */
+		xscore_xsmp_count(link, &link->stats.unhandled);
+		return;
+	}
+	msg = (const void *)(hdr + 1);
+	if (len != XSMP_SESSION_MSG_LEN ||
+	    be16_to_cpu(msg->length) != sizeof(*msg))
+		goto malformed;
+	xscore_xsmp_session(link, msg);
+	if (link->state == XSCORE_LINK_UP &&
+	    msg->type == XSMP_SESSION_TYPE_REG_CONFIRM)
+		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
+	return;
+
+malformed:
+	xscore_xsmp_count(link, &link->stats.malformed);
+}

@@ -1,0 +1,72 @@
+"""xsadm reads xscore's links from sysfs and shows them as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from xsadm.__main__ import main
+from xsadm.links import read_links
+
+LINK = {
+    "port": "rxe0:1",
+    "xcm_guid": "505400fffe180002",
+    "xcm_address": "2001:db8::5054:ff:fe18:2",
+    "state": "up",
+    "uptime": "42",
+    "chassis_name": "xsigo-director",
+    "profile_name": "",
+    "msgs_in": "10",
+    "msgs_out": "9",
+    "malformed": "1",
+    "unhandled": "0",
+    "reconnects": "2",
+}
+
+
+@pytest.fixture
+def sysfs(tmp_path: Path) -> Path:
+    link = tmp_path / "rxe0-1-505400fffe180002"
+    link.mkdir()
+    for name, value in LINK.items():
+        (link / name).write_text(value + "\n")
+    return tmp_path
+
+
+def test_links_are_read_with_their_counters(sysfs: Path) -> None:
+    (link,) = read_links(sysfs)
+    assert link.name == "rxe0-1-505400fffe180002"
+    assert link.state == "up" and link.uptime == 42 and link.reconnects == 2
+    assert link.profile_name == ""
+
+
+def test_no_sysfs_directory_means_no_links(tmp_path: Path) -> None:
+    assert read_links(tmp_path / "absent") == []
+
+
+def test_json_output_carries_every_attribute(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["links", "--json", "--sysfs", str(sysfs)]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert shown["chassis_name"] == "xsigo-director"
+    assert shown["malformed"] == 1
+    assert set(LINK) <= set(shown)
+
+
+def test_table_shows_one_row_per_link_and_a_dash_for_empty_names(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["links", "--sysfs", str(sysfs)])
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["LINK", "PORT", "XCM"]
+    assert "xsigo-director" in row and " - " in row
+
+
+def test_table_says_when_there_are_no_links(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["links", "--sysfs", str(tmp_path)])
+    assert "no links" in capsys.readouterr().out

@@ -1,0 +1,146 @@
+"""xscore opens an XSMP link to each XCM that discovery names, keeps it alive, notices when the
+XCM goes away or falls silent, reconnects, and survives an XCM that sends garbage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from ipaddress import IPv6Address
+
+import pytest
+
+from director.xsmp_fuzz import CONFIRM_KINDS, KINDS, SESSION_KINDS
+from harness import director, modload
+from harness.director import node_guid
+from harness.fabric import Fabric
+from harness.links import links, only_link, wait_for_state
+from harness.modules import Build
+
+XSCORE = "xscore/xscore.ko"
+HELLO_INTERVAL = 1
+# xscore's default hello timeout: three hello intervals
+HELLO_TIMEOUT = 3 * HELLO_INTERVAL
+UP_WITHIN = 90.0
+LOAD_CYCLES = 20
+
+
+@pytest.fixture(scope="module")
+def xcm(fabric: Fabric, fabric_services: str) -> Iterator[None]:
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    yield
+    director.stop_xcm(fabric.director)
+
+
+@pytest.fixture(scope="module")
+def xscore_params(fabric_services: str) -> str:
+    return f"xds_gid={fabric_services}"
+
+
+@pytest.fixture(scope="module")
+def link_up(fabric: Fabric, module_build: Build, xscore_params: str, xcm: None) -> Iterator[None]:
+    modload.insmod(fabric.host, module_build.release, XSCORE, xscore_params)
+    yield
+    modload.rmmod(fabric.host, XSCORE)
+
+
+def restart_xcm(fabric: Fabric, fuzz: tuple[str, ...] = ()) -> None:
+    director.stop_xcm(fabric.director)
+    director.start_xcm(fabric.director, HELLO_INTERVAL, fuzz)
+
+
+def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None:
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    link = only_link(fabric.host)
+    host_guid = node_guid(fabric.host)
+    assert link["state"] == "up"
+    assert link["port"] == "rxe0:1"
+    assert link["xcm_guid"] == node_guid(fabric.director)
+    assert link["xcm_address"] == IPv6Address(director.eui64_address(fabric.director)).compressed
+    assert link["chassis_name"] == "xsigo-director"
+    assert link["profile_name"] == f"profile-{host_guid[-6:]}"
+    assert link["malformed"] == 0
+    table = fabric.host.console.output(f"{director.GUEST_PYTHON} -m xsadm links")
+    assert "xsigo-director" in table and f"profile-{host_guid[-6:]}" in table, table
+
+
+def test_link_answers_every_hello(fabric: Fabric, link_up: None) -> None:
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    fabric.host.console.run(f"sleep {3 * HELLO_INTERVAL + 1}")
+    after = only_link(fabric.host)
+    assert after["msgs_in"] >= before["msgs_in"] + 2, (before, after)
+    assert after["msgs_out"] >= before["msgs_out"] + 2, (before, after)
+    assert after["state"] == "up"
+    log = fabric.director.console.output(f"cat {director.XCM_LOG}")
+    assert f"HELLO from host {node_guid(fabric.host)}" in log
+
+
+def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> None:
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    director.stop_xcm(fabric.director)
+    assert wait_for_state(fabric.host, "up", 30, negate=True), links(fabric.host)
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    after = only_link(fabric.host)
+    assert after["reconnects"] == before["reconnects"] + 1
+    assert after["chassis_name"] == "xsigo-director"
+
+
+def test_silent_xcm_is_dropped_after_the_hello_timeout(fabric: Fabric, link_up: None) -> None:
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    director.signal_xcm(fabric.director, "STOP")
+    try:
+        # a frozen XCM closes nothing: only the missing HELLOs can tell
+        assert wait_for_state(fabric.host, "up", HELLO_TIMEOUT + 15, negate=True)
+    finally:
+        director.signal_xcm(fabric.director, "CONT")
+    log = fabric.host.console.output("dmesg | grep 'XCM silent past the hello timeout'")
+    assert before["name"] in log
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    assert only_link(fabric.host)["reconnects"] == before["reconnects"] + 1
+
+
+def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> None:
+    """Every fuzz kind once: each malformed message counted and dropped, a broken REG_CONFIRM
+    refused, the oversized message resetting the session; the link ends up again."""
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    restart_xcm(fabric, tuple(KINDS))
+    try:
+        # dropped, not acted on: all but the VNIC-class message, the flood and the oversized one
+        dropped = len(KINDS) - len({"service-class", "flood", "oversized"})
+        fabric.host.console.run(
+            "for i in $(seq 240); do "
+            f"[ $(cat /sys/class/xscore_link/*/malformed) -ge {before['malformed'] + dropped} ]"
+            " && grep -qx up /sys/class/xscore_link/*/state && break; sleep 0.5; done",
+            timeout=180,
+        )
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        after = only_link(fabric.host)
+        xcm_log = fabric.director.console.output(f"cat {director.XCM_LOG}")
+        host_log = fabric.host.console.output("dmesg | grep xscore | tail -n 30")
+    finally:
+        restart_xcm(fabric)
+    for kind in CONFIRM_KINDS:
+        assert CONFIRM_KINDS[kind][0] in xcm_log, kind
+    for kind in SESSION_KINDS:
+        assert SESSION_KINDS[kind][0] in xcm_log, kind
+    context = f"{after}\nhost:\n{host_log}\nxcm:\n{xcm_log[-3000:]}"
+    assert after["malformed"] >= before["malformed"] + dropped, context
+    assert after["unhandled"] >= before["unhandled"] + 1, context
+    assert after["chassis_name"] == "xsigo-director"
+    refused = fabric.host.console.output("dmesg | grep -c 'malformed REG_CONFIRM'")
+    assert int(refused) >= 1
+
+
+def test_load_unload_cycles_with_the_link_up(
+    fabric: Fabric, module_build: Build, xscore_params: str, link_up: None
+) -> None:
+    """Unloading with the link up, and loading again, many times over: no splat, and each
+    time the link comes back."""
+    for cycle in range(LOAD_CYCLES):
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), f"cycle {cycle}: {links(fabric.host)}"
+        modload.rmmod(fabric.host, XSCORE)
+        modload.insmod(fabric.host, module_build.release, XSCORE, xscore_params)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)

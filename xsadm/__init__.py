@@ -1,0 +1,1 @@
+"""xsadm: the host administrator's view of xscore's XSMP links and the virtual devices on them."""
