@@ -5,18 +5,26 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
+from director import ctl
+from director.config import Config, Watched
 from director.fabric_services import MANGLES, FabricServices, XcmAssignment
+from director.state import STATE_DIR, record_host
 from director.umad import UmadPort, gid, node_guid, umad_device
 from director.xsmp_fuzz import KINDS
+
+DEFAULT_CONFIG = Path("/etc/xsigo-director.json")
 
 
 def cmd_fabric(args: argparse.Namespace) -> int:
     own_guid = node_guid(args.ibdev)
+    settings = Watched(args.config, Config())
 
-    def assign(_port_guid: int, _hostname: str) -> list[XcmAssignment]:
-        # Until the XCM and its configuration land, every host is sent to this director's XCM.
-        return [XcmAssignment(own_guid)]
+    def assign(port_guid: int, hostname: str) -> list[XcmAssignment]:
+        record_host(port_guid, hostname, args.state_dir)
+        settings.refresh()
+        return [XcmAssignment(g) for g in settings.config.xcm_guids(port_guid, hostname, own_guid)]
 
     with UmadPort(umad_device(args.ibdev, args.port)) as port:
         own_gid = gid(args.ibdev, args.port, args.gid_index)
@@ -32,19 +40,23 @@ def cmd_xcm(args: argparse.Namespace) -> int:
 
     config = XcmConfig(
         address=args.address,
-        guid=node_guid(args.ibdev),
-        chassis_name=args.chassis_name,
-        hello_interval=args.hello_interval,
+        guid=args.guid or node_guid(args.ibdev),
+        director_guid=node_guid(args.ibdev),
         fuzz=tuple(KINDS if "all" in args.fuzz else args.fuzz),
+        state_dir=args.state_dir,
     )
-    Xcm(config).serve()
+    fallback = Config(chassis_name=args.chassis_name, hello_interval=args.hello_interval)
+    Xcm(config, Watched(args.config, fallback)).serve()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="director.json")
+    common.add_argument("--state-dir", type=Path, default=STATE_DIR, help=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="python3 -m director")
     sub = parser.add_subparsers(dest="command", required=True)
-    fabric = sub.add_parser("fabric", help="answer ServiceRecord and XDS queries")
+    fabric = sub.add_parser("fabric", parents=[common], help="answer ServiceRecord and XDS queries")
     fabric.add_argument("--ibdev", default="rxe0")
     fabric.add_argument("--port", type=int, default=1)
     fabric.add_argument(
@@ -59,11 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         help="break every answer this way (a hostile director, for tests)",
     )
     fabric.set_defaults(func=cmd_fabric)
-    xcm = sub.add_parser("xcm", help="accept XSMP sessions from hosts")
+    xcm = sub.add_parser("xcm", parents=[common], help="accept XSMP sessions from hosts")
     xcm.add_argument("--address", required=True, help="IP address to listen on")
     xcm.add_argument("--ibdev", default="rxe0")
-    xcm.add_argument("--chassis-name", default="xsigo-director")
-    xcm.add_argument("--hello-interval", type=int, default=10, help="seconds")
+    xcm.add_argument(
+        "--guid", type=lambda v: int(v, 16), default=0, help="XCM GUID (default: the port's)"
+    )
+    xcm.add_argument(
+        "--chassis-name", default="xsigo-director", help="when the configuration file is absent"
+    )
+    xcm.add_argument(
+        "--hello-interval", type=int, default=10, help="seconds, when the configuration is absent"
+    )
     xcm.add_argument(
         "--fuzz",
         action="append",
@@ -72,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         help="send this malformed message once to each host (repeatable; a hostile XCM, for tests)",
     )
     xcm.set_defaults(func=cmd_xcm)
+    ctl.add_parser(sub, [common])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     return int(args.func(args))

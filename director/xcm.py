@@ -13,8 +13,9 @@ import os
 import select
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo, ConnParam
@@ -33,9 +34,25 @@ from pyverbs.mr import MR
 from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
-from director.xsmp import MalformedMessage, parse_session_message, session_message
+from director import vdev_messages
+from director.config import Config, Server, Vhba, Vnic, Watched
+from director.state import STATE_DIR, read_hosts, write_json, xcm_file
+from director.xsmp import (
+    MalformedMessage,
+    parse_header,
+    parse_session_message,
+    session_message,
+)
 from director.xsmp_fuzz import CONFIRM_KINDS, SESSION_KINDS
-from xswire.xsmp import XSMP_MAX_MSG_SIZE, XSMP_RDMA_CM_PORT, XsmpSessionMsg, XsmpSessionType
+from xswire.xsmp import (
+    XSMP_MAX_MSG_SIZE,
+    XSMP_RDMA_CM_PORT,
+    XsmpClass,
+    XsmpMessageHeader,
+    XsmpSessionMsg,
+    XsmpSessionType,
+    XsmpVdevMsgType,
+)
 
 log = logging.getLogger("director.xcm")
 DATAPATH_TIMEOUT_DISABLED = 0xFFFFFFFF
@@ -45,16 +62,18 @@ SEND_BUFFER = 4096  # room for the fuzz mode's oversized message
 POLL_PAUSE = 0.01
 RNR_RETRY_FOREVER = 7
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
+RELOAD_PERIOD = 1.0
 
 
 @dataclass(frozen=True)
 class XcmConfig:
+    """What this XCM process is; what it serves comes from the director's configuration."""
+
     address: str
     guid: int
-    chassis_name: str
-    hello_interval: int = 10
+    director_guid: int  # what "own" names in the configuration's XCM lists
     fuzz: tuple[str, ...] = ()
-    profile_name: Callable[[int], str] = field(default=lambda guid: default_profile_name(guid))
+    state_dir: Path = STATE_DIR
 
 
 def default_profile_name(host_guid: int) -> str:
@@ -98,8 +117,11 @@ class Session:
         self.seq = 0
         self.host_guid = 0
         self.registered = False
+        self.profile = ""
         self.next_hello = 0.0
         self.malformed = 0
+        # resource id -> (device, status): what this host was told to have
+        self.devices: dict[int, tuple[Vnic | Vhba, str]] = {}
         for state in (IBV_QPS_INIT, IBV_QPS_RTR):
             attr, mask = cmid.init_qp_attr(state)
             self.qp.modify(attr, mask)
@@ -155,13 +177,19 @@ class Session:
         self._flush()
         if self.registered and now >= self.next_hello:
             self.send(XsmpSessionMsg(type=XsmpSessionType.HELLO))
-            self.next_hello = now + self.xcm.config.hello_interval
+            self.next_hello = now + self.xcm.settings.hello_interval
         return True
 
     def _handle(self, data: bytes) -> None:
         try:
+            header = parse_header(data)
+            if header.type in (XsmpClass.VNIC, XsmpClass.VHBA):
+                answers = vdev_messages.parse_answers(data[XsmpMessageHeader.SIZE :])
+                for answer in answers:
+                    self._answered(answer)
+                return
             message = parse_session_message(data)
-        except MalformedMessage as err:
+        except (MalformedMessage, ValueError) as err:
             self.malformed += 1
             log.warning("dropped malformed message: %s", err)
             return
@@ -170,18 +198,82 @@ class Session:
             self._register(message.header.source_id.primary, message.body.resource_flags)
         elif kind == XsmpSessionType.HELLO:
             log.info("HELLO from host %016x", self.host_guid)
+        elif kind == XsmpSessionType.RESOURCE_LIST:
+            log.info("host %016x runs services %#x", self.host_guid, message.body.resource_flags)
         else:
             log.info("host %016x sent session message type %d", self.host_guid, kind)
 
+    def _answered(self, answer: vdev_messages.Answer) -> None:
+        entry = self.devices.get(answer.resource_id)
+        if entry is None:
+            log.info("host %016x answered for unknown device %#x", self.host_guid,
+                     answer.resource_id)  # fmt: skip
+            return
+        device, _ = entry
+        if answer.refused:
+            status = f"refused (reason {answer.reason})"
+        elif answer.msg_type == XsmpVdevMsgType.DELETE:
+            del self.devices[answer.resource_id]
+            log.info("host %016x deleted %s", self.host_guid, device.name)
+            self.xcm.dirty = True
+            return
+        else:
+            status = "installed"
+        self.devices[answer.resource_id] = (device, status)
+        log.info("host %016x: %s %s", self.host_guid, device.name, status)
+        self.xcm.dirty = True
+
+    def sync_devices(self) -> None:
+        """Install what the configuration gives this host and it lacks; delete the rest."""
+        if not self.registered:
+            return
+        server = self.xcm.server_for(self.host_guid)
+        wanted = {}
+        if server and self.xcm.is_primary_for(self.host_guid):
+            wanted = {d.resource_id: d for d in [*server.vnics, *server.vhbas]}
+        for rid, device in wanted.items():
+            known = self.devices.get(rid)
+            if known and known[0] == device:
+                continue
+            msg_class, obj = vdev_messages.install(device, self.xcm.config.guid)
+            self._send_object(msg_class, obj)
+            self.devices[rid] = (device, "installing")
+            log.info("install %s on host %016x", device.name, self.host_guid)
+        for rid, (device, _) in list(self.devices.items()):
+            if rid not in wanted:
+                msg_class, obj = vdev_messages.delete(device, self.xcm.config.guid)
+                self._send_object(msg_class, obj)
+                self.devices[rid] = (device, "deleting")
+                log.info("delete %s on host %016x", device.name, self.host_guid)
+        self.xcm.dirty = True
+
+    def _send_object(self, msg_class: int, obj: bytes) -> None:
+        self.seq += 1
+        self.send_raw(
+            vdev_messages.frame(msg_class, self.seq, self.xcm.config.guid, self.host_guid, obj)
+        )
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "host_guid": f"{self.host_guid:016x}",
+            "xcm_guid": f"{self.xcm.config.guid:016x}",
+            "state": "up" if self.registered else "registering",
+            "profile": self.profile,
+            "devices": {device.name: status for device, status in self.devices.values()},
+        }
+
     def _register(self, host_guid: int, resources: int) -> None:
         self.host_guid = host_guid
-        profile = self.xcm.config.profile_name(host_guid)
+        server = self.xcm.server_for(host_guid)
+        profile = (server.profile if server else "") or default_profile_name(host_guid)
+        self.profile = profile
+        settings = self.xcm.settings
         confirm = XsmpSessionMsg(
             type=XsmpSessionType.REG_CONFIRM,
             resource_flags=DATAPATH_TIMEOUT_DISABLED,
-            version=self.xcm.config.hello_interval,
+            version=settings.hello_interval,
             xsigo_xsmp_version=XSMP_VERSION,
-            chassis_name=self.xcm.config.chassis_name.encode(),
+            chassis_name=settings.chassis_name.encode(),
             session_name=profile.encode(),
         )
         mangle = self.xcm.next_confirm_mangle(host_guid)
@@ -194,7 +286,8 @@ class Session:
         if mangle:
             return
         self.registered = True
-        self.next_hello = time.monotonic() + self.xcm.config.hello_interval
+        self.next_hello = time.monotonic() + settings.hello_interval
+        self.sync_devices()
         for kind in self.xcm.session_fuzz(host_guid):
             log.info("fuzz: to %016x: %s", host_guid, SESSION_KINDS[kind][0])
             for data in SESSION_KINDS[kind][1](self.xcm.config.guid, host_guid, self.seq + 1):
@@ -203,12 +296,48 @@ class Session:
 
 
 class Xcm:
-    def __init__(self, config: XcmConfig) -> None:
+    def __init__(self, config: XcmConfig, settings: Watched) -> None:
         self.config = config
+        self.watched = settings
         self.sessions: list[Session] = []
+        self.dirty = True
         # Each kind is played once per host: a host that refuses a broken REG_CONFIRM
         # registers again and then gets a good one.
         self._fuzz_played: dict[int, set[str]] = {}
+
+    @property
+    def settings(self) -> Config:
+        return self.watched.config
+
+    def server_for(self, host_guid: int) -> Server | None:
+        hostname = read_hosts(self.config.state_dir).get(f"{host_guid:016x}", "")
+        return self.settings.server(host_guid, hostname)
+
+    def is_primary_for(self, host_guid: int) -> bool:
+        """Whether this XCM installs the server's devices: the first of its XCMs does."""
+        hostname = read_hosts(self.config.state_dir).get(f"{host_guid:016x}", "")
+        xcms = self.settings.xcm_guids(host_guid, hostname, self.config.director_guid)
+        return bool(xcms) and xcms[0] == self.config.guid
+
+    def _reload(self) -> None:
+        if self.watched.refresh():
+            log.info("configuration changed")
+            for session in self.sessions:
+                session.sync_devices()
+        elif self.watched.error:
+            log.warning("configuration refused, keeping the last good one: %s",
+                        self.watched.error)  # fmt: skip
+            self.watched.error = None
+
+    def _publish(self) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
+        state = {
+            "chassis_name": self.settings.chassis_name,
+            "sessions": [s.view() for s in self.sessions if s.host_guid],
+        }
+        write_json(xcm_file(self.config.guid, self.config.state_dir), state)
 
     def next_confirm_mangle(self, host_guid: int) -> str | None:
         played = self._fuzz_played.setdefault(host_guid, set())
@@ -249,18 +378,25 @@ class Xcm:
         listener = CMID(creator=info)
         (listen_fd,) = rdma_cm_fds() - before
         listener.listen()
-        log.info("XCM %s listening on [%s]:%d", self.config.chassis_name, self.config.address,
-                 XSMP_RDMA_CM_PORT)  # fmt: skip
+        log.info("XCM %016x (%s) listening on [%s]:%d", self.config.guid,
+                 self.settings.chassis_name, self.config.address, XSMP_RDMA_CM_PORT)  # fmt: skip
         print("director: xcm ready", flush=True)
+        next_reload = 0.0
         while True:
             fds = [listen_fd, *(s.cm_fd for s in self.sessions if s.cm_fd is not None)]
             ready, _, _ = select.select(fds, [], [], POLL_PAUSE)
             if listen_fd in ready:
                 self._accept(listener)
             now = time.monotonic()
+            if now >= next_reload:
+                self._reload()
+                next_reload = now + RELOAD_PERIOD
             for session in list(self.sessions):
-                # A session's own channel only ever reports its end (a disconnect).
-                if session.cm_fd in ready or not session.serve(now):
+                # What arrived before a disconnect is still handled; the session's own
+                # channel only ever reports its end.
+                if not session.serve(now) or session.cm_fd in ready:
                     log.info("session with %016x closed", session.host_guid)
                     self.sessions.remove(session)
                     session.close()
+                    self.dirty = True
+            self._publish()

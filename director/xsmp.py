@@ -24,13 +24,21 @@ class SessionMessage:
     body: XsmpSessionMsg
 
 
-def parse_session_message(data: bytes) -> SessionMessage:
-    """Check a received XSMP message's framing and decode its SESSION object."""
-    if len(data) < SESSION_MSG_SIZE:
-        raise MalformedMessage(f"{len(data)} bytes: shorter than a SESSION message")
+def parse_header(data: bytes) -> XsmpMessageHeader:
+    """Check a received XSMP message's framing and decode its header."""
+    if len(data) < XsmpMessageHeader.SIZE:
+        raise MalformedMessage(f"{len(data)} bytes: shorter than a header")
     header = XsmpMessageHeader.decode(data)
     if header.length != len(data):
         raise MalformedMessage(f"header says {header.length} bytes, received {len(data)}")
+    return header
+
+
+def parse_session_message(data: bytes) -> SessionMessage:
+    """Check a received XSMP message's framing and decode its SESSION object."""
+    header = parse_header(data)
+    if len(data) < SESSION_MSG_SIZE:
+        raise MalformedMessage(f"{len(data)} bytes: shorter than a SESSION message")
     if header.type != XsmpClass.SESSION:
         raise MalformedMessage(f"class {header.type} is not SESSION")
     body = XsmpSessionMsg.decode(data, XsmpMessageHeader.SIZE)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from director.vdev_messages import frame
 from director.xsmp import session_message
 from xswire.xsmp import (
+    XSMP_VDEV_OBJECT_SIZE,
     XsmpClass,
     XsmpMessageHeader,
     XsmpNodeId,
     XsmpSessionMsg,
     XsmpSessionType,
+    XsmpVdevMsgType,
 )
+from xswire.xsvnic import XsvnicMsg
 
 # (xcm guid, host guid, first seq) -> the sends to make
 Builder = Callable[[int, int, int], list[bytes]]
@@ -49,6 +53,13 @@ def _redirected(xcm: int, host: int, seq: int, *, dest: int, source: int) -> byt
     header.dest_id = XsmpNodeId(primary=dest)
     header.source_id = XsmpNodeId(primary=source)
     return header.encode() + data[XsmpMessageHeader.SIZE :]
+
+
+def _vnic(xcm: int, host: int, seq: int, msg_type: int, name: bytes, rid: int) -> bytes:
+    body = XsvnicMsg(
+        type=msg_type, length=XSMP_VDEV_OBJECT_SIZE, resource_id=rid, vnic_name=name
+    ).encode()
+    return frame(XsmpClass.VNIC, seq, xcm, host, body)
 
 
 def _confirm_again(xcm: int, host: int, seq: int) -> bytes:
@@ -96,9 +107,17 @@ _ONE_MESSAGE_KINDS: dict[str, tuple[str, OneMessage]] = {
         lambda x, h, s: _redirected(x, h, s, dest=h, source=x ^ 0xFF),
     ),
     "confirm-again": ("REG_CONFIRM on a session already up", _confirm_again),
-    "service-class": (
-        "a VNIC-class message no service driver takes",
-        lambda x, h, s: _with_header(_hello(x, h, s), type=XsmpClass.VNIC),
+    "unknown-device": (
+        "UPDATE for a vNIC that was never installed",
+        lambda x, h, s: _vnic(x, h, s, XsmpVdevMsgType.UPDATE, b"xsvnic9", 0xDEAD),
+    ),
+    "install-bad-name": (
+        "vNIC INSTALL whose name is not a name",
+        lambda x, h, s: _vnic(x, h, s, XsmpVdevMsgType.INSTALL, b"\x01\x02;rm", 0xBAD),
+    ),
+    "object-fraction": (
+        "VNIC message of 100 bytes, not whole objects",
+        lambda x, h, s: frame(XsmpClass.VNIC, s, x, h, bytes(100)),
     ),
     "oversized": ("2048 bytes: more than a receive buffer", lambda x, h, s: bytes(2048)),
 }

@@ -34,7 +34,7 @@ def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
     con.run("modprobe ib_umad")
     index, gid = ipv6_gid(director)
     con.run(
-        f"{GUEST_PYTHON} -m director fabric --gid-index {index}"
+        f"{GUEST_PYTHON} -m director fabric --config {DIRECTOR_CONFIG} --gid-index {index}"
         f"{f' --mangle {mangle}' if mangle else ''} > {FABRIC_LOG} 2>&1 & "
         f"echo $! > {FABRIC_PID}"
     )
@@ -52,40 +52,73 @@ def stop_fabric_services(director: Guest) -> str:
 XCM_LOG = "/tmp/xcm.log"
 XCM_PID = "/tmp/xcm.pid"
 FABRIC_PREFIX = "2001:db8::"
+DIRECTOR_CONFIG = "/tmp/xs-director.json"
+DIRECTOR_CLI = f"{GUEST_PYTHON} -m director"
 
 
-def eui64_address(guest: Guest) -> str:
-    """The fabric-prefix IPv6 address whose interface ID is the guest's node GUID: where a host
-    finds an XCM from the GUID the XDS names (the original built the XCM's GID the same way)."""
-    guid = node_guid(guest)
+def fabric_address(guid: str) -> str:
+    """The fabric-prefix IPv6 address whose interface ID is `guid` (16 hex digits): where a
+    host finds an XCM from the GUID the XDS names (the original built the XCM's GID the same
+    way)."""
     return FABRIC_PREFIX + ":".join(guid[i : i + 4] for i in range(0, 16, 4))
 
 
-def start_xcm(director: Guest, hello_interval: int, fuzz: Sequence[str] = ()) -> str:
-    """Start the XCM on the director's EUI-64 address; return that address. With `fuzz`, it
-    sends each host those malformed messages once (director/xsmp_fuzz.py)."""
+def eui64_address(guest: Guest) -> str:
+    """The address of the XCM that has the guest's own node GUID."""
+    return fabric_address(node_guid(guest))
+
+
+def xcm_files(guid: str | None) -> tuple[str, str]:
+    """Log and pid file of the XCM with `guid` (None: the director's own)."""
+    if guid is None:
+        return XCM_LOG, XCM_PID
+    return f"/tmp/xcm-{guid}.log", f"/tmp/xcm-{guid}.pid"
+
+
+def ensure_config(director: Guest, hello_interval: int) -> None:
+    """Give the director a configuration file unless it has one: tests then change it only
+    through the operator CLI, as an operator would."""
+    base = f'{{"chassis_name": "xsigo-director", "hello_interval": {hello_interval}}}'
+    director.console.run(f"[ -e {DIRECTOR_CONFIG} ] || echo '{base}' > {DIRECTOR_CONFIG}")
+
+
+def ctl(director: Guest, args: str) -> str:
+    """Run the operator CLI in the director VM."""
+    return director.console.output(f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} {args}")
+
+
+def start_xcm(
+    director: Guest, hello_interval: int, fuzz: Sequence[str] = (), guid: str | None = None
+) -> str:
+    """Start an XCM: the director's own, or one with another `guid`, on the fabric address
+    built from its GUID; return that address. With `fuzz`, it sends each host those malformed
+    messages once (director/xsmp_fuzz.py)."""
     con = director.console
-    address = eui64_address(director)
-    fuzz_args = "".join(f" --fuzz {kind}" for kind in fuzz)
+    ensure_config(director, hello_interval)
+    address = fabric_address(guid) if guid else eui64_address(director)
+    log, pid = xcm_files(guid)
+    args = "".join(f" --fuzz {kind}" for kind in fuzz) + (f" --guid {guid}" if guid else "")
     con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
     con.run(
-        f"{GUEST_PYTHON} -m director xcm --address {address} --hello-interval {hello_interval}"
-        f"{fuzz_args} > {XCM_LOG} 2>&1 & echo $! > {XCM_PID}"
+        f"{DIRECTOR_CLI} xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
+        f" > {log} 2>&1 & echo $! > {pid}"
     )
-    ready = f"grep -q 'xcm ready' {XCM_LOG}"
-    con.run(f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {XCM_LOG}")
+    ready = f"grep -q 'xcm ready' {log}"
+    con.run(f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {log}")
     con.run(ready)
     return address
 
 
-def signal_xcm(director: Guest, signal: str) -> None:
-    """Send the XCM a signal: STOP freezes it without closing its connections, CONT thaws it."""
-    director.console.run(f"kill -{signal} $(cat {XCM_PID})")
+def signal_xcm(director: Guest, signal: str, guid: str | None = None) -> None:
+    """Send an XCM a signal: STOP freezes it without closing its connections, CONT thaws it."""
+    director.console.run(f"kill -{signal} $(cat {xcm_files(guid)[1]})")
 
 
-def stop_xcm(director: Guest) -> str:
-    """Stop the XCM and take its address away again; return what it logged."""
+def stop_xcm(director: Guest, guid: str | None = None) -> str:
+    """Stop an XCM and take its address away again; return what it logged."""
     con = director.console
-    con.run(f"kill $(cat {XCM_PID}) && wait $(cat {XCM_PID}) 2>/dev/null; true")
-    con.run(f"ip -6 addr del {eui64_address(director)}/64 dev $(cat /run/xs-fabric-ifname)")
-    return con.output(f"cat {XCM_LOG}")
+    log, pid = xcm_files(guid)
+    address = fabric_address(guid) if guid else eui64_address(director)
+    con.run(f"kill $(cat {pid}) && wait $(cat {pid}) 2>/dev/null; true")
+    con.run(f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname)")
+    return con.output(f"cat {log}")

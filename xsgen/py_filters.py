@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from xsgen.literals import int_literal
-from xsgen.model import Constant, Enum, Field
+from xsgen.model import Constant, Enum, Field, Spec
 
 
 def camel(name: str) -> str:
@@ -50,15 +50,30 @@ def py_default(f: Field) -> str:
     return f"field(default_factory=lambda: [0] * {f.count})" if f.count else "0"
 
 
+LINE_LENGTH = 100
+
+
+def py_field_decl(f: Field) -> str:
+    """The dataclass field line, split the way the formatter splits one that is too long."""
+    head = f"    {f.name}: {py_type(f)} = "
+    default = py_default(f)
+    if len(head) + len(default) <= LINE_LENGTH or not default.startswith("field("):
+        return head + default
+    return f"{head}field(\n        {default[len('field(') : -1]}\n    )"
+
+
 def py_encode(f: Field) -> str:
     if f.is_octets:
         return f'put_octets(buf, {f.offset}, {f.size}, self.{f.name}, "{f.name}")'
     if f.struct is not None:
         if f.count:
             name = camel(f.struct.name)
+            items = f'pad_items(self.{f.name}, {f.count}, {name}, "{f.name}")'
+            loop = f"for i, item in enumerate({items}):"
+            if len(loop) + 8 > LINE_LENGTH:
+                loop = f"for i, item in enumerate(\n            {items}\n        ):"
             return (
-                f"for i, item in enumerate(pad_items(self.{f.name}, {f.count}, {name}, "
-                f'"{f.name}")):\n'
+                f"{loop}\n"
                 f"            buf[{f.offset} + {f.element_size} * i : "
                 f"{f.offset} + {f.element_size} * (i + 1)] = item.encode()"
             )
@@ -86,7 +101,18 @@ def py_decode(f: Field) -> str:
     return f'struct.unpack_from("{_py_format(f)}", buf, {at})[0]'
 
 
+def py_imports(spec: Spec) -> dict[str, bool]:
+    """Which helpers the codec of `spec` uses, so that it imports only those."""
+    fields = [f for s in spec.structs for f in s.fields if not f.is_octets]
+    return {
+        "field": any(f.count or f.struct is not None for f in fields),
+        "pad_items": any(f.count for f in fields),
+    }
+
+
 FILTERS = {
+    "py_field_decl": py_field_decl,
+    "py_imports": py_imports,
     "camel": camel,
     "py_hex": py_hex,
     "py_literal": py_literal,

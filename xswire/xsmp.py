@@ -17,6 +17,10 @@ XSMP_RDMA_CM_PORT = 0x9701  # rdma_cm port of an XCM: low 16 bits of the service
 XSMP_MAX_MSG_SIZE = 1024  # receive buffer size of one XSMP message
 XSMP_DRIVER_VERSION = 0x030000  # driver version a host reports (3.0.0)
 XSMP_MIN_CHASSIS_VERSION = 0x010504  # oldest XgOS the host supports (1.5.4)
+XSMP_VDEV_OBJECT_SIZE = 512  # size of one VNIC, VHBA or XVE class object
+XSMP_VDEV_NAME_LEN = 16  # size of a virtual device's name field
+XSMP_VDEV_CODE_ACK = 0x40  # code bit of a positive answer
+XSMP_VDEV_CODE_NACK = 0x80  # code bit of a refusal; the low bits give the reason
 XSMP_OS_TYPE_LINUX = 0x01000000  # OS type in the top byte of resource_flags
 
 
@@ -53,6 +57,20 @@ class XsmpResource(enum.IntFlag):
     USPACE = 0x8  # userspace daemon active
     NO_HA = 0x10  # no high-availability vNICs
     XVE = 0x40  # XVE active
+
+
+class XsmpVdevMsgType(enum.IntEnum):
+    """Types shared by the virtual-device classes (VNIC, VHBA): their numbering agrees up to
+    OPER_READY; each class spec lists its own beyond that."""
+
+    INSTALL = 1  # create the virtual device
+    DELETE = 2  # remove it
+    UPDATE = 3  # change what bitmask names
+    ADMIN_UP = 4  # administratively up
+    ADMIN_DOWN = 5  # administratively down
+    OPER_UP = 6  # host: the device works
+    OPER_DOWN = 7  # host: the device does not work
+    OPER_READY = 8  # XCM: the I/O card side is ready
 
 
 @dataclass
@@ -172,6 +190,41 @@ class XsmpSessionMsg:
             chassis_name=bytes(buf[offset + 40 : offset + 40 + 32]).rstrip(b"\0"),
             session_name=bytes(buf[offset + 72 : offset + 72 + 32]).rstrip(b"\0"),
             reserved=bytes(buf[offset + 104 : offset + 104 + 120]),
+        )
+
+
+@dataclass
+class XsmpVdevObjectHeader:
+    """The start of every VNIC, VHBA and XVE class object, whose fields beyond it each class
+    spec gives. A host answers an object by echoing it, code XSMP_VDEV_CODE_ACK or
+    XSMP_VDEV_CODE_NACK | reason."""
+
+    SIZE: ClassVar[int] = 16
+
+    type: int = 0
+    code: int = 0
+    length: int = 0
+    bitmask: int = 0
+    resource_id: int = 0
+
+    def encode(self) -> bytes:
+        buf = bytearray(self.SIZE)
+        struct.pack_into(">B", buf, 0, self.type)
+        struct.pack_into(">B", buf, 1, self.code)
+        struct.pack_into(">H", buf, 2, self.length)
+        struct.pack_into(">I", buf, 4, self.bitmask)
+        struct.pack_into(">Q", buf, 8, self.resource_id)
+        return bytes(buf)
+
+    @classmethod
+    def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpVdevObjectHeader:
+        need(buf, offset, cls.SIZE, "xsmp_vdev_object_header")
+        return cls(
+            type=struct.unpack_from(">B", buf, offset + 0)[0],
+            code=struct.unpack_from(">B", buf, offset + 1)[0],
+            length=struct.unpack_from(">H", buf, offset + 2)[0],
+            bitmask=struct.unpack_from(">I", buf, offset + 4)[0],
+            resource_id=struct.unpack_from(">Q", buf, offset + 8)[0],
         )
 
 

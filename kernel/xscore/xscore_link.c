@@ -144,52 +144,85 @@ static int xscore_link_post_recv(struct xscore_link *link,
 	return ib_post_recv(link->cm_id->qp, &wr, NULL);
 }
 
-/*
- * Hand out the next send buffer, or NULL when all are in flight: a peer
- * that stops acknowledging sends gets its session reset.
- */
-struct xscore_link_buf *xscore_link_tx_buf(struct xscore_link *link)
+static void xscore_link_count(struct xscore_link *link, u64 *counter)
 {
-	struct xscore_link_buf *buf;
-
-	if (atomic_read(&link->tx_inflight) >= XSCORE_LINK_RING)
-		return NULL;
-	buf = &link->tx[link->tx_next];
-	link->tx_next = (link->tx_next + 1) % XSCORE_LINK_RING;
-	ib_dma_sync_single_for_cpu(link->pd->device, buf->dma,
-				   XSMP_MAX_MSG_SIZE, DMA_TO_DEVICE);
-	return buf;
+	spin_lock_bh(&link->lock);
+	(*counter)++;
+	spin_unlock_bh(&link->lock);
 }
 
-int xscore_link_post_send(struct xscore_link *link,
-			  struct xscore_link_buf *buf, u32 len)
+void xscore_link_count_malformed(struct xscore_link *link)
 {
-	struct ib_sge sge = {
-		.addr	= buf->dma,
-		.length	= len,
-		.lkey	= link->pd->local_dma_lkey,
-	};
+	xscore_link_count(link, &link->stats.malformed);
+}
+
+void xscore_link_count_unhandled(struct xscore_link *link)
+{
+	xscore_link_count(link, &link->stats.unhandled);
+}
+
+/*
+ * Send one XSMP message: the header, then `len` bytes of objects of
+ * `msg_class`.  -ENOTCONN without a connection; -ENOBUFS when every send
+ * buffer is in flight (a peer that stops acknowledging loses its session
+ * through the CM, not here).
+ */
+int xscore_link_send(struct xscore_link *link, u8 msg_class,
+		     const void *payload, u32 len)
+{
+	struct xsmp_message_header *hdr;
+	struct xscore_link_buf *buf;
 	struct ib_send_wr wr = {
-		.wr_cqe		= &buf->cqe,
-		.sg_list	= &sge,
+		.sg_list	= NULL,
 		.num_sge	= 1,
 		.opcode		= IB_WR_SEND,
 		.send_flags	= IB_SEND_SIGNALED,
 	};
+	struct ib_sge sge = {
+		.length	= sizeof(*hdr) + len,
+		.lkey	= link->pd->local_dma_lkey,
+	};
 	int ret;
 
-	ib_dma_sync_single_for_device(link->pd->device, buf->dma, len,
-				      DMA_TO_DEVICE);
-	atomic_inc(&link->tx_inflight);
-	ret = ib_post_send(link->cm_id->qp, &wr, NULL);
-	if (ret) {
-		atomic_dec(&link->tx_inflight);
-		return ret;
+	if (WARN_ON_ONCE(len > XSMP_MAX_MSG_SIZE - sizeof(*hdr)))
+		return -EMSGSIZE;
+
+	spin_lock_bh(&link->tx_lock);
+	if (!link->tx_qp) {
+		ret = -ENOTCONN;
+		goto unlock;
 	}
-	spin_lock_bh(&link->lock);
-	link->stats.msgs_out++;
-	spin_unlock_bh(&link->lock);
-	return 0;
+	if (atomic_read(&link->tx_inflight) >= XSCORE_LINK_RING) {
+		ret = -ENOBUFS;
+		goto unlock;
+	}
+	buf = &link->tx[link->tx_next];
+	link->tx_next = (link->tx_next + 1) % XSCORE_LINK_RING;
+	ib_dma_sync_single_for_cpu(link->pd->device, buf->dma,
+				   XSMP_MAX_MSG_SIZE, DMA_TO_DEVICE);
+	hdr = buf->data;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->type = msg_class;
+	hdr->length = cpu_to_be16(sizeof(*hdr) + len);
+	hdr->seq_number = cpu_to_be32(++link->tx_seq);
+	hdr->source_id.primary = cpu_to_be64(link->own_guid);
+	hdr->dest_id.primary = cpu_to_be64(link->xcm_guid);
+	memcpy(hdr + 1, payload, len);
+	ib_dma_sync_single_for_device(link->pd->device, buf->dma, sge.length,
+				      DMA_TO_DEVICE);
+
+	sge.addr = buf->dma;
+	wr.sg_list = &sge;
+	wr.wr_cqe = &buf->cqe;
+	atomic_inc(&link->tx_inflight);
+	ret = ib_post_send(link->tx_qp, &wr, NULL);
+	if (ret)
+		atomic_dec(&link->tx_inflight);
+unlock:
+	spin_unlock_bh(&link->tx_lock);
+	if (!ret)
+		xscore_link_count(link, &link->stats.msgs_out);
+	return ret;
 }
 
 /* Everything of one connection attempt goes; the link itself stays. */
@@ -197,6 +230,12 @@ static void xscore_link_teardown(struct xscore_link *link)
 {
 	struct xscore_link_buf *buf, *next;
 	LIST_HEAD(done);
+
+	spin_lock_bh(&link->tx_lock);
+	link->tx_qp = NULL;
+	link->tx_next = 0;
+	link->tx_seq = 0;
+	spin_unlock_bh(&link->tx_lock);
 
 	if (link->cm_id) {
 		/* Tell the XCM now rather than let its sends time out. */
@@ -220,7 +259,6 @@ static void xscore_link_teardown(struct xscore_link *link)
 	list_for_each_entry_safe(buf, next, &done, node)
 		list_del_init(&buf->node);
 	atomic_set(&link->tx_inflight, 0);
-	link->tx_next = 0;
 	link->events = 0;
 }
 
@@ -237,6 +275,8 @@ void xscore_link_fail(struct xscore_link *link, const char *why, int err)
 	enum xscore_link_state old = link->state;
 
 	xscore_link_teardown(link);
+	if (old == XSCORE_LINK_UP)
+		xscore_vdev_link_event(link, XSCORE_LINK_EVENT_DOWN);
 	link->deadline = jiffies + xscore_link_backoff(link);
 	link->failures++;
 	xscore_link_set_state(link, XSCORE_LINK_DOWN);
@@ -319,6 +359,9 @@ static int xscore_link_connect(struct xscore_link *link)
 		if (ret)
 			return ret;
 	}
+	spin_lock_bh(&link->tx_lock);
+	link->tx_qp = id->qp;
+	spin_unlock_bh(&link->tx_lock);
 	return rdma_connect(id, &param);
 }
 
@@ -397,6 +440,8 @@ static void xscore_link_step(struct xscore_link *link)
 	case XSCORE_LINK_REGISTERING:
 	case XSCORE_LINK_UP:
 		xscore_link_receive(link);
+		if (link->cm_id)
+			xscore_xsmp_report_resources(link);
 		if (link->cm_id)
 			xscore_xsmp_check_timeouts(link);
 		return;
@@ -511,7 +556,9 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	mutex_init(&link->mutex);
 	INIT_DELAYED_WORK(&link->work, xscore_link_work);
 	spin_lock_init(&link->rx_lock);
+	spin_lock_init(&link->tx_lock);
 	spin_lock_init(&link->lock);
+	INIT_LIST_HEAD(&link->vdevs);
 	INIT_LIST_HEAD(&link->rx_done);
 	INIT_LIST_HEAD(&link->node);
 	link->state = XSCORE_LINK_DOWN;
@@ -563,6 +610,8 @@ void xscore_link_destroy(struct xscore_link *link)
 	mutex_unlock(&link->mutex);
 	/* Nothing can kick it now: its CM ID and CQ are gone. */
 	cancel_delayed_work_sync(&link->work);
+	/* Children first: their drivers' remove may still use the link. */
+	xscore_vdev_remove_all(link);
 
 	device_del(&link->dev);
 	xscore_link_free_bufs(link);

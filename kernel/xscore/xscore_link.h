@@ -13,6 +13,7 @@
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
+#include <xsigo/xscore.h>
 #include <xsigo/wire/xsmp.h>
 
 struct xscore_port;
@@ -68,6 +69,8 @@ struct xscore_link {
 	struct delayed_work work;
 	struct ib_pd *pd;
 	struct rdma_cm_id *cm_id;
+	struct list_head vdevs;		/* struct xscore_vdev, by the work */
+	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
 	struct ib_cq *cq;
 	bool qp_created;
 	bool stopping;
@@ -75,12 +78,19 @@ struct xscore_link {
 	unsigned long deadline;
 	unsigned int failures;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
-	u32 tx_seq;
 	u32 rx_seq;
-	unsigned int tx_next;
 	atomic_t tx_inflight;
 	struct xscore_link_buf rx[XSCORE_LINK_RING];
 	struct xscore_link_buf tx[XSCORE_LINK_RING];
+
+	/*
+	 * Sending, from the work and from service drivers: the QP while it may
+	 * take sends, the send ring and the sequence number.
+	 */
+	spinlock_t tx_lock;
+	struct ib_qp *tx_qp;
+	unsigned int tx_next;
+	u32 tx_seq;
 
 	/* Set from callbacks: atomic bits, and a list under rx_lock. */
 	unsigned long events;
@@ -109,13 +119,23 @@ void xscore_link_kick(struct xscore_link *link);
 void xscore_link_set_state(struct xscore_link *link,
 			   enum xscore_link_state state);
 void xscore_link_fail(struct xscore_link *link, const char *why, int err);
-struct xscore_link_buf *xscore_link_tx_buf(struct xscore_link *link);
-int xscore_link_post_send(struct xscore_link *link,
-			  struct xscore_link_buf *buf, u32 len);
+int xscore_link_send(struct xscore_link *link, u8 msg_class,
+		     const void *payload, u32 len);
+void xscore_link_count_malformed(struct xscore_link *link);
+void xscore_link_count_unhandled(struct xscore_link *link);
 
 /* xscore_xsmp.c: the session on a connected link */
 int xscore_xsmp_register(struct xscore_link *link);
 void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len);
 void xscore_xsmp_check_timeouts(struct xscore_link *link);
+void xscore_xsmp_report_resources(struct xscore_link *link);
+
+/* xscore_vdev.c: the virtual devices installed over a link */
+u32 xscore_services_active(void);
+void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
+			 const void *objs, u32 len);
+void xscore_vdev_link_event(struct xscore_link *link,
+			    enum xscore_link_event event);
+void xscore_vdev_remove_all(struct xscore_link *link);
 
 #endif /* _XSCORE_LINK_H */

@@ -30,54 +30,29 @@ MODULE_PARM_DESC(hello_timeout,
 #define XSMP_SESSION_MSG_LEN \
 	(sizeof(struct xsmp_message_header) + sizeof(struct xsmp_session_msg))
 
-static void xscore_xsmp_count(struct xscore_link *link, u64 *counter)
-{
-	spin_lock_bh(&link->lock);
-	(*counter)++;
-	spin_unlock_bh(&link->lock);
-}
-
-static void xscore_xsmp_header(struct xscore_link *link,
-			       struct xsmp_message_header *hdr, u8 msg_class,
-			       u16 len)
-{
-	hdr->type = msg_class;
-	hdr->length = cpu_to_be16(len);
-	hdr->seq_number = cpu_to_be32(++link->tx_seq);
-	hdr->source_id.primary = cpu_to_be64(link->own_guid);
-	hdr->dest_id.primary = cpu_to_be64(link->xcm_guid);
-}
-
 static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 {
 	struct ib_device *ibdev = link->port->xdev->ibdev;
-	struct xsmp_message_header *hdr;
-	struct xsmp_session_msg *msg;
-	struct xscore_link_buf *buf;
+	struct xsmp_session_msg msg = {
+		.type		= type,
+		.length		= cpu_to_be16(sizeof(msg)),
+		.resource_flags	= cpu_to_be32(XSMP_OS_TYPE_LINUX |
+					      link->resources_sent),
+		.version	= cpu_to_be32(XSMP_DRIVER_VERSION),
+		.chassis_version = cpu_to_be32(XSMP_MIN_CHASSIS_VERSION),
+		.fw_ver		= cpu_to_be64(ibdev->attrs.fw_ver),
+		.hw_ver		= cpu_to_be32(ibdev->attrs.hw_ver),
+		.vendor_part_id	= cpu_to_be32(ibdev->attrs.vendor_part_id),
+	};
 
-	buf = xscore_link_tx_buf(link);
-	if (!buf)
-		return -ENOBUFS;
-	memset(buf->data, 0, XSMP_SESSION_MSG_LEN);
-	hdr = buf->data;
-	msg = (struct xsmp_session_msg *)(hdr + 1);
-	xscore_xsmp_header(link, hdr, XSMP_CLASS_SESSION, XSMP_SESSION_MSG_LEN);
-	msg->type = type;
-	msg->length = cpu_to_be16(sizeof(*msg));
-	msg->resource_flags = cpu_to_be32(XSMP_OS_TYPE_LINUX);
-	msg->version = cpu_to_be32(XSMP_DRIVER_VERSION);
-	msg->chassis_version = cpu_to_be32(XSMP_MIN_CHASSIS_VERSION);
-	msg->fw_ver = cpu_to_be64(ibdev->attrs.fw_ver);
-	msg->hw_ver = cpu_to_be32(ibdev->attrs.hw_ver);
-	msg->vendor_part_id = cpu_to_be32(ibdev->attrs.vendor_part_id);
-	return xscore_link_post_send(link, buf, XSMP_SESSION_MSG_LEN);
+	return xscore_link_send(link, XSMP_CLASS_SESSION, &msg, sizeof(msg));
 }
 
 /* The link is connected: a new session starts with REGISTER. */
 int xscore_xsmp_register(struct xscore_link *link)
 {
-	link->tx_seq = 0;
 	link->rx_seq = 0;
+	link->resources_sent = xscore_services_active();
 	link->deadline = jiffies + XSCORE_REGISTER_TIMEOUT;
 	xscore_link_set_state(link, XSCORE_LINK_REGISTERING);
 	return xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_REGISTER);
@@ -90,6 +65,19 @@ static unsigned long xscore_xsmp_hello_timeout(struct xscore_link *link)
 	if (!seconds)
 		seconds = XSCORE_HELLO_MISSES * link->hello_interval;
 	return seconds * HZ;
+}
+
+/* Tell the XCM when service drivers have come or gone. */
+void xscore_xsmp_report_resources(struct xscore_link *link)
+{
+	u32 active = xscore_services_active();
+	u32 sent = link->resources_sent;
+
+	if (link->state != XSCORE_LINK_UP || active == sent)
+		return;
+	link->resources_sent = active;
+	if (xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_RESOURCE_LIST))
+		link->resources_sent = sent;	/* again on the next run */
 }
 
 void xscore_xsmp_check_timeouts(struct xscore_link *link)
@@ -145,6 +133,7 @@ static int xscore_xsmp_confirmed(struct xscore_link *link,
 	xscore_link_set_state(link, XSCORE_LINK_UP);
 	dev_info(&link->dev, "up: chassis %s, profile %s, hello every %u s\n",
 		 chassis, profile, interval);
+	xscore_vdev_link_event(link, XSCORE_LINK_EVENT_UP);
 	return 0;
 }
 
@@ -159,7 +148,7 @@ static void xscore_xsmp_session(struct xscore_link *link,
 		if (up)
 			break;
 		if (xscore_xsmp_confirmed(link, msg)) {
-			xscore_xsmp_count(link, &link->stats.malformed);
+			xscore_link_count_malformed(link);
 			xscore_link_fail(link, "malformed REG_CONFIRM", -EPROTO);
 		}
 		return;
@@ -180,7 +169,7 @@ static void xscore_xsmp_session(struct xscore_link *link,
 		return;
 	}
 	/* Unknown, or not in this state. */
-	xscore_xsmp_count(link, &link->stats.malformed);
+	xscore_link_count_malformed(link);
 }
 
 void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
@@ -202,9 +191,16 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	if (link->state == XSCORE_LINK_UP)
 		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
 
+	if (hdr->type == XSMP_CLASS_VNIC || hdr->type == XSMP_CLASS_VHBA) {
+		/* Configuration is only taken from a registered XCM. */
+		if (link->state != XSCORE_LINK_UP)
+			goto malformed;
+		xscore_vdev_receive(link, hdr->type, hdr + 1, len - sizeof(*hdr));
+		return;
+	}
 	if (hdr->type != XSMP_CLASS_SESSION) {
-		/* No service driver takes configuration messages yet. */
-		xscore_xsmp_count(link, &link->stats.unhandled);
+		/* A class no driver here serves. */
+		xscore_link_count_unhandled(link);
 		return;
 	}
 	msg = (const void *)(hdr + 1);
@@ -218,5 +214,5 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	return;
 
 malformed:
-	xscore_xsmp_count(link, &link->stats.malformed);
+	xscore_link_count_malformed(link);
 }

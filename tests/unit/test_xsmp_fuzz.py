@@ -11,6 +11,7 @@ from xswire.xsmp import XsmpClass, XsmpMessageHeader, XsmpSessionMsg, XsmpSessio
 XCM, HOST = 0x505400FFFE180002, 0x505400FFFE180001
 # kinds whose framing is still that of a SESSION message
 FRAMED = {"confirm-again", "wrong-dest", "wrong-source", "session-type", "flood"}
+VDEV = {"unknown-device", "install-bad-name", "object-fraction"}
 
 
 def test_there_are_at_least_fifteen_kinds() -> None:
@@ -18,7 +19,7 @@ def test_there_are_at_least_fifteen_kinds() -> None:
     assert set(KINDS) == set(SESSION_KINDS) | set(CONFIRM_KINDS)
 
 
-@pytest.mark.parametrize("kind", sorted(set(SESSION_KINDS) - FRAMED - {"service-class"}))
+@pytest.mark.parametrize("kind", sorted(set(SESSION_KINDS) - FRAMED - VDEV))
 def test_badly_framed_kinds_fail_the_framing_check(kind: str) -> None:
     for data in SESSION_KINDS[kind][1](XCM, HOST, 1):
         with pytest.raises(MalformedMessage):
@@ -32,9 +33,11 @@ def test_addressing_kinds_name_the_wrong_node() -> None:
     assert parse_session_message(from_other).header.source_id.primary != XCM
 
 
-def test_service_class_kind_is_a_vnic_message() -> None:
-    (data,) = SESSION_KINDS["service-class"][1](XCM, HOST, 1)
-    assert XsmpMessageHeader.decode(data).type == XsmpClass.VNIC
+@pytest.mark.parametrize("kind", sorted(VDEV))
+def test_device_kinds_are_vnic_messages(kind: str) -> None:
+    (data,) = SESSION_KINDS[kind][1](XCM, HOST, 1)
+    header = XsmpMessageHeader.decode(data)
+    assert header.type == XsmpClass.VNIC and header.length == len(data)
 
 
 def test_flood_is_many_hellos_in_sequence() -> None:

@@ -108,8 +108,8 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
     before = only_link(fabric.host)
     restart_xcm(fabric, tuple(KINDS))
     try:
-        # dropped, not acted on: all but the VNIC-class message, the flood and the oversized one
-        dropped = len(KINDS) - len({"service-class", "flood", "oversized"})
+        # dropped, not acted on: all but the unknown device's, the flood and the oversized one
+        dropped = len(KINDS) - len({"unknown-device", "flood", "oversized"})
         fabric.host.console.run(
             "for i in $(seq 240); do "
             f"[ $(cat /sys/class/xscore_link/*/malformed) -ge {before['malformed'] + dropped} ]"

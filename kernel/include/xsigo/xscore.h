@@ -3,17 +3,90 @@
  * Public interface of xscore for the Xsigo virtual I/O service drivers.
  *
  * xscore creates one auxiliary device per virtual device that a
- * configuration manager installs on this server: "xscore.vnic.<id>" for a
- * virtual NIC, "xscore.vhba.<id>" for a virtual HBA.  The service drivers
- * bind to them by these names.
+ * configuration manager (XCM) installs on this server: "xscore.vnic.<n>"
+ * for a virtual NIC, "xscore.vhba.<n>" for a virtual HBA, each a child of
+ * the XSMP link it was installed over.  A service driver binds to them by
+ * these names, reads the INSTALL object, and from then on receives the
+ * XCM's messages for that device and answers over the same link.
  */
 #ifndef _XSIGO_XSCORE_H
 #define _XSIGO_XSCORE_H
+
+#include <linux/auxiliary_bus.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <xsigo/wire/xsmp.h>
 
 #define XSCORE_MODNAME		"xscore"
 #define XSCORE_AUXDEV_VNIC	"vnic"
 #define XSCORE_AUXDEV_VHBA	"vhba"
 
 #define XSCORE_AUXDEV_ID(kind)	XSCORE_MODNAME "." kind
+
+struct xscore_link;
+struct xscore_vdev;
+
+enum xscore_link_event {
+	XSCORE_LINK_EVENT_UP,		/* the link's session is (again) up */
+	XSCORE_LINK_EVENT_DOWN,		/* it was lost; xscore reconnects */
+};
+
+/*
+ * What a service driver gives xscore in probe.  Both are called from the
+ * link's worker, one call at a time per device, and may sleep; neither may
+ * call xscore_vdev_set_ops().
+ */
+struct xscore_vdev_ops {
+	/* An object of the device's class about this device, length checked. */
+	void (*message)(struct xscore_vdev *vdev, const void *obj);
+	void (*link_event)(struct xscore_vdev *vdev,
+			   enum xscore_link_event event);
+};
+
+struct xscore_vdev {
+	struct auxiliary_device adev;
+	u8 msg_class;			/* XSMP_CLASS_VNIC or XSMP_CLASS_VHBA */
+	u64 resource_id;
+	char name[XSMP_VDEV_NAME_LEN];	/* NUL terminated, printable */
+	/* The latest INSTALL object: read it with xscore_vdev_read_install(). */
+	u8 install[XSMP_VDEV_OBJECT_SIZE];
+
+	/* xscore's own */
+	struct xscore_link *link;
+	struct list_head node;
+	struct mutex ops_lock;		/* guards ops and install */
+	const struct xscore_vdev_ops *ops;
+};
+
+static inline struct xscore_vdev *to_xscore_vdev(struct auxiliary_device *adev)
+{
+	return container_of(adev, struct xscore_vdev, adev);
+}
+
+/* Set in probe, cleared (NULL) in remove. */
+void xscore_vdev_set_ops(struct xscore_vdev *vdev,
+			 const struct xscore_vdev_ops *ops);
+
+/*
+ * Send one object of the device's class over its link: an answer (the
+ * object echoed with XSMP_VDEV_CODE_ACK or _NACK | reason in code) or a
+ * notification.  -ENOTCONN while the link is down, -ENOBUFS when its send
+ * ring is full.  Callable from any context that may take a BH spinlock.
+ */
+int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj);
+
+/* A copy of the latest INSTALL object (XSMP_VDEV_OBJECT_SIZE bytes). */
+void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj);
+
+/* Answer an object of the device's: echo it with code ACK, or NACK | reason. */
+int xscore_vdev_answer(struct xscore_vdev *vdev, const void *obj, u8 code);
+
+/*
+ * A service driver announces itself (an XSMP_RESOURCE_* bit) while it is
+ * loaded, so that XCMs learn through RESOURCE_LIST which services run.
+ */
+void xscore_service_register(u32 resource);
+void xscore_service_unregister(u32 resource);
 
 #endif /* _XSIGO_XSCORE_H */

@@ -28,6 +28,18 @@
 /* oldest XgOS the host supports (1.5.4) */
 #define XSMP_MIN_CHASSIS_VERSION 0x010504
 
+/* size of one VNIC, VHBA or XVE class object */
+#define XSMP_VDEV_OBJECT_SIZE 512
+
+/* size of a virtual device's name field */
+#define XSMP_VDEV_NAME_LEN 16
+
+/* code bit of a positive answer */
+#define XSMP_VDEV_CODE_ACK 0x40
+
+/* code bit of a refusal; the low bits give the reason */
+#define XSMP_VDEV_CODE_NACK 0x80
+
 /* OS type in the top byte of resource_flags */
 #define XSMP_OS_TYPE_LINUX 0x01000000
 
@@ -81,6 +93,29 @@ enum xsmp_resource {
 	XSMP_RESOURCE_NO_HA = 0x10,
 	/* XVE active */
 	XSMP_RESOURCE_XVE = 0x40,
+};
+
+/*
+ * Types shared by the virtual-device classes (VNIC, VHBA): their numbering
+ * agrees up to OPER_READY; each class spec lists its own beyond that.
+ */
+enum xsmp_vdev_msg_type {
+	/* create the virtual device */
+	XSMP_VDEV_MSG_TYPE_INSTALL = 1,
+	/* remove it */
+	XSMP_VDEV_MSG_TYPE_DELETE = 2,
+	/* change what bitmask names */
+	XSMP_VDEV_MSG_TYPE_UPDATE = 3,
+	/* administratively up */
+	XSMP_VDEV_MSG_TYPE_ADMIN_UP = 4,
+	/* administratively down */
+	XSMP_VDEV_MSG_TYPE_ADMIN_DOWN = 5,
+	/* host: the device works */
+	XSMP_VDEV_MSG_TYPE_OPER_UP = 6,
+	/* host: the device does not work */
+	XSMP_VDEV_MSG_TYPE_OPER_DOWN = 7,
+	/* XCM: the I/O card side is ready */
+	XSMP_VDEV_MSG_TYPE_OPER_READY = 8,
 };
 
 /* A node's identity in the header. */
@@ -154,6 +189,27 @@ static_assert(offsetof(struct xsmp_session_msg, xsigo_xsmp_version) == 36);
 static_assert(offsetof(struct xsmp_session_msg, chassis_name) == 40);
 static_assert(offsetof(struct xsmp_session_msg, session_name) == 72);
 static_assert(offsetof(struct xsmp_session_msg, reserved) == 104);
+
+/*
+ * The start of every VNIC, VHBA and XVE class object, whose fields beyond
+ * it each class spec gives. A host answers an object by echoing it, code
+ * XSMP_VDEV_CODE_ACK or XSMP_VDEV_CODE_NACK | reason.
+ */
+struct xsmp_vdev_object_header {
+	__u8 type;	/* 0: xsmp_vdev_msg_type, or a class's own */
+	__u8 code;	/* 1: 0 from the XCM; the answer's ACK or NACK code */
+	__be16 length;	/* 2: XSMP_VDEV_OBJECT_SIZE */
+	__be32 bitmask;	/* 4: UPDATE: which fields changed */
+	/* 8: the virtual device's id (VID), unique per director */
+	__be64 resource_id;
+};
+
+static_assert(sizeof(struct xsmp_vdev_object_header) == 16);
+static_assert(offsetof(struct xsmp_vdev_object_header, type) == 0);
+static_assert(offsetof(struct xsmp_vdev_object_header, code) == 1);
+static_assert(offsetof(struct xsmp_vdev_object_header, length) == 2);
+static_assert(offsetof(struct xsmp_vdev_object_header, bitmask) == 4);
+static_assert(offsetof(struct xsmp_vdev_object_header, resource_id) == 8);
 
 /* Private data of the link's connection request. */
 struct xsmp_private_data {

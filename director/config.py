@@ -1,0 +1,179 @@
+"""The director's configuration: which server gets which XCMs, profile, vNICs and vHBAs.
+
+One JSON file, read by the fabric services and the XCM, which both reload it when it changes,
+and written by the operator CLI (`python3 -m director ctl`). A server is matched by the port
+GUID it discovers from (16 hex digits) or by its hostname.
+
+    {"chassis_name": "xsigo-director", "hello_interval": 10,
+     "servers": [{"match": "host", "profile": "web-1", "xcms": ["own"],
+                  "vnics": [{"name": "xsvnic0", "resource_id": 4097,
+                             "mac": "52:54:00:0a:00:02", "mtu": 9000, "port": "eth/1"}],
+                  "vhbas": [{"name": "xsvhba0", "resource_id": 8193,
+                             "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1"}]}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+OWN_XCM = "own"
+NAME_MAX = 15  # the wire's name fields hold 16 bytes, NUL included
+
+
+class ConfigError(ValueError):
+    """A configuration the director refuses, with the reason."""
+
+
+@dataclass(frozen=True)
+class Vnic:
+    name: str
+    resource_id: int
+    mac: str = "52:54:00:00:00:01"
+    mtu: int = 1500
+    port: str = "eth/1"
+
+
+@dataclass(frozen=True)
+class Vhba:
+    name: str
+    resource_id: int
+    wwn: str = "21:00:00:00:00:00:00:01"
+    port: str = "fc/1"
+
+
+@dataclass
+class Server:
+    match: str
+    profile: str = ""
+    xcms: list[str] = field(default_factory=lambda: [OWN_XCM])
+    vnics: list[Vnic] = field(default_factory=list)
+    vhbas: list[Vhba] = field(default_factory=list)
+
+    def matches(self, port_guid: int, hostname: str) -> bool:
+        return self.match in (hostname, f"{port_guid:016x}")
+
+
+@dataclass
+class Config:
+    chassis_name: str = "xsigo-director"
+    hello_interval: int = 10
+    servers: list[Server] = field(default_factory=list)
+
+    def server(self, port_guid: int, hostname: str) -> Server | None:
+        return next((s for s in self.servers if s.matches(port_guid, hostname)), None)
+
+    def server_named(self, match: str) -> Server:
+        for server in self.servers:
+            if server.match == match:
+                return server
+        server = Server(match=match)
+        self.servers.append(server)
+        return server
+
+    def xcm_guids(self, port_guid: int, hostname: str, own: int) -> list[int]:
+        """The XCMs a server is sent to: its own list, or this director's XCM."""
+        server = self.server(port_guid, hostname)
+        names = server.xcms if server else [OWN_XCM]
+        return [own if name == OWN_XCM else int(name, 16) for name in names]
+
+    def validate(self) -> None:
+        ids: set[int] = set()
+        for server in self.servers:
+            for xcm in server.xcms:
+                if xcm != OWN_XCM:
+                    int(xcm, 16)
+            names: set[str] = set()
+            for device in [*server.vnics, *server.vhbas]:
+                if not 0 < len(device.name) <= NAME_MAX or not device.name.isprintable():
+                    raise ConfigError(f"{server.match}: bad device name {device.name!r}")
+                if device.name in names:
+                    raise ConfigError(f"{server.match}: two devices named {device.name}")
+                if device.resource_id in ids:
+                    raise ConfigError(f"resource id {device.resource_id:#x} used twice")
+                names.add(device.name)
+                ids.add(device.resource_id)
+
+    def next_resource_id(self) -> int:
+        used = [d.resource_id for s in self.servers for d in [*s.vnics, *s.vhbas]]
+        return max(used, default=0x1000) + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def from_json(data: dict[str, Any]) -> Config:
+    try:
+        servers = [
+            Server(
+                match=s["match"],
+                profile=s.get("profile", ""),
+                xcms=list(s.get("xcms", [OWN_XCM])),
+                vnics=[Vnic(**v) for v in s.get("vnics", [])],
+                vhbas=[Vhba(**v) for v in s.get("vhbas", [])],
+            )
+            for s in data.get("servers", [])
+        ]
+        config = Config(
+            chassis_name=data.get("chassis_name", "xsigo-director"),
+            hello_interval=int(data.get("hello_interval", 10)),
+            servers=servers,
+        )
+    except (KeyError, TypeError) as err:
+        raise ConfigError(f"malformed configuration: {err}") from err
+    config.validate()
+    return config
+
+
+def load(path: Path) -> Config:
+    if not path.exists():
+        return Config()
+    return from_json(json.loads(path.read_text()))
+
+
+def save(path: Path, config: Config) -> None:
+    """Replace the file in one step, so a reader never sees half of it."""
+    config.validate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as out:
+        json.dump(config.to_json(), out, indent=1)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+class Watched:
+    """A configuration file re-read whenever it changes; a bad edit keeps the last good one."""
+
+    def __init__(self, path: Path | None, fallback: Config) -> None:
+        self.path = path
+        self.config = fallback
+        self._stamp: tuple[int, int] | None = None
+        self.error: str | None = None
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Re-read the file if it changed; True when the configuration did."""
+        if self.path is None:
+            return False
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return False
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            config = load(self.path)
+        except (ConfigError, ValueError) as err:
+            self.error = str(err)
+            return False
+        self.error = None
+        changed = config != self.config
+        self.config = config
+        return changed

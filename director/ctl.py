@@ -1,0 +1,144 @@
+"""The operator's CLI: add and remove vNICs, vHBAs and XCM assignments at runtime, and list the
+servers with their link state. It edits the configuration file, which the running fabric
+services and XCM pick up by themselves, and reads the state files they write."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from director import config as cfg
+from director.state import read_hosts, read_sessions
+
+
+def _edit(args: argparse.Namespace) -> tuple[cfg.Config, cfg.Server]:
+    config = cfg.load(args.config)
+    return config, config.server_named(args.server)
+
+
+def cmd_add_vnic(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    rid = args.resource_id or config.next_resource_id()
+    server.vnics.append(cfg.Vnic(args.name, rid, args.mac, args.mtu, args.port))
+    cfg.save(args.config, config)
+    print(f"vNIC {args.name} (resource id {rid:#x}) added for {args.server}")
+    return 0
+
+
+def cmd_add_vhba(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    rid = args.resource_id or config.next_resource_id()
+    server.vhbas.append(cfg.Vhba(args.name, rid, args.wwn, args.port))
+    cfg.save(args.config, config)
+    print(f"vHBA {args.name} (resource id {rid:#x}) added for {args.server}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    before = len(server.vnics) + len(server.vhbas)
+    server.vnics = [v for v in server.vnics if v.name != args.name]
+    server.vhbas = [v for v in server.vhbas if v.name != args.name]
+    if len(server.vnics) + len(server.vhbas) == before:
+        print(f"{args.server} has no device named {args.name}")
+        return 1
+    cfg.save(args.config, config)
+    print(f"{args.name} deleted from {args.server}")
+    return 0
+
+
+def cmd_assign_xcm(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    if args.remove:
+        server.xcms = [x for x in server.xcms if x != args.xcm]
+    elif args.xcm not in server.xcms:
+        server.xcms.append(args.xcm)
+    cfg.save(args.config, config)
+    print(f"{args.server} is assigned XCM(s): {', '.join(server.xcms) or 'none'}")
+    return 0
+
+
+def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
+    """Every server the director knows of, configured or seen, with its sessions."""
+    hosts = read_hosts(state_dir)
+    sessions = read_sessions(state_dir)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for guid, hostname in sorted(hosts.items()):
+        server = config.server(int(guid, 16), hostname)
+        rows.append(
+            {
+                "port_guid": guid,
+                "hostname": hostname,
+                "configured_as": server.match if server else None,
+                "sessions": [s for s in sessions if s["host_guid"] == guid],
+            }
+        )
+        if server:
+            seen.add(server.match)
+    for server in config.servers:
+        if server.match not in seen:
+            rows.append(
+                {"port_guid": None, "hostname": None, "configured_as": server.match, "sessions": []}
+            )
+    return rows
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    rows = servers_view(config, args.state_dir)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        name = row["hostname"] or row["configured_as"]
+        print(f"{name}  port {row['port_guid'] or '-'}  config {row['configured_as'] or '-'}")
+        for session in row["sessions"]:
+            print(f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}")
+            for device, status in sorted(session["devices"].items()):
+                print(f"    {device}: {status}")
+    return 0
+
+
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    parents: list[argparse.ArgumentParser],
+) -> None:
+    ctl = sub.add_parser(
+        "ctl", parents=parents, help="operator commands (edit the configuration, list servers)"
+    )
+    ops = ctl.add_subparsers(dest="op", required=True)
+
+    vnic = ops.add_parser("add-vnic", help="give a server a vNIC")
+    vnic.add_argument("server", help="hostname or port GUID")
+    vnic.add_argument("name")
+    vnic.add_argument("--mac", default="52:54:00:00:00:01")
+    vnic.add_argument("--mtu", type=int, default=1500)
+    vnic.add_argument("--port", default="eth/1", help="Ethernet I/O port it goes out of")
+    vnic.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
+    vnic.set_defaults(func=cmd_add_vnic)
+
+    vhba = ops.add_parser("add-vhba", help="give a server a vHBA")
+    vhba.add_argument("server", help="hostname or port GUID")
+    vhba.add_argument("name")
+    vhba.add_argument("--wwn", default="21:00:00:00:00:00:00:01")
+    vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
+    vhba.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
+    vhba.set_defaults(func=cmd_add_vhba)
+
+    delete = ops.add_parser("delete", help="take a vNIC or vHBA away from a server")
+    delete.add_argument("server")
+    delete.add_argument("name")
+    delete.set_defaults(func=cmd_delete)
+
+    assign = ops.add_parser("assign-xcm", help="send a server to one more XCM (or --remove)")
+    assign.add_argument("server")
+    assign.add_argument("xcm", help=f"GUID (16 hex digits) or '{cfg.OWN_XCM}'")
+    assign.add_argument("--remove", action="store_true")
+    assign.set_defaults(func=cmd_assign_xcm)
+
+    listing = ops.add_parser("list", help="servers, their links and their devices")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_list)

@@ -1,0 +1,115 @@
+"""VNIC and VHBA class messages as the XCM builds them from its configuration, and the answers
+hosts send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from director.config import Vhba, Vnic
+from xswire.xsmp import (
+    XSMP_VDEV_CODE_NACK,
+    XSMP_VDEV_OBJECT_SIZE,
+    XsmpClass,
+    XsmpMessageHeader,
+    XsmpNodeId,
+    XsmpVdevMsgType,
+    XsmpVdevObjectHeader,
+)
+from xswire.xsvhba import XsvhbaMsg
+from xswire.xsvnic import XsvnicMsg
+
+ADMIN_UP = 1
+VHBA_QUEUE_DEPTH = 32
+VHBA_LINK_DOWN_TIMEOUT = 30
+VHBA_MAX_TRANSFER_KB = 256
+
+
+def mac_fields(mac: str) -> tuple[int, int]:
+    """mac_high and mac_low: the six bytes travel reversed (research §3.1)."""
+    raw = bytes(reversed(bytes.fromhex(mac.replace(":", ""))))
+    return int.from_bytes(raw[:2], "big"), int.from_bytes(raw[2:], "big")
+
+
+def vnic_object(vnic: Vnic, msg_type: int, card_guid: int) -> bytes:
+    mac_high, mac_low = mac_fields(vnic.mac)
+    return XsvnicMsg(
+        type=msg_type,
+        length=XSMP_VDEV_OBJECT_SIZE,
+        resource_id=vnic.resource_id,
+        tca_guid=card_guid,
+        mac_high=mac_high,
+        mac_low=mac_low,
+        admin_state=ADMIN_UP,
+        vn_mtu=vnic.mtu,
+        vnic_name=vnic.name.encode(),
+    ).encode()
+
+
+def vhba_object(vhba: Vhba, msg_type: int, card_guid: int) -> bytes:
+    return XsvhbaMsg(
+        type=msg_type,
+        length=XSMP_VDEV_OBJECT_SIZE,
+        resource_id=vhba.resource_id,
+        wwn=int(vhba.wwn.replace(":", ""), 16),
+        tca_guid=card_guid,
+        scsiqueuedepth=VHBA_QUEUE_DEPTH,
+        linkdowntimeout=VHBA_LINK_DOWN_TIMEOUT,
+        adminstate=ADMIN_UP,
+        num_queues=1,
+        vh_name=vhba.name.encode(),
+        mtu=VHBA_MAX_TRANSFER_KB,
+    ).encode()
+
+
+def device_object(device: Vnic | Vhba, msg_type: int, card_guid: int) -> tuple[int, bytes]:
+    """The class and object that install or delete one configured device."""
+    if isinstance(device, Vnic):
+        return XsmpClass.VNIC, vnic_object(device, msg_type, card_guid)
+    return XsmpClass.VHBA, vhba_object(device, msg_type, card_guid)
+
+
+def install(device: Vnic | Vhba, card_guid: int) -> tuple[int, bytes]:
+    return device_object(device, XsmpVdevMsgType.INSTALL, card_guid)
+
+
+def delete(device: Vnic | Vhba, card_guid: int) -> tuple[int, bytes]:
+    return device_object(device, XsmpVdevMsgType.DELETE, card_guid)
+
+
+def frame(msg_class: int, seq: int, source: int, dest: int, payload: bytes) -> bytes:
+    header = XsmpMessageHeader(
+        type=msg_class,
+        length=XsmpMessageHeader.SIZE + len(payload),
+        seq_number=seq,
+        source_id=XsmpNodeId(primary=source),
+        dest_id=XsmpNodeId(primary=dest),
+    )
+    return header.encode() + payload
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A host's answer about one device: an echo of the object with ACK or NACK in code."""
+
+    msg_type: int
+    resource_id: int
+    refused: bool
+    reason: int
+
+
+def parse_answers(payload: bytes) -> list[Answer]:
+    """The objects of a VNIC or VHBA class message from a host."""
+    if not payload or len(payload) % XSMP_VDEV_OBJECT_SIZE:
+        raise ValueError(f"{len(payload)} bytes is not a whole number of objects")
+    answers = []
+    for offset in range(0, len(payload), XSMP_VDEV_OBJECT_SIZE):
+        obj = XsmpVdevObjectHeader.decode(payload, offset)
+        answers.append(
+            Answer(
+                msg_type=obj.type,
+                resource_id=obj.resource_id,
+                refused=bool(obj.code & XSMP_VDEV_CODE_NACK),
+                reason=obj.code & ~XSMP_VDEV_CODE_NACK & 0x3F,
+            )
+        )
+    return answers

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Virtual devices: the VNIC and VHBA class objects an XCM sends over a
+ * link become auxiliary devices (INSTALL), are routed to the driver bound
+ * to them, and go away again (DELETE, or the link's end).
+ *
+ * Devices outlive a lost session: the XCM installs them again after the
+ * reconnect, and the driver sees a duplicate INSTALL, not a new device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+
+#include "xscore_priv.h"
+
+/* Auxiliary device ids are one namespace per name prefix: module wide. */
+static DEFINE_IDA(xscore_vdev_ida);
+static atomic_t xscore_services = ATOMIC_INIT(0);
+
+u32 xscore_services_active(void)
+{
+	return atomic_read(&xscore_services);
+}
+
+void xscore_service_register(u32 resource)
+{
+	atomic_or(resource, &xscore_services);
+}
+EXPORT_SYMBOL_GPL(xscore_service_register);
+
+void xscore_service_unregister(u32 resource)
+{
+	atomic_andnot(resource, &xscore_services);
+}
+EXPORT_SYMBOL_GPL(xscore_service_unregister);
+
+void xscore_vdev_set_ops(struct xscore_vdev *vdev,
+			 const struct xscore_vdev_ops *ops)
+{
+	mutex_lock(&vdev->ops_lock);
+	vdev->ops = ops;
+	mutex_unlock(&vdev->ops_lock);
+}
+EXPORT_SYMBOL_GPL(xscore_vdev_set_ops);
+
+void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj)
+{
+	mutex_lock(&vdev->ops_lock);
+	memcpy(obj, vdev->install, sizeof(vdev->install));
+	mutex_unlock(&vdev->ops_lock);
+}
+EXPORT_SYMBOL_GPL(xscore_vdev_read_install);
+
+int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
+{
+	return xscore_link_send(vdev->link, vdev->msg_class, obj,
+				XSMP_VDEV_OBJECT_SIZE);
+}
+EXPORT_SYMBOL_GPL(xscore_vdev_send);
+
+static void xscore_vdev_release(struct device *dev)
+{
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+
+	ida_free(&xscore_vdev_ida, vdev->adev.id);
+	kfree(vdev);
+}
+
+static struct xscore_vdev *xscore_vdev_find(struct xscore_link *link,
+					    u8 msg_class, u64 resource_id)
+{
+	struct xscore_vdev *vdev;
+
+	list_for_each_entry(vdev, &link->vdevs, node)
+		if (vdev->msg_class == msg_class &&
+		    vdev->resource_id == resource_id)
+			return vdev;
+	return NULL;
+}
+
+/* The name of an INSTALL object, if it is one a device may carry. */
+static bool xscore_vdev_name(u8 msg_class, const void *obj, char *name)
+{
+	const struct xsvnic_msg *vnic = obj;
+	const struct xsvhba_msg *vhba = obj;
+	const char *field = msg_class == XSMP_CLASS_VNIC ? vnic->vnic_name :
+			    vhba->vh_name;
+	size_t len = strnlen(field, XSMP_VDEV_NAME_LEN);
+	size_t i;
+
+	if (!len || len == XSMP_VDEV_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(field[i]) && field[i] != '_' && field[i] != '-' &&
+		    field[i] != '.')
+			return false;
+	memcpy(name, field, len);
+	name[len] = '\0';
+	return true;
+}
+
+static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
+			      const void *obj, u8 code)
+{
+	u8 answer[XSMP_VDEV_OBJECT_SIZE];
+	struct xsmp_vdev_object_header *hdr = (void *)answer;
+
+	memcpy(answer, obj, sizeof(answer));
+	hdr->code = code;
+	/* Lost with a full ring: the XCM asks again. */
+	return xscore_link_send(link, msg_class, answer, sizeof(answer));
+}
+
+int xscore_vdev_answer(struct xscore_vdev *vdev, const void *obj, u8 code)
+{
+	return xscore_link_answer(vdev->link, vdev->msg_class, obj, code);
+}
+EXPORT_SYMBOL_GPL(xscore_vdev_answer);
+
+static void xscore_vdev_deliver(struct xscore_vdev *vdev, const void *obj)
+{
+	mutex_lock(&vdev->ops_lock);
+	if (vdev->ops && vdev->ops->message)
+		vdev->ops->message(vdev, obj);
+	else
+		xscore_link_count_unhandled(vdev->link);
+	mutex_unlock(&vdev->ops_lock);
+}
+
+static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
+				const struct xsmp_vdev_object_header *hdr)
+{
+	u64 resource_id = be64_to_cpu(hdr->resource_id);
+	struct xscore_vdev *vdev;
+	char name[XSMP_VDEV_NAME_LEN];
+	int ret;
+
+	if (!xscore_vdev_name(msg_class, hdr, name)) {
+		xscore_link_count_malformed(link);
+		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK);
+		return;
+	}
+
+	vdev = xscore_vdev_find(link, msg_class, resource_id);
+	if (vdev) {
+		/* Installed again after a reconnect: the driver answers. */
+		mutex_lock(&vdev->ops_lock);
+		memcpy(vdev->install, hdr, sizeof(vdev->install));
+		mutex_unlock(&vdev->ops_lock);
+		xscore_vdev_deliver(vdev, hdr);
+		return;
+	}
+
+	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	if (!vdev)
+		goto nack;
+	ret = ida_alloc(&xscore_vdev_ida, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(vdev);
+		goto nack;
+	}
+	vdev->adev.id = ret;
+	vdev->adev.name = msg_class == XSMP_CLASS_VNIC ? XSCORE_AUXDEV_VNIC :
+			  XSCORE_AUXDEV_VHBA;
+	vdev->adev.dev.parent = &link->dev;
+	vdev->adev.dev.release = xscore_vdev_release;
+	vdev->msg_class = msg_class;
+	vdev->resource_id = resource_id;
+	vdev->link = link;
+	strscpy(vdev->name, name, sizeof(vdev->name));
+	memcpy(vdev->install, hdr, sizeof(vdev->install));
+	mutex_init(&vdev->ops_lock);
+
+	ret = auxiliary_device_init(&vdev->adev);
+	if (ret) {
+		ida_free(&xscore_vdev_ida, vdev->adev.id);
+		kfree(vdev);
+		goto nack;
+	}
+	list_add_tail(&vdev->node, &link->vdevs);
+	/* A bound driver answers from its probe. */
+	ret = auxiliary_device_add(&vdev->adev);
+	if (ret) {
+		list_del(&vdev->node);
+		auxiliary_device_uninit(&vdev->adev);
+		goto nack;
+	}
+	dev_info(&link->dev, "%s %s (resource %llx) installed as %s\n",
+		 vdev->adev.name, name, resource_id, dev_name(&vdev->adev.dev));
+	return;
+
+nack:
+	xscore_link_answer(link, msg_class, hdr,
+			   XSMP_VDEV_CODE_NACK | XSVNIC_NACK_ALLOC);
+}
+
+static void xscore_vdev_remove(struct xscore_vdev *vdev)
+{
+	list_del(&vdev->node);
+	auxiliary_device_delete(&vdev->adev);
+	auxiliary_device_uninit(&vdev->adev);
+}
+
+/* Every object of a VNIC or VHBA class message, each checked first. */
+void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
+			 const void *objs, u32 len)
+{
+	const struct xsmp_vdev_object_header *hdr;
+	struct xscore_vdev *vdev;
+	u32 offset;
+
+	if (!len || len % XSMP_VDEV_OBJECT_SIZE) {
+		xscore_link_count_malformed(link);
+		return;
+	}
+	for (offset = 0; offset < len; offset += XSMP_VDEV_OBJECT_SIZE) {
+		hdr = objs + offset;
+		if (be16_to_cpu(hdr->length) != XSMP_VDEV_OBJECT_SIZE) {
+			xscore_link_count_malformed(link);
+			continue;
+		}
+		vdev = xscore_vdev_find(link, msg_class,
+					be64_to_cpu(hdr->resource_id));
+		switch (hdr->type) {
+		case XSMP_VDEV_MSG_TYPE_INSTALL:
+			xscore_vdev_install(link, msg_class, hdr);
+			break;
+		case XSMP_VDEV_MSG_TYPE_DELETE:
+			if (vdev) {
+				dev_info(&link->dev, "%s %s deleted\n",
+					 vdev->adev.name, vdev->name);
+				xscore_vdev_remove(vdev);
+			}
+			/* Deleting what is not there is done too. */
+			xscore_link_answer(link, msg_class, hdr,
+					   XSMP_VDEV_CODE_ACK);
+			break;
+		default:
+			if (vdev)
+				xscore_vdev_deliver(vdev, hdr);
+			else
+				xscore_link_count_unhandled(link);
+			break;
+		}
+	}
+}
+
+void xscore_vdev_link_event(struct xscore_link *link,
+			    enum xscore_link_event event)
+{
+	struct xscore_vdev *vdev;
+
+	list_for_each_entry(vdev, &link->vdevs, node) {
+		mutex_lock(&vdev->ops_lock);
+		if (vdev->ops && vdev->ops->link_event)
+			vdev->ops->link_event(vdev, event);
+		mutex_unlock(&vdev->ops_lock);
+	}
+}
+
+void xscore_vdev_remove_all(struct xscore_link *link)
+{
+	struct xscore_vdev *vdev, *next;
+
+	list_for_each_entry_safe(vdev, next, &link->vdevs, node)
+		xscore_vdev_remove(vdev);
+}

@@ -1,0 +1,159 @@
+"""The operator gives a server vNICs and vHBAs at runtime; xscore turns each into an auxiliary
+device under its link, xsvnic and xsvhba bind to them and answer the XCM; the devices go when
+deleted, survive a director restart, and a newly assigned XCM becomes a new link on re-poll."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harness import director, modload
+from harness.fabric import Fabric
+from harness.links import SYSFS_LINKS, links, wait_for_state
+from harness.modules import Build
+
+HELLO_INTERVAL = 1
+UP_WITHIN = 90.0
+SERVER = "host"  # the host VM's hostname
+AUXILIARY = "/sys/bus/auxiliary/devices"
+# a second XCM, as another director's would be; its address is the fabric prefix + this GUID
+OTHER_XCM = "0002c903000000aa"
+# discovery re-polls every 20 s after a success
+REPOLL_WITHIN = 60.0
+
+
+@pytest.fixture(scope="module")
+def product(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterator[None]:
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    modload.load_product(fabric.host, module_build.release, f"xds_gid={fabric_services}")
+    try:
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        yield
+    finally:
+        modload.unload_product(fabric.host)
+        director.stop_xcm(fabric.director)
+        for name in ("xsvnic0", "xsvhba0", "xsvnic1"):
+            director.ctl(fabric.director, f"delete {SERVER} {name} || true")
+
+
+def devices_seen(fabric: Fabric) -> dict[str, str]:
+    """What the XCM's session with the host says of each device."""
+    rows: list[dict[str, Any]] = json.loads(director.ctl(fabric.director, "list --json"))
+    sessions = [s for row in rows for s in row["sessions"] if row["hostname"] == SERVER]
+    own = director.node_guid(fabric.director)
+    mine = [s for s in sessions if s["xcm_guid"] == own]
+    return mine[0]["devices"] if mine else {}
+
+
+def wait_until(fabric: Fabric, shell_condition: str, timeout: float) -> bool:
+    polls = int(timeout / 0.5)
+    return fabric.host.console.run(
+        f"for i in $(seq {polls}); do {shell_condition} && break; sleep 0.5; done; "
+        f"{shell_condition}",
+        timeout=timeout + 60,
+        check=False,
+    ).ok
+
+
+def aux_device(fabric: Fabric, kind: str, name: str) -> str | None:
+    """The auxiliary device xscore made for device `name`, from its log line."""
+    out = fabric.host.console.output(
+        f"dmesg | grep -o '{kind} {name} (resource [0-9a-f]*) installed as xscore.{kind}.[0-9]*'"
+        " | tail -n 1 | awk '{print $NF}'"
+    ).strip()
+    return out or None
+
+
+def kernel_messages(fabric: Fabric) -> str:
+    host = fabric.host.console.output("dmesg | grep -E 'xscore|xsvnic|xsvhba' | tail -n 20")
+    xcm = fabric.director.console.output(f"grep -v HELLO {director.XCM_LOG} | tail -n 20")
+    return f"host:\n{host}\nxcm:\n{xcm}"
+
+
+def bound_driver(fabric: Fabric, device: str) -> str:
+    return fabric.host.console.output(
+        f"basename $(readlink {AUXILIARY}/{device}/driver) 2>/dev/null || true"
+    ).strip()
+
+
+def test_installed_devices_become_bound_auxiliary_devices(fabric: Fabric, product: None) -> None:
+    director.ctl(fabric.director, f"add-vnic {SERVER} xsvnic0 --mac 52:54:00:0a:00:02 --mtu 9000")
+    director.ctl(fabric.director, f"add-vhba {SERVER} xsvhba0 --wwn 21:00:00:1b:32:00:00:01")
+    assert wait_until(fabric, f"ls {AUXILIARY} | grep -q vhba", 30)
+    vnic = aux_device(fabric, "vnic", "xsvnic0")
+    vhba = aux_device(fabric, "vhba", "xsvhba0")
+    assert vnic and vhba, kernel_messages(fabric)
+    assert bound_driver(fabric, vnic) == "xsvnic"
+    assert bound_driver(fabric, vhba) == "xsvhba"
+    # children of the link they came over
+    link = links(fabric.host)[0]["name"]
+    fabric.host.console.run(f"test -e {SYSFS_LINKS}/{link}/{vnic}")
+    # and answered: the XCM shows both installed
+    fabric.host.console.run("sleep 2")
+    assert devices_seen(fabric) == {"xsvnic0": "installed", "xsvhba0": "installed"}
+
+
+def test_deleted_device_goes_away(fabric: Fabric, product: None) -> None:
+    director.ctl(fabric.director, f"add-vnic {SERVER} xsvnic1 --mac 52:54:00:0a:00:03")
+    assert wait_until(fabric, "dmesg | grep -q 'vnic xsvnic1 (resource'", 30)
+    device = aux_device(fabric, "vnic", "xsvnic1")
+    assert device
+    director.ctl(fabric.director, f"delete {SERVER} xsvnic1")
+    assert wait_until(fabric, f"! test -e {AUXILIARY}/{device}", 30)
+    fabric.host.console.run("sleep 2")
+    assert "xsvnic1" not in devices_seen(fabric)
+
+
+def test_devices_survive_a_director_restart(fabric: Fabric, product: None) -> None:
+    before = {name: aux_device(fabric, "vnic" if "vnic" in name else "vhba", name)
+              for name in ("xsvnic0", "xsvhba0")}  # fmt: skip
+    assert all(before.values()), before
+    director.stop_xcm(fabric.director)
+    assert wait_for_state(fabric.host, "up", 30, negate=True)
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    fabric.host.console.run("sleep 2")
+    for device in before.values():
+        fabric.host.console.run(f"test -e {AUXILIARY}/{device}")
+    # the same devices, installed again over the new session and answered again
+    assert devices_seen(fabric) == {"xsvnic0": "installed", "xsvhba0": "installed"}
+
+
+def test_xcm_learns_which_services_run(fabric: Fabric, module_build: Build, product: None) -> None:
+    modload.rmmod(fabric.host, "xsvnic/xsvnic.ko")
+    try:
+        # OS type Linux | VHBA only
+        assert wait_until_director(fabric, "runs services 0x1000002", 30)
+    finally:
+        modload.insmod(fabric.host, module_build.release, "xsvnic/xsvnic.ko")
+    assert wait_until_director(fabric, "runs services 0x1000003", 30)
+
+
+def wait_until_director(fabric: Fabric, text: str, timeout: float) -> bool:
+    check = f"grep -q '{text}' {director.XCM_LOG}"
+    polls = int(timeout / 0.5)
+    return fabric.director.console.run(
+        f"for i in $(seq {polls}); do {check} && break; sleep 0.5; done; {check}",
+        timeout=timeout + 60,
+        check=False,
+    ).ok
+
+
+def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: None) -> None:
+    director.start_xcm(fabric.director, HELLO_INTERVAL, guid=OTHER_XCM)
+    try:
+        director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM}")
+        assert wait_until(fabric, f"test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN)
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        assert len(links(fabric.host)) == 2
+        director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM} --remove")
+        assert wait_until(fabric, f"! test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN)
+    finally:
+        director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM} --remove")
+        director.stop_xcm(fabric.director, OTHER_XCM)
+    assert [link["xcm_guid"] for link in links(fabric.host)] == [
+        director.node_guid(fabric.director)
+    ]
