@@ -9,7 +9,7 @@ from pathlib import Path
 
 from director import ctl
 from director.config import Config, Watched
-from director.fabric_services import MANGLES, FabricServices, XcmAssignment
+from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
 from director.umad import UmadPort, gid, node_guid, umad_device
 from director.xsmp_fuzz import KINDS
@@ -17,7 +17,8 @@ from director.xsmp_fuzz import KINDS
 DEFAULT_CONFIG = Path("/etc/xsigo-director.json")
 
 
-def cmd_fabric(args: argparse.Namespace) -> int:
+def configured_assigner(args: argparse.Namespace) -> Assigner:
+    """The XCMs of a host, as the configuration file says at the time it asks."""
     own_guid = node_guid(args.ibdev)
     settings = Watched(args.config, Config())
 
@@ -26,12 +27,30 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         settings.refresh()
         return [XcmAssignment(g) for g in settings.config.xcm_guids(port_guid, hostname, own_guid)]
 
+    return assign
+
+
+def cmd_fabric(args: argparse.Namespace) -> int:
+    assign = configured_assigner(args)
+
     with UmadPort(umad_device(args.ibdev, args.port)) as port:
         own_gid = gid(args.ibdev, args.port, args.gid_index)
+        own_guid = node_guid(args.ibdev)
         services = FabricServices(port, own_gid, args.gid_index, own_guid, assign, args.mangle)
         print(f"director: fabric services on {args.ibdev}/{args.port}", flush=True)
         while True:
             services.serve_one(timeout=1.0)
+
+
+def cmd_solicit(args: argparse.Namespace) -> int:
+    # pyverbs exists only in the director VM; the fabric services do not need it.
+    from director.solicit import Solicitations
+
+    assign = configured_assigner(args)
+    solicitations = Solicitations(args.ibdev, args.ifname, args.gid_index, assign)
+    print(f"director: answering solicitations on {args.ifname}", flush=True)
+    while True:
+        solicitations.serve_one()
 
 
 def cmd_xcm(args: argparse.Namespace) -> int:
@@ -71,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         help="break every answer this way (a hostile director, for tests)",
     )
     fabric.set_defaults(func=cmd_fabric)
+    solicit = sub.add_parser(
+        "solicit", parents=[common], help="answer Ethernet-mode (UD) discovery solicitations"
+    )
+    solicit.add_argument("--ibdev", default="rxe0")
+    solicit.add_argument("--ifname", required=True, help="the fabric NIC under the RDMA device")
+    solicit.add_argument("--gid-index", type=int, required=True, help="IPv6 GID to answer from")
+    solicit.set_defaults(func=cmd_solicit)
     xcm = sub.add_parser("xcm", parents=[common], help="accept XSMP sessions from hosts")
     xcm.add_argument("--address", required=True, help="IP address to listen on")
     xcm.add_argument("--ibdev", default="rxe0")

@@ -190,16 +190,20 @@ class FabricServices:
     def _xcm_request(self, request: XsMadHdr, mad: bytes) -> bytes:
         if request.attr_id != XDS_ATTR_XCM_REQUEST:
             return _answer(request, XsMadStatus.UNSUPPORTED_ATTR, b"")
-        host = XdsRequest.decode(mad, XS_SA_DATA_OFFSET)
-        hostname = cstr(host.hostname)
-        xcms = self.assign(host.port_id, hostname)[:XDS_MAX_XCMS]
-        response = XdsResponse(
-            server_info=XdsServerInfo(vm_id=host.vm_id, port_id=host.port_id),
-            list=XcmList(
-                count=len(xcms),
-                xcm_version=XDS_XCM_REC_VERSION if xcms else 0,
-                xcms=[XcfmRecord(port_id=x.port_guid, xcm_lid=x.lid) for x in xcms],
-            ),
-        )
-        log.info("XDS: host %s port %016x gets %d XCM(s)", hostname, host.port_id, len(xcms))
+        response = xcm_answer(XdsRequest.decode(mad, XS_SA_DATA_OFFSET), self.assign)
         return _answer(request, XsMadStatus.SUCCESS, response.encode())
+
+
+def xcm_answer(host: XdsRequest, assign: Assigner) -> XdsResponse:
+    """The XDS's answer to a host's identity, however it was asked (MAD or solicitation)."""
+    hostname = cstr(host.hostname)
+    xcms = assign(host.port_id, hostname)[:XDS_MAX_XCMS]
+    log.info("XDS: host %s port %016x gets %d XCM(s)", hostname, host.port_id, len(xcms))
+    return XdsResponse(
+        server_info=XdsServerInfo(vm_id=host.vm_id, port_id=host.port_id),
+        list=XcmList(
+            count=len(xcms),
+            xcm_version=XDS_XCM_REC_VERSION if xcms else 0,
+            xcms=[XcfmRecord(port_id=x.port_guid, xcm_lid=x.lid) for x in xcms],
+        ),
+    )

@@ -43,6 +43,32 @@ def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
     return gid
 
 
+SOLICIT_LOG = "/tmp/solicit.log"
+SOLICIT_PID = "/tmp/solicit.pid"
+
+
+def start_solicitations(director: Guest) -> None:
+    """Answer Ethernet-mode discovery (UD solicitations) in the background."""
+    con = director.console
+    index, _ = ipv6_gid(director)
+    con.run(
+        f"{GUEST_PYTHON} -m director solicit --config {DIRECTOR_CONFIG} --gid-index {index}"
+        f" --ifname $(cat /run/xs-fabric-ifname) > {SOLICIT_LOG} 2>&1 & echo $! > {SOLICIT_PID}"
+    )
+    ready = f"grep -q 'answering solicitations' {SOLICIT_LOG}"
+    con.run(
+        f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {SOLICIT_LOG}"
+    )
+    con.run(ready)
+
+
+def stop_solicitations(director: Guest) -> str:
+    """Stop answering them; return what was logged."""
+    con = director.console
+    con.run(f"kill $(cat {SOLICIT_PID}) && wait $(cat {SOLICIT_PID}) 2>/dev/null; true")
+    return con.output(f"cat {SOLICIT_LOG}")
+
+
 def stop_fabric_services(director: Guest) -> str:
     """Stop them; return what they logged."""
     director.console.run(f"kill $(cat {FABRIC_PID}) && wait $(cat {FABRIC_PID}) 2>/dev/null; true")

@@ -31,7 +31,11 @@ module_param(xds_gid, charp, 0444);
 MODULE_PARM_DESC(xds_gid,
 		 "GID (IPv6 form) of the fabric services that answer the XDS ServiceRecord query on RoCE");
 
-#define XSCORE_MAD_TIMEOUT_MS	3000
+static bool ud_discovery = true;
+module_param(ud_discovery, bool, 0444);
+MODULE_PARM_DESC(ud_discovery,
+		 "Without xds_gid, discover XCMs on Ethernet ports by UD solicitation to ff02::1 (default: on)");
+
 #define XSCORE_MAD_RETRIES	2
 #define XSCORE_POLL_OK		(20 * HZ)
 #define XSCORE_POLL_RETRY	(10 * HZ)
@@ -243,27 +247,21 @@ static void xscore_fill_identity(struct xscore_port *port,
 	strscpy(req->build_version, "xg-3.0.0", sizeof(req->build_version));
 }
 
-static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
-			  int sgid_index)
+/*
+ * Take an XDS answer (over a MAD or a UD solicitation): checked against the
+ * request it answers, then the port's XCM list is replaced by it.
+ */
+static int xscore_take_answer(struct xscore_port *port,
+			      const union ib_gid *xds,
+			      const struct xds_request *req,
+			      const struct xds_response *resp)
 {
-	const struct xds_response *resp;
 	u64 guids[XDS_MAX_XCMS] = {};
-	struct xds_request req = {};
 	unsigned int count, i;
 	bool changed;
-	int ret;
 
-	xscore_fill_identity(port, &req);
-	ret = xscore_mad_get(port, xds, sgid_index, XDS_MGMT_CLASS,
-			     XDS_ATTR_XCM_REQUEST, 0, &req, sizeof(req));
-	if (!ret)
-		ret = xscore_check_answer(port, XDS_ATTR_XCM_REQUEST);
-	if (ret)
-		return ret;
-
-	resp = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
 	count = resp->list.count;
-	if (resp->server_info.port_id != req.port_id ||
+	if (resp->server_info.port_id != req->port_id ||
 	    count > XDS_MAX_XCMS ||
 	    (count && resp->list.xcm_version != XDS_XCM_REC_VERSION)) {
 		xscore_count(port, &port->stats.malformed);
@@ -293,6 +291,41 @@ static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
 			dev_name(&port->xdev->ibdev->dev), port->port_num,
 			guids[i]);
 	return 0;
+}
+
+static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
+			  int sgid_index)
+{
+	struct xds_request req = {};
+	int ret;
+
+	xscore_fill_identity(port, &req);
+	ret = xscore_mad_get(port, xds, sgid_index, XDS_MGMT_CLASS,
+			     XDS_ATTR_XCM_REQUEST, 0, &req, sizeof(req));
+	if (!ret)
+		ret = xscore_check_answer(port, XDS_ATTR_XCM_REQUEST);
+	if (ret)
+		return ret;
+	return xscore_take_answer(port, xds, &req,
+				  (const void *)(port->mad_answer +
+						 XS_SA_DATA_OFFSET));
+}
+
+/* Ethernet mode: the whole exchange is one solicitation and its answer. */
+static int xscore_solicit(struct xscore_port *port, int sgid_index)
+{
+	const struct xds_response *resp;
+	struct xds_request req = {};
+	union ib_gid xds;
+	int ret;
+
+	xscore_fill_identity(port, &req);
+	ret = xscore_ud_solicit(port, sgid_index, &req, &xds, &resp);
+	if (ret == -EPROTO)
+		xscore_count(port, &port->stats.malformed);
+	if (ret)
+		return ret;
+	return xscore_take_answer(port, &xds, &req, resp);
 }
 
 static struct xscore_link *xscore_find_link(struct xscore_port *port,
@@ -385,9 +418,13 @@ static int xscore_discover(struct xscore_port *port, const union ib_gid *via)
 	if (ret)
 		return ret;
 
-	ret = xscore_find_xds(port, via, sgid_index, &xds);
-	if (!ret)
-		ret = xscore_ask_xds(port, &xds, sgid_index);
+	if (port->ud) {
+		ret = xscore_solicit(port, sgid_index);
+	} else {
+		ret = xscore_find_xds(port, via, sgid_index, &xds);
+		if (!ret)
+			ret = xscore_ask_xds(port, &xds, sgid_index);
+	}
 	if (!ret)
 		xscore_update_links(port, &sgid);
 	return ret;
@@ -433,8 +470,19 @@ int xscore_discovery_start(struct xscore_port *port)
 	INIT_DELAYED_WORK(&port->discovery_work, xscore_discovery_work);
 
 	if (!xscore_fabric_services(&port->fabric_services)) {
-		if (xds_gid)
+		int ret;
+
+		if (xds_gid) {
 			pr_warn("xds_gid=%s is not an IPv6 address\n", xds_gid);
+			return 0;
+		}
+		/* Without a fabric-services GID, Ethernet ports solicit. */
+		if (!ud_discovery || port->link_layer != IB_LINK_LAYER_ETHERNET)
+			return 0;
+		ret = xscore_ud_start(port);
+		if (ret)
+			return ret;
+		queue_delayed_work(system_long_wq, &port->discovery_work, 0);
 		return 0;
 	}
 
@@ -454,11 +502,13 @@ int xscore_discovery_start(struct xscore_port *port)
 
 void xscore_discovery_stop(struct xscore_port *port)
 {
-	if (!port->mad_agent)
+	if (!port->mad_agent && !port->ud)
 		return;
-	/* The worker waits for its MAD; stop it before the agent goes. */
+	/* The worker waits for its answers; stop it before their means go. */
 	cancel_delayed_work_sync(&port->discovery_work);
 	xscore_destroy_links(port);
-	ib_unregister_mad_agent(port->mad_agent);
+	xscore_ud_stop(port);
+	if (port->mad_agent)
+		ib_unregister_mad_agent(port->mad_agent);
 	port->mad_agent = NULL;
 }

@@ -22,6 +22,10 @@
 #include "xscore_link.h"
 
 struct xscore_device;
+struct xscore_ud;
+
+/* How long discovery waits for an answer (MAD or solicitation). */
+#define XSCORE_MAD_TIMEOUT_MS	3000
 
 /* One port of an RDMA device, as xscore tracks it. */
 struct xscore_port {
@@ -35,6 +39,7 @@ struct xscore_port {
 	enum ib_port_state state;
 
 	/* Discovery (xscore_discovery.c); only its worker sends MADs. */
+	struct xscore_ud *ud;		/* Ethernet mode: UD solicitation */
 	union ib_gid fabric_services;
 	struct delayed_work discovery_work;
 	struct ib_mad_agent *mad_agent;
@@ -89,6 +94,12 @@ void xscore_debugfs_add_device(struct xscore_device *xdev);
 void xscore_debugfs_remove_device(struct xscore_device *xdev);
 
 int xscore_discovery_start(struct xscore_port *port);
+
+int xscore_ud_start(struct xscore_port *port);
+void xscore_ud_stop(struct xscore_port *port);
+int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
+		      const struct xds_request *req, union ib_gid *xds,
+		      const struct xds_response **resp);
 void xscore_discovery_stop(struct xscore_port *port);
 
 #endif /* _XSCORE_PRIV_H */

@@ -1,0 +1,44 @@
+"""Ethernet-mode discovery: without a fabric-services GID, xscore solicits the director with a
+UD datagram to ff02::1 (as the original did on Ethernet), and the answer's XCM becomes a link."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness import director, modload
+from harness.fabric import Fabric
+from harness.links import links, only_link, wait_for_state
+from harness.modules import Build
+
+XSCORE = "xscore/xscore.ko"
+HELLO_INTERVAL = 1
+UP_WITHIN = 90.0
+
+
+@pytest.fixture(scope="module")
+def soliciting_director(fabric: Fabric) -> Iterator[None]:
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    director.start_solicitations(fabric.director)
+    yield
+    director.stop_solicitations(fabric.director)
+    director.stop_xcm(fabric.director)
+
+
+def test_solicitation_finds_the_xcm_and_the_link_comes_up(
+    fabric: Fabric, module_build: Build, soliciting_director: None
+) -> None:
+    modload.insmod(fabric.host, module_build.release, XSCORE)
+    try:
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        link = only_link(fabric.host)
+        log = fabric.director.console.output(f"cat {director.SOLICIT_LOG}")
+    finally:
+        modload.rmmod(fabric.host, XSCORE)
+    assert link["xcm_guid"] == director.node_guid(fabric.director)
+    assert link["chassis_name"] == "xsigo-director"
+    assert "solicitation from host" in log, log
+    dmesg = fabric.host.console.output("dmesg | grep 'assigned 1 XCM' | tail -n 1")
+    # the responder's GID stands in for the XDS's
+    assert "2001:0db8:0000:0000:0000:0000:0000:0002" in dmesg, dmesg
