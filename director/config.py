@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 OWN_XCM = "own"
+IO_PORT_KINDS = {"eth": 0xE0, "fc": 0xFC}
 NAME_MAX = 15  # the wire's name fields hold 16 bytes, NUL included
 
 
@@ -93,6 +94,10 @@ class Config:
                     raise ConfigError(f"{server.match}: bad device name {device.name!r}")
                 if device.name in names:
                     raise ConfigError(f"{server.match}: two devices named {device.name}")
+                try:
+                    io_port_guid(0, device.port)
+                except ValueError as err:
+                    raise ConfigError(f"{server.match}: {device.name}: {err}") from err
                 if device.resource_id in ids:
                     raise ConfigError(f"resource id {device.resource_id:#x} used twice")
                 names.add(device.name)
@@ -104,6 +109,15 @@ class Config:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def io_port_guid(director_guid: int, port: str) -> int:
+    """The GUID of an I/O card port such as "eth/1" or "fc/2", as hosts see it: the
+    director's GUID with the low 16 bits replaced by a kind byte and the port number."""
+    kind, _, number = port.partition("/")
+    if kind not in IO_PORT_KINDS or not number.isdigit() or not 0 <= int(number) <= 0xFF:
+        raise ValueError(f"I/O port {port!r} is not <eth|fc>/<0..255>")
+    return (director_guid & ~0xFFFF) | IO_PORT_KINDS[kind] << 8 | int(number)
 
 
 def from_json(data: dict[str, Any]) -> Config:

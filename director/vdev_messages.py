@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from director.config import Vhba, Vnic
+from director.config import Vhba, Vnic, io_port_guid
 from xswire.xsmp import (
     XSMP_VDEV_CODE_NACK,
     XSMP_VDEV_OBJECT_SIZE,
@@ -61,19 +61,20 @@ def vhba_object(vhba: Vhba, msg_type: int, card_guid: int) -> bytes:
     ).encode()
 
 
-def device_object(device: Vnic | Vhba, msg_type: int, card_guid: int) -> tuple[int, bytes]:
+def device_object(device: Vnic | Vhba, msg_type: int, director_guid: int) -> tuple[int, bytes]:
     """The class and object that install or delete one configured device."""
+    card_guid = io_port_guid(director_guid, device.port)
     if isinstance(device, Vnic):
         return XsmpClass.VNIC, vnic_object(device, msg_type, card_guid)
     return XsmpClass.VHBA, vhba_object(device, msg_type, card_guid)
 
 
-def install(device: Vnic | Vhba, card_guid: int) -> tuple[int, bytes]:
-    return device_object(device, XsmpVdevMsgType.INSTALL, card_guid)
+def install(device: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
+    return device_object(device, XsmpVdevMsgType.INSTALL, director_guid)
 
 
-def delete(device: Vnic | Vhba, card_guid: int) -> tuple[int, bytes]:
-    return device_object(device, XsmpVdevMsgType.DELETE, card_guid)
+def delete(device: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
+    return device_object(device, XsmpVdevMsgType.DELETE, director_guid)
 
 
 def frame(msg_class: int, seq: int, source: int, dest: int, payload: bytes) -> bytes:

@@ -235,13 +235,13 @@ class Session:
             known = self.devices.get(rid)
             if known and known[0] == device:
                 continue
-            msg_class, obj = vdev_messages.install(device, self.xcm.config.guid)
+            msg_class, obj = vdev_messages.install(device, self.xcm.config.director_guid)
             self._send_object(msg_class, obj)
             self.devices[rid] = (device, "installing")
             log.info("install %s on host %016x", device.name, self.host_guid)
         for rid, (device, _) in list(self.devices.items()):
             if rid not in wanted:
-                msg_class, obj = vdev_messages.delete(device, self.xcm.config.guid)
+                msg_class, obj = vdev_messages.delete(device, self.xcm.config.director_guid)
                 self._send_object(msg_class, obj)
                 self.devices[rid] = (device, "deleting")
                 log.info("delete %s on host %016x", device.name, self.host_guid)

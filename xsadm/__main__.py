@@ -1,4 +1,4 @@
-"""python3 -m xsadm links [--json]: show xscore's XSMP links."""
+"""python3 -m xsadm links|devices [--json]: show xscore's XSMP links and virtual devices."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from xsadm.links import SYSFS_LINKS, Link, read_links
+from xsadm.devices import read_devices
+from xsadm.links import SYSFS_LINKS, read_links
 
-COLUMNS = (
+LINK_COLUMNS = (
     ("LINK", "name"),
     ("PORT", "port"),
     ("XCM", "xcm_guid"),
@@ -24,25 +26,44 @@ COLUMNS = (
 )
 
 
-def table(links: list[Link]) -> str:
-    rows = [[title for title, _ in COLUMNS]]
-    rows += [[str(link.as_dict()[key]) or "-" for _, key in COLUMNS] for link in links]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+DEVICE_COLUMNS = (
+    ("DEVICE", "device"),
+    ("NAME", "name"),
+    ("RESOURCE", "resource_id"),
+    ("CARD", "card_guid"),
+    ("PORT", "card_port"),
+    ("LINK", "link"),
+    ("DRIVER", "driver"),
+)
+
+
+def table(columns: tuple[tuple[str, str], ...], items: list[dict[str, Any]]) -> str:
+    rows = [[title for title, _ in columns]]
+    rows += [[str(item[key]) or "-" for _, key in columns] for item in items]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     )
 
 
-def cmd_links(args: argparse.Namespace) -> int:
-    links = read_links(Path(args.sysfs))
+def show(args: argparse.Namespace, columns: tuple[tuple[str, str], ...], items: list[Any]) -> int:
+    rows = [item.as_dict() for item in items]
     if args.json:
-        print(json.dumps([link.as_dict() for link in links], indent=1))
-    elif links:
-        print(table(links))
+        print(json.dumps(rows, indent=1))
+    elif rows:
+        print(table(columns, rows))
     else:
-        print("no links (is xscore loaded, with xds_gid set?)")
+        print(f"no {args.command} (is xscore loaded, and a director on the fabric?)")
     return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    return show(args, LINK_COLUMNS, read_links(Path(args.sysfs)))
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    return show(args, DEVICE_COLUMNS, read_devices(Path(args.sysfs)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     links.add_argument("--json", action="store_true", help="machine-readable output")
     links.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
     links.set_defaults(func=cmd_links)
+    devices = sub.add_parser("devices", help="vNICs and vHBAs, their I/O card ports and drivers")
+    devices.add_argument("--json", action="store_true", help="machine-readable output")
+    devices.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
+    devices.set_defaults(func=cmd_devices)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

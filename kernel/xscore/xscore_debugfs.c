@@ -13,6 +13,7 @@ static struct dentry *xscore_debugfs_root;
 static int xscore_discovery_show(struct seq_file *m, void *unused)
 {
 	struct xscore_port *port = m->private;
+	struct xscore_link *link;
 	unsigned int i;
 
 	mutex_lock(&port->lock);
@@ -27,6 +28,10 @@ static int xscore_discovery_show(struct seq_file *m, void *unused)
 	seq_printf(m, "malformed: %llu\n", port->stats.malformed);
 	seq_printf(m, "discovery_failures: %llu\n",
 		   port->stats.discovery_failures);
+	seq_printf(m, "mode: %s\n", port->ud ? "solicitation" :
+		   port->mad_agent ? "service-record" : "off");
+	list_for_each_entry(link, &port->links, node)
+		seq_printf(m, "link: %s\n", dev_name(&link->dev));
 	mutex_unlock(&port->lock);
 	return 0;
 }

@@ -60,6 +60,46 @@ int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_send);
 
+static ssize_t vdev_name_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_xscore_vdev(to_auxiliary_dev(dev))->name);
+}
+static DEVICE_ATTR_RO(vdev_name);
+
+static ssize_t resource_id_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+
+	return sysfs_emit(buf, "%016llx\n", vdev->resource_id);
+}
+static DEVICE_ATTR_RO(resource_id);
+
+/* The director's I/O card port the device goes out of. */
+static ssize_t card_guid_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	u8 install[XSMP_VDEV_OBJECT_SIZE];
+	const struct xsvnic_msg *vnic = (const void *)install;
+	const struct xsvhba_msg *vhba = (const void *)install;
+
+	xscore_vdev_read_install(vdev, install);
+	return sysfs_emit(buf, "%016llx\n",
+			  be64_to_cpu(vdev->msg_class == XSMP_CLASS_VNIC ?
+				      vnic->tca_guid : vhba->tca_guid));
+}
+static DEVICE_ATTR_RO(card_guid);
+
+static struct attribute *xscore_vdev_attrs[] = {
+	&dev_attr_vdev_name.attr,
+	&dev_attr_resource_id.attr,
+	&dev_attr_card_guid.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(xscore_vdev);
+
 static void xscore_vdev_release(struct device *dev)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
@@ -166,6 +206,7 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 			  XSCORE_AUXDEV_VHBA;
 	vdev->adev.dev.parent = &link->dev;
 	vdev->adev.dev.release = xscore_vdev_release;
+	vdev->adev.dev.groups = xscore_vdev_groups;
 	vdev->msg_class = msg_class;
 	vdev->resource_id = resource_id;
 	vdev->link = link;

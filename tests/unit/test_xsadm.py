@@ -70,3 +70,20 @@ def test_table_says_when_there_are_no_links(
 ) -> None:
     main(["links", "--sysfs", str(tmp_path)])
     assert "no links" in capsys.readouterr().out
+
+
+def test_devices_under_links_show_card_port_and_driver(
+    sysfs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    device = sysfs / "rxe0-1-505400fffe180002" / "xscore.vnic.3"
+    device.mkdir()
+    (device / "vdev_name").write_text("xsvnic0\n")
+    (device / "resource_id").write_text("0000000000001001\n")
+    (device / "card_guid").write_text("505400fffe18e001\n")
+    driver = tmp_path / "drivers" / "xsvnic"
+    driver.mkdir(parents=True)
+    (device / "driver").symlink_to(driver)
+    main(["devices", "--json", "--sysfs", str(sysfs)])
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert shown["kind"] == "vnic" and shown["name"] == "xsvnic0"
+    assert shown["card_port"] == "eth/1" and shown["driver"] == "xsvnic"

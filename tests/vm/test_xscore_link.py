@@ -20,7 +20,6 @@ HELLO_INTERVAL = 1
 # xscore's default hello timeout: three hello intervals
 HELLO_TIMEOUT = 3 * HELLO_INTERVAL
 UP_WITHIN = 90.0
-LOAD_CYCLES = 20
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +131,3 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
     assert after["chassis_name"] == "xsigo-director"
     refused = fabric.host.console.output("dmesg | grep -c 'malformed REG_CONFIRM'")
     assert int(refused) >= 1
-
-
-def test_load_unload_cycles_with_the_link_up(
-    fabric: Fabric, module_build: Build, xscore_params: str, link_up: None
-) -> None:
-    """Unloading with the link up, and loading again, many times over: no splat, and each
-    time the link comes back."""
-    for cycle in range(LOAD_CYCLES):
-        assert wait_for_state(fabric.host, "up", UP_WITHIN), f"cycle {cycle}: {links(fabric.host)}"
-        modload.rmmod(fabric.host, XSCORE)
-        modload.insmod(fabric.host, module_build.release, XSCORE, xscore_params)
-    assert wait_for_state(fabric.host, "up", UP_WITHIN)

@@ -23,6 +23,7 @@ AUXILIARY = "/sys/bus/auxiliary/devices"
 OTHER_XCM = "0002c903000000aa"
 # discovery re-polls every 20 s after a success
 REPOLL_WITHIN = 60.0
+LOAD_CYCLES = 20
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +92,19 @@ def test_installed_devices_become_bound_auxiliary_devices(fabric: Fabric, produc
     # children of the link they came over
     link = links(fabric.host)[0]["name"]
     fabric.host.console.run(f"test -e {SYSFS_LINKS}/{link}/{vnic}")
+    # xsadm shows each with the director's I/O port it goes out of, and its driver
+    shown = {d["name"]: d for d in xsadm_devices(fabric)}
+    assert (shown["xsvnic0"]["card_port"], shown["xsvnic0"]["driver"]) == ("eth/1", "xsvnic")
+    assert (shown["xsvhba0"]["card_port"], shown["xsvhba0"]["driver"]) == ("fc/1", "xsvhba")
     # and answered: the XCM shows both installed
     fabric.host.console.run("sleep 2")
     assert devices_seen(fabric) == {"xsvnic0": "installed", "xsvhba0": "installed"}
+
+
+def xsadm_devices(fabric: Fabric) -> list[dict[str, str]]:
+    out = fabric.host.console.output(f"{director.GUEST_PYTHON} -m xsadm devices --json")
+    result: list[dict[str, str]] = json.loads(out)
+    return result
 
 
 def test_deleted_device_goes_away(fabric: Fabric, product: None) -> None:
@@ -157,3 +168,16 @@ def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: No
     assert [link["xcm_guid"] for link in links(fabric.host)] == [
         director.node_guid(fabric.director)
     ]
+
+
+def test_load_unload_cycles_of_all_modules_with_devices_bound(
+    fabric: Fabric, module_build: Build, fabric_services: str, product: None
+) -> None:
+    """Unloading everything with the link up and both devices bound, and loading it again,
+    many times over: no splat, and each time the devices come back bound."""
+    for cycle in range(LOAD_CYCLES):
+        bound = "[ $(ls -d /sys/bus/auxiliary/devices/xscore.*/driver | wc -l) -eq 2 ]"
+        assert wait_until(fabric, bound, UP_WITHIN), f"cycle {cycle}: {kernel_messages(fabric)}"
+        modload.unload_product(fabric.host)
+        modload.load_product(fabric.host, module_build.release, f"xds_gid={fabric_services}")
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
