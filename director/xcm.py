@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ POLL_PAUSE = 0.01
 RNR_RETRY_FOREVER = 7
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 RELOAD_PERIOD = 1.0
+SHUTDOWN_GRACE = 1.0  # seconds for SHUTDOWN messages to leave before the XCM exits
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ class Xcm:
         self.watched = settings
         self.sessions: list[Session] = []
         self.dirty = True
+        self.stopping = False
         # Each kind is played once per host: a host that refuses a broken REG_CONFIRM
         # registers again and then gets a good one.
         self._fuzz_played: dict[int, set[str]] = {}
@@ -382,7 +385,9 @@ class Xcm:
                  self.settings.chassis_name, self.config.address, XSMP_RDMA_CM_PORT)  # fmt: skip
         print("director: xcm ready", flush=True)
         next_reload = 0.0
-        while True:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while not self.stopping:
             fds = [listen_fd, *(s.cm_fd for s in self.sessions if s.cm_fd is not None)]
             ready, _, _ = select.select(fds, [], [], POLL_PAUSE)
             if listen_fd in ready:
@@ -400,3 +405,25 @@ class Xcm:
                     session.close()
                     self.dirty = True
             self._publish()
+        self._shut_down()
+
+    def _stop(self, signum: int, _frame: object) -> None:
+        log.info("signal %d: shutting down", signum)
+        self.stopping = True
+
+    def _shut_down(self) -> None:
+        """Tell every host the session ends (SHUTDOWN), rather than let it find out."""
+        for session in self.sessions:
+            if session.registered:
+                session.send(XsmpSessionMsg(type=XsmpSessionType.SHUTDOWN))
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        sending = [s for s in self.sessions if s.sends_in_flight or s.outbox]
+        while sending and time.monotonic() < deadline:
+            time.sleep(POLL_PAUSE)
+            now = time.monotonic()
+            sending = [s for s in sending if s.serve(now) and (s.sends_in_flight or s.outbox)]
+        for session in self.sessions:
+            session.close()
+        self.sessions.clear()
+        self.dirty = True
+        self._publish()

@@ -83,6 +83,9 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     after = only_link(fabric.host)
     assert after["reconnects"] == before["reconnects"] + 1
     assert after["chassis_name"] == "xsigo-director"
+    # the XCM said goodbye rather than vanish
+    log = fabric.host.console.output("dmesg | grep 'XCM shut the session down' | tail -n 1")
+    assert before["name"] in log, log
 
 
 def test_silent_xcm_is_dropped_after_the_hello_timeout(fabric: Fabric, link_up: None) -> None:
