@@ -14,6 +14,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 #include <xsigo/xscore.h>
+#include <xsigo/xscore_conn.h>
 #include <xsigo/wire/xsmp.h>
 
 struct xscore_port;
@@ -27,24 +28,6 @@ enum xscore_link_state {
 	XSCORE_LINK_REGISTERING,	/* REGISTER sent, no answer yet */
 	XSCORE_LINK_UP,			/* REG_CONFIRM received */
 	XSCORE_LINK_STOPPED,		/* being removed */
-};
-
-/* Bits of xscore_link.events, set by the CM and CQ callbacks. */
-enum {
-	XSCORE_LINK_EV_ADDR_RESOLVED,
-	XSCORE_LINK_EV_ROUTE_RESOLVED,
-	XSCORE_LINK_EV_ESTABLISHED,
-	XSCORE_LINK_EV_CM_ERROR,
-	XSCORE_LINK_EV_DISCONNECTED,
-	XSCORE_LINK_EV_QP_ERROR,
-};
-
-struct xscore_link_buf {
-	struct ib_cqe cqe;
-	struct list_head node;	/* on rx_done once received */
-	void *data;
-	u64 dma;
-	u32 len;
 };
 
 struct xscore_link_stats {
@@ -67,36 +50,18 @@ struct xscore_link {
 	/* Connection and session; only the link's work (or stop) uses them. */
 	struct mutex mutex;
 	struct delayed_work work;
-	struct ib_pd *pd;
-	struct rdma_cm_id *cm_id;
+	struct xscore_conn conn;
 	struct list_head vdevs;		/* struct xscore_vdev, by the work */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
-	struct ib_cq *cq;
-	bool qp_created;
 	bool stopping;
 	bool was_up;
 	unsigned long deadline;
 	unsigned int failures;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
 	u32 rx_seq;
-	atomic_t tx_inflight;
-	struct xscore_link_buf rx[XSCORE_LINK_RING];
-	struct xscore_link_buf tx[XSCORE_LINK_RING];
 
-	/*
-	 * Sending, from the work and from service drivers: the QP while it may
-	 * take sends, the send ring and the sequence number.
-	 */
-	spinlock_t tx_lock;
-	struct ib_qp *tx_qp;
-	unsigned int tx_next;
+	spinlock_t seq_lock;		/* sends in sequence-number order */
 	u32 tx_seq;
-
-	/* Set from callbacks: atomic bits, and a list under rx_lock. */
-	unsigned long events;
-	int cm_status;
-	spinlock_t rx_lock;		/* guards rx_done */
-	struct list_head rx_done;
 
 	spinlock_t lock;		/* guards what sysfs shows: */
 	enum xscore_link_state state;
@@ -123,6 +88,7 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 		     const void *payload, u32 len);
 void xscore_link_count_malformed(struct xscore_link *link);
 void xscore_link_count_unhandled(struct xscore_link *link);
+bool xscore_link_connected(struct xscore_link *link);
 
 /* xscore_xsmp.c: the session on a connected link */
 int xscore_xsmp_register(struct xscore_link *link);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xscore's RC connection helper, shared by its XSMP links and by the
+ * service drivers' connections to I/O cards.
+ *
+ * A connection is driven from one work item of its owner.  The helper's
+ * callbacks (rdma_cm events, completions) only record what happened and
+ * call the owner's kick(); the owner's work then calls xscore_conn_step()
+ * and xscore_conn_receive(), and every decision and teardown happens there.
+ * Sends may come from any context.
+ */
+#ifndef _XSIGO_XSCORE_CONN_H
+#define _XSIGO_XSCORE_CONN_H
+
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+struct xscore_conn;
+
+struct xscore_conn_buf {
+	struct ib_cqe cqe;
+	struct list_head node;		/* on rx_done once received */
+	void *data;
+	u64 dma;
+	u32 len;
+};
+
+struct xscore_conn_params {
+	unsigned int ring;		/* receive and send buffers, each */
+	unsigned int buf_size;		/* bytes in one buffer */
+	const void *private_data;	/* of the connection request */
+	u8 private_data_len;
+	/* Called from callbacks, in any context: queue the owner's work. */
+	void (*kick)(struct xscore_conn *conn);
+};
+
+/* What xscore_conn_step() found. */
+enum xscore_conn_progress {
+	XSCORE_CONN_WAITING,		/* nothing new */
+	XSCORE_CONN_ESTABLISHED,	/* connected just now */
+	XSCORE_CONN_FAILED,		/* gone: closed already, see err */
+};
+
+struct xscore_conn {
+	struct ib_device *ibdev;
+	u32 port_num;
+	struct xscore_conn_params params;
+	struct ib_pd *pd;
+	struct xscore_conn_buf *rx;
+	struct xscore_conn_buf *tx;
+
+	/* One connection attempt; only the owner's work changes these. */
+	struct rdma_cm_id *cm_id;
+	struct ib_cq *cq;
+	bool qp_created;
+	bool established;
+	int err;			/* why it failed, for XSCORE_CONN_FAILED */
+
+	/* Set by callbacks. */
+	unsigned long events;
+	int cm_status;
+	spinlock_t rx_lock;		/* guards rx_done */
+	struct list_head rx_done;
+
+	/* Sends: the QP while it may take them, and the ring. */
+	spinlock_t tx_lock;
+	struct ib_qp *tx_qp;
+	unsigned int tx_next;
+	atomic_t tx_inflight;
+};
+
+int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
+		     u32 port_num, const struct xscore_conn_params *params);
+void xscore_conn_cleanup(struct xscore_conn *conn);
+
+int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
+			struct sockaddr_in6 *dst);
+enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn);
+int xscore_conn_receive(struct xscore_conn *conn,
+			void (*deliver)(struct xscore_conn *conn, void *data,
+					u32 len));
+int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
+		     const void *body, u32 body_len);
+void xscore_conn_close(struct xscore_conn *conn);
+
+static inline bool xscore_conn_active(const struct xscore_conn *conn)
+{
+	return conn->cm_id;
+}
+
+#endif /* _XSIGO_XSCORE_CONN_H */

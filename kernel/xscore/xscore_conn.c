@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * RC connections over rdma_cm for xscore's links and the service drivers
+ * (include/xsigo/xscore_conn.h): address and route resolution, the QP and
+ * its CQ, rings of pre-mapped send and receive buffers, and teardown that
+ * leaves no callback running.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <xsigo/xscore_conn.h>
+
+#define XSCORE_CONN_RESOLVE_MS	2000
+#define XSCORE_CONN_RETRIES	7
+
+enum {
+	XSCORE_CONN_EV_ADDR_RESOLVED,
+	XSCORE_CONN_EV_ROUTE_RESOLVED,
+	XSCORE_CONN_EV_ESTABLISHED,
+	XSCORE_CONN_EV_CM_ERROR,
+	XSCORE_CONN_EV_DISCONNECTED,
+	XSCORE_CONN_EV_QP_ERROR,
+};
+
+static void xscore_conn_note(struct xscore_conn *conn, int bit)
+{
+	set_bit(bit, &conn->events);
+	conn->params.kick(conn);
+}
+
+static int xscore_conn_cm_handler(struct rdma_cm_id *id,
+				  struct rdma_cm_event *event)
+{
+	struct xscore_conn *conn = id->context;
+
+	switch (event->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		xscore_conn_note(conn, XSCORE_CONN_EV_ADDR_RESOLVED);
+		break;
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		xscore_conn_note(conn, XSCORE_CONN_EV_ROUTE_RESOLVED);
+		break;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		xscore_conn_note(conn, XSCORE_CONN_EV_ESTABLISHED);
+		break;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		xscore_conn_note(conn, XSCORE_CONN_EV_DISCONNECTED);
+		break;
+	default:
+		WRITE_ONCE(conn->cm_status, event->status ? event->status :
+			   -(int)event->event);
+		xscore_conn_note(conn, XSCORE_CONN_EV_CM_ERROR);
+		break;
+	}
+	/* The owner's work destroys the ID; the CM must not. */
+	return 0;
+}
+
+static void xscore_conn_qp_event(struct ib_event *event, void *context)
+{
+	if (event->event != IB_EVENT_COMM_EST)
+		xscore_conn_note(context, XSCORE_CONN_EV_QP_ERROR);
+}
+
+static void xscore_conn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct xscore_conn *conn = cq->cq_context;
+	struct xscore_conn_buf *buf =
+		container_of(wc->wr_cqe, struct xscore_conn_buf, cqe);
+
+	if (wc->status != IB_WC_SUCCESS) {
+		xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
+		return;
+	}
+	buf->len = wc->byte_len;
+	spin_lock_bh(&conn->rx_lock);
+	list_add_tail(&buf->node, &conn->rx_done);
+	spin_unlock_bh(&conn->rx_lock);
+	conn->params.kick(conn);
+}
+
+static void xscore_conn_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct xscore_conn *conn = cq->cq_context;
+
+	atomic_dec(&conn->tx_inflight);
+	if (wc->status != IB_WC_SUCCESS)
+		xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
+}
+
+static int xscore_conn_post_recv(struct xscore_conn *conn,
+				 struct xscore_conn_buf *buf)
+{
+	struct ib_sge sge = {
+		.addr	= buf->dma,
+		.length	= conn->params.buf_size,
+		.lkey	= conn->pd->local_dma_lkey,
+	};
+	struct ib_recv_wr wr = {
+		.wr_cqe		= &buf->cqe,
+		.sg_list	= &sge,
+		.num_sge	= 1,
+	};
+
+	ib_dma_sync_single_for_device(conn->ibdev, buf->dma,
+				      conn->params.buf_size, DMA_FROM_DEVICE);
+	return ib_post_recv(conn->cm_id->qp, &wr, NULL);
+}
+
+/*
+ * One message of head and body, copied into the next send buffer.
+ * -ENOTCONN without a connection; -ENOBUFS when every buffer is in flight.
+ */
+int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
+		     const void *body, u32 body_len)
+{
+	struct xscore_conn_buf *buf;
+	struct ib_sge sge = {
+		.length	= head_len + body_len,
+		.lkey	= conn->pd->local_dma_lkey,
+	};
+	struct ib_send_wr wr = {
+		.sg_list	= &sge,
+		.num_sge	= 1,
+		.opcode		= IB_WR_SEND,
+		.send_flags	= IB_SEND_SIGNALED,
+	};
+	int ret;
+
+	if (WARN_ON_ONCE(sge.length > conn->params.buf_size))
+		return -EMSGSIZE;
+
+	spin_lock_bh(&conn->tx_lock);
+	if (!conn->tx_qp) {
+		ret = -ENOTCONN;
+		goto unlock;
+	}
+	if (atomic_read(&conn->tx_inflight) >= conn->params.ring) {
+		ret = -ENOBUFS;
+		goto unlock;
+	}
+	buf = &conn->tx[conn->tx_next];
+	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
+	ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma, conn->params.buf_size,
+				   DMA_TO_DEVICE);
+	memcpy(buf->data, head, head_len);
+	if (body_len)
+		memcpy(buf->data + head_len, body, body_len);
+	ib_dma_sync_single_for_device(conn->ibdev, buf->dma, sge.length,
+				      DMA_TO_DEVICE);
+	sge.addr = buf->dma;
+	wr.wr_cqe = &buf->cqe;
+	atomic_inc(&conn->tx_inflight);
+	ret = ib_post_send(conn->tx_qp, &wr, NULL);
+	if (ret)
+		atomic_dec(&conn->tx_inflight);
+unlock:
+	spin_unlock_bh(&conn->tx_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_send);
+
+/* Everything of one connection attempt goes; the buffers stay. */
+void xscore_conn_close(struct xscore_conn *conn)
+{
+	struct xscore_conn_buf *buf, *next;
+	LIST_HEAD(done);
+
+	spin_lock_bh(&conn->tx_lock);
+	conn->tx_qp = NULL;
+	conn->tx_next = 0;
+	spin_unlock_bh(&conn->tx_lock);
+
+	if (conn->cm_id) {
+		/* Tell the peer now rather than let its sends time out. */
+		if (conn->qp_created) {
+			rdma_disconnect(conn->cm_id);
+			rdma_destroy_qp(conn->cm_id);
+		}
+		/* Waits for a running CM handler; none comes after. */
+		rdma_destroy_id(conn->cm_id);
+		conn->cm_id = NULL;
+		conn->qp_created = false;
+	}
+	if (conn->cq) {
+		/* Waits for running completion handlers; none comes after. */
+		ib_free_cq(conn->cq);
+		conn->cq = NULL;
+	}
+	spin_lock_bh(&conn->rx_lock);
+	list_splice_init(&conn->rx_done, &done);
+	spin_unlock_bh(&conn->rx_lock);
+	list_for_each_entry_safe(buf, next, &done, node)
+		list_del_init(&buf->node);
+	atomic_set(&conn->tx_inflight, 0);
+	conn->events = 0;
+	conn->established = false;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_close);
+
+int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
+			struct sockaddr_in6 *dst)
+{
+	struct rdma_cm_id *id;
+
+	if (WARN_ON_ONCE(conn->cm_id))
+		return -EBUSY;
+	id = rdma_create_id(&init_net, xscore_conn_cm_handler, conn,
+			    RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	conn->cm_id = id;
+	conn->events = 0;
+	conn->err = 0;
+	return rdma_resolve_addr(id, (struct sockaddr *)src,
+				 (struct sockaddr *)dst,
+				 XSCORE_CONN_RESOLVE_MS);
+}
+EXPORT_SYMBOL_GPL(xscore_conn_connect);
+
+static int xscore_conn_create_qp(struct xscore_conn *conn)
+{
+	struct ib_qp_init_attr attr = {
+		.event_handler	= xscore_conn_qp_event,
+		.qp_context	= conn,
+		.cap = {
+			.max_send_wr	= conn->params.ring,
+			.max_recv_wr	= conn->params.ring,
+			.max_send_sge	= 1,
+			.max_recv_sge	= 1,
+		},
+		.sq_sig_type	= IB_SIGNAL_ALL_WR,
+		.qp_type	= IB_QPT_RC,
+	};
+	struct rdma_conn_param param = {
+		.private_data		= conn->params.private_data,
+		.private_data_len	= conn->params.private_data_len,
+		.retry_count		= XSCORE_CONN_RETRIES,
+		.rnr_retry_count	= XSCORE_CONN_RETRIES,
+	};
+	struct rdma_cm_id *id = conn->cm_id;
+	unsigned int i;
+	int ret;
+
+	/* The route must lead out of the port this connection belongs to. */
+	if (id->device != conn->ibdev || id->port_num != conn->port_num)
+		return -EXDEV;
+
+	conn->cq = ib_alloc_cq(id->device, conn, 2 * conn->params.ring, 0,
+			       IB_POLL_WORKQUEUE);
+	if (IS_ERR(conn->cq)) {
+		ret = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		return ret;
+	}
+	attr.send_cq = conn->cq;
+	attr.recv_cq = conn->cq;
+	ret = rdma_create_qp(id, conn->pd, &attr);
+	if (ret)
+		return ret;
+	conn->qp_created = true;
+
+	for (i = 0; i < conn->params.ring; i++) {
+		ret = xscore_conn_post_recv(conn, &conn->rx[i]);
+		if (ret)
+			return ret;
+	}
+	spin_lock_bh(&conn->tx_lock);
+	conn->tx_qp = id->qp;
+	spin_unlock_bh(&conn->tx_lock);
+	return rdma_connect(id, &param);
+}
+
+static enum xscore_conn_progress xscore_conn_failed(struct xscore_conn *conn,
+						    int err)
+{
+	xscore_conn_close(conn);
+	conn->err = err;
+	return XSCORE_CONN_FAILED;
+}
+
+/*
+ * Move the connection on by what the callbacks recorded.  A connection
+ * that ends here is closed already; conn->err says why.
+ */
+enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn)
+{
+	unsigned long events = xchg(&conn->events, 0);
+	int ret;
+
+	if (!conn->cm_id)
+		return XSCORE_CONN_WAITING;
+	if (events & BIT(XSCORE_CONN_EV_CM_ERROR))
+		return xscore_conn_failed(conn, READ_ONCE(conn->cm_status));
+	if (events & (BIT(XSCORE_CONN_EV_DISCONNECTED) |
+		      BIT(XSCORE_CONN_EV_QP_ERROR)))
+		return xscore_conn_failed(conn, -ECONNRESET);
+
+	if (events & BIT(XSCORE_CONN_EV_ADDR_RESOLVED)) {
+		ret = rdma_resolve_route(conn->cm_id, XSCORE_CONN_RESOLVE_MS);
+		if (ret)
+			return xscore_conn_failed(conn, ret);
+	}
+	if (events & BIT(XSCORE_CONN_EV_ROUTE_RESOLVED)) {
+		ret = xscore_conn_create_qp(conn);
+		if (ret)
+			return xscore_conn_failed(conn, ret);
+	}
+	if ((events & BIT(XSCORE_CONN_EV_ESTABLISHED)) && !conn->established) {
+		conn->established = true;
+		return XSCORE_CONN_ESTABLISHED;
+	}
+	return XSCORE_CONN_WAITING;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_step);
+
+/*
+ * Hand each message received since the last call to deliver(), which may
+ * close the connection; the rest are then dropped.  An error return means
+ * the connection is closed (a receive could not be reposted).
+ */
+int xscore_conn_receive(struct xscore_conn *conn,
+			void (*deliver)(struct xscore_conn *conn, void *data,
+					u32 len))
+{
+	struct xscore_conn_buf *buf, *next;
+	LIST_HEAD(done);
+	int ret;
+
+	spin_lock_bh(&conn->rx_lock);
+	list_splice_init(&conn->rx_done, &done);
+	spin_unlock_bh(&conn->rx_lock);
+
+	list_for_each_entry_safe(buf, next, &done, node) {
+		list_del_init(&buf->node);
+		if (!conn->cm_id)
+			continue;
+		ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma,
+					   conn->params.buf_size,
+					   DMA_FROM_DEVICE);
+		deliver(conn, buf->data, buf->len);
+		if (!conn->cm_id)
+			continue;
+		ret = xscore_conn_post_recv(conn, buf);
+		if (ret) {
+			xscore_conn_failed(conn, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_receive);
+
+static void xscore_conn_free_bufs(struct xscore_conn *conn,
+				  struct xscore_conn_buf *bufs,
+				  enum dma_data_direction dir)
+{
+	unsigned int i;
+
+	if (!bufs)
+		return;
+	for (i = 0; i < conn->params.ring; i++) {
+		if (!bufs[i].data)
+			continue;
+		ib_dma_unmap_single(conn->ibdev, bufs[i].dma,
+				    conn->params.buf_size, dir);
+		kfree(bufs[i].data);
+	}
+	kfree(bufs);
+}
+
+static struct xscore_conn_buf *
+xscore_conn_alloc_bufs(struct xscore_conn *conn, enum dma_data_direction dir)
+{
+	struct xscore_conn_buf *bufs, *buf;
+	unsigned int i;
+
+	bufs = kcalloc(conn->params.ring, sizeof(*bufs), GFP_KERNEL);
+	if (!bufs)
+		return NULL;
+	for (i = 0; i < conn->params.ring; i++) {
+		buf = &bufs[i];
+		buf->cqe.done = dir == DMA_FROM_DEVICE ? xscore_conn_recv_done :
+				xscore_conn_send_done;
+		INIT_LIST_HEAD(&buf->node);
+		buf->data = kzalloc(conn->params.buf_size, GFP_KERNEL);
+		if (!buf->data)
+			goto fail;
+		buf->dma = ib_dma_map_single(conn->ibdev, buf->data,
+					     conn->params.buf_size, dir);
+		if (ib_dma_mapping_error(conn->ibdev, buf->dma)) {
+			kfree(buf->data);
+			buf->data = NULL;
+			goto fail;
+		}
+	}
+	return bufs;
+fail:
+	xscore_conn_free_bufs(conn, bufs, dir);
+	return NULL;
+}
+
+int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
+		     u32 port_num, const struct xscore_conn_params *params)
+{
+	int ret;
+
+	memset(conn, 0, sizeof(*conn));
+	conn->ibdev = ibdev;
+	conn->port_num = port_num;
+	conn->params = *params;
+	spin_lock_init(&conn->rx_lock);
+	spin_lock_init(&conn->tx_lock);
+	INIT_LIST_HEAD(&conn->rx_done);
+
+	conn->pd = ib_alloc_pd(ibdev, 0);
+	if (IS_ERR(conn->pd)) {
+		ret = PTR_ERR(conn->pd);
+		conn->pd = NULL;
+		return ret;
+	}
+	conn->rx = xscore_conn_alloc_bufs(conn, DMA_FROM_DEVICE);
+	conn->tx = xscore_conn_alloc_bufs(conn, DMA_TO_DEVICE);
+	if (!conn->rx || !conn->tx) {
+		xscore_conn_cleanup(conn);
+		return -ENOMEM;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_init);
+
+/* After xscore_conn_close(): the buffers and the PD go. */
+void xscore_conn_cleanup(struct xscore_conn *conn)
+{
+	xscore_conn_free_bufs(conn, conn->rx, DMA_FROM_DEVICE);
+	xscore_conn_free_bufs(conn, conn->tx, DMA_TO_DEVICE);
+	conn->rx = NULL;
+	conn->tx = NULL;
+	if (conn->pd)
+		ib_dealloc_pd(conn->pd);
+	conn->pd = NULL;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_cleanup);
