@@ -120,12 +120,27 @@ static unsigned long xscore_link_backoff(struct xscore_link *link)
 	return min_t(unsigned long, HZ << shift, XSCORE_BACKOFF_MAX);
 }
 
-/* Give up on this connection; the work reconnects after a backoff. */
+static bool xscore_link_port_active(struct xscore_link *link)
+{
+	return READ_ONCE(link->port->state) == IB_PORT_ACTIVE;
+}
+
+/*
+ * Give up on this connection; the work reconnects after a backoff.
+ *
+ * Closing a connection sends a DREQ, and on rxe a send while the port is
+ * down moves the GSI QP to the error state for good: every later MAD and
+ * connection request of the device then fails.  So a connection lost
+ * while the port is down is closed only once the port is back.
+ */
 void xscore_link_fail(struct xscore_link *link, const char *why, int err)
 {
 	enum xscore_link_state old = link->state;
 
-	xscore_link_teardown(link);
+	if (xscore_link_port_active(link) || link->stopping)
+		xscore_link_teardown(link);
+	else
+		link->close_pending = xscore_link_connected(link);
 	if (old == XSCORE_LINK_UP)
 		xscore_vdev_link_event(link, XSCORE_LINK_EVENT_DOWN);
 	link->deadline = jiffies + xscore_link_backoff(link);
@@ -156,9 +171,13 @@ static void xscore_link_step(struct xscore_link *link)
 	if (link->state == XSCORE_LINK_DOWN) {
 		if (time_before(jiffies, link->deadline))
 			return;
-		if (READ_ONCE(link->port->state) != IB_PORT_ACTIVE) {
+		if (!xscore_link_port_active(link)) {
 			xscore_link_fail(link, "port not active", -ENETDOWN);
 			return;
+		}
+		if (link->close_pending) {
+			link->close_pending = false;
+			xscore_link_teardown(link);
 		}
 		xscore_link_set_state(link, XSCORE_LINK_CONNECTING);
 		link->deadline = jiffies + XSCORE_CONNECT_TIMEOUT;

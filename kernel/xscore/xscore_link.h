@@ -54,6 +54,7 @@ struct xscore_link {
 	struct list_head vdevs;		/* struct xscore_vdev, by the work */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
 	bool stopping;
+	bool close_pending;		/* lost while the port was down */
 	bool was_up;
 	unsigned long deadline;
 	unsigned int failures;

@@ -103,6 +103,26 @@ def test_silent_xcm_is_dropped_after_the_hello_timeout(fabric: Fabric, link_up: 
     assert only_link(fabric.host)["reconnects"] == before["reconnects"] + 1
 
 
+def test_link_recovers_from_a_port_bounce(fabric: Fabric, link_up: None) -> None:
+    """The host's fabric port goes down (the RDMA port with it) and comes back: the link is
+    dropped by the hello timeout, not retried while the port is down, and up again after."""
+    host = fabric.host.console
+    ifname = "$(cat /run/xs-fabric-ifname)"
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    # keep the fabric addresses (and so the GIDs) across the bounce, as a configured host would
+    host.run(f"sysctl -qw net.ipv6.conf.{ifname}.keep_addr_on_down=1")
+    host.run(f"ip link set dev {ifname} down")
+    try:
+        assert wait_for_state(fabric.host, "up", HELLO_TIMEOUT + 30, negate=True)
+    finally:
+        host.run(f"ip link set dev {ifname} up")
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    assert only_link(fabric.host)["reconnects"] == before["reconnects"] + 1
+    log = host.output("dmesg | grep 'xscore: rxe0: port 1:' | tail -n 5")
+    assert "ACTIVE -> DOWN" in log and "DOWN -> ACTIVE" in log, log
+
+
 def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> None:
     """Every fuzz kind once: each malformed message counted and dropped, a broken REG_CONFIRM
     refused, the oversized message resetting the session; the link ends up again."""
