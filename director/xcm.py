@@ -119,6 +119,7 @@ class Session:
         self.seq = 0
         self.host_guid = 0
         self.registered = False
+        self.stale = False  # replaced by a newer session of the same host
         self.profile = ""
         self.next_hello = 0.0
         self.malformed = 0
@@ -266,6 +267,7 @@ class Session:
 
     def _register(self, host_guid: int, resources: int) -> None:
         self.host_guid = host_guid
+        self.xcm.retire_older_sessions(self)
         server = self.xcm.server_for(host_guid)
         profile = (server.profile if server else "") or default_profile_name(host_guid)
         self.profile = profile
@@ -315,6 +317,15 @@ class Xcm:
     def server_for(self, host_guid: int) -> Server | None:
         hostname = read_hosts(self.config.state_dir).get(f"{host_guid:016x}", "")
         return self.settings.server(host_guid, hostname)
+
+    def retire_older_sessions(self, newest: Session) -> None:
+        """A host registering again has lost its older session, whether or not that one has
+        noticed (a host whose port went down sends no disconnect)."""
+        for session in self.sessions:
+            if session is not newest and session.host_guid == newest.host_guid:
+                log.info("host %016x registered again: its older session goes",
+                         newest.host_guid)  # fmt: skip
+                session.stale = True
 
     def is_primary_for(self, host_guid: int) -> bool:
         """Whether this XCM installs the server's devices: the first of its XCMs does."""
@@ -399,7 +410,7 @@ class Xcm:
             for session in list(self.sessions):
                 # What arrived before a disconnect is still handled; the session's own
                 # channel only ever reports its end.
-                if not session.serve(now) or session.cm_fd in ready:
+                if session.stale or not session.serve(now) or session.cm_fd in ready:
                     log.info("session with %016x closed", session.host_guid)
                     self.sessions.remove(session)
                     session.close()
