@@ -79,6 +79,17 @@ class Console:
             raise CommandFailed(self.name, result)
         return result
 
+    def wait_until(self, condition: str, timeout: float, interval: float = 0.5) -> bool:
+        """Re-run the shell `condition` in the guest until it succeeds; False after `timeout`
+        seconds. The loop runs in the guest, so polling costs no console round trips."""
+        polls = max(1, int(timeout / interval))
+        return self.run(
+            f"for i in $(seq {polls}); do {condition} && break; sleep {interval}; done; "
+            f"{condition}",
+            timeout=timeout + 60,
+            check=False,
+        ).ok
+
     def output(self, command: str, timeout: float = DEFAULT_TIMEOUT) -> str:
         """Run a command that must succeed and return what it printed."""
         return self.run(command, timeout=timeout).output

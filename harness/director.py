@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.console import Console
 from harness.fabric import RXE_DEVICE
 from harness.vm import Guest
 
@@ -27,6 +28,13 @@ def node_guid(guest: Guest) -> str:
     return out.strip().replace(":", "")
 
 
+def _wait_for_start(con: Console, banner: str, log: str) -> None:
+    """Wait for a director process to print its ready banner; fail with its log if it does
+    not within 20 s."""
+    if not con.wait_until(f"grep -q '{banner}' {log}", 20, interval=0.2):
+        con.run(f"cat {log}; false")
+
+
 def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
     """Start the fabric services (XDS, SA role) in the background; return the GID they serve.
     With `mangle`, every answer is broken that way (director/fabric_services.py MANGLES)."""
@@ -38,8 +46,7 @@ def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
         f"{f' --mangle {mangle}' if mangle else ''} > {FABRIC_LOG} 2>&1 & "
         f"echo $! > {FABRIC_PID}"
     )
-    ready = f"grep -q 'fabric services on' {FABRIC_LOG}"
-    con.run(f"for i in $(seq 50); do {ready} && break; sleep 0.2; done; {ready}")
+    _wait_for_start(con, "fabric services on", FABRIC_LOG)
     return gid
 
 
@@ -55,11 +62,7 @@ def start_solicitations(director: Guest) -> None:
         f"{GUEST_PYTHON} -m director solicit --config {DIRECTOR_CONFIG} --gid-index {index}"
         f" --ifname $(cat /run/xs-fabric-ifname) > {SOLICIT_LOG} 2>&1 & echo $! > {SOLICIT_PID}"
     )
-    ready = f"grep -q 'answering solicitations' {SOLICIT_LOG}"
-    con.run(
-        f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {SOLICIT_LOG}"
-    )
-    con.run(ready)
+    _wait_for_start(con, "answering solicitations", SOLICIT_LOG)
 
 
 def stop_solicitations(director: Guest) -> str:
@@ -129,9 +132,7 @@ def start_xcm(
         f"{DIRECTOR_CLI} xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
         f" > {log} 2>&1 & echo $! > {pid}"
     )
-    ready = f"grep -q 'xcm ready' {log}"
-    con.run(f"for i in $(seq 100); do {ready} && break; sleep 0.2; done; {ready} || cat {log}")
-    con.run(ready)
+    _wait_for_start(con, "xcm ready", log)
     return address
 
 

@@ -26,15 +26,9 @@ def only_link(host: Guest) -> dict[str, Any]:
 
 def wait_for_state(host: Guest, state: str, timeout: float, negate: bool = False) -> bool:
     """Wait until every link is in `state` (or, with `negate`, none is); False on timeout."""
-    polls = int(timeout / 0.5)
     states = f"cat {SYSFS_LINKS}/*/state 2>/dev/null"
     if negate:
         check = f'[ -n "$({states})" ] && ! {states} | grep -qx {state}'
     else:
         check = f'[ -n "$({states})" ] && ! {states} | grep -qvx {state}'
-    result = host.console.run(
-        f"for i in $(seq {polls}); do {check} && break; sleep 0.5; done; {check}",
-        timeout=timeout + 60,
-        check=False,
-    )
-    return result.ok
+    return host.console.wait_until(check, timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -45,3 +46,13 @@ def test_timeout_interrupts_the_command_and_the_shell_stays_usable(console: Cons
     with pytest.raises(CommandTimeout):
         console.run("sleep 30", timeout=1)
     assert console.output("echo alive", timeout=10) == "alive"
+
+
+def test_wait_until_polls_until_the_condition_holds(console: Console, tmp_path: Path) -> None:
+    flag = tmp_path / "flag"
+    console.run(f"(sleep 0.3; touch {flag}) &")
+    assert console.wait_until(f"test -e {flag}", timeout=5, interval=0.1)
+
+
+def test_wait_until_gives_up_after_the_timeout(console: Console, tmp_path: Path) -> None:
+    assert not console.wait_until(f"test -e {tmp_path / 'never'}", timeout=0.3, interval=0.1)

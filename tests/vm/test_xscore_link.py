@@ -132,11 +132,11 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
     try:
         # dropped, not acted on: all but the unknown device's, the flood and the oversized one
         dropped = len(KINDS) - len({"unknown-device", "flood", "oversized"})
-        fabric.host.console.run(
-            "for i in $(seq 240); do "
-            f"[ $(cat /sys/class/xscore_link/*/malformed) -ge {before['malformed'] + dropped} ]"
-            " && grep -qx up /sys/class/xscore_link/*/state && break; sleep 0.5; done",
-            timeout=180,
+        link_dir = "/sys/class/xscore_link/*"
+        fabric.host.console.wait_until(
+            f"[ $(cat {link_dir}/malformed) -ge {before['malformed'] + dropped} ]"
+            f" && grep -qx up {link_dir}/state",
+            120,
         )
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         after = only_link(fabric.host)

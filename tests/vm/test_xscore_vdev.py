@@ -49,16 +49,6 @@ def devices_seen(fabric: Fabric) -> dict[str, str]:
     return mine[0]["devices"] if mine else {}
 
 
-def wait_until(fabric: Fabric, shell_condition: str, timeout: float) -> bool:
-    polls = int(timeout / 0.5)
-    return fabric.host.console.run(
-        f"for i in $(seq {polls}); do {shell_condition} && break; sleep 0.5; done; "
-        f"{shell_condition}",
-        timeout=timeout + 60,
-        check=False,
-    ).ok
-
-
 def aux_device(fabric: Fabric, kind: str, name: str) -> str | None:
     """The auxiliary device xscore made for device `name`, from its log line."""
     out = fabric.host.console.output(
@@ -83,7 +73,7 @@ def bound_driver(fabric: Fabric, device: str) -> str:
 def test_installed_devices_become_bound_auxiliary_devices(fabric: Fabric, product: None) -> None:
     director.ctl(fabric.director, f"add-vnic {SERVER} xsvnic0 --mac 52:54:00:0a:00:02 --mtu 9000")
     director.ctl(fabric.director, f"add-vhba {SERVER} xsvhba0 --wwn 21:00:00:1b:32:00:00:01")
-    assert wait_until(fabric, f"ls {AUXILIARY} | grep -q vhba", 30)
+    assert fabric.host.console.wait_until(f"ls {AUXILIARY} | grep -q vhba", 30)
     vnic = aux_device(fabric, "vnic", "xsvnic0")
     vhba = aux_device(fabric, "vhba", "xsvhba0")
     assert vnic and vhba, kernel_messages(fabric)
@@ -109,11 +99,11 @@ def xsadm_devices(fabric: Fabric) -> list[dict[str, str]]:
 
 def test_deleted_device_goes_away(fabric: Fabric, product: None) -> None:
     director.ctl(fabric.director, f"add-vnic {SERVER} xsvnic1 --mac 52:54:00:0a:00:03")
-    assert wait_until(fabric, "dmesg | grep -q 'vnic xsvnic1 (resource'", 30)
+    assert fabric.host.console.wait_until("dmesg | grep -q 'vnic xsvnic1 (resource'", 30)
     device = aux_device(fabric, "vnic", "xsvnic1")
     assert device
     director.ctl(fabric.director, f"delete {SERVER} xsvnic1")
-    assert wait_until(fabric, f"! test -e {AUXILIARY}/{device}", 30)
+    assert fabric.host.console.wait_until(f"! test -e {AUXILIARY}/{device}", 30)
     fabric.host.console.run("sleep 2")
     assert "xsvnic1" not in devices_seen(fabric)
 
@@ -144,24 +134,22 @@ def test_xcm_learns_which_services_run(fabric: Fabric, module_build: Build, prod
 
 
 def wait_until_director(fabric: Fabric, text: str, timeout: float) -> bool:
-    check = f"grep -q '{text}' {director.XCM_LOG}"
-    polls = int(timeout / 0.5)
-    return fabric.director.console.run(
-        f"for i in $(seq {polls}); do {check} && break; sleep 0.5; done; {check}",
-        timeout=timeout + 60,
-        check=False,
-    ).ok
+    return fabric.director.console.wait_until(f"grep -q '{text}' {director.XCM_LOG}", timeout)
 
 
 def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: None) -> None:
     director.start_xcm(fabric.director, HELLO_INTERVAL, guid=OTHER_XCM)
     try:
         director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM}")
-        assert wait_until(fabric, f"test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN)
+        assert fabric.host.console.wait_until(
+            f"test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN
+        )
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         assert len(links(fabric.host)) == 2
         director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM} --remove")
-        assert wait_until(fabric, f"! test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN)
+        assert fabric.host.console.wait_until(
+            f"! test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN
+        )
     finally:
         director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM} --remove")
         director.stop_xcm(fabric.director, OTHER_XCM)
@@ -177,7 +165,9 @@ def test_load_unload_cycles_of_all_modules_with_devices_bound(
     many times over: no splat, and each time the devices come back bound."""
     for cycle in range(LOAD_CYCLES):
         bound = "[ $(ls -d /sys/bus/auxiliary/devices/xscore.*/driver | wc -l) -eq 2 ]"
-        assert wait_until(fabric, bound, UP_WITHIN), f"cycle {cycle}: {kernel_messages(fabric)}"
+        assert fabric.host.console.wait_until(bound, UP_WITHIN), (
+            f"cycle {cycle}: {kernel_messages(fabric)}"
+        )
         modload.unload_product(fabric.host)
         modload.load_product(fabric.host, module_build.release, f"xds_gid={fabric_services}")
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
