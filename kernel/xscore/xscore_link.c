@@ -55,7 +55,7 @@ static void xscore_link_conn_kick(struct xscore_conn *conn)
 	xscore_link_kick(container_of(conn, struct xscore_link, conn));
 }
 
-static void xscore_link_count(struct xscore_link *link, u64 *counter)
+void xscore_link_count(struct xscore_link *link, u64 *counter)
 {
 	spin_lock_bh(&link->lock);
 	(*counter)++;

@@ -59,7 +59,6 @@ struct xscore_link {
 	unsigned long deadline;
 	unsigned int failures;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
-	u32 rx_seq;
 
 	spinlock_t seq_lock;		/* sends in sequence-number order */
 	u32 tx_seq;
@@ -87,6 +86,7 @@ void xscore_link_set_state(struct xscore_link *link,
 void xscore_link_fail(struct xscore_link *link, const char *why, int err);
 int xscore_link_send(struct xscore_link *link, u8 msg_class,
 		     const void *payload, u32 len);
+void xscore_link_count(struct xscore_link *link, u64 *counter);
 void xscore_link_count_malformed(struct xscore_link *link);
 void xscore_link_count_unhandled(struct xscore_link *link);
 bool xscore_link_connected(struct xscore_link *link);

@@ -51,7 +51,6 @@ static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 /* The link is connected: a new session starts with REGISTER. */
 int xscore_xsmp_register(struct xscore_link *link)
 {
-	link->rx_seq = 0;
 	link->resources_sent = xscore_services_active();
 	link->deadline = jiffies + XSCORE_REGISTER_TIMEOUT;
 	xscore_link_set_state(link, XSCORE_LINK_REGISTERING);
@@ -131,6 +130,7 @@ static int xscore_xsmp_confirmed(struct xscore_link *link,
 	strscpy(link->profile_name, profile, sizeof(link->profile_name));
 	spin_unlock_bh(&link->lock);
 	xscore_link_set_state(link, XSCORE_LINK_UP);
+	link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
 	dev_info(&link->dev, "up: chassis %s, profile %s, hello every %u s\n",
 		 chassis, profile, interval);
 	xscore_vdev_link_event(link, XSCORE_LINK_EVENT_UP);
@@ -183,10 +183,7 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	    hdr->type < XSMP_CLASS_SESSION || hdr->type > XSMP_CLASS_XVE)
 		goto malformed;
 
-	spin_lock_bh(&link->lock);
-	link->stats.msgs_in++;
-	spin_unlock_bh(&link->lock);
-	link->rx_seq = be32_to_cpu(hdr->seq_number);
+	xscore_link_count(link, &link->stats.msgs_in);
 	/* Any message from the XCM shows it is alive. */
 	if (link->state == XSCORE_LINK_UP)
 		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
@@ -208,9 +205,6 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	    be16_to_cpu(msg->length) != sizeof(*msg))
 		goto malformed;
 	xscore_xsmp_session(link, msg);
-	if (link->state == XSCORE_LINK_UP &&
-	    msg->type == XSMP_SESSION_TYPE_REG_CONFIRM)
-		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
 	return;
 
 malformed:
