@@ -34,6 +34,16 @@ def candidate_version(package: str) -> str | None:
     return None
 
 
+def has_version(package: str, version: str) -> bool:
+    """Whether the archive still offers `package` at exactly `version`."""
+    result = subprocess.run(["apt-cache", "madison", package], text=True, capture_output=True)
+    return any(
+        line.split("|")[1].strip() == version
+        for line in result.stdout.splitlines()
+        if line.count("|") >= 2
+    )
+
+
 def package_names_matching(glob: str) -> list[str]:
     """Package names in the archive matching a shell-style pattern."""
     result = _run(["apt-cache", "pkgnames"])

@@ -55,12 +55,24 @@ def _natural_key(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-def resolve(spec: KernelSpec) -> tuple[KernelSpec, str]:
-    """Find the pinned kernel in the archive, or the newest of its series when it is gone."""
+def _complete_version(spec: KernelSpec) -> str | None:
+    """The version at which the archive offers every package of the cell, or None: the
+    unversioned ones (linux-kbuild-6.1) move on with each upload, so a pinned image can outlive
+    its kbuild."""
     version = apt.candidate_version(spec.image_package)
     if version is None:
+        return None
+    if all(apt.has_version(name, version) for name in spec.package_names()):
+        return version
+    return None
+
+
+def resolve(spec: KernelSpec) -> tuple[KernelSpec, str]:
+    """Find the pinned kernel in the archive, or the newest of its series when it is gone."""
+    version = _complete_version(spec)
+    if version is None:
         apt.update_lists()
-        version = apt.candidate_version(spec.image_package)
+        version = _complete_version(spec)
     if version is not None:
         return spec, version
     image_glob = spec.packages[0].format(release=spec.series, abi="*")
@@ -73,13 +85,16 @@ def resolve(spec: KernelSpec) -> tuple[KernelSpec, str]:
     prefix, suffix = spec.packages[0].split("{release}")
     release = newest.removeprefix(prefix).removesuffix(suffix)
     say(
-        f"WARNING: kernel {spec.id}: pinned {spec.release} is no longer in the archive; "
+        f"WARNING: kernel {spec.id}: pinned {spec.release} is no longer complete in the archive; "
         f"using {release}. Bump ci/kernels.toml."
     )
     moved = spec.with_release(release)
-    version = apt.candidate_version(moved.image_package)
+    version = _complete_version(moved)
     if version is None:
-        raise RuntimeError(f"kernel {spec.id}: {moved.image_package} vanished while resolving")
+        raise RuntimeError(
+            f"kernel {spec.id}: the archive lacks some of {moved.package_names()} at the version "
+            f"of {moved.image_package}"
+        )
     return moved, version
 
 

@@ -32,6 +32,23 @@ class XsvnicMsgType(enum.IntEnum):
     ISCSI_INFO = 17  # iSCSI boot parameters (kept, not acted on)
 
 
+class XsvnicUpdate(enum.IntFlag):
+    """Bits of an UPDATE object's bitmask; the fields they name carry the new values."""
+
+    MAC = 0x1  # MAC address
+    BANDWIDTH = 0x2  # rate
+    MTU = 0x4  # vn_mtu
+    TCA_INFO = 0x8  # I/O card port
+    SL = 0x10  # service level
+    ENCAP = 0x20  # encapsulation
+    ADMIN_STATE = 0x40  # admin_state
+    QOS = 0x80  # cir, pir, cbs, pbs
+    ACL = 0x100  # access lists
+    MP_FLAG = 0x400  # HA pair flags
+    XT_STATE_DOWN = 0x40000000  # the I/O card went down
+    XT_CHANGE = 0x80000000  # new I/O card port (tca_guid, tca_lid)
+
+
 class XsvnicInstallFlag(enum.IntFlag):
     """Bits of install_flag."""
 

@@ -87,6 +87,15 @@ static void xscore_conn_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	atomic_dec(&conn->tx_inflight);
 	if (wc->status != IB_WC_SUCCESS)
 		xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
+	else if (conn->params.tx_done)
+		conn->params.tx_done(conn);
+}
+
+static void xscore_conn_rx_event(struct ib_cq *cq, void *context)
+{
+	struct xscore_conn *conn = context;
+
+	conn->params.rx_notify(conn);
 }
 
 static int xscore_conn_post_recv(struct xscore_conn *conn,
@@ -109,15 +118,16 @@ static int xscore_conn_post_recv(struct xscore_conn *conn,
 }
 
 /*
- * One message of head and body, copied into the next send buffer.
+ * One message of len bytes, written by fill() into the next send buffer.
  * -ENOTCONN without a connection; -ENOBUFS when every buffer is in flight.
  */
-int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
-		     const void *body, u32 body_len)
+int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
+			  void (*fill)(void *dst, const void *src, u32 len),
+			  const void *src)
 {
 	struct xscore_conn_buf *buf;
 	struct ib_sge sge = {
-		.length	= head_len + body_len,
+		.length	= len,
 		.lkey	= conn->pd->local_dma_lkey,
 	};
 	struct ib_send_wr wr = {
@@ -128,7 +138,7 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 	};
 	int ret;
 
-	if (WARN_ON_ONCE(sge.length > conn->params.buf_size))
+	if (WARN_ON_ONCE(len > conn->params.buf_size))
 		return -EMSGSIZE;
 
 	spin_lock_bh(&conn->tx_lock);
@@ -144,10 +154,8 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
 	ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma, conn->params.buf_size,
 				   DMA_TO_DEVICE);
-	memcpy(buf->data, head, head_len);
-	if (body_len)
-		memcpy(buf->data + head_len, body, body_len);
-	ib_dma_sync_single_for_device(conn->ibdev, buf->dma, sge.length,
+	fill(buf->data, src, len);
+	ib_dma_sync_single_for_device(conn->ibdev, buf->dma, len,
 				      DMA_TO_DEVICE);
 	sge.addr = buf->dma;
 	wr.wr_cqe = &buf->cqe;
@@ -158,6 +166,37 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 unlock:
 	spin_unlock_bh(&conn->tx_lock);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_send_fill);
+
+struct xscore_conn_parts {
+	const void *head;
+	u32 head_len;
+	const void *body;
+};
+
+static void xscore_conn_fill_parts(void *dst, const void *src, u32 len)
+{
+	const struct xscore_conn_parts *parts = src;
+
+	memcpy(dst, parts->head, parts->head_len);
+	if (len > parts->head_len)
+		memcpy(dst + parts->head_len, parts->body,
+		       len - parts->head_len);
+}
+
+/* One message of head and body; see xscore_conn_send_fill(). */
+int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
+		     const void *body, u32 body_len)
+{
+	struct xscore_conn_parts parts = {
+		.head		= head,
+		.head_len	= head_len,
+		.body		= body,
+	};
+
+	return xscore_conn_send_fill(conn, head_len + body_len,
+				     xscore_conn_fill_parts, &parts);
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send);
 
@@ -187,6 +226,11 @@ void xscore_conn_close(struct xscore_conn *conn)
 		/* Waits for running completion handlers; none comes after. */
 		ib_free_cq(conn->cq);
 		conn->cq = NULL;
+	}
+	if (conn->rx_cq) {
+		/* The owner's poller is stopped; no interrupt comes after. */
+		ib_destroy_cq(conn->rx_cq);
+		conn->rx_cq = NULL;
 	}
 	spin_lock_bh(&conn->rx_lock);
 	list_splice_init(&conn->rx_done, &done);
@@ -219,6 +263,36 @@ int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 }
 EXPORT_SYMBOL_GPL(xscore_conn_connect);
 
+/*
+ * Sends complete in the process context of a workqueue, or in softirq for
+ * a data path, whose receives get their own CQ that its poller drains.
+ */
+static int xscore_conn_create_cqs(struct xscore_conn *conn)
+{
+	struct ib_cq_init_attr rx_attr = { .cqe = conn->params.ring };
+	bool polled = conn->params.rx_notify;
+	int ret;
+
+	conn->cq = ib_alloc_cq(conn->ibdev, conn,
+			       (polled ? 1 : 2) * conn->params.ring, 0,
+			       polled ? IB_POLL_SOFTIRQ : IB_POLL_WORKQUEUE);
+	if (IS_ERR(conn->cq)) {
+		ret = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		return ret;
+	}
+	if (!polled)
+		return 0;
+	conn->rx_cq = ib_create_cq(conn->ibdev, xscore_conn_rx_event, NULL,
+				   conn, &rx_attr);
+	if (IS_ERR(conn->rx_cq)) {
+		ret = PTR_ERR(conn->rx_cq);
+		conn->rx_cq = NULL;
+		return ret;
+	}
+	return 0;
+}
+
 static int xscore_conn_create_qp(struct xscore_conn *conn)
 {
 	struct ib_qp_init_attr attr = {
@@ -247,15 +321,11 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	if (id->device != conn->ibdev || id->port_num != conn->port_num)
 		return -EXDEV;
 
-	conn->cq = ib_alloc_cq(id->device, conn, 2 * conn->params.ring, 0,
-			       IB_POLL_WORKQUEUE);
-	if (IS_ERR(conn->cq)) {
-		ret = PTR_ERR(conn->cq);
-		conn->cq = NULL;
+	ret = xscore_conn_create_cqs(conn);
+	if (ret)
 		return ret;
-	}
 	attr.send_cq = conn->cq;
-	attr.recv_cq = conn->cq;
+	attr.recv_cq = conn->rx_cq ? conn->rx_cq : conn->cq;
 	ret = rdma_create_qp(id, conn->pd, &attr);
 	if (ret)
 		return ret;
@@ -266,6 +336,8 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 		if (ret)
 			return ret;
 	}
+	if (conn->rx_cq)
+		ib_req_notify_cq(conn->rx_cq, IB_CQ_NEXT_COMP);
 	spin_lock_bh(&conn->tx_lock);
 	conn->tx_qp = id->qp;
 	spin_unlock_bh(&conn->tx_lock);
@@ -351,6 +423,56 @@ int xscore_conn_receive(struct xscore_conn *conn,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_receive);
+
+/*
+ * For an owner that polls receives: deliver up to budget messages (in the
+ * poller's context) and repost their buffers; return how many completed.
+ */
+int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
+			void (*deliver)(struct xscore_conn *conn, void *data,
+					u32 len))
+{
+	struct xscore_conn_buf *buf;
+	struct ib_wc wc[16];
+	int done = 0, n, i;
+
+	if (!conn->rx_cq)
+		return 0;
+	while (done < budget) {
+		n = ib_poll_cq(conn->rx_cq,
+			       min_t(int, budget - done, ARRAY_SIZE(wc)), wc);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			buf = container_of(wc[i].wr_cqe, struct xscore_conn_buf,
+					   cqe);
+			if (wc[i].status != IB_WC_SUCCESS) {
+				xscore_conn_note(conn,
+						 XSCORE_CONN_EV_QP_ERROR);
+				continue;
+			}
+			ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma,
+						   wc[i].byte_len,
+						   DMA_FROM_DEVICE);
+			deliver(conn, buf->data, wc[i].byte_len);
+			if (xscore_conn_post_recv(conn, buf))
+				xscore_conn_note(conn,
+						 XSCORE_CONN_EV_QP_ERROR);
+		}
+		done += n;
+	}
+	return done;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_poll_rx);
+
+/* After polling all there was: true when more came and polling goes on. */
+bool xscore_conn_rx_rearm(struct xscore_conn *conn)
+{
+	return conn->rx_cq &&
+	       ib_req_notify_cq(conn->rx_cq, IB_CQ_NEXT_COMP |
+				IB_CQ_REPORT_MISSED_EVENTS) > 0;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_rx_rearm);
 
 static void xscore_conn_free_bufs(struct xscore_conn *conn,
 				  struct xscore_conn_buf *bufs,

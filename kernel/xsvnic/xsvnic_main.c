@@ -3,35 +3,112 @@
  * xsvnic: Xsigo virtual NIC driver.
  *
  * Binds to the "xscore.vnic" auxiliary devices that xscore creates for each
- * virtual NIC an XCM installs on this server; each becomes a network interface.
- * Until the data path lands, binding takes the device: the INSTALL is
- * acknowledged and the XCM's later messages about the device are logged.
+ * virtual NIC an XCM installs on this server and makes each a network
+ * interface named, addressed and sized as the INSTALL object says.  Here:
+ * the auxiliary driver and the XCM's messages about the vNIC.
  */
 #include <linux/auxiliary_bus.h>
+#include <linux/etherdevice.h>
 #include <linux/module.h>
-
-#include <xsigo/xscore.h>
+#include <linux/rtnetlink.h>
 
 #include "compat.h"
+#include "xsvnic.h"
+
+static unsigned int data_ring = 128;
+module_param(data_ring, uint, 0444);
+MODULE_PARM_DESC(data_ring,
+		 "Send and receive buffers of each vNIC's data connection (32-2048, default 128)");
+
+/* OPER_UP or OPER_DOWN: the object with only type, length and id set. */
+void xsvnic_report_oper(struct xsvnic *vnic, bool up)
+{
+	struct xsvnic_msg msg = {
+		.type		= up ? XSMP_VDEV_MSG_TYPE_OPER_UP :
+				  XSMP_VDEV_MSG_TYPE_OPER_DOWN,
+		.length		= cpu_to_be16(sizeof(msg)),
+		.resource_id	= cpu_to_be64(vnic->resource_id),
+	};
+
+	/* Lost with the link; the XCM asks again with OPER_REQ. */
+	if (!xscore_vdev_send(vnic->vdev, &msg))
+		vnic->oper_up = up;
+}
+
+/* The MAC travels byte-reversed in mac_high and mac_low. */
+static void xsvnic_install_mac(const struct xsvnic_msg *msg, u8 *addr)
+{
+	u8 raw[ETH_ALEN];
+	int i;
+
+	memcpy(raw, &msg->mac_high, sizeof(msg->mac_high));
+	memcpy(raw + sizeof(msg->mac_high), &msg->mac_low,
+	       sizeof(msg->mac_low));
+	for (i = 0; i < ETH_ALEN; i++)
+		addr[i] = raw[ETH_ALEN - 1 - i];
+}
+
+static u8 xsvnic_update(struct xsvnic *vnic, const struct xsvnic_msg *msg)
+{
+	u32 bitmask = be32_to_cpu(msg->bitmask);
+	struct net_device *dev = vnic->netdev;
+	unsigned int mtu = be16_to_cpu(msg->vn_mtu);
+	int ret = 0;
+
+	/* The buffers were sized for the installed MTU: it is the limit. */
+	if ((bitmask & XSVNIC_UPDATE_MTU) &&
+	    (mtu < dev->min_mtu || mtu > dev->max_mtu))
+		return XSMP_VDEV_CODE_NACK | XSVNIC_NACK_INVALID;
+
+	rtnl_lock();
+	if (bitmask & XSVNIC_UPDATE_MTU)
+		ret = dev_set_mtu(dev, mtu);
+	if (!ret && (bitmask & XSVNIC_UPDATE_ADMIN_STATE))
+		ret = dev_change_flags(dev, be16_to_cpu(msg->admin_state) ?
+				       dev->flags | IFF_UP :
+				       dev->flags & ~IFF_UP, NULL);
+	rtnl_unlock();
+	if (ret)
+		return XSMP_VDEV_CODE_NACK | XSVNIC_NACK_INVALID;
+	return XSMP_VDEV_CODE_ACK;
+}
 
 static void xsvnic_message(struct xscore_vdev *vdev, const void *obj)
 {
-	const struct xsmp_vdev_object_header *hdr = obj;
+	struct xsvnic *vnic = dev_get_drvdata(&vdev->adev.dev);
+	const struct xsvnic_msg *msg = obj;
 
-	/* After a reconnect the XCM installs what exists again. */
-	if (hdr->type == XSMP_VDEV_MSG_TYPE_INSTALL) {
+	switch (msg->type) {
+	case XSMP_VDEV_MSG_TYPE_INSTALL:
+		/* After a reconnect the XCM installs what exists again. */
 		xscore_vdev_answer(vdev, obj, XSMP_VDEV_CODE_ACK);
-		return;
+		fallthrough;
+	case XSVNIC_MSG_TYPE_OPER_REQ:
+		mutex_lock(&vnic->mutex);
+		xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
+		mutex_unlock(&vnic->mutex);
+		break;
+	case XSMP_VDEV_MSG_TYPE_UPDATE:
+		xscore_vdev_answer(vdev, obj, xsvnic_update(vnic, msg));
+		break;
+	default:
+		dev_dbg(&vdev->adev.dev, "message type %u ignored\n",
+			msg->type);
+		break;
 	}
-	dev_dbg(&vdev->adev.dev, "message type %u not handled yet\n",
-		hdr->type);
 }
 
 static void xsvnic_link_event(struct xscore_vdev *vdev,
 			      enum xscore_link_event event)
 {
-	dev_dbg(&vdev->adev.dev, "link %s\n",
-		event == XSCORE_LINK_EVENT_UP ? "up" : "down");
+	struct xsvnic *vnic = dev_get_drvdata(&vdev->adev.dev);
+
+	/* The data path does not depend on the XCM; tell it the state. */
+	if (event == XSCORE_LINK_EVENT_UP) {
+		mutex_lock(&vnic->mutex);
+		xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
+		mutex_unlock(&vnic->mutex);
+	}
 }
 
 static const struct xscore_vdev_ops xsvnic_vdev_ops = {
@@ -39,27 +116,112 @@ static const struct xscore_vdev_ops xsvnic_vdev_ops = {
 	.link_event	= xsvnic_link_event,
 };
 
+/* Checks the INSTALL object; 0 or a NACK reason. */
+static int xsvnic_check_install(const struct xsvnic_msg *msg, u8 *addr)
+{
+	unsigned int mtu = be16_to_cpu(msg->vn_mtu);
+
+	xsvnic_install_mac(msg, addr);
+	if (!is_valid_ether_addr(addr) || mtu < ETH_MIN_MTU ||
+	    mtu > XSVNIC_MAX_MTU)
+		return -EINVAL;
+	return 0;
+}
+
 static int xsvnic_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(adev);
-	u8 install[XSMP_VDEV_OBJECT_SIZE];
+	struct xsvnic_msg *msg;
+	struct net_device *dev;
+	struct xsvnic *vnic;
+	u8 addr[ETH_ALEN];
+	u8 nack = XSVNIC_NACK_INVALID;
+	int ret;
 
+	msg = kmalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	xscore_vdev_read_install(vdev, msg);
+	ret = xsvnic_check_install(msg, addr);
+	if (ret) {
+		dev_warn(&adev->dev, "%s: refused: bad MAC or MTU\n",
+			 vdev->name);
+		goto nack;
+	}
+
+	nack = XSVNIC_NACK_ALLOC;
+	ret = -ENOMEM;
+	dev = alloc_netdev(sizeof(*vnic), vdev->name, NET_NAME_USER,
+			   xsvnic_netdev_setup);
+	if (!dev)
+		goto nack;
+	SET_NETDEV_DEV(dev, &adev->dev);
+	eth_hw_addr_set(dev, addr);
+	dev->max_mtu = be16_to_cpu(msg->vn_mtu);
+	dev->mtu = dev->max_mtu;
+
+	vnic = netdev_priv(dev);
+	vnic->netdev = dev;
+	vnic->vdev = vdev;
+	vnic->resource_id = vdev->resource_id;
+	vnic->card_guid = be64_to_cpu(msg->tca_guid);
+	vnic->data_ring = clamp(data_ring, 32U, 2048U);
+	mutex_init(&vnic->mutex);
+	INIT_DELAYED_WORK(&vnic->work, xsvnic_work);
+	spin_lock_init(&vnic->filter_lock);
+	spin_lock_init(&vnic->lock);
+	vnic->state = XSVNIC_DOWN;
+	netif_napi_add(dev, &vnic->napi, xsvnic_napi_poll);
+	netif_carrier_off(dev);
+
+	ret = xsvnic_conns_init(vnic);
+	if (ret)
+		goto free_netdev;
+	ret = register_netdev(dev);
+	if (ret) {
+		nack = ret == -EEXIST ? XSVNIC_NACK_DUP_NAME : XSVNIC_NACK_ALLOC;
+		dev_warn(&adev->dev, "%s: cannot register: %d\n", vdev->name,
+			 ret);
+		goto cleanup;
+	}
+	dev_set_drvdata(&adev->dev, vnic);
 	xscore_vdev_set_ops(vdev, &xsvnic_vdev_ops);
-	dev_info(&adev->dev, "%s (resource %llx) bound\n", vdev->name,
-		 vdev->resource_id);
 	/* Lost with a full send ring or a link down: the XCM installs again. */
-	xscore_vdev_read_install(vdev, install);
-	xscore_vdev_answer(vdev, install, XSMP_VDEV_CODE_ACK);
+	xscore_vdev_answer(vdev, msg, XSMP_VDEV_CODE_ACK);
+	netdev_info(dev, "vNIC %llx, MAC %pM, MTU %u, I/O card %016llx\n",
+		    vnic->resource_id, dev->dev_addr, dev->max_mtu,
+		    vnic->card_guid);
+	xsvnic_kick(vnic);
+	kfree(msg);
 	return 0;
+
+cleanup:
+	xsvnic_conns_cleanup(vnic);
+free_netdev:
+	netif_napi_del(&vnic->napi);
+	free_netdev(dev);
+nack:
+	xscore_vdev_answer(vdev, msg, XSMP_VDEV_CODE_NACK | nack);
+	kfree(msg);
+	return ret;
 }
 
 static void xsvnic_remove(struct auxiliary_device *adev)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(adev);
+	struct xsvnic *vnic = dev_get_drvdata(&adev->dev);
+	struct net_device *dev = vnic->netdev;
 
 	xscore_vdev_set_ops(vdev, NULL);
-	dev_info(&adev->dev, "%s unbound\n", vdev->name);
+	xsvnic_stop(vnic);
+	unregister_netdev(dev);
+	/* Closing the interface kicked the work once more; it did nothing. */
+	cancel_delayed_work_sync(&vnic->work);
+	xsvnic_conns_cleanup(vnic);
+	netif_napi_del(&vnic->napi);
+	free_netdev(dev);
+	dev_info(&adev->dev, "%s removed\n", vdev->name);
 }
 
 static const struct auxiliary_device_id xsvnic_id_table[] = {

@@ -13,6 +13,7 @@
 #define _XSIGO_XSCORE_H
 
 #include <linux/auxiliary_bus.h>
+#include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -81,6 +82,21 @@ void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj);
 
 /* Answer an object of the device's: echo it with code ACK, or NACK | reason. */
 int xscore_vdev_answer(struct xscore_vdev *vdev, const void *obj, u8 code);
+
+/*
+ * How to reach an I/O card port (a GUID from the INSTALL object) from the
+ * port this device's link runs on: which RDMA device and port to use, the
+ * source address, and the card port's address on the link's fabric.
+ */
+struct xscore_card_route {
+	struct ib_device *ibdev;
+	u32 port_num;
+	struct sockaddr_in6 src;
+	struct sockaddr_in6 dst;
+};
+
+void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
+			    u16 rdma_cm_port, struct xscore_card_route *route);
 
 /*
  * A service driver announces itself (an XSMP_RESOURCE_* bit) while it is

@@ -8,6 +8,11 @@
  * call the owner's kick(); the owner's work then calls xscore_conn_step()
  * and xscore_conn_receive(), and every decision and teardown happens there.
  * Sends may come from any context.
+ *
+ * A data path may poll receives itself (NAPI): it sets rx_notify, which is
+ * called from the receive CQ's interrupt, and then calls
+ * xscore_conn_poll_rx() until it returns less than its budget.  Such an
+ * owner stops its poller before xscore_conn_close().
  */
 #ifndef _XSIGO_XSCORE_CONN_H
 #define _XSIGO_XSCORE_CONN_H
@@ -35,6 +40,10 @@ struct xscore_conn_params {
 	u8 private_data_len;
 	/* Called from callbacks, in any context: queue the owner's work. */
 	void (*kick)(struct xscore_conn *conn);
+	/* Optional: receives are polled by the owner; schedule that poll. */
+	void (*rx_notify)(struct xscore_conn *conn);
+	/* Optional: sends completed (softirq with rx_notify, else process). */
+	void (*tx_done)(struct xscore_conn *conn);
 };
 
 /* What xscore_conn_step() found. */
@@ -54,7 +63,8 @@ struct xscore_conn {
 
 	/* One connection attempt; only the owner's work changes these. */
 	struct rdma_cm_id *cm_id;
-	struct ib_cq *cq;
+	struct ib_cq *cq;		/* sends, and receives without rx_notify */
+	struct ib_cq *rx_cq;		/* receives with rx_notify */
 	bool qp_created;
 	bool established;
 	int err;			/* why it failed, for XSCORE_CONN_FAILED */
@@ -84,11 +94,26 @@ int xscore_conn_receive(struct xscore_conn *conn,
 					u32 len));
 int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 		     const void *body, u32 body_len);
+int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
+			  void (*fill)(void *dst, const void *src, u32 len),
+			  const void *src);
+int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
+			void (*deliver)(struct xscore_conn *conn, void *data,
+					u32 len));
+bool xscore_conn_rx_rearm(struct xscore_conn *conn);
 void xscore_conn_close(struct xscore_conn *conn);
 
 static inline bool xscore_conn_active(const struct xscore_conn *conn)
 {
 	return conn->cm_id;
+}
+
+/* Send buffers free now; a hint, as completions run concurrently. */
+static inline unsigned int xscore_conn_tx_space(struct xscore_conn *conn)
+{
+	int inflight = atomic_read(&conn->tx_inflight);
+
+	return inflight >= conn->params.ring ? 0 : conn->params.ring - inflight;
 }
 
 #endif /* _XSIGO_XSCORE_CONN_H */

@@ -49,6 +49,37 @@ enum xsvnic_msg_type {
 	XSVNIC_MSG_TYPE_ISCSI_INFO = 17,
 };
 
+/*
+ * Bits of an UPDATE object's bitmask; the fields they name carry the new
+ * values.
+ */
+enum xsvnic_update {
+	/* MAC address */
+	XSVNIC_UPDATE_MAC = 0x1,
+	/* rate */
+	XSVNIC_UPDATE_BANDWIDTH = 0x2,
+	/* vn_mtu */
+	XSVNIC_UPDATE_MTU = 0x4,
+	/* I/O card port */
+	XSVNIC_UPDATE_TCA_INFO = 0x8,
+	/* service level */
+	XSVNIC_UPDATE_SL = 0x10,
+	/* encapsulation */
+	XSVNIC_UPDATE_ENCAP = 0x20,
+	/* admin_state */
+	XSVNIC_UPDATE_ADMIN_STATE = 0x40,
+	/* cir, pir, cbs, pbs */
+	XSVNIC_UPDATE_QOS = 0x80,
+	/* access lists */
+	XSVNIC_UPDATE_ACL = 0x100,
+	/* HA pair flags */
+	XSVNIC_UPDATE_MP_FLAG = 0x400,
+	/* the I/O card went down */
+	XSVNIC_UPDATE_XT_STATE_DOWN = 0x40000000,
+	/* new I/O card port (tca_guid, tca_lid) */
+	XSVNIC_UPDATE_XT_CHANGE = 0x80000000,
+};
+
 /* Bits of install_flag. */
 enum xsvnic_install_flag {
 	/* TCP checksum offload */

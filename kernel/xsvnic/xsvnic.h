@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xsvnic: one net_device per virtual NIC an XCM installs.  Each vNIC has
+ * two RC connections to its I/O card port: control messages and Ethernet
+ * frames.
+ */
+#ifndef _XSVNIC_H
+#define _XSVNIC_H
+
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <xsigo/xscore.h>
+#include <xsigo/xscore_conn.h>
+#include <xsigo/wire/xsvnic.h>
+#include <xsigo/wire/xsvnic_card.h>
+
+#define XSVNIC_START_RX_TIMEOUT	(5 * HZ)	/* for START_RX_RESPONSE */
+#define XSVNIC_TICK		HZ
+#define XSVNIC_MAX_MTU		9000
+#define XSVNIC_RETRY_MAX	(8 * HZ)
+/* Frame, tag and room for the card's TSO prefix. */
+#define XSVNIC_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN + 8)
+
+enum xsvnic_state {
+	XSVNIC_DOWN,		/* waiting to (re)connect to the card */
+	XSVNIC_CONNECTING,	/* control and data connections on their way */
+	XSVNIC_CONNECTED,	/* both up, OPER_UP reported */
+	XSVNIC_STOPPED,		/* being removed */
+};
+
+struct xsvnic_counters {
+	u64 ctrl_in;
+	u64 ctrl_out;
+	u64 ctrl_malformed;
+	u64 reconnects;
+	u64 link_changes;
+};
+
+struct xsvnic {
+	struct xscore_vdev *vdev;
+	struct net_device *netdev;
+	struct napi_struct napi;
+	u64 resource_id;
+	u64 card_guid;
+	struct xscore_card_route route;
+	struct xsvnic_cm_private_data ctrl_pdata;
+	struct xsvnic_cm_private_data data_pdata;
+
+	struct xscore_conn ctrl;
+	struct xscore_conn data;
+	unsigned int data_ring;
+
+	/* State machine; only the work (and open/stop/remove) under mutex. */
+	struct mutex mutex;
+	struct delayed_work work;
+	enum xsvnic_state state;
+	bool napi_enabled;	/* between open and stop */
+	bool rx_started;	/* START_RX answered */
+	bool rx_wanted;		/* START_RX sent, or STOP_RX due */
+	bool start_pending;	/* START_RX sent, no answer yet */
+	bool card_link_up;
+	bool oper_up;		/* what the XCM was last told */
+	unsigned long deadline;
+	unsigned long retry_at;
+	unsigned int failures;
+
+	/* What the stack asked for; the work pushes it to the card. */
+	spinlock_t filter_lock;
+	bool mcast_dirty;
+	bool mcast_all;
+	unsigned int mcast_count;
+	u8 mcast[XSVNIC_MCAST_MAX][ETH_ALEN];
+	unsigned long vlans[BITS_TO_LONGS(VLAN_N_VID)];
+	unsigned long vlans_on_card[BITS_TO_LONGS(VLAN_N_VID)];
+
+	spinlock_t lock;	/* guards speed and counters */
+	u8 speed;		/* xsvnic_speed */
+	struct xsvnic_counters counters;
+
+	atomic64_t rx_dropped;
+	atomic64_t tx_dropped;
+	atomic64_t rx_errors;
+};
+
+/* xsvnic_netdev.c */
+extern const struct net_device_ops xsvnic_netdev_ops;
+void xsvnic_netdev_setup(struct net_device *dev);
+
+/* xsvnic_data.c: frames on the data connection */
+netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int xsvnic_napi_poll(struct napi_struct *napi, int budget);
+void xsvnic_data_rx_notify(struct xscore_conn *conn);
+void xsvnic_data_tx_done(struct xscore_conn *conn);
+
+/* xsvnic_ctrl.c: the connections' state machine and control messages */
+int xsvnic_conns_init(struct xsvnic *vnic);
+void xsvnic_conns_cleanup(struct xsvnic *vnic);
+void xsvnic_kick(struct xsvnic *vnic);
+void xsvnic_work(struct work_struct *work);
+void xsvnic_stop(struct xsvnic *vnic);
+u32 xsvnic_speed_mbps(u8 speed);
+
+/* xsvnic_main.c: what the XCM is told */
+void xsvnic_report_oper(struct xsvnic *vnic, bool up);
+
+/* xsvnic_ethtool.c */
+extern const struct ethtool_ops xsvnic_ethtool_ops;
+
+#endif /* _XSVNIC_H */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The vNIC as a net_device: up and down, MTU, statistics, and the VLAN and
+ * multicast filters that the state machine pushes to the I/O card.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+
+#include "xsvnic.h"
+
+static int xsvnic_open(struct net_device *dev)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	mutex_lock(&vnic->mutex);
+	napi_enable(&vnic->napi);
+	vnic->napi_enabled = true;
+	/* Frames that came while the interface was down wait in the CQ. */
+	napi_schedule(&vnic->napi);
+	if (vnic->state != XSVNIC_STOPPED)
+		xsvnic_kick(vnic);
+	mutex_unlock(&vnic->mutex);
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int xsvnic_close(struct net_device *dev)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	netif_stop_queue(dev);
+	mutex_lock(&vnic->mutex);
+	napi_disable(&vnic->napi);
+	vnic->napi_enabled = false;
+	netif_carrier_off(dev);
+	/* The state machine sends STOP_RX. */
+	if (vnic->state != XSVNIC_STOPPED)
+		xsvnic_kick(vnic);
+	mutex_unlock(&vnic->mutex);
+	return 0;
+}
+
+static void xsvnic_set_rx_mode(struct net_device *dev)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+	struct netdev_hw_addr *ha;
+	unsigned int n = 0;
+
+	spin_lock_bh(&vnic->filter_lock);
+	vnic->mcast_all = (dev->flags & (IFF_PROMISC | IFF_ALLMULTI)) ||
+			  netdev_mc_count(dev) > XSVNIC_MCAST_MAX;
+	if (!vnic->mcast_all) {
+		netdev_for_each_mc_addr(ha, dev)
+			ether_addr_copy(vnic->mcast[n++], ha->addr);
+	}
+	vnic->mcast_count = n;
+	vnic->mcast_dirty = true;
+	spin_unlock_bh(&vnic->filter_lock);
+	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
+		xsvnic_kick(vnic);
+}
+
+static int xsvnic_vlan_rx_add_vid(struct net_device *dev, __be16 proto,
+				  u16 vid)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	spin_lock_bh(&vnic->filter_lock);
+	set_bit(vid, vnic->vlans);
+	spin_unlock_bh(&vnic->filter_lock);
+	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
+		xsvnic_kick(vnic);
+	return 0;
+}
+
+static int xsvnic_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
+				   u16 vid)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	spin_lock_bh(&vnic->filter_lock);
+	clear_bit(vid, vnic->vlans);
+	spin_unlock_bh(&vnic->filter_lock);
+	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
+		xsvnic_kick(vnic);
+	return 0;
+}
+
+static void xsvnic_get_stats64(struct net_device *dev,
+			       struct rtnl_link_stats64 *stats)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	dev_fetch_sw_netstats(stats, dev->tstats);
+	stats->rx_dropped = atomic64_read(&vnic->rx_dropped);
+	stats->tx_dropped = atomic64_read(&vnic->tx_dropped);
+	stats->rx_errors = atomic64_read(&vnic->rx_errors);
+}
+
+static int xsvnic_init(struct net_device *dev)
+{
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	return dev->tstats ? 0 : -ENOMEM;
+}
+
+static void xsvnic_uninit(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+}
+
+const struct net_device_ops xsvnic_netdev_ops = {
+	.ndo_init		= xsvnic_init,
+	.ndo_uninit		= xsvnic_uninit,
+	.ndo_open		= xsvnic_open,
+	.ndo_stop		= xsvnic_close,
+	.ndo_start_xmit		= xsvnic_start_xmit,
+	.ndo_set_rx_mode	= xsvnic_set_rx_mode,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_vlan_rx_add_vid	= xsvnic_vlan_rx_add_vid,
+	.ndo_vlan_rx_kill_vid	= xsvnic_vlan_rx_kill_vid,
+	.ndo_get_stats64	= xsvnic_get_stats64,
+};
+
+void xsvnic_netdev_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &xsvnic_netdev_ops;
+	dev->ethtool_ops = &xsvnic_ethtool_ops;
+	dev->features |= NETIF_F_HW_VLAN_CTAG_FILTER;
+	dev->hw_features |= NETIF_F_HW_VLAN_CTAG_FILTER;
+	dev->min_mtu = ETH_MIN_MTU;
+}
