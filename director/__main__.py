@@ -69,6 +69,16 @@ def cmd_xcm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ethgw(args: argparse.Namespace) -> int:
+    # pyverbs exists only in the director VM.
+    from director.ethgw import EthernetGateway
+
+    ports = dict(spec.split("=", 1) for spec in args.port)
+    settings = Watched(args.config, Config())
+    EthernetGateway(ports, args.prefix, node_guid(args.ibdev), settings).serve()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="director.json")
@@ -117,6 +127,21 @@ def main(argv: list[str] | None = None) -> int:
         help="send this malformed message once to each host (repeatable; a hostile XCM, for tests)",
     )
     xcm.set_defaults(func=cmd_xcm)
+    ethgw = sub.add_parser(
+        "ethgw", parents=[common], help="the Ethernet I/O card: bridge host vNICs to networks"
+    )
+    ethgw.add_argument(
+        "--port",
+        action="append",
+        required=True,
+        metavar="PORT=IFNAME",
+        help="bridge I/O port PORT (eth/1) to interface IFNAME (repeatable)",
+    )
+    ethgw.add_argument(
+        "--prefix", default="2001:db8::", help="fabric /64 prefix the card's addresses are in"
+    )
+    ethgw.add_argument("--ibdev", default="rxe0")
+    ethgw.set_defaults(func=cmd_ethgw)
     ctl.add_parser(sub, [common])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")

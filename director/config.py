@@ -64,6 +64,7 @@ class Config:
     chassis_name: str = "xsigo-director"
     hello_interval: int = 10
     servers: list[Server] = field(default_factory=list)
+    down_ports: list[str] = field(default_factory=list)  # I/O ports whose link is down
 
     def server(self, port_guid: int, hostname: str) -> Server | None:
         return next((s for s in self.servers if s.matches(port_guid, hostname)), None)
@@ -83,6 +84,11 @@ class Config:
         return [own if name == OWN_XCM else int(name, 16) for name in names]
 
     def validate(self) -> None:
+        for port in self.down_ports:
+            try:
+                io_port_guid(0, port)
+            except ValueError as err:
+                raise ConfigError(f"down_ports: {err}") from err
         ids: set[int] = set()
         for server in self.servers:
             for xcm in server.xcms:
@@ -136,6 +142,7 @@ def from_json(data: dict[str, Any]) -> Config:
             chassis_name=data.get("chassis_name", "xsigo-director"),
             hello_interval=int(data.get("hello_interval", 10)),
             servers=servers,
+            down_ports=list(data.get("down_ports", [])),
         )
     except (KeyError, TypeError) as err:
         raise ConfigError(f"malformed configuration: {err}") from err

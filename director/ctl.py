@@ -60,6 +60,17 @@ def cmd_assign_xcm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_port_link(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    down = [p for p in config.down_ports if p != args.port]
+    if args.state == "down":
+        down.append(args.port)
+    config.down_ports = down
+    cfg.save(args.config, config)
+    print(f"I/O port {args.port} link {args.state}")
+    return 0
+
+
 def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
     """Every server the director knows of, configured or seen, with its sessions."""
     hosts = read_hosts(state_dir)
@@ -138,6 +149,11 @@ def add_parser(
     assign.add_argument("xcm", help=f"GUID (16 hex digits) or '{cfg.OWN_XCM}'")
     assign.add_argument("--remove", action="store_true")
     assign.set_defaults(func=cmd_assign_xcm)
+
+    link = ops.add_parser("port-link", help="take an I/O port's link down or bring it up")
+    link.add_argument("port", help="eth/<n> or fc/<n>")
+    link.add_argument("state", choices=["up", "down"])
+    link.set_defaults(func=cmd_port_link)
 
     listing = ops.add_parser("list", help="servers, their links and their devices")
     listing.add_argument("--json", action="store_true")

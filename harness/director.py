@@ -28,7 +28,7 @@ def node_guid(guest: Guest) -> str:
     return out.strip().replace(":", "")
 
 
-def _wait_for_start(con: Console, banner: str, log: str) -> None:
+def wait_for_start(con: Console, banner: str, log: str) -> None:
     """Wait for a director process to print its ready banner; fail with its log if it does
     not within 20 s."""
     if not con.wait_until(f"grep -q '{banner}' {log}", 20, interval=0.2):
@@ -46,7 +46,7 @@ def start_fabric_services(director: Guest, mangle: str | None = None) -> str:
         f"{f' --mangle {mangle}' if mangle else ''} > {FABRIC_LOG} 2>&1 & "
         f"echo $! > {FABRIC_PID}"
     )
-    _wait_for_start(con, "fabric services on", FABRIC_LOG)
+    wait_for_start(con, "fabric services on", FABRIC_LOG)
     return gid
 
 
@@ -62,7 +62,7 @@ def start_solicitations(director: Guest) -> None:
         f"{GUEST_PYTHON} -m director solicit --config {DIRECTOR_CONFIG} --gid-index {index}"
         f" --ifname $(cat /run/xs-fabric-ifname) > {SOLICIT_LOG} 2>&1 & echo $! > {SOLICIT_PID}"
     )
-    _wait_for_start(con, "answering solicitations", SOLICIT_LOG)
+    wait_for_start(con, "answering solicitations", SOLICIT_LOG)
 
 
 def stop_solicitations(director: Guest) -> str:
@@ -132,7 +132,7 @@ def start_xcm(
         f"{DIRECTOR_CLI} xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
         f" > {log} 2>&1 & echo $! > {pid}"
     )
-    _wait_for_start(con, "xcm ready", log)
+    wait_for_start(con, "xcm ready", log)
     return address
 
 

@@ -103,10 +103,12 @@ def py_decode(f: Field) -> str:
 
 def py_imports(spec: Spec) -> dict[str, bool]:
     """Which helpers the codec of `spec` uses, so that it imports only those."""
-    fields = [f for s in spec.structs for f in s.fields if not f.is_octets]
+    every = [f for s in spec.structs for f in s.fields]
+    fields = [f for f in every if not f.is_octets]
     return {
         "field": any(f.count or f.struct is not None for f in fields),
         "pad_items": any(f.count for f in fields),
+        "put_octets": any(f.is_octets for f in every),
     }
 
 

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
-from xswire._runtime import need, put_octets
+from xswire._runtime import need
 
 XSVNIC_CARD_SERVICE_ID = 0x1001  # service ID of both connections
 XSVNIC_CARD_RDMA_CM_PORT = 0x1001  # rdma_cm port of an I/O card: low 16 bits of the service ID

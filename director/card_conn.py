@@ -1,0 +1,98 @@
+"""One RC connection of an I/O card to a host, on a QP the director owns: rings of send and
+receive buffers, polled without blocking.
+
+Receives and sends complete in the order they were posted on an RC QP, so the rings are used
+in order and a buffer's index is its work request id.
+"""
+
+from __future__ import annotations
+
+from pyverbs.cmid import CMID, ConnParam
+from pyverbs.cq import CQ
+from pyverbs.device import Context
+from pyverbs.enums import (
+    IBV_ACCESS_LOCAL_WRITE,
+    IBV_QPS_INIT,
+    IBV_QPS_RTR,
+    IBV_QPS_RTS,
+    IBV_QPT_RC,
+    IBV_WC_RECV,
+    IBV_WC_SUCCESS,
+    IBV_WR_SEND,
+)
+from pyverbs.mr import MR
+from pyverbs.pd import PD
+from pyverbs.qp import QP, QPCap, QPInitAttr
+from pyverbs.wr import SGE, RecvWR, SendWR
+
+RNR_RETRY_FOREVER = 7
+
+
+class ConnectionLost(Exception):
+    """A completion failed: the host is gone or broke the connection."""
+
+
+class CardConnection:
+    def __init__(
+        self, context: Context, pd: PD, cmid: CMID, ring: int, buf_size: int, *, label: str
+    ) -> None:
+        self.cmid = cmid
+        self.label = label
+        self.ring = ring
+        self.buf_size = buf_size
+        self.cq = CQ(context, 2 * ring)
+        cap = QPCap(max_send_wr=ring, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
+        init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
+        self.qp = QP(pd, init)
+        self.recv_mrs = [MR(pd, buf_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
+        self.send_mrs = [MR(pd, buf_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
+        self.next_send = 0
+        self.sends_in_flight = 0
+        self.closed = False
+        for state in (IBV_QPS_INIT, IBV_QPS_RTR):
+            attr, mask = cmid.init_qp_attr(state)
+            self.qp.modify(attr, mask)
+        for index in range(ring):
+            self._post_recv(index)
+        cmid.accept(ConnParam(qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
+        attr, mask = cmid.init_qp_attr(IBV_QPS_RTS)
+        self.qp.modify(attr, mask)
+
+    def _post_recv(self, index: int) -> None:
+        mr = self.recv_mrs[index]
+        self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[SGE(mr.buf, self.buf_size, mr.lkey)]))
+
+    def send(self, data: bytes) -> bool:
+        """Post one message; False when every send buffer is in flight (the caller drops)."""
+        if self.closed or self.sends_in_flight >= self.ring or len(data) > self.buf_size:
+            return False
+        mr = self.send_mrs[self.next_send]
+        self.next_send = (self.next_send + 1) % self.ring
+        mr.write(data, len(data))
+        sge = SGE(mr.buf, len(data), mr.lkey)
+        self.qp.post_send(SendWR(wr_id=self.ring, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
+        self.sends_in_flight += 1
+        return True
+
+    def poll(self, budget: int = 64) -> list[bytes]:
+        """What arrived since the last call; ConnectionLost once a completion fails."""
+        if self.closed:
+            return []
+        received = []
+        polled, wcs = self.cq.poll(num_entries=budget)
+        for wc in wcs[:polled]:
+            if wc.status != IBV_WC_SUCCESS:
+                raise ConnectionLost(f"{self.label}: completion status {wc.status}")
+            if wc.opcode & IBV_WC_RECV:
+                received.append(self.recv_mrs[wc.wr_id].read(wc.byte_len, 0))
+                self._post_recv(wc.wr_id)
+            else:
+                self.sends_in_flight -= 1
+        return received
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for resource in (self.qp, *self.recv_mrs, *self.send_mrs, self.cq, self.cmid):
+            resource.close()

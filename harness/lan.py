@@ -1,0 +1,104 @@
+"""The test network behind the director's Ethernet I/O card: a network namespace "lan" in the
+director VM holding the remote host (dropbear, iperf3), one veth per card port, and VLANs 10
+and 20 on the first; and the card itself (python3 -m director ethgw)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from director.config import io_port_guid
+from harness import director
+from harness.vm import Guest
+
+NETNS = "lan"
+IN_LAN = f"ip netns exec {NETNS}"
+ETHGW_LOG = "/tmp/ethgw.log"
+ETHGW_PID = "/tmp/ethgw.pid"
+VLANS = (10, 20)
+
+
+@dataclass(frozen=True)
+class LanPort:
+    """One card port and the remote host's side of its network."""
+
+    card_port: str  # eth/<n>
+    gateway_ifname: str  # the director-side veth the card bridges to
+    lan_ifname: str  # the remote host's interface
+    subnet: int  # third octet of 198.18.<subnet>.0/24, and 2001:db8:<subnet>::/64
+
+    def remote_ipv4(self, vlan: int | None = None) -> str:
+        return f"198.18.{self.subnet + (vlan or 0)}.2"
+
+    def remote_ipv6(self, vlan: int | None = None) -> str:
+        return f"2001:db8:{self.subnet + (vlan or 0)}::2"
+
+    def host_ipv4(self, vlan: int | None = None) -> str:
+        return f"198.18.{self.subnet + (vlan or 0)}.1"
+
+    def host_ipv6(self, vlan: int | None = None) -> str:
+        return f"2001:db8:{self.subnet + (vlan or 0)}::1"
+
+
+PORTS = (
+    LanPort("eth/1", "gw-eth1", "lan1", 100),
+    LanPort("eth/2", "gw-eth2", "lan2", 200),
+)
+
+
+def card_address(guest: Guest, port: str) -> str:
+    """Where the card's `port` listens: the fabric prefix and the port's I/O GUID."""
+    guid = io_port_guid(int(director.node_guid(guest), 16), port)
+    return director.fabric_address(f"{guid:016x}")
+
+
+def build(guest: Guest) -> None:
+    """Create the lan namespace and its remote host, unless it exists."""
+    con = guest.console
+    if con.run(f"ip netns list | grep -qw {NETNS}", check=False).ok:
+        return
+    con.run(f"ip netns add {NETNS} && {IN_LAN} ip link set lo up")
+    for port in PORTS:
+        con.run(f"ip link add {port.gateway_ifname} type veth peer name {port.lan_ifname}")
+        con.run(f"ip link set {port.lan_ifname} netns {NETNS}")
+        con.run(f"ip link set {port.gateway_ifname} mtu 9000 up")
+        lan = port.lan_ifname
+        con.run(f"{IN_LAN} ip link set {lan} mtu 9000 up")
+        con.run(f"{IN_LAN} ip addr add {port.remote_ipv4()}/24 dev {lan}")
+        con.run(f"{IN_LAN} ip -6 addr add {port.remote_ipv6()}/64 dev {lan} nodad")
+    first = PORTS[0]
+    for vlan in VLANS:
+        sub = f"{first.lan_ifname}.{vlan}"
+        con.run(f"{IN_LAN} ip link add link {first.lan_ifname} name {sub} type vlan id {vlan}")
+        con.run(f"{IN_LAN} ip link set {sub} up")
+        con.run(f"{IN_LAN} ip addr add {first.remote_ipv4(vlan)}/24 dev {sub}")
+        con.run(f"{IN_LAN} ip -6 addr add {first.remote_ipv6(vlan)}/64 dev {sub} nodad")
+    # The remote host: ssh with an empty root password, and iperf3.
+    con.run("mkdir -p /etc/dropbear && passwd -d root >/dev/null")
+    con.run(f"{IN_LAN} dropbear -R -B -p 22 -P /run/dropbear-lan.pid")
+    con.run(f"{IN_LAN} iperf3 -s -D")
+
+
+def start_gateway(guest: Guest) -> None:
+    """Give each card port its fabric address and start the Ethernet card."""
+    con = guest.console
+    build(guest)
+    director.ensure_config(guest, 1)
+    for port in PORTS:
+        address = card_address(guest, port.card_port)
+        con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    ports = " ".join(f"--port {p.card_port}={p.gateway_ifname}" for p in PORTS)
+    con.run(
+        f"{director.GUEST_PYTHON} -m director ethgw --config {director.DIRECTOR_CONFIG} {ports}"
+        f" > {ETHGW_LOG} 2>&1 & echo $! > {ETHGW_PID}"
+    )
+    director.wait_for_start(con, "ethgw ready", ETHGW_LOG)
+
+
+def stop_gateway(guest: Guest) -> str:
+    """Stop the card and take its addresses away; return what it logged."""
+    con = guest.console
+    con.run(f"kill $(cat {ETHGW_PID}) && wait $(cat {ETHGW_PID}) 2>/dev/null; true")
+    for port in PORTS:
+        address = card_address(guest, port.card_port)
+        con.run(f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname)", check=False)
+    return con.output(f"cat {ETHGW_LOG}")
