@@ -27,8 +27,7 @@ CARRIER_WITHIN = 15.0
 
 def diagnostics(fabric: Fabric) -> str:
     host = fabric.host.console.output(
-        "dmesg | grep -E 'xscore|xsvnic' | tail -n 20; ip -s link show "
-        f"{VNIC} 2>&1 | head -n 12"
+        f"dmesg | grep -E 'xscore|xsvnic' | tail -n 20; ip -s link show {VNIC} 2>&1 | head -n 12"
     )
     card = fabric.director.console.output(f"tail -n 30 {lan.ETHGW_LOG}")
     return f"host:\n{host}\ncard:\n{card}"
@@ -42,7 +41,7 @@ def wait_for_interface(fabric: Fabric, name: str, present: bool = True) -> bool:
 def wait_for_carrier(fabric: Fabric, name: str, on: bool) -> bool:
     want = 1 if on else 0
     return fabric.host.console.wait_until(
-        f"[ \"$(cat /sys/class/net/{name}/carrier 2>/dev/null)\" = {want} ]", CARRIER_WITHIN
+        f'[ "$(cat /sys/class/net/{name}/carrier 2>/dev/null)" = {want} ]', CARRIER_WITHIN
     )
 
 
