@@ -15,6 +15,8 @@ IN_LAN = f"ip netns exec {NETNS}"
 ETHGW_LOG = "/tmp/ethgw.log"
 ETHGW_PID = "/tmp/ethgw.pid"
 VLANS = (10, 20)
+# iperf3 serves one client at a time: a test that cuts a stream off uses its own server.
+SPARE_IPERF_PORT = 5202
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ def build(guest: Guest) -> None:
         con.run(f"ip link set {port.gateway_ifname} mtu 9000 up")
         lan = port.lan_ifname
         con.run(f"{IN_LAN} ip link set {lan} mtu 9000 up")
+        # A card sees frames as a wire carries them: whole, with checksums filled in.
+        offloads = "tx off tso off gso off gro off"
+        con.run(f"{IN_LAN} ethtool -K {lan} {offloads} >/dev/null")
+        con.run(f"ethtool -K {port.gateway_ifname} {offloads} >/dev/null")
         con.run(f"{IN_LAN} ip addr add {port.remote_ipv4()}/24 dev {lan}")
         con.run(f"{IN_LAN} ip -6 addr add {port.remote_ipv6()}/64 dev {lan} nodad")
     first = PORTS[0]
@@ -76,6 +82,7 @@ def build(guest: Guest) -> None:
     con.run("mkdir -p /etc/dropbear && passwd -d root >/dev/null")
     con.run(f"{IN_LAN} dropbear -R -B -p 22 -P /run/dropbear-lan.pid")
     con.run(f"{IN_LAN} iperf3 -s -D")
+    con.run(f"{IN_LAN} iperf3 -s -D -p {SPARE_IPERF_PORT}")
 
 
 def start_gateway(guest: Guest) -> None:

@@ -87,3 +87,138 @@ def test_ping_and_ping6_reach_the_remote_host(fabric: Fabric, vnic: str) -> None
     assert ping.ok, ping.output + diagnostics(fabric)
     ping6 = con.run(f"ping -6 -c 3 -W 5 {PORT.remote_ipv6()}", check=False, timeout=60)
     assert ping6.ok, ping6.output + diagnostics(fabric)
+
+
+def test_ethtool_shows_driver_speed_rings_and_counters(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    assert "Speed: 10000Mb/s" in con.output(f"ethtool {vnic}")
+    rings = con.output(f"ethtool -g {vnic}")
+    assert "RX:\t\t128" in rings or "RX:\t\t\t128" in rings, rings
+    stats = con.output(f"ethtool -S {vnic}")
+    received = int(stats.split("ctrl_msgs_in:")[1].split()[0])
+    assert received >= 1, stats  # START_RX_RESPONSE at least
+
+
+def test_vlans_from_vconfig_and_ip_link_reach_the_remote_vlans(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    ten, twenty = lan.VLANS
+    con.run(f"vconfig add {vnic} {ten}")
+    con.run(f"ip link add link {vnic} name {vnic}.{twenty} type vlan id {twenty}")
+    try:
+        for vlan in (ten, twenty):
+            con.run(f"ip link set {vnic}.{vlan} up")
+            con.run(f"ip addr add {PORT.host_ipv4(vlan)}/24 dev {vnic}.{vlan}")
+        for vlan in (ten, twenty):
+            ping = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4(vlan)}", check=False, timeout=60)
+            assert ping.ok, f"VLAN {vlan}:\n{ping.output}{diagnostics(fabric)}"
+        untagged = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+        assert untagged.ok, untagged.output
+        card = fabric.director.console.output(f"grep VLANs {lan.ETHGW_LOG} | tail -n 1")
+        assert f"{ten}, {twenty}]" in card, card
+    finally:
+        con.run(f"vconfig rem {vnic}.{ten}", check=False)
+        con.run(f"ip link del {vnic}.{twenty}", check=False)
+    # The card is told; VID 0 (priority tags) stays while the interface is up.
+    assert fabric.director.console.wait_until(
+        f"grep VLANs {lan.ETHGW_LOG} | tail -n 1 | grep -q 'VLANs \\[0\\]'", 15
+    ), diagnostics(fabric)
+
+
+def test_large_ping_with_df_fits_the_changed_mtu(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    remote = PORT.remote_ipv4()
+    try:
+        con.run(f"ip link set {vnic} mtu 4000")
+        fits = con.run(f"ping -M do -s 3972 -c 2 -W 5 {remote}", check=False, timeout=60)
+        assert fits.ok, fits.output + diagnostics(fabric)
+        too_big = con.run(f"ping -M do -s 3973 -c 1 -W 2 {remote}", check=False, timeout=30)
+        assert not too_big.ok, too_big.output
+        # Above the installed MTU is refused.
+        assert not con.run(f"ip link set {vnic} mtu {VNIC_MTU + 1}", check=False).ok
+    finally:
+        con.run(f"ip link set {vnic} mtu {VNIC_MTU}")
+    jumbo = con.run(f"ping -M do -s 8972 -c 2 -W 5 {remote}", check=False, timeout=60)
+    assert jumbo.ok, jumbo.output + diagnostics(fabric)
+
+
+def test_scp_of_16_mib_both_ways_keeps_the_bytes(fabric: Fabric, vnic: str) -> None:
+    host, remote = fabric.host.console, fabric.director.console
+    host.run("rm -f /tmp/id_xs* && ssh-keygen -q -t ed25519 -N '' -f /tmp/id_xs")
+    key = host.output("cat /tmp/id_xs.pub").strip()
+    remote.run(f"mkdir -p /root/.ssh && echo '{key}' > /root/.ssh/authorized_keys")
+    ssh_opts = (
+        "-i /tmp/id_xs -o BatchMode=yes -o StrictHostKeyChecking=no"
+        " -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20"
+    )
+    target = f"root@{PORT.remote_ipv4()}"
+    assert "lan1" in host.output(f"ssh {ssh_opts} {target} ip -o link show lan1", timeout=120)
+    host.run("head -c 16M /dev/urandom > /tmp/up.bin")
+    host.run(f"scp -O -q {ssh_opts} /tmp/up.bin {target}:/tmp/up.bin", timeout=600)
+    sent = host.output("sha256sum < /tmp/up.bin").split()[0]
+    assert remote.output("sha256sum < /tmp/up.bin").split()[0] == sent
+    remote.run("head -c 16M /dev/urandom > /tmp/down.bin")
+    host.run(f"scp -O -q {ssh_opts} {target}:/tmp/down.bin /tmp/down.bin", timeout=600)
+    got = host.output("sha256sum < /tmp/down.bin").split()[0]
+    assert remote.output("sha256sum < /tmp/down.bin").split()[0] == got
+    host.run("rm -f /tmp/up.bin /tmp/down.bin")
+    remote.run("rm -f /tmp/up.bin /tmp/down.bin")
+
+
+def interface_errors(fabric: Fabric, name: str) -> dict[str, int]:
+    counters = ("rx_errors", "tx_errors", "rx_dropped", "tx_dropped")
+    out = fabric.host.console.output(
+        "; ".join(f"cat /sys/class/net/{name}/statistics/{c}" for c in counters)
+    )
+    return dict(zip(counters, map(int, out.split()), strict=True))
+
+
+def test_iperf3_tcp_both_directions_without_errors(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    before = interface_errors(fabric, vnic)
+    for reverse in ("", " -R"):
+        run = con.run(f"iperf3 -c {PORT.remote_ipv4()} -t 10{reverse}", check=False, timeout=120)
+        assert run.ok and "iperf Done" in run.output, run.output + diagnostics(fabric)
+    after = interface_errors(fabric, vnic)
+    assert after["rx_errors"] == before["rx_errors"], after
+    assert after["tx_errors"] == before["tx_errors"], after
+
+
+def test_carrier_follows_the_card_port_link(fabric: Fabric, vnic: str) -> None:
+    director.ctl(fabric.director, f"port-link {PORT.card_port} down")
+    try:
+        assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"port-link {PORT.card_port} up")
+    assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output
+
+
+def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
+    fabric: Fabric, vnic: str
+) -> None:
+    con = fabric.host.console
+    name = SECOND_VNIC
+    director.ctl(
+        fabric.director,
+        f"add-vnic {SERVER} {name} --mac 52:54:00:0a:00:03 --port {SECOND_PORT.card_port}",
+    )
+    assert wait_for_interface(fabric, name), diagnostics(fabric)
+    con.run(f"ip link set {name} up && ip addr add {SECOND_PORT.host_ipv4()}/24 dev {name}")
+    assert wait_for_carrier(fabric, name, True), diagnostics(fabric)
+    ping = con.run(f"ping -c 2 -W 5 {SECOND_PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
+    first = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert first.ok, first.output
+    # Deleted from the operator CLI while iperf3 runs over it.
+    # A TCP stream whose interface vanishes never ends by itself: bound it.
+    con.run(
+        f"timeout -s KILL 40 iperf3 -c {SECOND_PORT.remote_ipv4()} -p {lan.SPARE_IPERF_PORT}"
+        " -t 30 > /tmp/iperf-cut.log 2>&1 &"
+    )
+    con.run("sleep 3")
+    director.ctl(fabric.director, f"delete {SERVER} {name}")
+    assert wait_for_interface(fabric, name, present=False), diagnostics(fabric)
+    con.run("wait", timeout=60, check=False)
+    again = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert again.ok, again.output
