@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from harness import director, image, kernels, modload, modules, traffic
+from harness import director, image, kernels, lan, modload, modules, traffic
 from harness import fabric as fabric_mod
 from harness.fabric import RXE_DEVICE, Fabric
+from harness.links import wait_for_state
 from harness.log import say
 from harness.matrix import KernelSpec
 from harness.paths import ARTIFACTS
 from harness.vm import Guest
+
+HELLO_INTERVAL = 2
+DEMO_MAC = "52:54:00:0a:00:02"
 
 
 def _show(guest: Guest, command: str) -> None:
@@ -29,17 +33,34 @@ def run(spec: KernelSpec) -> int:
         print(f"rping: {count} verified RDMA READ/WRITE round trips")
         say("starting the director's fabric services (XDS; ServiceRecord answers on RoCE)")
         xds_gid = director.start_fabric_services(fabric.director)
+        say("starting the director's XCM and its Ethernet I/O card (bridged to the lan)")
+        director.start_xcm(fabric.director, HELLO_INTERVAL)
+        lan.start_gateway(fabric.director)
         say(f"loading xscore (xds_gid={xds_gid}), xsvnic, xsvhba in the host VM")
         modload.load_product(fabric.host, build.release, f"xds_gid={xds_gid}")
         _show(fabric.host, "lsmod | grep -E '^(xscore|xsvnic|xsvhba) '")
-        say("waiting for xscore to discover its XCM")
-        fabric.host.console.run(
-            "for i in $(seq 120); do dmesg | grep -q 'xscore: .*XCM [0-9a-f]' && break; "
-            "sleep 0.5; done",
-            timeout=90,
-        )
-        _show(fabric.host, "dmesg | grep -E 'xscore|xsvnic|xsvhba'")
-        _show(fabric.director, f"cat {director.FABRIC_LOG}")
+        say("waiting for xscore to discover the XCM and bring its XSMP link up")
+        if not wait_for_state(fabric.host, "up", 90):
+            _show(fabric.host, "dmesg | grep -E 'xscore|xsvnic|xsvhba'")
+            return 1
+        _show(fabric.host, f"{director.GUEST_PYTHON} -m xsadm links")
+        port = lan.PORTS[0]
+        say(f"the operator gives the host a vNIC on director port {port.card_port}")
+        director.ctl(fabric.director, f"add-vnic host xsvnic0 --mac {DEMO_MAC} --mtu 9000")
+        con = fabric.host.console
+        con.wait_until("[ -e /sys/class/net/xsvnic0 ]", 45)
+        con.run("ip link set xsvnic0 up")
+        con.run(f"ip addr add {port.host_ipv4()}/24 dev xsvnic0")
+        con.run(f"ip -6 addr add {port.host_ipv6()}/64 dev xsvnic0 nodad")
+        con.wait_until("[ $(cat /sys/class/net/xsvnic0/carrier) = 1 ]", 30)
+        _show(fabric.host, "ip addr show xsvnic0")
+        _show(fabric.host, "ethtool xsvnic0 | grep -E 'Speed|Link detected'")
+        _show(fabric.host, f"{director.GUEST_PYTHON} -m xsadm devices")
+        say("ping and ping6 from the host's vNIC to the remote host behind the director")
+        _show(fabric.host, f"ping -c 3 {port.remote_ipv4()}")
+        _show(fabric.host, f"ping -6 -c 3 {port.remote_ipv6()}")
+        director.ctl(fabric.director, "delete host xsvnic0")
+        con.wait_until("! [ -e /sys/class/net/xsvnic0 ]", 45)
         modload.unload_product(fabric.host)
         say("modules unloaded; shutting the fabric down")
     say(f"console logs: {ARTIFACTS / 'demo'}")
