@@ -251,14 +251,17 @@ static void xscore_link_release(struct device *dev)
 	kfree(container_of(dev, struct xscore_link, dev));
 }
 
-/* The XCM's address: the XDS's subnet prefix with the XCM GUID as interface ID. */
-static void xscore_link_address(struct sockaddr_in6 *sin6,
-				const union ib_gid *prefix, u64 guid)
+/*
+ * An address on the fabric: the 8-byte subnet prefix of a GID or address
+ * with a GUID as interface ID (an XCM's, or an I/O card port's).
+ */
+void xscore_fabric_address(struct sockaddr_in6 *sin6, const u8 *prefix,
+			   u64 guid)
 {
 	__be64 interface_id = cpu_to_be64(guid);
 
 	sin6->sin6_family = AF_INET6;
-	memcpy(&sin6->sin6_addr.s6_addr[0], prefix->raw, 8);
+	memcpy(&sin6->sin6_addr.s6_addr[0], prefix, 8);
 	memcpy(&sin6->sin6_addr.s6_addr[8], &interface_id, 8);
 }
 
@@ -289,7 +292,7 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	link->own_guid = be64_to_cpu(ibdev->node_guid);
 	link->src.sin6_family = AF_INET6;
 	memcpy(&link->src.sin6_addr, sgid->raw, sizeof(sgid->raw));
-	xscore_link_address(&link->dst, xds_gid, xcm_guid);
+	xscore_fabric_address(&link->dst, xds_gid->raw, xcm_guid);
 	link->dst.sin6_port = htons(XSMP_RDMA_CM_PORT);
 	mutex_init(&link->mutex);
 	INIT_DELAYED_WORK(&link->work, xscore_link_work);

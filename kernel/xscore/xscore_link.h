@@ -79,6 +79,8 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 				       const union ib_gid *sgid,
 				       const union ib_gid *xds_gid);
 void xscore_link_destroy(struct xscore_link *link);
+void xscore_fabric_address(struct sockaddr_in6 *sin6, const u8 *prefix,
+			   u64 guid);
 const char *xscore_link_state_name(enum xscore_link_state state);
 void xscore_link_kick(struct xscore_link *link);
 void xscore_link_set_state(struct xscore_link *link,

@@ -64,15 +64,14 @@ void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
 			    u16 rdma_cm_port, struct xscore_card_route *route)
 {
 	struct xscore_link *link = vdev->link;
-	__be64 interface_id = cpu_to_be64(card_guid);
 
 	route->ibdev = link->port->xdev->ibdev;
 	route->port_num = link->port->port_num;
 	route->src = link->src;
 	route->dst = link->dst;
 	/* The card shares the fabric prefix of the XCM the link reached. */
-	memcpy(&route->dst.sin6_addr.s6_addr[8], &interface_id,
-	       sizeof(interface_id));
+	xscore_fabric_address(&route->dst, link->dst.sin6_addr.s6_addr,
+			      card_guid);
 	route->dst.sin6_port = htons(rdma_cm_port);
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_card_route);
