@@ -32,6 +32,13 @@ enum xsvnic_state {
 	XSVNIC_STOPPED,		/* being removed */
 };
 
+/* Frames from the card, as START_RX and STOP_RX left them. */
+enum xsvnic_rx {
+	XSVNIC_RX_STOPPED,	/* STOP_RX sent, or nothing yet */
+	XSVNIC_RX_STARTING,	/* START_RX sent, no answer yet */
+	XSVNIC_RX_STARTED,	/* START_RX answered */
+};
+
 struct xsvnic_counters {
 	u64 ctrl_in;
 	u64 ctrl_out;
@@ -59,9 +66,7 @@ struct xsvnic {
 	struct delayed_work work;
 	enum xsvnic_state state;
 	bool napi_enabled;	/* between open and stop */
-	bool rx_started;	/* START_RX answered */
-	bool rx_wanted;		/* START_RX sent, or STOP_RX due */
-	bool start_pending;	/* START_RX sent, no answer yet */
+	enum xsvnic_rx rx;	/* what the card was asked and answered */
 	bool card_link_up;
 	bool oper_up;		/* what the XCM was last told */
 	unsigned long deadline;

@@ -80,7 +80,7 @@ static int xsvnic_ctrl_send(struct xsvnic *vnic, u8 type, u32 data,
 
 static void xsvnic_set_carrier(struct xsvnic *vnic)
 {
-	bool on = vnic->rx_started && vnic->card_link_up;
+	bool on = vnic->rx == XSVNIC_RX_STARTED && vnic->card_link_up;
 
 	if (on == netif_carrier_ok(vnic->netdev))
 		return;
@@ -118,10 +118,9 @@ static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	speed = be32_to_cpu(msg->data) >> 24;
 	switch (msg->type) {
 	case XSVNIC_CTRL_TYPE_START_RX_RESPONSE:
-		if (!vnic->start_pending)
+		if (vnic->rx != XSVNIC_RX_STARTING)
 			break;
-		vnic->start_pending = false;
-		vnic->rx_started = true;
+		vnic->rx = XSVNIC_RX_STARTED;
 		vnic->card_link_up = speed != XSVNIC_SPEED_DOWN;
 		xsvnic_set_speed(vnic, speed);
 		break;
@@ -154,8 +153,7 @@ static void xsvnic_teardown(struct xsvnic *vnic)
 	xscore_conn_close(&vnic->ctrl);
 	if (vnic->napi_enabled)
 		napi_enable(&vnic->napi);
-	vnic->rx_started = false;
-	vnic->start_pending = false;
+	vnic->rx = XSVNIC_RX_STOPPED;
 	vnic->card_link_up = false;
 	xsvnic_set_speed(vnic, XSVNIC_SPEED_DOWN);
 	bitmap_zero(vnic->vlans_on_card, VLAN_N_VID);
@@ -183,14 +181,44 @@ static void xsvnic_fail(struct xsvnic *vnic, const char *why, int err)
 		xsvnic_report_oper(vnic, false);
 }
 
+/*
+ * One ASSIGN_VLAN or UNASSIGN_VLAN with (up to the card's limit of) the
+ * VLANs in set; what the card holds follows once it is sent.  The rest
+ * goes on the next tick.
+ */
+static int xsvnic_send_vlans(struct xsvnic *vnic, u8 type,
+			     const unsigned long *set, __be16 *list)
+{
+	unsigned int n = 0, vid;
+	int ret;
+
+	for_each_set_bit(vid, set, VLAN_N_VID) {
+		if (n == XSVNIC_VLAN_MAX)
+			break;
+		list[n++] = cpu_to_be16(vid);
+	}
+	if (!n)
+		return 0;
+	ret = xsvnic_ctrl_send(vnic, type, 0, list, n * sizeof(*list));
+	if (ret)
+		return ret;
+	while (n--) {
+		vid = be16_to_cpu(list[n]);
+		if (type == XSVNIC_CTRL_TYPE_ASSIGN_VLAN)
+			set_bit(vid, vnic->vlans_on_card);
+		else
+			clear_bit(vid, vnic->vlans_on_card);
+	}
+	return 0;
+}
+
 /* The card learns which VLANs to pass, one list per direction. */
 static int xsvnic_push_vlans(struct xsvnic *vnic)
 {
 	unsigned long add[BITS_TO_LONGS(VLAN_N_VID)];
 	unsigned long del[BITS_TO_LONGS(VLAN_N_VID)];
 	__be16 *list;
-	unsigned int n, vid;
-	int ret = 0;
+	int ret;
 
 	spin_lock_bh(&vnic->filter_lock);
 	bitmap_andnot(add, vnic->vlans, vnic->vlans_on_card, VLAN_N_VID);
@@ -202,35 +230,10 @@ static int xsvnic_push_vlans(struct xsvnic *vnic)
 	list = kmalloc_array(XSVNIC_VLAN_MAX, sizeof(*list), GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
-	n = 0;
-	for_each_set_bit(vid, add, VLAN_N_VID) {
-		if (n == XSVNIC_VLAN_MAX)
-			break;
-		list[n++] = cpu_to_be16(vid);
-	}
-	if (n) {
-		ret = xsvnic_ctrl_send(vnic, XSVNIC_CTRL_TYPE_ASSIGN_VLAN, 0,
-				       list, n * sizeof(*list));
-		if (ret)
-			goto out;
-		while (n--)
-			set_bit(be16_to_cpu(list[n]), vnic->vlans_on_card);
-	}
-	n = 0;
-	for_each_set_bit(vid, del, VLAN_N_VID) {
-		if (n == XSVNIC_VLAN_MAX)
-			break;
-		list[n++] = cpu_to_be16(vid);
-	}
-	if (n) {
-		ret = xsvnic_ctrl_send(vnic, XSVNIC_CTRL_TYPE_UNASSIGN_VLAN, 0,
-				       list, n * sizeof(*list));
-		if (ret)
-			goto out;
-		while (n--)
-			clear_bit(be16_to_cpu(list[n]), vnic->vlans_on_card);
-	}
-out:
+	ret = xsvnic_send_vlans(vnic, XSVNIC_CTRL_TYPE_ASSIGN_VLAN, add, list);
+	if (!ret)
+		ret = xsvnic_send_vlans(vnic, XSVNIC_CTRL_TYPE_UNASSIGN_VLAN,
+					del, list);
 	kfree(list);
 	return ret;
 }
@@ -272,17 +275,16 @@ static int xsvnic_push_mcast(struct xsvnic *vnic)
 static int xsvnic_sync_rx(struct xsvnic *vnic)
 {
 	bool want = netif_running(vnic->netdev);
+	bool asked = vnic->rx != XSVNIC_RX_STOPPED;
 	int ret;
 
-	if (want == vnic->rx_wanted)
+	if (want == asked)
 		return 0;
 	ret = xsvnic_ctrl_send(vnic, want ? XSVNIC_CTRL_TYPE_START_RX :
 			       XSVNIC_CTRL_TYPE_STOP_RX, 0, NULL, 0);
 	if (ret)
 		return ret;
-	vnic->rx_wanted = want;
-	vnic->rx_started = false;
-	vnic->start_pending = want;
+	vnic->rx = want ? XSVNIC_RX_STARTING : XSVNIC_RX_STOPPED;
 	vnic->deadline = jiffies + XSVNIC_START_RX_TIMEOUT;
 	xsvnic_set_carrier(vnic);
 	return 0;
@@ -334,7 +336,6 @@ static void xsvnic_step(struct xsvnic *vnic)
 		if (vnic->ctrl.established && vnic->data.established) {
 			vnic->state = XSVNIC_CONNECTED;
 			vnic->failures = 0;
-			vnic->rx_wanted = false;
 			netdev_info(vnic->netdev, "connected to I/O card %016llx\n",
 				    vnic->card_guid);
 			xsvnic_report_oper(vnic, true);
@@ -359,7 +360,8 @@ static void xsvnic_step(struct xsvnic *vnic)
 		xsvnic_fail(vnic, "control send", ret);
 		return;
 	}
-	if (vnic->start_pending && time_after(jiffies, vnic->deadline))
+	if (vnic->rx == XSVNIC_RX_STARTING &&
+	    time_after(jiffies, vnic->deadline))
 		xsvnic_fail(vnic, "no START_RX response", -ETIMEDOUT);
 }
 

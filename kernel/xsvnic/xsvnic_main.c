@@ -35,6 +35,14 @@ void xsvnic_report_oper(struct xsvnic *vnic, bool up)
 		vnic->oper_up = up;
 }
 
+/* What the XCM asks after: whether both card connections are up. */
+static void xsvnic_report_state(struct xsvnic *vnic)
+{
+	mutex_lock(&vnic->mutex);
+	xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
+	mutex_unlock(&vnic->mutex);
+}
+
 /* The MAC travels byte-reversed in mac_high and mac_low. */
 static void xsvnic_install_mac(const struct xsvnic_msg *msg, u8 *addr)
 {
@@ -84,9 +92,7 @@ static void xsvnic_message(struct xscore_vdev *vdev, const void *obj)
 		xscore_vdev_answer(vdev, obj, XSMP_VDEV_CODE_ACK);
 		fallthrough;
 	case XSVNIC_MSG_TYPE_OPER_REQ:
-		mutex_lock(&vnic->mutex);
-		xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
-		mutex_unlock(&vnic->mutex);
+		xsvnic_report_state(vnic);
 		break;
 	case XSMP_VDEV_MSG_TYPE_UPDATE:
 		xscore_vdev_answer(vdev, obj, xsvnic_update(vnic, msg));
@@ -104,11 +110,8 @@ static void xsvnic_link_event(struct xscore_vdev *vdev,
 	struct xsvnic *vnic = dev_get_drvdata(&vdev->adev.dev);
 
 	/* The data path does not depend on the XCM; tell it the state. */
-	if (event == XSCORE_LINK_EVENT_UP) {
-		mutex_lock(&vnic->mutex);
-		xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
-		mutex_unlock(&vnic->mutex);
-	}
+	if (event == XSCORE_LINK_EVENT_UP)
+		xsvnic_report_state(vnic);
 }
 
 static const struct xscore_vdev_ops xsvnic_vdev_ops = {
@@ -216,7 +219,10 @@ static void xsvnic_remove(struct auxiliary_device *adev)
 	xscore_vdev_set_ops(vdev, NULL);
 	xsvnic_stop(vnic);
 	unregister_netdev(dev);
-	/* Closing the interface kicked the work once more; it did nothing. */
+	/*
+	 * The stack kicks the work until unregistered (closing the interface,
+	 * dropping its filters); stopped, it did nothing.  No kick comes now.
+	 */
 	cancel_delayed_work_sync(&vnic->work);
 	xsvnic_conns_cleanup(vnic);
 	netif_napi_del(&vnic->napi);

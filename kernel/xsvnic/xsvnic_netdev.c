@@ -17,8 +17,8 @@ static int xsvnic_open(struct net_device *dev)
 	vnic->napi_enabled = true;
 	/* Frames that came while the interface was down wait in the CQ. */
 	napi_schedule(&vnic->napi);
-	if (vnic->state != XSVNIC_STOPPED)
-		xsvnic_kick(vnic);
+	/* The state machine sends START_RX. */
+	xsvnic_kick(vnic);
 	mutex_unlock(&vnic->mutex);
 	netif_start_queue(dev);
 	return 0;
@@ -34,8 +34,7 @@ static int xsvnic_close(struct net_device *dev)
 	vnic->napi_enabled = false;
 	netif_carrier_off(dev);
 	/* The state machine sends STOP_RX. */
-	if (vnic->state != XSVNIC_STOPPED)
-		xsvnic_kick(vnic);
+	xsvnic_kick(vnic);
 	mutex_unlock(&vnic->mutex);
 	return 0;
 }
@@ -56,33 +55,33 @@ static void xsvnic_set_rx_mode(struct net_device *dev)
 	vnic->mcast_count = n;
 	vnic->mcast_dirty = true;
 	spin_unlock_bh(&vnic->filter_lock);
-	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
-		xsvnic_kick(vnic);
+	xsvnic_kick(vnic);
+}
+
+static void xsvnic_filter_vid(struct net_device *dev, u16 vid, bool on)
+{
+	struct xsvnic *vnic = netdev_priv(dev);
+
+	spin_lock_bh(&vnic->filter_lock);
+	if (on)
+		set_bit(vid, vnic->vlans);
+	else
+		clear_bit(vid, vnic->vlans);
+	spin_unlock_bh(&vnic->filter_lock);
+	xsvnic_kick(vnic);
 }
 
 static int xsvnic_vlan_rx_add_vid(struct net_device *dev, __be16 proto,
 				  u16 vid)
 {
-	struct xsvnic *vnic = netdev_priv(dev);
-
-	spin_lock_bh(&vnic->filter_lock);
-	set_bit(vid, vnic->vlans);
-	spin_unlock_bh(&vnic->filter_lock);
-	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
-		xsvnic_kick(vnic);
+	xsvnic_filter_vid(dev, vid, true);
 	return 0;
 }
 
 static int xsvnic_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
 				   u16 vid)
 {
-	struct xsvnic *vnic = netdev_priv(dev);
-
-	spin_lock_bh(&vnic->filter_lock);
-	clear_bit(vid, vnic->vlans);
-	spin_unlock_bh(&vnic->filter_lock);
-	if (READ_ONCE(vnic->state) != XSVNIC_STOPPED)
-		xsvnic_kick(vnic);
+	xsvnic_filter_vid(dev, vid, false);
 	return 0;
 }
 
