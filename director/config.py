@@ -14,6 +14,7 @@ GUID it discovers from (16 hex digits) or by its hostname.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tempfile
@@ -124,6 +125,13 @@ def io_port_guid(director_guid: int, port: str) -> int:
     if kind not in IO_PORT_KINDS or not number.isdigit() or not 0 <= int(number) <= 0xFF:
         raise ValueError(f"I/O port {port!r} is not <eth|fc>/<0..255>")
     return (director_guid & ~0xFFFF) | IO_PORT_KINDS[kind] << 8 | int(number)
+
+
+def fabric_address(prefix: str, guid: int) -> str:
+    """The address with the fabric's /64 `prefix` and interface ID `guid`: where hosts look
+    for an XCM or an I/O card port of that GUID (the original built their GIDs the same way)."""
+    network = int(ipaddress.IPv6Address(prefix)) & ~0xFFFF_FFFF_FFFF_FFFF
+    return str(ipaddress.IPv6Address(network | guid))
 
 
 def from_json(data: dict[str, Any]) -> Config:

@@ -14,7 +14,6 @@ every connection's CQ.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import select
 import signal
@@ -29,9 +28,8 @@ from pyverbs.cmid import CMID, AddrInfo, CMEvent, CMEventChannel
 from pyverbs.device import Context
 from pyverbs.pd import PD
 
-from director.card_conn import CardConnection, ConnectionLost
-from director.config import Config, Watched, io_port_guid
-from director.xcm import rdma_cm_fds
+from director.config import Config, Watched, fabric_address, io_port_guid
+from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
 from xswire.xsvnic_card import (
     XSVNIC_CARD_RDMA_CM_PORT,
     XSVNIC_CTRL_BUF_SIZE,
@@ -61,20 +59,14 @@ IDLE_PAUSE = 0.005
 PORT_SPEED = XsvnicSpeed.S10G
 
 
-def fabric_address(prefix: str, guid: int) -> str:
-    """The address with the fabric's /64 `prefix` and interface ID `guid`."""
-    network = int(ipaddress.IPv6Address(prefix)) & ~0xFFFFFFFFFFFFFFFF
-    return str(ipaddress.IPv6Address(network | guid))
-
-
 @dataclass
 class VnicState:
     """What the card knows of one host vNIC."""
 
     resource_id: int
     port: Port
-    ctrl: CardConnection | None = None
-    data: CardConnection | None = None
+    ctrl: RcConnection | None = None
+    data: RcConnection | None = None
     rx_started: bool = False
     mcast_all: bool = False
     mcast: set[bytes] = field(default_factory=set)
@@ -84,7 +76,7 @@ class VnicState:
     frames_out: int = 0
     dropped: int = 0
 
-    def connections(self) -> list[CardConnection]:
+    def connections(self) -> list[RcConnection]:
         return [c for c in (self.ctrl, self.data) if c is not None]
 
     def wants(self, frame: bytes, vlan: int | None) -> bool:
@@ -228,7 +220,7 @@ class EthernetGateway:
         control = request.qp_type == XsvnicQpType.CONTROL
         label = f"vNIC {request.vid:#x} {'control' if control else 'data'}"
         try:
-            conn = CardConnection(
+            conn = RcConnection(
                 self.context,
                 self.pd,
                 cmid,
@@ -362,10 +354,10 @@ class EthernetGateway:
         signal.signal(signal.SIGINT, self._stop)
         next_reload = 0.0
         busy = False
+        by_fd = {p.channel_fd: p for p in self.ports.values()}
+        waited_on = [*by_fd, *(p.sock for p in self.ports.values())]
         while not self.stopping:
-            by_fd = {p.channel_fd: p for p in self.ports.values()}
-            socks = [p.sock for p in self.ports.values()]
-            ready, _, _ = select.select([*by_fd, *socks], [], [], 0 if busy else IDLE_PAUSE)
+            ready, _, _ = select.select(waited_on, [], [], 0 if busy else IDLE_PAUSE)
             for item in ready:
                 if isinstance(item, int) and item in by_fd:
                     self._accept(by_fd[item])

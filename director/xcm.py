@@ -9,7 +9,6 @@ block is made only once select() has said its event is there.
 from __future__ import annotations
 
 import logging
-import os
 import select
 import signal
 import time
@@ -19,24 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
-from pyverbs.cmid import CMID, AddrInfo, ConnParam
-from pyverbs.cq import CQ
-from pyverbs.enums import (
-    IBV_ACCESS_LOCAL_WRITE,
-    IBV_QPS_INIT,
-    IBV_QPS_RTR,
-    IBV_QPS_RTS,
-    IBV_QPT_RC,
-    IBV_WC_RECV,
-    IBV_WC_SUCCESS,
-    IBV_WR_SEND,
-)
-from pyverbs.mr import MR
-from pyverbs.qp import QP, QPCap, QPInitAttr
-from pyverbs.wr import SGE, RecvWR, SendWR
+from pyverbs.cmid import CMID, AddrInfo
 
 from director import vdev_messages
 from director.config import Config, Server, Vhba, Vnic, Watched
+from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
 from director.state import STATE_DIR, read_hosts, write_json, xcm_file
 from director.xsmp import (
     MalformedMessage,
@@ -61,8 +47,6 @@ XSMP_VERSION = 2
 RING = 16
 SEND_BUFFER = 4096  # room for the fuzz mode's oversized message
 POLL_PAUSE = 0.01
-RNR_RETRY_FOREVER = 7
-RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 RELOAD_PERIOD = 1.0
 SHUTDOWN_GRACE = 1.0  # seconds for SHUTDOWN messages to leave before the XCM exits
 
@@ -83,38 +67,23 @@ def default_profile_name(host_guid: int) -> str:
     return f"profile-{host_guid & 0xFFFFFF:06x}"
 
 
-def rdma_cm_fds() -> set[int]:
-    """This process's open rdma_cm event channels: pyverbs does not expose their descriptors."""
-    fds = set()
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{name}") == RDMA_CM_DEVICE:
-                fds.add(int(name))
-        except OSError:
-            continue
-    return fds
-
-
 class Session:
     """One host's XSMP session on a QP that the XCM owns."""
 
     def __init__(self, xcm: Xcm, listener: CMID, cmid: CMID, cm_fd: int | None) -> None:
         self.xcm = xcm
-        self.cmid = cmid
         self.cm_fd = cm_fd
         # pyverbs keeps the new connection's device context and PD on the listener, and
         # replaces them with the next request's: hold on to this one's.
-        self.context = listener.context
-        self.pd = listener.pd
-        self.cq = CQ(self.context, 4 * RING)
-        cap = QPCap(max_send_wr=RING, max_recv_wr=RING, max_send_sge=1, max_recv_sge=1)
-        init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
-        self.qp = QP(self.pd, init)
-        access = IBV_ACCESS_LOCAL_WRITE
-        self.recv_mrs = [MR(self.pd, XSMP_MAX_MSG_SIZE, access) for _ in range(RING)]
-        self.send_mrs = [MR(self.pd, SEND_BUFFER, access) for _ in range(RING)]
-        self.next_send = 0
-        self.sends_in_flight = 0
+        self.conn = RcConnection(
+            listener.context,
+            listener.pd,
+            cmid,
+            RING,
+            XSMP_MAX_MSG_SIZE,
+            SEND_BUFFER,
+            label="XSMP session",
+        )
         self.outbox: deque[bytes] = deque()
         self.seq = 0
         self.host_guid = 0
@@ -125,23 +94,13 @@ class Session:
         self.malformed = 0
         # resource id -> (device, status): what this host was told to have
         self.devices: dict[int, tuple[Vnic | Vhba, str]] = {}
-        for state in (IBV_QPS_INIT, IBV_QPS_RTR):
-            attr, mask = cmid.init_qp_attr(state)
-            self.qp.modify(attr, mask)
-        for index in range(RING):
-            self._post_recv(index)
-        cmid.accept(ConnParam(qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
-        attr, mask = cmid.init_qp_attr(IBV_QPS_RTS)
-        self.qp.modify(attr, mask)
 
     def close(self) -> None:
-        for resource in (self.qp, *self.recv_mrs, *self.send_mrs, self.cq, self.cmid):
-            resource.close()
+        self.conn.close()
 
-    def _post_recv(self, index: int) -> None:
-        mr = self.recv_mrs[index]
-        sge = SGE(mr.buf, XSMP_MAX_MSG_SIZE, mr.lkey)
-        self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[sge]))
+    @property
+    def sending(self) -> bool:
+        return bool(self.outbox) or self.conn.sending
 
     def send_raw(self, data: bytes) -> None:
         """Queue one send; it goes out as soon as a send buffer is free."""
@@ -149,15 +108,8 @@ class Session:
         self._flush()
 
     def _flush(self) -> None:
-        while self.outbox and self.sends_in_flight < RING:
-            data = self.outbox.popleft()
-            mr = self.send_mrs[self.next_send]
-            self.next_send = (self.next_send + 1) % RING
-            if data:
-                mr.write(data, len(data))
-            sge = SGE(mr.buf, len(data), mr.lkey)
-            self.qp.post_send(SendWR(wr_id=RING, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
-            self.sends_in_flight += 1
+        while self.outbox and self.conn.send(self.outbox[0]):
+            self.outbox.popleft()
 
     def send(self, body: XsmpSessionMsg) -> None:
         self.seq += 1
@@ -165,18 +117,13 @@ class Session:
 
     def serve(self, now: float) -> bool:
         """Handle what completed and send what is due; False once the session is over."""
-        polled, wcs = self.cq.poll(num_entries=RING)
-        for wc in wcs[:polled]:
-            if wc.status != IBV_WC_SUCCESS:
-                log.info("session with %016x ended (completion status %d)",
-                         self.host_guid, wc.status)  # fmt: skip
-                return False
-            if wc.opcode & IBV_WC_RECV:
-                data = self.recv_mrs[wc.wr_id].read(wc.byte_len, 0)
-                self._post_recv(wc.wr_id)
-                self._handle(data)
-            else:
-                self.sends_in_flight -= 1
+        try:
+            received = self.conn.poll(RING)
+        except ConnectionLost as err:
+            log.info("session with %016x ended (%s)", self.host_guid, err)
+            return False
+        for data in received:
+            self._handle(data)
         self._flush()
         if self.registered and now >= self.next_hello:
             self.send(XsmpSessionMsg(type=XsmpSessionType.HELLO))
@@ -428,11 +375,11 @@ class Xcm:
             if session.registered:
                 session.send(XsmpSessionMsg(type=XsmpSessionType.SHUTDOWN))
         deadline = time.monotonic() + SHUTDOWN_GRACE
-        sending = [s for s in self.sessions if s.sends_in_flight or s.outbox]
+        sending = [s for s in self.sessions if s.sending]
         while sending and time.monotonic() < deadline:
             time.sleep(POLL_PAUSE)
             now = time.monotonic()
-            sending = [s for s in sending if s.serve(now) and (s.sends_in_flight or s.outbox)]
+            sending = [s for s in sending if s.serve(now) and s.sending]
         for session in self.sessions:
             session.close()
         self.sessions.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from director import config
 from harness.console import Console
 from harness.fabric import RXE_DEVICE
 from harness.vm import Guest
@@ -86,10 +87,8 @@ DIRECTOR_CLI = f"{GUEST_PYTHON} -m director"
 
 
 def fabric_address(guid: str) -> str:
-    """The fabric-prefix IPv6 address whose interface ID is `guid` (16 hex digits): where a
-    host finds an XCM from the GUID the XDS names (the original built the XCM's GID the same
-    way)."""
-    return FABRIC_PREFIX + ":".join(guid[i : i + 4] for i in range(0, 16, 4))
+    """The fabric-prefix IPv6 address whose interface ID is `guid` (16 hex digits)."""
+    return config.fabric_address(FABRIC_PREFIX, int(guid, 16))
 
 
 def eui64_address(guest: Guest) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from director.config import io_port_guid
+from director.config import fabric_address, io_port_guid
 from harness import director
 from harness.vm import Guest
 
@@ -50,7 +50,7 @@ PORTS = (
 def card_address(guest: Guest, port: str) -> str:
     """Where the card's `port` listens: the fabric prefix and the port's I/O GUID."""
     guid = io_port_guid(int(director.node_guid(guest), 16), port)
-    return director.fabric_address(f"{guid:016x}")
+    return fabric_address(director.FABRIC_PREFIX, guid)
 
 
 def build(guest: Guest) -> None:

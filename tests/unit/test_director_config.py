@@ -53,6 +53,17 @@ def test_io_port_guids_keep_the_directors_high_bits() -> None:
     assert cfg.io_port_guid(OWN, "fc/2") == 0x505400FFFE18FC02
 
 
+def test_fabric_addresses_put_the_guid_under_the_prefix() -> None:
+    assert cfg.fabric_address("2001:db8::", 0x505400FFFE18E001) == "2001:db8::5054:ff:fe18:e001"
+    # only the prefix's first 64 bits count
+    assert cfg.fabric_address("2001:db8:0:7::99", 0x2) == "2001:db8:0:7::2"
+
+
+def test_down_ports_must_name_io_ports() -> None:
+    with pytest.raises(cfg.ConfigError):
+        cfg.Config(down_ports=["eth1"]).validate()
+
+
 def test_saved_configuration_loads_back(tmp_path: Path) -> None:
     path = tmp_path / "director.json"
     config = cfg.Config(hello_interval=1, servers=[cfg.Server("host", vnics=[cfg.Vnic("v", 7)])])

@@ -1,11 +1,13 @@
-"""One RC connection of an I/O card to a host, on a QP the director owns: rings of send and
-receive buffers, polled without blocking.
+"""One RC connection to a host on a QP the director owns (an XCM's XSMP session, an I/O card's
+control or data connection): rings of send and receive buffers, polled without blocking.
 
 Receives and sends complete in the order they were posted on an RC QP, so the rings are used
 in order and a buffer's index is its work request id.
 """
 
 from __future__ import annotations
+
+import os
 
 from pyverbs.cmid import CMID, ConnParam
 from pyverbs.cq import CQ
@@ -26,26 +28,51 @@ from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
 RNR_RETRY_FOREVER = 7
+RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
+
+
+def rdma_cm_fds() -> set[int]:
+    """This process's open rdma_cm event channels: pyverbs does not expose their descriptors."""
+    fds = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == RDMA_CM_DEVICE:
+                fds.add(int(name))
+        except OSError:
+            continue
+    return fds
 
 
 class ConnectionLost(Exception):
     """A completion failed: the host is gone or broke the connection."""
 
 
-class CardConnection:
+class RcConnection:
+    """Accepts the connection request `cmid` on a new QP. Receive buffers hold `recv_size`
+    bytes, send buffers `send_size` (default: the same)."""
+
     def __init__(
-        self, context: Context, pd: PD, cmid: CMID, ring: int, buf_size: int, *, label: str
+        self,
+        context: Context,
+        pd: PD,
+        cmid: CMID,
+        ring: int,
+        recv_size: int,
+        send_size: int | None = None,
+        *,
+        label: str,
     ) -> None:
         self.cmid = cmid
         self.label = label
         self.ring = ring
-        self.buf_size = buf_size
+        self.recv_size = recv_size
+        self.send_size = send_size or recv_size
         self.cq = CQ(context, 2 * ring)
         cap = QPCap(max_send_wr=ring, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
         init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
         self.qp = QP(pd, init)
-        self.recv_mrs = [MR(pd, buf_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
-        self.send_mrs = [MR(pd, buf_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
+        self.recv_mrs = [MR(pd, recv_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
+        self.send_mrs = [MR(pd, self.send_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
         self.next_send = 0
         self.sends_in_flight = 0
         self.closed = False
@@ -60,19 +87,24 @@ class CardConnection:
 
     def _post_recv(self, index: int) -> None:
         mr = self.recv_mrs[index]
-        self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[SGE(mr.buf, self.buf_size, mr.lkey)]))
+        self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[SGE(mr.buf, self.recv_size, mr.lkey)]))
 
     def send(self, data: bytes) -> bool:
         """Post one message; False when every send buffer is in flight (the caller drops)."""
-        if self.closed or self.sends_in_flight >= self.ring or len(data) > self.buf_size:
+        if self.closed or self.sends_in_flight >= self.ring or len(data) > self.send_size:
             return False
         mr = self.send_mrs[self.next_send]
         self.next_send = (self.next_send + 1) % self.ring
-        mr.write(data, len(data))
+        if data:
+            mr.write(data, len(data))
         sge = SGE(mr.buf, len(data), mr.lkey)
         self.qp.post_send(SendWR(wr_id=self.ring, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
         self.sends_in_flight += 1
         return True
+
+    @property
+    def sending(self) -> bool:
+        return self.sends_in_flight > 0
 
     def poll(self, budget: int = 64) -> list[bytes]:
         """What arrived since the last call; ConnectionLost once a completion fails."""
