@@ -150,7 +150,6 @@ class Port:
 class EthernetGateway:
     def __init__(self, ports: dict[str, str], prefix: str, director_guid: int, settings: Watched):
         self.watched = settings
-        self.director_guid = director_guid
         self.context = Context(name=ibdev_name())
         self.pd = PD(self.context)
         self.ports = {
