@@ -7,7 +7,8 @@ GUID it discovers from (16 hex digits) or by its hostname.
     {"chassis_name": "xsigo-director", "hello_interval": 10,
      "servers": [{"match": "host", "profile": "web-1", "xcms": ["own"],
                   "vnics": [{"name": "xsvnic0", "resource_id": 4097,
-                             "mac": "52:54:00:0a:00:02", "mtu": 9000, "port": "eth/1"}],
+                             "mac": "52:54:00:0a:00:02", "mtu": 9000, "port": "eth/1",
+                             "admin_up": true}],
                   "vhbas": [{"name": "xsvhba0", "resource_id": 8193,
                              "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1"}]}]}
 """
@@ -18,7 +19,7 @@ import ipaddress
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,12 @@ class Vnic:
     mac: str = "52:54:00:00:00:01"
     mtu: int = 1500
     port: str = "eth/1"
+    admin_up: bool = True
+
+    def updatable_to(self, other: Vnic) -> bool:
+        """Whether a host can take `other` as an UPDATE of this vNIC (the MTU and the admin
+        state change in place; anything else means deleting it and installing anew)."""
+        return replace(other, mtu=self.mtu, admin_up=self.admin_up) == self
 
 
 @dataclass(frozen=True)

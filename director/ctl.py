@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,23 @@ def cmd_add_vhba(args: argparse.Namespace) -> int:
     server.vhbas.append(cfg.Vhba(args.name, rid, args.wwn, args.port))
     cfg.save(args.config, config)
     print(f"vHBA {args.name} (resource id {rid:#x}) added for {args.server}")
+    return 0
+
+
+def cmd_set_vnic(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    index = next((i for i, v in enumerate(server.vnics) if v.name == args.name), None)
+    if index is None:
+        print(f"{args.server} has no vNIC named {args.name}")
+        return 1
+    vnic = server.vnics[index]
+    if args.mtu is not None:
+        vnic = replace(vnic, mtu=args.mtu)
+    if args.admin is not None:
+        vnic = replace(vnic, admin_up=args.admin == "up")
+    server.vnics[index] = vnic
+    cfg.save(args.config, config)
+    print(f"vNIC {args.name}: MTU {vnic.mtu}, admin {'up' if vnic.admin_up else 'down'}")
     return 0
 
 
@@ -130,6 +148,15 @@ def add_parser(
     vnic.add_argument("--port", default="eth/1", help="Ethernet I/O port it goes out of")
     vnic.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
     vnic.set_defaults(func=cmd_add_vnic)
+
+    change = ops.add_parser(
+        "set-vnic", help="change a vNIC's MTU or admin state in place (the host is sent UPDATE)"
+    )
+    change.add_argument("server")
+    change.add_argument("name")
+    change.add_argument("--mtu", type=int)
+    change.add_argument("--admin", choices=["up", "down"])
+    change.set_defaults(func=cmd_set_vnic)
 
     vhba = ops.add_parser("add-vhba", help="give a server a vHBA")
     vhba.add_argument("server", help="hostname or port GUID")

@@ -172,6 +172,10 @@ class EthernetGateway:
         return None
 
     def _apply_config(self) -> None:
+        configured = {v.resource_id for s in self.settings.servers for v in s.vnics}
+        for vnic in list(self.vnics.values()):
+            if vnic.resource_id not in configured:
+                self._drop(vnic, "deleted by the director")
         down = set(self.settings.down_ports)
         for port in self.ports.values():
             up = port.name not in down

@@ -16,9 +16,10 @@ from xswire.xsmp import (
     XsmpVdevObjectHeader,
 )
 from xswire.xsvhba import XsvhbaMsg
-from xswire.xsvnic import XsvnicMsg
+from xswire.xsvnic import XsvnicMsg, XsvnicUpdate
 
 ADMIN_UP = 1
+ADMIN_DOWN = 0
 VHBA_QUEUE_DEPTH = 32
 VHBA_LINK_DOWN_TIMEOUT = 30
 VHBA_MAX_TRANSFER_KB = 256
@@ -30,16 +31,17 @@ def mac_fields(mac: str) -> tuple[int, int]:
     return int.from_bytes(raw[:2], "big"), int.from_bytes(raw[2:], "big")
 
 
-def vnic_object(vnic: Vnic, msg_type: int, card_guid: int) -> bytes:
+def vnic_object(vnic: Vnic, msg_type: int, card_guid: int, bitmask: int = 0) -> bytes:
     mac_high, mac_low = mac_fields(vnic.mac)
     return XsvnicMsg(
         type=msg_type,
         length=XSMP_VDEV_OBJECT_SIZE,
+        bitmask=bitmask,
         resource_id=vnic.resource_id,
         tca_guid=card_guid,
         mac_high=mac_high,
         mac_low=mac_low,
-        admin_state=ADMIN_UP,
+        admin_state=ADMIN_UP if vnic.admin_up else ADMIN_DOWN,
         vn_mtu=vnic.mtu,
         vnic_name=vnic.name.encode(),
     ).encode()
@@ -75,6 +77,17 @@ def install(device: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
 
 def delete(device: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
     return device_object(device, XsmpVdevMsgType.DELETE, director_guid)
+
+
+def update(old: Vnic, new: Vnic, director_guid: int) -> tuple[int, bytes]:
+    """The UPDATE that changes an installed vNIC from `old` to `new` in place."""
+    bitmask = XsvnicUpdate(0)
+    if new.mtu != old.mtu:
+        bitmask |= XsvnicUpdate.MTU
+    if new.admin_up != old.admin_up:
+        bitmask |= XsvnicUpdate.ADMIN_STATE
+    card_guid = io_port_guid(director_guid, new.port)
+    return XsmpClass.VNIC, vnic_object(new, XsmpVdevMsgType.UPDATE, card_guid, bitmask)
 
 
 def frame(msg_class: int, seq: int, source: int, dest: int, payload: bytes) -> bytes:

@@ -161,7 +161,8 @@ class Session:
             return
         device, _ = entry
         if answer.refused:
-            status = f"refused (reason {answer.reason})"
+            what = "update refused" if answer.msg_type == XsmpVdevMsgType.UPDATE else "refused"
+            status = f"{what} (reason {answer.reason})"
         elif answer.msg_type == XsmpVdevMsgType.DELETE:
             del self.devices[answer.resource_id]
             log.info("host %016x deleted %s", self.host_guid, device.name)
@@ -185,10 +186,21 @@ class Session:
             known = self.devices.get(rid)
             if known and known[0] == device:
                 continue
-            msg_class, obj = vdev_messages.install(device, self.xcm.config.director_guid)
+            director_guid = self.xcm.config.director_guid
+            installed = known[0] if known else None
+            if (
+                isinstance(installed, Vnic)
+                and isinstance(device, Vnic)
+                and installed.updatable_to(device)
+            ):
+                msg_class, obj = vdev_messages.update(installed, device, director_guid)
+                status = "updating"
+            else:
+                msg_class, obj = vdev_messages.install(device, director_guid)
+                status = "installing"
             self._send_object(msg_class, obj)
-            self.devices[rid] = (device, "installing")
-            log.info("install %s on host %016x", device.name, self.host_guid)
+            self.devices[rid] = (device, status)
+            log.info("%s %s on host %016x", status, device.name, self.host_guid)
         for rid, (device, _) in list(self.devices.items()):
             if rid not in wanted:
                 msg_class, obj = vdev_messages.delete(device, self.xcm.config.director_guid)

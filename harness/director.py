@@ -115,6 +115,15 @@ def ctl(director: Guest, args: str) -> str:
     return director.console.output(f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} {args}")
 
 
+def wait_for_device_status(director: Guest, name: str, status: str, timeout: float) -> bool:
+    """Whether the operator's listing shows device `name` with `status` (as the host answered
+    the XCM: installed, refused (reason N), ...) within `timeout` seconds."""
+    listing = f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} list"
+    return director.console.wait_until(
+        f"{listing} | grep -qF '    {name}: {status}'", timeout, interval=1.0
+    )
+
+
 def start_xcm(
     director: Guest, hello_interval: int, fuzz: Sequence[str] = (), guid: str | None = None
 ) -> str:

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from harness import director, lan, modload
+from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
+from xswire.xsvnic import XSVNIC_NACK_DUP_NAME, XSVNIC_NACK_INVALID
 
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
@@ -19,10 +21,13 @@ SERVER = "host"
 VNIC = "xsvnic0"
 VNIC_MAC = "52:54:00:0a:00:02"
 VNIC_MTU = 9000
+VNIC_RESOURCE_ID = 0x2001
 PORT = lan.PORTS[0]
 SECOND_VNIC = "xsvnic1"
 SECOND_PORT = lan.PORTS[1]
 CARRIER_WITHIN = 15.0
+RECONNECT_WITHIN = 45.0
+UNJOINED_GROUP = "239.1.2.3"
 
 
 def diagnostics(fabric: Fabric) -> str:
@@ -56,7 +61,8 @@ def vnic(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterator[
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         director.ctl(
             fabric.director,
-            f"add-vnic {SERVER} {VNIC} --mac {VNIC_MAC} --mtu {VNIC_MTU} --port {PORT.card_port}",
+            f"add-vnic {SERVER} {VNIC} --mac {VNIC_MAC} --mtu {VNIC_MTU} --port {PORT.card_port}"
+            f" --resource-id {VNIC_RESOURCE_ID:#x}",
         )
         assert wait_for_interface(fabric, VNIC), diagnostics(fabric)
         con.run(f"ip link set {VNIC} up")
@@ -194,6 +200,148 @@ def test_carrier_follows_the_card_port_link(fabric: Fabric, vnic: str) -> None:
     assert ping.ok, ping.output
 
 
+def multicast_frames_seen(fabric: Fabric, vnic: str) -> int:
+    """Send frames to a multicast group nobody on the host joined; how many reach the vNIC."""
+    host = fabric.host.console
+    host.run(
+        f"{GUEST_PYTHON} tests/vm/guest/multicast.py count {vnic} {UNJOINED_GROUP} 8"
+        " > /tmp/mcast-count.log 2>&1 &"
+    )
+    host.run("sleep 1")
+    fabric.director.console.run(
+        f"cd /mnt/xs && {lan.IN_LAN} python3 tests/vm/guest/multicast.py send"
+        f" {PORT.remote_ipv4()} {UNJOINED_GROUP} 20",
+        timeout=60,
+    )
+    host.run("wait", timeout=60, check=False)
+    out = host.output("cat /tmp/mcast-count.log")
+    assert "frames=" in out, out
+    return int(out.split("frames=")[1].split()[0])
+
+
+def wait_for_card_multicast(fabric: Fabric, summary: str) -> bool:
+    """Whether the card's latest multicast filter for a vNIC reads `summary` ("all", ...)."""
+    return fabric.director.console.wait_until(
+        f"grep 'multicast' {lan.ETHGW_LOG} | tail -n 1 | grep -q 'multicast {summary}$'", 15
+    )
+
+
+def test_allmulti_and_promisc_admit_every_multicast_group(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    assert multicast_frames_seen(fabric, vnic) == 0, diagnostics(fabric)
+    for flag in ("allmulticast", "promisc"):
+        con.run(f"ip link set {vnic} {flag} on")
+        try:
+            assert wait_for_card_multicast(fabric, "all"), diagnostics(fabric)
+            assert multicast_frames_seen(fabric, vnic) > 0, f"{flag}:\n{diagnostics(fabric)}"
+        finally:
+            con.run(f"ip link set {vnic} {flag} off")
+        assert wait_for_card_multicast(fabric, r"[0-9]* addresses"), diagnostics(fabric)
+    assert multicast_frames_seen(fabric, vnic) == 0, diagnostics(fabric)
+
+
+def interface_is_up(fabric: Fabric, name: str, up: bool) -> bool:
+    want = 1 if up else 0
+    return fabric.host.console.wait_until(
+        f"[ $(( $(cat /sys/class/net/{name}/flags) & 1 )) = {want} ]", CARRIER_WITHIN
+    )
+
+
+def interface_mtu_is(fabric: Fabric, name: str, mtu: int) -> bool:
+    return fabric.host.console.wait_until(
+        f'[ "$(cat /sys/class/net/{name}/mtu)" = {mtu} ]', CARRIER_WITHIN
+    )
+
+
+def test_operator_update_changes_mtu_and_admin_state_in_place(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    try:
+        director.ctl(fabric.director, f"set-vnic {SERVER} {vnic} --mtu 4000")
+        assert interface_mtu_is(fabric, vnic, 4000), diagnostics(fabric)
+        assert director.wait_for_device_status(fabric.director, vnic, "installed", 30)
+        # Above the installed MTU the host refuses, and the operator sees it.
+        director.ctl(fabric.director, f"set-vnic {SERVER} {vnic} --mtu {VNIC_MTU + 1}")
+        assert director.wait_for_device_status(
+            fabric.director, vnic, f"update refused (reason {XSVNIC_NACK_INVALID})", 30
+        ), diagnostics(fabric)
+        assert interface_mtu_is(fabric, vnic, 4000)
+        director.ctl(fabric.director, f"set-vnic {SERVER} {vnic} --admin down")
+        assert interface_is_up(fabric, vnic, False), diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"set-vnic {SERVER} {vnic} --mtu {VNIC_MTU} --admin up")
+    assert interface_is_up(fabric, vnic, True), diagnostics(fabric)
+    assert interface_mtu_is(fabric, vnic, VNIC_MTU), diagnostics(fabric)
+    assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+    # Down took the IPv6 address (IPv4 stays): put it back for the tests that follow.
+    con.run(f"ip -6 addr add {PORT.host_ipv6()}/64 dev {vnic} nodad", check=False)
+    ping = con.run(f"ping -M do -s 8972 -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
+def vnic_devices(fabric: Fabric) -> int:
+    """The host's vNIC auxiliary devices, bound to xsvnic or not."""
+    out = fabric.host.console.output("ls /sys/bus/auxiliary/devices | grep -c vnic || true")
+    return int(out.split()[0])
+
+
+def test_install_refusals_reach_the_operator_and_leave_nothing_behind(
+    fabric: Fabric, vnic: str
+) -> None:
+    before = vnic_devices(fabric)
+    refused = {
+        "lo": (f"--mac 52:54:00:0a:00:04 --port {SECOND_PORT.card_port}", XSVNIC_NACK_DUP_NAME),
+        "xsbadmac": (
+            f"--mac 01:00:5e:00:00:01 --port {SECOND_PORT.card_port}",
+            XSVNIC_NACK_INVALID,
+        ),
+    }
+    try:
+        for name, (options, _) in refused.items():
+            director.ctl(fabric.director, f"add-vnic {SERVER} {name} {options}")
+        for name, (_, reason) in refused.items():
+            assert director.wait_for_device_status(
+                fabric.director, name, f"refused (reason {reason})", 45
+            ), diagnostics(fabric)
+        assert not fabric.host.console.run("ip link show xsbadmac", check=False).ok
+    finally:
+        for name in refused:
+            director.ctl(fabric.director, f"delete {SERVER} {name}")
+    assert fabric.host.console.wait_until(
+        f'[ "$(ls /sys/bus/auxiliary/devices | grep -c vnic)" = {before} ]', 30
+    ), diagnostics(fabric)
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
+    assert ping.ok, ping.output
+
+
+def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
+    lan.stop_gateway(fabric.director)
+    try:
+        assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
+    finally:
+        lan.start_gateway(fabric.director)
+    # The host retries with a backoff of at most 8 s.
+    assert fabric.host.console.wait_until(
+        f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
+    ), diagnostics(fabric)
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
+def test_xcm_restart_leaves_the_vnic_and_its_traffic_alone(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    ifindex = con.output(f"cat /sys/class/net/{vnic}/ifindex")
+    con.run(f"ping -c 40 -i 0.5 -W 5 {PORT.remote_ipv4()} > /tmp/ping-xcm.log 2>&1 &")
+    director.stop_xcm(fabric.director)
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    # The new XCM installs the vNIC again; the host keeps the one it has.
+    assert director.wait_for_device_status(fabric.director, vnic, "installed", 45)
+    con.run("wait", timeout=90, check=False)
+    log = con.output("cat /tmp/ping-xcm.log")
+    assert " 0% packet loss" in log, log + diagnostics(fabric)
+    assert con.output(f"cat /sys/class/net/{vnic}/ifindex") == ifindex
+
+
 def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     fabric: Fabric, vnic: str
 ) -> None:
@@ -222,3 +370,18 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     con.run("wait", timeout=60, check=False)
     again = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
     assert again.ok, again.output
+
+
+def test_vnic_deleted_under_traffic_goes_cleanly(fabric: Fabric, vnic: str) -> None:
+    con = fabric.host.console
+    con.run(
+        f"timeout -s KILL 40 iperf3 -c {PORT.remote_ipv4()} -p {lan.SPARE_IPERF_PORT} -R"
+        " -t 30 > /tmp/iperf-cut.log 2>&1 &"
+    )
+    con.run("sleep 3")
+    director.ctl(fabric.director, f"delete {SERVER} {vnic}")
+    assert wait_for_interface(fabric, vnic, present=False), diagnostics(fabric)
+    con.run("wait", timeout=60, check=False)
+    assert fabric.director.console.wait_until(
+        f"grep -q 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed' {lan.ETHGW_LOG}", 30
+    ), diagnostics(fabric)
