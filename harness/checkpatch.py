@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness import apt
@@ -18,6 +20,29 @@ from harness.paths import REPO, cache_dir
 
 FILES = ("checkpatch.pl", "spelling.txt", "const_structs.checkpatch")
 OPTIONS = ("--no-tree", "--strict", "--terse", "--show-types")
+WAIVERS_FILE = REPO / "ci" / "checkpatch-waivers.toml"
+
+
+@dataclass(frozen=True)
+class Waiver:
+    type: str
+    match: str
+    reason: str
+
+    def covers(self, finding: str) -> bool:
+        return f":{self.type}:" in finding and self.match in finding
+
+
+def waivers(path: Path = WAIVERS_FILE) -> list[Waiver]:
+    """The findings we keep, each with its reason (ci/checkpatch-waivers.toml)."""
+    data = tomllib.loads(path.read_text())
+    return [Waiver(w["type"], w["match"], w["reason"]) for w in data.get("waiver", [])]
+
+
+def unwaived(output: str, kept: list[Waiver]) -> list[str]:
+    """The findings of a --terse run that no waiver covers (the total line is not one)."""
+    findings = [line for line in output.splitlines() if line and not line.startswith("total:")]
+    return [f for f in findings if not any(w.covers(f) for w in kept)]
 
 
 def fetch(spec: KernelSpec) -> Path:

@@ -169,6 +169,23 @@ unlock:
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_fill);
 
+/*
+ * One of the owner's own work requests (a memory registration or
+ * invalidation, with its own wr_cqe), in order with the messages.
+ * -ENOTCONN without a connection.
+ */
+int xscore_conn_post_wr(struct xscore_conn *conn, const struct ib_send_wr *wr)
+{
+	int ret = -ENOTCONN;
+
+	spin_lock_bh(&conn->tx_lock);
+	if (conn->tx_qp)
+		ret = ib_post_send(conn->tx_qp, wr, NULL);
+	spin_unlock_bh(&conn->tx_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_post_wr);
+
 struct xscore_conn_parts {
 	const void *head;
 	u32 head_len;
@@ -274,7 +291,8 @@ static int xscore_conn_create_cqs(struct xscore_conn *conn)
 	int ret;
 
 	conn->cq = ib_alloc_cq(conn->ibdev, conn,
-			       (polled ? 1 : 2) * conn->params.ring, 0,
+			       (polled ? 1 : 2) * conn->params.ring +
+			       conn->params.owner_wrs, 0,
 			       polled ? IB_POLL_SOFTIRQ : IB_POLL_WORKQUEUE);
 	if (IS_ERR(conn->cq)) {
 		ret = PTR_ERR(conn->cq);
@@ -299,7 +317,8 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 		.event_handler	= xscore_conn_qp_event,
 		.qp_context	= conn,
 		.cap = {
-			.max_send_wr	= conn->params.ring,
+			.max_send_wr	= conn->params.ring +
+					  conn->params.owner_wrs,
 			.max_recv_wr	= conn->params.ring,
 			.max_send_sge	= 1,
 			.max_recv_sge	= 1,
@@ -316,6 +335,9 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	struct rdma_cm_id *id = conn->cm_id;
 	unsigned int i;
 	int ret;
+
+	param.responder_resources = min_t(int, conn->params.responder_resources,
+					  conn->ibdev->attrs.max_qp_rd_atom);
 
 	/* The route must lead out of the port this connection belongs to. */
 	if (id->device != conn->ibdev || id->port_num != conn->port_num)

@@ -3,35 +3,80 @@
  * xsvhba: Xsigo virtual HBA driver.
  *
  * Binds to the "xscore.vhba" auxiliary devices that xscore creates for each
- * virtual HBA an XCM installs on this server; each becomes a SCSI host.
- * Until the data path lands, binding takes the device: the INSTALL is
- * acknowledged and the XCM's later messages about the device are logged.
+ * virtual HBA an XCM installs on this server and makes each a SCSI host
+ * with FC transport attributes, whose targets and LUNs are those behind the
+ * FC card port the INSTALL object names.  Here: the auxiliary driver and
+ * the XCM's messages about the vHBA.
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>
-
-#include <xsigo/xscore.h>
+#include <scsi/scsi_transport_fc.h>
 
 #include "compat.h"
+#include "xsvhba.h"
+
+void xsvhba_count(struct xsvhba *vhba, u64 *counter)
+{
+	spin_lock_bh(&vhba->lock);
+	(*counter)++;
+	spin_unlock_bh(&vhba->lock);
+}
+
+/* OPER_UP or OPER_DOWN: the object with only type, length and id set. */
+void xsvhba_report_oper(struct xsvhba *vhba, bool up)
+{
+	struct xsvhba_msg msg = {
+		.type		= up ? XSMP_VDEV_MSG_TYPE_OPER_UP :
+				  XSMP_VDEV_MSG_TYPE_OPER_DOWN,
+		.length		= cpu_to_be16(sizeof(msg)),
+		.resource_id	= cpu_to_be64(vhba->resource_id),
+	};
+
+	/* Lost with the link; the XCM asks again with OPER_REQ. */
+	if (!xscore_vdev_send(vhba->vdev, &msg))
+		vhba->oper_up = up;
+}
+
+static void xsvhba_report_state(struct xsvhba *vhba)
+{
+	mutex_lock(&vhba->mutex);
+	xsvhba_report_oper(vhba, vhba->state == XSVHBA_READY);
+	mutex_unlock(&vhba->mutex);
+}
 
 static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 {
-	const struct xsmp_vdev_object_header *hdr = obj;
+	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
+	const struct xsvhba_msg *msg = obj;
 
-	/* After a reconnect the XCM installs what exists again. */
-	if (hdr->type == XSMP_VDEV_MSG_TYPE_INSTALL) {
+	switch (msg->type) {
+	case XSMP_VDEV_MSG_TYPE_INSTALL:
+		/* After a reconnect the XCM installs what exists again. */
 		xscore_vdev_answer(vdev, obj, XSMP_VDEV_CODE_ACK);
-		return;
+		fallthrough;
+	case XSVHBA_MSG_TYPE_OPER_REQ:
+		xsvhba_report_state(vhba);
+		break;
+	case XSMP_VDEV_MSG_TYPE_UPDATE:
+		/* No field changes in place yet: the XCM deletes and installs. */
+		xscore_vdev_answer(vdev, obj,
+				   XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID);
+		break;
+	default:
+		dev_dbg(&vdev->adev.dev, "message type %u ignored\n",
+			msg->type);
+		break;
 	}
-	dev_dbg(&vdev->adev.dev, "message type %u not handled yet\n",
-		hdr->type);
 }
 
 static void xsvhba_link_event(struct xscore_vdev *vdev,
 			      enum xscore_link_event event)
 {
-	dev_dbg(&vdev->adev.dev, "link %s\n",
-		event == XSCORE_LINK_EVENT_UP ? "up" : "down");
+	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
+
+	/* The data path does not depend on the XCM; tell it the state. */
+	if (event == XSCORE_LINK_EVENT_UP)
+		xsvhba_report_state(vhba);
 }
 
 static const struct xscore_vdev_ops xsvhba_vdev_ops = {
@@ -39,27 +84,117 @@ static const struct xscore_vdev_ops xsvhba_vdev_ops = {
 	.link_event	= xsvhba_link_event,
 };
 
+/* The install's limits, with the original's defaults for zero. */
+static int xsvhba_read_install(struct xsvhba *vhba,
+			       const struct xsvhba_msg *msg)
+{
+	unsigned int depth = be32_to_cpu(msg->scsiqueuedepth);
+	unsigned int xfer = be32_to_cpu(msg->mtu);
+	unsigned int down = be32_to_cpu(msg->linkdowntimeout);
+
+	vhba->wwn = be64_to_cpu(msg->wwn);
+	vhba->card_guid = be64_to_cpu(msg->tca_guid);
+	if (!vhba->wwn || !vhba->card_guid)
+		return -EINVAL;
+	vhba->queue_depth = clamp(depth ? depth : XSVHBA_QUEUE_DEPTH_DEF, 1U,
+				  (unsigned int)XSVHBA_QUEUE_DEPTH_MAX);
+	vhba->xfer_kb = clamp(xfer ? xfer : XSVHBA_XFER_KB_DEF,
+			      (unsigned int)(PAGE_SIZE / SZ_1K),
+			      (unsigned int)XSVHBA_XFER_KB_MAX);
+	vhba->link_down_timeout = min(down ? down : XSVHBA_LINK_DOWN_DEF,
+				      (unsigned int)XSVHBA_LINK_DOWN_MAX);
+	return 0;
+}
+
 static int xsvhba_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(adev);
-	u8 install[XSMP_VDEV_OBJECT_SIZE];
+	struct Scsi_Host *shost;
+	struct xsvhba_msg *msg;
+	struct xsvhba *vhba;
+	u8 nack = XSVHBA_NACK_ALLOC;
+	int ret = -ENOMEM;
 
+	msg = kmalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	xscore_vdev_read_install(vdev, msg);
+
+	shost = xsvhba_host_alloc();
+	if (!shost)
+		goto nack;
+	vhba = shost_to_vhba(shost);
+	vhba->shost = shost;
+	vhba->vdev = vdev;
+	vhba->resource_id = vdev->resource_id;
+	ret = xsvhba_read_install(vhba, msg);
+	if (ret) {
+		nack = XSVHBA_NACK_INVALID;
+		dev_warn(&adev->dev, "%s: refused: no WWN or FC card\n",
+			 vdev->name);
+		goto put_host;
+	}
+	mutex_init(&vhba->mutex);
+	spin_lock_init(&vhba->ring_lock);
+	spin_lock_init(&vhba->lock);
+	init_waitqueue_head(&vhba->cmd_wait);
+	INIT_DELAYED_WORK(&vhba->work, xsvhba_work);
+	irq_poll_init(&vhba->iop, XSVHBA_POLL_BUDGET, xsvhba_poll);
+	vhba->state = XSVHBA_DOWN;
+	ret = -ENOMEM;
+	vhba->wq = alloc_ordered_workqueue("xsvhba_%s", WQ_MEM_RECLAIM,
+					   vdev->name);
+	if (!vhba->wq)
+		goto put_host;
+	ret = xsvhba_conns_init(vhba);
+	if (ret)
+		goto destroy_wq;
+	xsvhba_host_setup(vhba);
+	ret = scsi_add_host(shost, &adev->dev);
+	if (ret)
+		goto cleanup;
+
+	dev_set_drvdata(&adev->dev, vhba);
 	xscore_vdev_set_ops(vdev, &xsvhba_vdev_ops);
-	dev_info(&adev->dev, "%s (resource %llx) bound\n", vdev->name,
-		 vdev->resource_id);
 	/* Lost with a full send ring or a link down: the XCM installs again. */
-	xscore_vdev_read_install(vdev, install);
-	xscore_vdev_answer(vdev, install, XSMP_VDEV_CODE_ACK);
+	xscore_vdev_answer(vdev, msg, XSMP_VDEV_CODE_ACK);
+	shost_printk(KERN_INFO, shost,
+		     "vHBA %s (%llx), WWPN %016llx, FC card %016llx, queue depth %u, %u KB transfers\n",
+		     vdev->name, vhba->resource_id, vhba->wwn, vhba->card_guid,
+		     vhba->queue_depth, vhba->xfer_kb);
+	xsvhba_kick(vhba);
+	kfree(msg);
 	return 0;
+
+cleanup:
+	xsvhba_conns_cleanup(vhba);
+destroy_wq:
+	destroy_workqueue(vhba->wq);
+put_host:
+	irq_poll_disable(&vhba->iop);
+	scsi_host_put(shost);
+nack:
+	xscore_vdev_answer(vdev, msg, XSMP_VDEV_CODE_NACK | nack);
+	kfree(msg);
+	return ret;
 }
 
 static void xsvhba_remove(struct auxiliary_device *adev)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(adev);
+	struct xsvhba *vhba = dev_get_drvdata(&adev->dev);
+	struct Scsi_Host *shost = vhba->shost;
 
 	xscore_vdev_set_ops(vdev, NULL);
-	dev_info(&adev->dev, "%s unbound\n", vdev->name);
+	xsvhba_stop(vhba);
+	fc_remove_host(shost);
+	scsi_remove_host(shost);
+	irq_poll_disable(&vhba->iop);
+	xsvhba_conns_cleanup(vhba);
+	destroy_workqueue(vhba->wq);
+	dev_info(&adev->dev, "%s removed\n", vdev->name);
+	scsi_host_put(shost);
 }
 
 static const struct auxiliary_device_id xsvhba_id_table[] = {
@@ -78,9 +213,14 @@ static int __init xsvhba_init(void)
 {
 	int ret;
 
-	ret = auxiliary_driver_register(&xsvhba_driver);
+	ret = xsvhba_transport_init();
 	if (ret)
 		return ret;
+	ret = auxiliary_driver_register(&xsvhba_driver);
+	if (ret) {
+		xsvhba_transport_exit();
+		return ret;
+	}
 	xscore_service_register(XSMP_RESOURCE_VHBA);
 	return 0;
 }
@@ -89,6 +229,7 @@ static void __exit xsvhba_exit(void)
 {
 	xscore_service_unregister(XSMP_RESOURCE_VHBA);
 	auxiliary_driver_unregister(&xsvhba_driver);
+	xsvhba_transport_exit();
 }
 
 module_init(xsvhba_init);

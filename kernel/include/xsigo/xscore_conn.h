@@ -44,6 +44,14 @@ struct xscore_conn_params {
 	void (*rx_notify)(struct xscore_conn *conn);
 	/* Optional: sends completed (softirq with rx_notify, else process). */
 	void (*tx_done)(struct xscore_conn *conn);
+	/*
+	 * For a peer that moves data by RDMA against the owner's memory keys:
+	 * send queue room for the owner's own work requests (memory
+	 * registrations and invalidations, xscore_conn_post_wr()), and the
+	 * RDMA reads the peer may have outstanding against this side.
+	 */
+	unsigned int owner_wrs;
+	u8 responder_resources;
 };
 
 /* What xscore_conn_step() found. */
@@ -97,6 +105,7 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
 			  void (*fill)(void *dst, const void *src, u32 len),
 			  const void *src);
+int xscore_conn_post_wr(struct xscore_conn *conn, const struct ib_send_wr *wr);
 int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 			void (*deliver)(struct xscore_conn *conn, void *data,
 					u32 len));

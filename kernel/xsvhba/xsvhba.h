@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xsvhba: one SCSI host per virtual HBA an XCM installs.  Each vHBA has two
+ * RC connections to its FC I/O card port: control (enable, discovery, task
+ * management) and data (a ring of command IOCBs in host memory that the
+ * card reads, data moved by the card against per-command memory keys,
+ * status IOCBs sent back).
+ */
+#ifndef _XSVHBA_H
+#define _XSVHBA_H
+
+#include <linux/irq_poll.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_host.h>
+#include <xsigo/xscore.h>
+#include <xsigo/xscore_conn.h>
+#include <xsigo/wire/xsvhba.h>
+#include <xsigo/wire/xsvhba_card.h>
+
+#define XSVHBA_QUEUE_DEPTH_MAX	64	/* commands in flight per vHBA */
+#define XSVHBA_QUEUE_DEPTH_DEF	16
+#define XSVHBA_XFER_KB_DEF	256	/* largest transfer when INSTALL says 0 */
+#define XSVHBA_XFER_KB_MAX	2040
+#define XSVHBA_LINK_DOWN_DEF	30	/* seconds, when INSTALL says 0 */
+#define XSVHBA_LINK_DOWN_MAX	60
+#define XSVHBA_CTRL_RING	8
+#define XSVHBA_TICK		HZ
+#define XSVHBA_ENABLE_TIMEOUT	(10 * HZ)	/* connect and ENABLE_RSP */
+#define XSVHBA_RETRY_MAX	(8 * HZ)
+#define XSVHBA_TMF_WAIT		(10 * HZ)	/* abort and resets */
+#define XSVHBA_POLL_BUDGET	32
+/* Bits of a command handle above the tag: a generation, so that a late or
+ * forged status for an earlier use of the tag matches nothing.
+ */
+#define XSVHBA_HANDLE_GEN_SHIFT	10
+#define XSVHBA_HANDLE_GEN_MASK	0x3f
+
+enum xsvhba_state {
+	XSVHBA_DOWN,		/* waiting to (re)connect to the card */
+	XSVHBA_CONNECTING,	/* control and data connections on their way */
+	XSVHBA_ENABLING,	/* ring registered, ENABLE_VHBA_Q sent */
+	XSVHBA_READY,		/* ENABLE_RSP came: commands flow */
+	XSVHBA_STOPPED,		/* being removed */
+};
+
+/* Where one command is; only the winner of a change completes it. */
+enum xsvhba_cmd_state {
+	XSVHBA_CMD_IDLE,	/* not with the card */
+	XSVHBA_CMD_ISSUED,	/* in the ring */
+	XSVHBA_CMD_ENDING,	/* status in, its memory key being invalidated */
+};
+
+/* Per command (the SCSI command's private data). */
+struct xsvhba_cmd {
+	struct scsi_cmnd *scmnd;
+	struct xsvhba *vhba;
+	struct ib_mr *mr;		/* the data's key, NULL without data */
+	struct ib_cqe reg_cqe;
+	struct ib_cqe inv_cqe;
+	atomic_t state;			/* enum xsvhba_cmd_state */
+	u32 handle;
+	int mapped;			/* scatterlist entries mapped */
+	u8 generation;
+};
+
+/* What the FC transport keeps for each remote port (rport->dd_data). */
+struct xsvhba_rport {
+	u16 loop_id;
+	u32 port_id;
+};
+
+/* A target the card reported. */
+struct xsvhba_target {
+	u64 wwpn;
+	u64 wwnn;
+	u32 port_id;
+	u16 loop_id;
+	struct fc_rport *rport;		/* NULL while not registered */
+};
+
+struct xsvhba_counters {
+	u64 ctrl_in;
+	u64 ctrl_malformed;
+	u64 status_malformed;
+	u64 status_stale;
+	u64 reconnects;
+	u64 aborts;
+	u64 resets;
+};
+
+struct xsvhba {
+	struct xscore_vdev *vdev;
+	struct Scsi_Host *shost;
+	u64 resource_id;
+	u64 wwn;
+	u64 card_guid;
+	unsigned int queue_depth;
+	unsigned int xfer_kb;
+	unsigned int link_down_timeout;
+	struct xscore_card_route route;
+	struct xsvhba_cm_private_data ctrl_pdata;
+	struct xsvhba_cm_private_data data_pdata;
+
+	struct xscore_conn ctrl;
+	struct xscore_conn data;
+	struct irq_poll iop;		/* status IOCBs */
+	struct workqueue_struct *wq;	/* per vHBA, named after it */
+
+	/* State machine; only the work (and remove, host reset) under mutex. */
+	struct mutex mutex;
+	struct delayed_work work;
+	enum xsvhba_state state;
+	bool oper_up;			/* what the XCM was last told */
+	bool fc_link_up;
+	u8 vp_index;
+	u32 port_id;			/* our own FC id */
+	unsigned long deadline;
+	unsigned long retry_at;
+	unsigned int failures;
+	struct xsvhba_target targets[XSVHBA_MAX_TARGETS];
+
+	/* The command ring and the read index the card writes. */
+	struct xsvhba_cmd_iocb *ring;
+	u64 ring_dma;
+	__le32 *read_index;
+	u64 read_index_dma;
+	struct ib_mr *ring_mr;
+	struct ib_mr *index_mr;
+	struct ib_mr **mrs;		/* one data key per tag */
+	struct ib_cqe ring_reg_cqe;
+	spinlock_t ring_lock;		/* guards the ring and ready */
+	bool ready;			/* commands may go to the card */
+	u16 write_index;
+
+	wait_queue_head_t cmd_wait;	/* a command went idle */
+	spinlock_t lock;		/* guards counters */
+	struct xsvhba_counters counters;
+};
+
+static inline struct xsvhba *shost_to_vhba(struct Scsi_Host *shost)
+{
+	return shost_priv(shost);
+}
+
+/* xsvhba_main.c: what the XCM is told */
+void xsvhba_report_oper(struct xsvhba *vhba, bool up);
+void xsvhba_count(struct xsvhba *vhba, u64 *counter);
+
+/* xsvhba_card.c: the connections' state machine and control messages */
+int xsvhba_conns_init(struct xsvhba *vhba);
+void xsvhba_conns_cleanup(struct xsvhba *vhba);
+void xsvhba_kick(struct xsvhba *vhba);
+void xsvhba_work(struct work_struct *work);
+void xsvhba_stop(struct xsvhba *vhba);
+void xsvhba_reconnect(struct xsvhba *vhba, const char *why);
+int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev);
+int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd);
+
+/* xsvhba_io.c: the ring, memory keys and status */
+int xsvhba_ring_alloc(struct xsvhba *vhba);
+void xsvhba_ring_free(struct xsvhba *vhba);
+int xsvhba_keys_setup(struct xsvhba *vhba);
+void xsvhba_keys_release(struct xsvhba *vhba);
+void xsvhba_purge(struct xsvhba *vhba, int result);
+void xsvhba_data_rx_notify(struct xscore_conn *conn);
+int xsvhba_poll(struct irq_poll *iop, int budget);
+int xsvhba_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *scmnd);
+int xsvhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmnd);
+bool xsvhba_idle_where(struct xsvhba *vhba, struct scsi_device *sdev,
+		       unsigned int target);
+
+/* xsvhba_scsi.c: the SCSI host and the FC transport */
+extern struct scsi_transport_template *xsvhba_transport;
+int xsvhba_transport_init(void);
+void xsvhba_transport_exit(void);
+struct Scsi_Host *xsvhba_host_alloc(void);
+void xsvhba_host_setup(struct xsvhba *vhba);
+void xsvhba_set_port_state(struct xsvhba *vhba);
+void xsvhba_targets_lost(struct xsvhba *vhba);
+void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
+			  u32 port_id, u16 loop_id, bool present);
+
+#endif /* _XSVHBA_H */

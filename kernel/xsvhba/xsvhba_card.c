@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The vHBA's two connections to its FC card and the control channel:
+ * connect both, register the ring and tell the card where it is
+ * (INIT_BLOCK), enable the queue, then follow the FC link and the targets
+ * the card reports.  Any failure tears both down, ends what the card held
+ * so that the midlayer retries it once the targets are back, reports
+ * OPER_DOWN and retries with a backoff.
+ */
+#include <linux/jiffies.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_transport_fc.h>
+
+#include "compat.h"
+#include "xsvhba.h"
+
+void xsvhba_kick(struct xsvhba *vhba)
+{
+	mod_delayed_work(vhba->wq, &vhba->work, 0);
+}
+
+static void xsvhba_ctrl_kick(struct xscore_conn *conn)
+{
+	xsvhba_kick(container_of(conn, struct xsvhba, ctrl));
+}
+
+static void xsvhba_data_kick(struct xscore_conn *conn)
+{
+	xsvhba_kick(container_of(conn, struct xsvhba, data));
+}
+
+static u64 xsvhba_wwn(const u8 *wwn)
+{
+	return get_unaligned_be64(wwn);
+}
+
+static void xsvhba_tgt_info(struct xsvhba *vhba,
+			    const struct xsvhba_tgt_info *info)
+{
+	xsvhba_target_update(vhba, xsvhba_wwn(info->wwpn),
+			     xsvhba_wwn(info->wwnn),
+			     be32_to_cpu(info->port_id) & 0xffffff,
+			     be16_to_cpu(info->loop_id), true);
+}
+
+/*
+ * DISC_INFO_UPDATE or DISC_INFO_CONT_UPDATE: header, target_count targets,
+ * (first segment only) our own FC id.  The count is checked against the
+ * length before any target is read.
+ */
+static bool xsvhba_disc_info(struct xsvhba *vhba, const void *data, u32 len,
+			     bool first)
+{
+	u32 head = first ? sizeof(struct xsvhba_disc_info) :
+		   sizeof(struct xsvhba_disc_cont);
+	const struct xsvhba_tgt_info *info;
+	unsigned int count, i;
+
+	if (len < head)
+		return false;
+	count = first ?
+		be16_to_cpu(((const struct xsvhba_disc_info *)data)->target_count) :
+		be16_to_cpu(((const struct xsvhba_disc_cont *)data)->target_count);
+	if (count > XSVHBA_MAX_TARGETS ||
+	    (len - head) / sizeof(*info) < count)
+		return false;
+	info = data + head;
+	for (i = 0; i < count; i++)
+		xsvhba_tgt_info(vhba, &info[i]);
+	if (first && len - head - count * sizeof(*info) >= sizeof(__be32))
+		vhba->port_id = get_unaligned_be32(&info[count]) & 0xffffff;
+	return true;
+}
+
+static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
+{
+	const struct xsvhba_tgt_status *msg = data;
+
+	if (len < sizeof(*msg))
+		return false;
+	xsvhba_target_update(vhba, xsvhba_wwn(msg->wwpn),
+			     xsvhba_wwn(msg->wwnn),
+			     be32_to_cpu(msg->port_id) & 0xffffff,
+			     be16_to_cpu(msg->loop_id),
+			     msg->flag == XSVHBA_TARGET_STATE_FOUND);
+	return true;
+}
+
+static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
+{
+	const struct xsvhba_plink_status *msg = data;
+	bool up;
+
+	if (len < sizeof(*msg))
+		return false;
+	up = be16_to_cpu(msg->phy_link_status) == XSVHBA_LINK_STATUS_UP;
+	if (up == vhba->fc_link_up)
+		return true;
+	vhba->fc_link_up = up;
+	shost_printk(KERN_INFO, vhba->shost, "FC link %s\n",
+		     up ? "up" : "down");
+	/* Targets block until they come back or their loss timeout ends. */
+	if (!up)
+		xsvhba_targets_lost(vhba);
+	xsvhba_set_port_state(vhba);
+	return true;
+}
+
+static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
+{
+	const struct xsvhba_enable_rsp *msg = data;
+
+	if (len < sizeof(*msg) || vhba->state != XSVHBA_ENABLING)
+		return false;
+	vhba->vp_index = msg->vp_index;
+	vhba->state = XSVHBA_READY;
+	vhba->failures = 0;
+	spin_lock_bh(&vhba->ring_lock);
+	vhba->ready = true;
+	spin_unlock_bh(&vhba->ring_lock);
+	shost_printk(KERN_INFO, vhba->shost, "enabled on FC card %016llx\n",
+		     vhba->card_guid);
+	xsvhba_report_oper(vhba, true);
+	return true;
+}
+
+/* One control message from the card; lengths are checked before use. */
+static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
+{
+	struct xsvhba *vhba = container_of(conn, struct xsvhba, ctrl);
+	const u8 *type = data;
+	bool ok;
+
+	if (!len) {
+		xsvhba_count(vhba, &vhba->counters.ctrl_malformed);
+		return;
+	}
+	switch (*type) {
+	case XSVHBA_CTRL_TYPE_ENABLE_RSP:
+		ok = xsvhba_enabled(vhba, data, len);
+		break;
+	case XSVHBA_CTRL_TYPE_PLINK_STATUS_UPDATE:
+		ok = xsvhba_plink(vhba, data, len);
+		break;
+	case XSVHBA_CTRL_TYPE_DISC_INFO_UPDATE:
+		ok = xsvhba_disc_info(vhba, data, len, true);
+		break;
+	case XSVHBA_CTRL_TYPE_DISC_INFO_CONT_UPDATE:
+		ok = xsvhba_disc_info(vhba, data, len, false);
+		break;
+	case XSVHBA_CTRL_TYPE_TGT_STATUS_UPDATE:
+		ok = xsvhba_tgt_status(vhba, data, len);
+		break;
+	case XSVHBA_CTRL_TYPE_HEART_BEAT:
+		ok = true;
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	xsvhba_count(vhba, ok ? &vhba->counters.ctrl_in :
+		     &vhba->counters.ctrl_malformed);
+}
+
+/* Both connections go; what the card held ends for a retry. */
+static void xsvhba_teardown(struct xsvhba *vhba)
+{
+	spin_lock_bh(&vhba->ring_lock);
+	vhba->ready = false;
+	spin_unlock_bh(&vhba->ring_lock);
+	xsvhba_targets_lost(vhba);
+	irq_poll_disable(&vhba->iop);
+	xscore_conn_close(&vhba->data);
+	xscore_conn_close(&vhba->ctrl);
+	xsvhba_purge(vhba, DID_TRANSPORT_DISRUPTED);
+	xsvhba_keys_release(vhba);
+	irq_poll_enable(&vhba->iop);
+	vhba->fc_link_up = false;
+	xsvhba_set_port_state(vhba);
+}
+
+static void xsvhba_fail(struct xsvhba *vhba, const char *why, int err)
+{
+	unsigned long backoff = min_t(unsigned long,
+				      HZ << min(vhba->failures, 3U),
+				      XSVHBA_RETRY_MAX);
+
+	if (vhba->state == XSVHBA_READY) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "FC card connection lost: %s (%d)\n", why, err);
+		xsvhba_count(vhba, &vhba->counters.reconnects);
+	} else {
+		dev_dbg(&vhba->vdev->adev.dev, "connecting to the FC card: %s (%d)\n",
+			why, err);
+	}
+	xsvhba_teardown(vhba);
+	vhba->state = XSVHBA_DOWN;
+	vhba->failures++;
+	vhba->retry_at = jiffies + backoff;
+	if (vhba->oper_up)
+		xsvhba_report_oper(vhba, false);
+}
+
+/* Start again from nothing (host reset, a stuck card). */
+void xsvhba_reconnect(struct xsvhba *vhba, const char *why)
+{
+	mutex_lock(&vhba->mutex);
+	if (vhba->state != XSVHBA_STOPPED && vhba->state != XSVHBA_DOWN) {
+		xsvhba_fail(vhba, why, -ECONNRESET);
+		vhba->retry_at = jiffies;
+	}
+	mutex_unlock(&vhba->mutex);
+	xsvhba_kick(vhba);
+}
+
+/* Both up: keys, INIT_BLOCK on data, ENABLE_VHBA_Q on control. */
+static int xsvhba_enable(struct xsvhba *vhba)
+{
+	struct xsvhba_enable enable = {
+		.type		= XSVHBA_CTRL_TYPE_ENABLE_VHBA_Q,
+		.resource_id	= cpu_to_le64(vhba->resource_id),
+	};
+	struct xsvhba_init_block init = {
+		.type		= XSVHBA_DATA_TYPE_INIT_BLOCK,
+		.entry_size	= XSVHBA_IOCB_SIZE,
+		.ring_size	= cpu_to_le16(XSVHBA_RING_SIZE),
+	};
+	int ret;
+
+	ret = xsvhba_keys_setup(vhba);
+	if (ret)
+		return ret;
+	init.read_index_rkey = cpu_to_le32(vhba->index_mr->rkey);
+	init.base_addr_rkey = cpu_to_le32(vhba->ring_mr->rkey);
+	init.read_index_addr = cpu_to_le64(vhba->index_mr->iova);
+	init.base_addr = cpu_to_le64(vhba->ring_mr->iova);
+	ret = xscore_conn_send(&vhba->data, &init, sizeof(init), NULL, 0);
+	if (!ret)
+		ret = xscore_conn_send(&vhba->ctrl, &enable, sizeof(enable),
+				       NULL, 0);
+	return ret;
+}
+
+static void xsvhba_connect(struct xsvhba *vhba)
+{
+	struct xscore_card_route *route = &vhba->route;
+	int ret;
+
+	/* Data first, as the original: the card expects it. */
+	ret = xscore_conn_connect(&vhba->data, &route->src, &route->dst);
+	if (!ret)
+		ret = xscore_conn_connect(&vhba->ctrl, &route->src, &route->dst);
+	if (ret) {
+		xsvhba_fail(vhba, "connect", ret);
+		return;
+	}
+	vhba->state = XSVHBA_CONNECTING;
+	vhba->deadline = jiffies + XSVHBA_ENABLE_TIMEOUT;
+}
+
+static void xsvhba_step(struct xsvhba *vhba)
+{
+	enum xscore_conn_progress ctrl, data;
+	int ret;
+
+	if (vhba->state == XSVHBA_DOWN) {
+		if (time_before(jiffies, vhba->retry_at))
+			return;
+		xsvhba_connect(vhba);
+		return;
+	}
+
+	ctrl = xscore_conn_step(&vhba->ctrl);
+	data = xscore_conn_step(&vhba->data);
+	if (ctrl == XSCORE_CONN_FAILED || data == XSCORE_CONN_FAILED) {
+		xsvhba_fail(vhba, ctrl == XSCORE_CONN_FAILED ? "control" :
+			    "data", ctrl == XSCORE_CONN_FAILED ?
+			    vhba->ctrl.err : vhba->data.err);
+		return;
+	}
+	if (vhba->state == XSVHBA_CONNECTING &&
+	    vhba->ctrl.established && vhba->data.established) {
+		ret = xsvhba_enable(vhba);
+		if (ret) {
+			xsvhba_fail(vhba, "enable", ret);
+			return;
+		}
+		vhba->state = XSVHBA_ENABLING;
+	}
+	ret = xscore_conn_receive(&vhba->ctrl, xsvhba_ctrl_deliver);
+	if (ret) {
+		xsvhba_fail(vhba, "control receive", ret);
+		return;
+	}
+	if (vhba->state != XSVHBA_READY &&
+	    time_after(jiffies, vhba->deadline))
+		xsvhba_fail(vhba, "no ENABLE_RSP", -ETIMEDOUT);
+}
+
+void xsvhba_work(struct work_struct *work)
+{
+	struct xsvhba *vhba = container_of(to_delayed_work(work),
+					   struct xsvhba, work);
+
+	mutex_lock(&vhba->mutex);
+	if (vhba->state != XSVHBA_STOPPED) {
+		xsvhba_step(vhba);
+		queue_delayed_work(vhba->wq, &vhba->work, XSVHBA_TICK);
+	}
+	mutex_unlock(&vhba->mutex);
+}
+
+/* No callback and no work runs after this. */
+void xsvhba_stop(struct xsvhba *vhba)
+{
+	mutex_lock(&vhba->mutex);
+	vhba->state = XSVHBA_STOPPED;
+	xsvhba_teardown(vhba);
+	mutex_unlock(&vhba->mutex);
+	cancel_delayed_work_sync(&vhba->work);
+}
+
+/* TGT_RESET (sdev NULL) or LUN_RESET for the target of sdev. */
+int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev)
+{
+	struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
+	struct xsvhba_tgt_reset msg = {
+		.type		= type,
+		.vhba_id	= cpu_to_le16(vhba->vp_index),
+	};
+
+	put_unaligned_be64(rport->port_name, msg.wwpn);
+	if (type == XSVHBA_CTRL_TYPE_LUN_RESET)
+		msg.lun = cpu_to_le16(sdev->lun);
+	xsvhba_count(vhba, &vhba->counters.resets);
+	return xscore_conn_send(&vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+}
+
+int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
+{
+	struct fc_rport *rport =
+		starget_to_rport(scsi_target(cmd->scmnd->device));
+	struct xsvhba_rport *rp = rport->dd_data;
+	struct xsvhba_abort_cmd msg = {
+		.type			= XSVHBA_CTRL_TYPE_ABORT_CMD,
+		.vhba_id		= cpu_to_le16(vhba->vp_index),
+		.handle_to_abort	= cpu_to_le32(cmd->handle),
+		.port_id		= { rp->port_id & 0xff,
+					    (rp->port_id >> 8) & 0xff,
+					    (rp->port_id >> 16) & 0xff },
+	};
+
+	xsvhba_count(vhba, &vhba->counters.aborts);
+	return xscore_conn_send(&vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+}
+
+int xsvhba_conns_init(struct xsvhba *vhba)
+{
+	struct xscore_conn_params ctrl = {
+		.ring			= XSVHBA_CTRL_RING,
+		.buf_size		= XSVHBA_CTRL_BUF_SIZE,
+		.private_data		= &vhba->ctrl_pdata,
+		.private_data_len	= sizeof(vhba->ctrl_pdata),
+		.kick			= xsvhba_ctrl_kick,
+	};
+	/*
+	 * A status and a write index update per command in flight; a
+	 * registration and an invalidation each, plus the ring's two; the
+	 * card reads the ring and written data from here.
+	 */
+	struct xscore_conn_params data = {
+		.ring			= 2 * vhba->queue_depth,
+		.buf_size		= XSVHBA_STATUS_BUF_SIZE,
+		.private_data		= &vhba->data_pdata,
+		.private_data_len	= sizeof(vhba->data_pdata),
+		.kick			= xsvhba_data_kick,
+		.rx_notify		= xsvhba_data_rx_notify,
+		.owner_wrs		= 2 * vhba->queue_depth + 2,
+		.responder_resources	= 16,
+	};
+	int ret;
+
+	xscore_vdev_card_route(vhba->vdev, vhba->card_guid,
+			       XSVHBA_CARD_RDMA_CM_PORT, &vhba->route);
+	vhba->ctrl_pdata.vid = cpu_to_be64(vhba->resource_id);
+	vhba->ctrl_pdata.qp_type = cpu_to_be16(XSVHBA_QP_TYPE_CONTROL);
+	vhba->data_pdata.vid = cpu_to_be64(vhba->resource_id);
+	vhba->data_pdata.qp_type = cpu_to_be16(XSVHBA_QP_TYPE_DATA);
+
+	ret = xscore_conn_init(&vhba->ctrl, vhba->route.ibdev,
+			       vhba->route.port_num, &ctrl);
+	if (ret)
+		return ret;
+	ret = xscore_conn_init(&vhba->data, vhba->route.ibdev,
+			       vhba->route.port_num, &data);
+	if (ret)
+		goto cleanup_ctrl;
+	ret = xsvhba_ring_alloc(vhba);
+	if (ret)
+		goto cleanup_data;
+	return 0;
+
+cleanup_data:
+	xscore_conn_cleanup(&vhba->data);
+cleanup_ctrl:
+	xscore_conn_cleanup(&vhba->ctrl);
+	return ret;
+}
+
+void xsvhba_conns_cleanup(struct xsvhba *vhba)
+{
+	xsvhba_ring_free(vhba);
+	xscore_conn_cleanup(&vhba->data);
+	xscore_conn_cleanup(&vhba->ctrl);
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The vHBA as the SCSI midlayer and the FC transport class see it: the
+ * host template and its error handlers, the fc_host attributes, and one
+ * remote port per target the card reports.  Targets that go away are
+ * deleted from the transport, which holds their I/O for dev_loss_tmo (the
+ * install's link-down timeout) and fails it after.
+ */
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_eh.h>
+#include <scsi/scsi_transport_fc.h>
+
+#include "compat.h"
+#include "xsvhba.h"
+
+#define XSVHBA_SPEED		FC_PORTSPEED_4GBIT	/* as the original */
+#define XSVHBA_NODE_NAME_BIT	BIT_ULL(32)
+
+struct scsi_transport_template *xsvhba_transport;
+
+static void xsvhba_set_dev_loss_tmo(struct fc_rport *rport, u32 timeout)
+{
+	rport->dev_loss_tmo = timeout ? timeout : 1;
+}
+
+static struct fc_function_template xsvhba_fc_functions = {
+	.show_host_node_name		= 1,
+	.show_host_port_name		= 1,
+	.show_host_port_id		= 1,
+	.show_host_port_type		= 1,
+	.show_host_port_state		= 1,
+	.show_host_speed		= 1,
+	.show_host_supported_classes	= 1,
+	.show_host_supported_speeds	= 1,
+	.dd_fcrport_size		= sizeof(struct xsvhba_rport),
+	.show_rport_supported_classes	= 1,
+	.show_rport_dev_loss_tmo	= 1,
+	.set_rport_dev_loss_tmo		= xsvhba_set_dev_loss_tmo,
+	.show_starget_node_name		= 1,
+	.show_starget_port_name		= 1,
+	.show_starget_port_id		= 1,
+};
+
+int xsvhba_transport_init(void)
+{
+	xsvhba_transport = fc_attach_transport(&xsvhba_fc_functions);
+	return xsvhba_transport ? 0 : -ENOMEM;
+}
+
+void xsvhba_transport_exit(void)
+{
+	fc_release_transport(xsvhba_transport);
+}
+
+void xsvhba_set_port_state(struct xsvhba *vhba)
+{
+	struct Scsi_Host *shost = vhba->shost;
+
+	fc_host_port_state(shost) = vhba->state == XSVHBA_READY &&
+				    vhba->fc_link_up ? FC_PORTSTATE_ONLINE :
+				    FC_PORTSTATE_LINKDOWN;
+	fc_host_port_id(shost) = vhba->port_id;
+}
+
+/* Every target goes to the transport's loss timer. */
+void xsvhba_targets_lost(struct xsvhba *vhba)
+{
+	unsigned int i;
+
+	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
+		if (vhba->targets[i].rport)
+			fc_remote_port_delete(vhba->targets[i].rport);
+		vhba->targets[i].rport = NULL;
+	}
+}
+
+static struct xsvhba_target *xsvhba_target_slot(struct xsvhba *vhba, u64 wwpn)
+{
+	struct xsvhba_target *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
+		if (vhba->targets[i].wwpn == wwpn)
+			return &vhba->targets[i];
+		if (!free && !vhba->targets[i].wwpn)
+			free = &vhba->targets[i];
+	}
+	return free;
+}
+
+/* A target the card found (present) or lost; from the work only. */
+void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
+			  u32 port_id, u16 loop_id, bool present)
+{
+	struct fc_rport_identifiers ids = {
+		.node_name	= wwnn,
+		.port_name	= wwpn,
+		.port_id	= port_id,
+		.roles		= FC_RPORT_ROLE_FCP_TARGET,
+	};
+	struct xsvhba_target *target;
+	struct xsvhba_rport *rp;
+	struct fc_rport *rport;
+
+	if (!wwpn)
+		return;
+	target = xsvhba_target_slot(vhba, wwpn);
+	if (!target) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "more than %u targets: %016llx ignored\n",
+			     XSVHBA_MAX_TARGETS, wwpn);
+		return;
+	}
+	if (!present) {
+		if (target->rport)
+			fc_remote_port_delete(target->rport);
+		target->rport = NULL;
+		return;
+	}
+	target->wwpn = wwpn;
+	target->wwnn = wwnn;
+	target->port_id = port_id;
+	target->loop_id = loop_id;
+	if (target->rport)
+		return;
+	rport = fc_remote_port_add(vhba->shost, 0, &ids);
+	if (!rport) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "target %016llx: no remote port\n", wwpn);
+		return;
+	}
+	rp = rport->dd_data;
+	WRITE_ONCE(rp->loop_id, loop_id);
+	WRITE_ONCE(rp->port_id, port_id);
+	rport->supported_classes = FC_COS_CLASS3;
+	rport->dev_loss_tmo = vhba->link_down_timeout;
+	target->rport = rport;
+	shost_printk(KERN_INFO, vhba->shost,
+		     "target %016llx (FC id %06x) online\n", wwpn, port_id);
+}
+
+static int xsvhba_slave_alloc(struct scsi_device *sdev)
+{
+	struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
+
+	if (!rport || fc_remote_port_chkready(rport))
+		return -ENXIO;
+	return 0;
+}
+
+static int xsvhba_wait_idle(struct xsvhba *vhba, struct scsi_device *sdev,
+			    unsigned int target)
+{
+	return wait_event_timeout(vhba->cmd_wait,
+				  xsvhba_idle_where(vhba, sdev, target),
+				  XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
+}
+
+/*
+ * The card answers an abort by ending the command (status ABORTED); the
+ * command's key is invalidated by then, so the midlayer may reuse it.
+ */
+static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
+{
+	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
+	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
+
+	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE)
+		return SUCCESS;
+	if (xsvhba_send_abort(vhba, cmd))
+		return FAILED;
+	return wait_event_timeout(vhba->cmd_wait,
+				  atomic_read(&cmd->state) == XSVHBA_CMD_IDLE,
+				  XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
+}
+
+static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)
+{
+	struct scsi_device *sdev = scmnd->device;
+	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+
+	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_LUN_RESET, sdev))
+		return FAILED;
+	return xsvhba_wait_idle(vhba, sdev, 0);
+}
+
+static int xsvhba_eh_target_reset(struct scsi_cmnd *scmnd)
+{
+	struct scsi_device *sdev = scmnd->device;
+	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+
+	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_TGT_RESET, sdev))
+		return FAILED;
+	return xsvhba_wait_idle(vhba, NULL, sdev->id);
+}
+
+/* Everything the card holds ends with the connections; they come back. */
+static int xsvhba_eh_host_reset(struct scsi_cmnd *scmnd)
+{
+	xsvhba_reconnect(shost_to_vhba(scmnd->device->host), "host reset");
+	return SUCCESS;
+}
+
+/* Not const: older kernels take a mutable template. */
+static struct scsi_host_template xsvhba_template = {
+	.module				= THIS_MODULE,
+	.name				= "xsvhba",
+	.proc_name			= "xsvhba",
+	.queuecommand			= xsvhba_queuecommand,
+	.init_cmd_priv			= xsvhba_init_cmd_priv,
+	.slave_alloc			= xsvhba_slave_alloc,
+	.eh_abort_handler		= xsvhba_eh_abort,
+	.eh_device_reset_handler	= xsvhba_eh_device_reset,
+	.eh_target_reset_handler	= xsvhba_eh_target_reset,
+	.eh_host_reset_handler		= xsvhba_eh_host_reset,
+	.this_id			= -1,
+	.cmd_size			= sizeof(struct xsvhba_cmd),
+	.max_segment_size		= PAGE_SIZE,
+	.track_queue_depth		= 1,
+};
+
+struct Scsi_Host *xsvhba_host_alloc(void)
+{
+	return scsi_host_alloc(&xsvhba_template,
+			       sizeof(struct xsvhba));
+}
+
+/* Limits and FC attributes from the install, before scsi_add_host(). */
+void xsvhba_host_setup(struct xsvhba *vhba)
+{
+	struct Scsi_Host *shost = vhba->shost;
+
+	shost->transportt = xsvhba_transport;
+	shost->max_id = XSVHBA_MAX_TARGETS;
+	shost->max_lun = 0xfffe;
+	shost->max_channel = 0;
+	shost->max_cmd_len = 16;
+	shost->can_queue = vhba->queue_depth;
+	shost->cmd_per_lun = vhba->queue_depth;
+	shost->nr_hw_queues = 1;
+	/* One key maps a command's pages: no gaps between them. */
+	shost->virt_boundary_mask = PAGE_SIZE - 1;
+	shost->sg_tablesize = vhba->xfer_kb * SZ_1K / PAGE_SIZE;
+	shost->max_sectors = vhba->xfer_kb * 2;
+
+	fc_host_port_name(shost) = vhba->wwn;
+	fc_host_node_name(shost) = vhba->wwn | XSVHBA_NODE_NAME_BIT;
+	fc_host_port_type(shost) = FC_PORTTYPE_NPORT;
+	fc_host_supported_classes(shost) = FC_COS_CLASS3;
+	fc_host_supported_speeds(shost) = XSVHBA_SPEED;
+	fc_host_speed(shost) = XSVHBA_SPEED;
+	fc_host_port_state(shost) = FC_PORTSTATE_LINKDOWN;
+}
