@@ -79,6 +79,15 @@ def cmd_ethgw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fcgw(args: argparse.Namespace) -> int:
+    # pyverbs exists only in the director VM.
+    from director.fcgw import FcGateway
+
+    settings = Watched(args.config, Config())
+    FcGateway(args.port, args.prefix, node_guid(args.ibdev), settings, args.lun_dir).serve()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="director.json")
@@ -142,6 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ethgw.add_argument("--ibdev", default="rxe0")
     ethgw.set_defaults(func=cmd_ethgw)
+    fcgw = sub.add_parser(
+        "fcgw", parents=[common], help="the FC I/O card: targets with file-backed LUNs"
+    )
+    fcgw.add_argument(
+        "--port", action="append", required=True, metavar="PORT", help="FC I/O port (fc/1)"
+    )
+    fcgw.add_argument(
+        "--prefix", default="2001:db8::", help="fabric /64 prefix the card's addresses are in"
+    )
+    fcgw.add_argument("--lun-dir", type=Path, default=Path("/var/lib/xsigo-director/luns"))
+    fcgw.add_argument("--ibdev", default="rxe0")
+    fcgw.set_defaults(func=cmd_fcgw)
     ctl.add_parser(sub, [common])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")

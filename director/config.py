@@ -10,7 +10,9 @@ GUID it discovers from (16 hex digits) or by its hostname.
                              "mac": "52:54:00:0a:00:02", "mtu": 9000, "port": "eth/1",
                              "admin_up": true}],
                   "vhbas": [{"name": "xsvhba0", "resource_id": 8193,
-                             "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1"}]}]}
+                             "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1"}]}],
+     "fc_targets": [{"wwpn": "50:01:43:80:00:00:00:01", "port": "fc/1",
+                     "luns": [{"lun": 0, "size_mb": 64}]}]}
 """
 
 from __future__ import annotations
@@ -55,6 +57,31 @@ class Vhba:
     port: str = "fc/1"
 
 
+@dataclass(frozen=True)
+class FcLun:
+    """A LUN of an FC card target: a file of size_mb MiB under the card's LUN directory."""
+
+    lun: int
+    size_mb: int = 64
+
+
+@dataclass
+class FcTarget:
+    """A target behind an FC card port, with its LUNs; `online` False hides it from hosts."""
+
+    wwpn: str
+    port: str = "fc/1"
+    luns: list[FcLun] = field(default_factory=list)
+    online: bool = True
+
+    @property
+    def wwpn_int(self) -> int:
+        return int(self.wwpn.replace(":", ""), 16)
+
+
+FC_LUN_MAX = 255  # the card reports LUNs 0..255 (research §5.2)
+
+
 @dataclass
 class Server:
     match: str
@@ -73,6 +100,7 @@ class Config:
     hello_interval: int = 10
     servers: list[Server] = field(default_factory=list)
     down_ports: list[str] = field(default_factory=list)  # I/O ports whose link is down
+    fc_targets: list[FcTarget] = field(default_factory=list)
 
     def server(self, port_guid: int, hostname: str) -> Server | None:
         return next((s for s in self.servers if s.matches(port_guid, hostname)), None)
@@ -97,6 +125,7 @@ class Config:
                 io_port_guid(0, port)
             except ValueError as err:
                 raise ConfigError(f"down_ports: {err}") from err
+        self._validate_fc_targets()
         ids: set[int] = set()
         for server in self.servers:
             for xcm in server.xcms:
@@ -116,6 +145,30 @@ class Config:
                     raise ConfigError(f"resource id {device.resource_id:#x} used twice")
                 names.add(device.name)
                 ids.add(device.resource_id)
+
+    def _validate_fc_targets(self) -> None:
+        wwpns: set[int] = set()
+        for target in self.fc_targets:
+            try:
+                wwpn = target.wwpn_int
+                if not target.port.startswith("fc/"):
+                    raise ValueError(f"{target.port} is not an FC port")
+                io_port_guid(0, target.port)
+            except ValueError as err:
+                raise ConfigError(f"FC target {target.wwpn}: {err}") from err
+            if not 0 < wwpn < 1 << 64 or wwpn in wwpns:
+                raise ConfigError(f"FC target {target.wwpn}: bad or repeated WWPN")
+            wwpns.add(wwpn)
+            numbers = [lun.lun for lun in target.luns]
+            if len(set(numbers)) != len(numbers):
+                raise ConfigError(f"FC target {target.wwpn}: a LUN number twice")
+            for lun in target.luns:
+                if not 0 <= lun.lun <= FC_LUN_MAX or lun.size_mb <= 0:
+                    raise ConfigError(f"FC target {target.wwpn}: bad LUN {lun}")
+
+    def fc_target(self, wwpn: str) -> FcTarget | None:
+        return next((t for t in self.fc_targets if t.wwpn_int == int(wwpn.replace(":", ""), 16)),
+                    None)  # fmt: skip
 
     def next_resource_id(self) -> int:
         used = [d.resource_id for s in self.servers for d in [*s.vnics, *s.vhbas]]
@@ -158,6 +211,15 @@ def from_json(data: dict[str, Any]) -> Config:
             hello_interval=int(data.get("hello_interval", 10)),
             servers=servers,
             down_ports=list(data.get("down_ports", [])),
+            fc_targets=[
+                FcTarget(
+                    wwpn=t["wwpn"],
+                    port=t.get("port", "fc/1"),
+                    luns=[FcLun(**lun) for lun in t.get("luns", [])],
+                    online=bool(t.get("online", True)),
+                )
+                for t in data.get("fc_targets", [])
+            ],
         )
     except (KeyError, TypeError) as err:
         raise ConfigError(f"malformed configuration: {err}") from err

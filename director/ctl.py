@@ -67,6 +67,49 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_lun(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    target = config.fc_target(args.wwpn)
+    if target is None:
+        target = cfg.FcTarget(args.wwpn, args.port)
+        config.fc_targets.append(target)
+    target.luns = [lun for lun in target.luns if lun.lun != args.lun]
+    target.luns.append(cfg.FcLun(args.lun, args.size_mb))
+    target.luns.sort(key=lambda lun: lun.lun)
+    cfg.save(args.config, config)
+    print(f"FC target {args.wwpn} on {target.port}: LUN {args.lun}, {args.size_mb} MiB")
+    return 0
+
+
+def cmd_remove_lun(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    target = config.fc_target(args.wwpn)
+    if target is None:
+        print(f"no FC target {args.wwpn}")
+        return 1
+    if args.lun is None:
+        config.fc_targets.remove(target)
+        what = "removed"
+    else:
+        target.luns = [lun for lun in target.luns if lun.lun != args.lun]
+        what = f"LUN {args.lun} removed"
+    cfg.save(args.config, config)
+    print(f"FC target {args.wwpn}: {what}")
+    return 0
+
+
+def cmd_target_state(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    target = config.fc_target(args.wwpn)
+    if target is None:
+        print(f"no FC target {args.wwpn}")
+        return 1
+    target.online = args.state == "online"
+    cfg.save(args.config, config)
+    print(f"FC target {args.wwpn} {args.state}")
+    return 0
+
+
 def cmd_assign_xcm(args: argparse.Namespace) -> int:
     config, server = _edit(args)
     if args.remove:
@@ -165,6 +208,23 @@ def add_parser(
     vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
     vhba.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
     vhba.set_defaults(func=cmd_add_vhba)
+
+    lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
+    lun.add_argument("wwpn", help="target port WWN (created on first use)")
+    lun.add_argument("lun", type=int)
+    lun.add_argument("--size-mb", type=int, default=64)
+    lun.add_argument("--port", default="fc/1", help="FC I/O port of a new target")
+    lun.set_defaults(func=cmd_add_lun)
+
+    unlun = ops.add_parser("remove-lun", help="take a LUN (or, without one, a target) away")
+    unlun.add_argument("wwpn")
+    unlun.add_argument("lun", type=int, nargs="?")
+    unlun.set_defaults(func=cmd_remove_lun)
+
+    state = ops.add_parser("target-state", help="take an FC target offline or bring it back")
+    state.add_argument("wwpn")
+    state.add_argument("state", choices=["online", "offline"])
+    state.set_defaults(func=cmd_target_state)
 
     delete = ops.add_parser("delete", help="take a vNIC or vHBA away from a server")
     delete.add_argument("server")

@@ -8,9 +8,10 @@ in order and a buffer's index is its work request id.
 from __future__ import annotations
 
 import os
+import time
 
 from pyverbs.cmid import CMID, ConnParam
-from pyverbs.cq import CQ
+from pyverbs.cq import CQ, WC
 from pyverbs.device import Context
 from pyverbs.enums import (
     IBV_ACCESS_LOCAL_WRITE,
@@ -20,6 +21,8 @@ from pyverbs.enums import (
     IBV_QPT_RC,
     IBV_WC_RECV,
     IBV_WC_SUCCESS,
+    IBV_WR_RDMA_READ,
+    IBV_WR_RDMA_WRITE,
     IBV_WR_SEND,
 )
 from pyverbs.mr import MR
@@ -28,6 +31,8 @@ from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
 RNR_RETRY_FOREVER = 7
+RDMA_WR_ID = 1 << 32  # above every buffer index
+RDMA_TIMEOUT = 10.0
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 
 
@@ -61,14 +66,17 @@ class RcConnection:
         send_size: int | None = None,
         *,
         label: str,
+        rdma_depth: int = 1,
     ) -> None:
+        """`rdma_depth`: RDMA reads this side may have outstanding against the host."""
         self.cmid = cmid
         self.label = label
         self.ring = ring
         self.recv_size = recv_size
         self.send_size = send_size or recv_size
-        self.cq = CQ(context, 2 * ring)
-        cap = QPCap(max_send_wr=ring, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
+        # One more send for the RDMA operation rdma() waits for.
+        self.cq = CQ(context, 2 * ring + 1)
+        cap = QPCap(max_send_wr=ring + 1, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
         init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
         self.qp = QP(pd, init)
         self.recv_mrs = [MR(pd, recv_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
@@ -76,12 +84,13 @@ class RcConnection:
         self.next_send = 0
         self.sends_in_flight = 0
         self.closed = False
+        self.early: list[bytes] = []  # received while rdma() waited
         for state in (IBV_QPS_INIT, IBV_QPS_RTR):
             attr, mask = cmid.init_qp_attr(state)
             self.qp.modify(attr, mask)
         for index in range(ring):
             self._post_recv(index)
-        cmid.accept(ConnParam(qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
+        cmid.accept(ConnParam(depth=rdma_depth, qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
         attr, mask = cmid.init_qp_attr(IBV_QPS_RTS)
         self.qp.modify(attr, mask)
 
@@ -110,17 +119,47 @@ class RcConnection:
         """What arrived since the last call; ConnectionLost once a completion fails."""
         if self.closed:
             return []
-        received = []
+        received, self.early = self.early, []
         polled, wcs = self.cq.poll(num_entries=budget)
         for wc in wcs[:polled]:
-            if wc.status != IBV_WC_SUCCESS:
-                raise ConnectionLost(f"{self.label}: completion status {wc.status}")
-            if wc.opcode & IBV_WC_RECV:
-                received.append(self.recv_mrs[wc.wr_id].read(wc.byte_len, 0))
-                self._post_recv(wc.wr_id)
-            else:
-                self.sends_in_flight -= 1
+            self._complete(wc, received)
         return received
+
+    def _complete(self, wc: WC, received: list[bytes]) -> None:
+        if wc.status != IBV_WC_SUCCESS:
+            raise ConnectionLost(f"{self.label}: completion status {wc.status}")
+        if wc.opcode & IBV_WC_RECV:
+            received.append(self.recv_mrs[wc.wr_id].read(wc.byte_len, 0))
+            self._post_recv(wc.wr_id)
+        else:
+            self.sends_in_flight -= 1
+
+    def rdma(self, write: bool, mr: MR, offset: int, length: int, addr: int, rkey: int) -> None:
+        """RDMA WRITE `length` bytes from `mr` at `offset` to the host's `addr` under `rkey`, or
+        RDMA READ them from there into it, and wait until done. ConnectionLost when it fails
+        (a bad key fails the connection too)."""
+        if self.closed:
+            raise ConnectionLost(f"{self.label}: closed")
+        opcode = IBV_WR_RDMA_WRITE if write else IBV_WR_RDMA_READ
+        wr = SendWR(
+            wr_id=RDMA_WR_ID, opcode=opcode, num_sge=1, sg=[SGE(mr.buf + offset, length, mr.lkey)]
+        )
+        wr.set_wr_rdma(rkey, addr)
+        self.qp.post_send(wr)
+        deadline = time.monotonic() + RDMA_TIMEOUT
+        while time.monotonic() < deadline:
+            polled, wcs = self.cq.poll(num_entries=16)
+            done = False
+            for wc in wcs[:polled]:
+                if wc.wr_id != RDMA_WR_ID:
+                    self._complete(wc, self.early)
+                elif wc.status != IBV_WC_SUCCESS:
+                    raise ConnectionLost(f"{self.label}: RDMA status {wc.status}")
+                else:
+                    done = True
+            if done:
+                return
+        raise ConnectionLost(f"{self.label}: RDMA timed out")
 
     def close(self) -> None:
         if self.closed:

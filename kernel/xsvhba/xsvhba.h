@@ -179,6 +179,7 @@ int xsvhba_transport_init(void);
 void xsvhba_transport_exit(void);
 struct Scsi_Host *xsvhba_host_alloc(void);
 void xsvhba_host_setup(struct xsvhba *vhba);
+void xsvhba_host_attrs(struct xsvhba *vhba);
 void xsvhba_set_port_state(struct xsvhba *vhba);
 void xsvhba_targets_lost(struct xsvhba *vhba);
 void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,

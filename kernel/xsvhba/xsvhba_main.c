@@ -154,6 +154,7 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 	ret = scsi_add_host(shost, &adev->dev);
 	if (ret)
 		goto cleanup;
+	xsvhba_host_attrs(vhba);
 
 	dev_set_drvdata(&adev->dev, vhba);
 	xscore_vdev_set_ops(vdev, &xsvhba_vdev_ops);

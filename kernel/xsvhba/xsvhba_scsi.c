@@ -225,7 +225,7 @@ struct Scsi_Host *xsvhba_host_alloc(void)
 			       sizeof(struct xsvhba));
 }
 
-/* Limits and FC attributes from the install, before scsi_add_host(). */
+/* Limits from the install, before scsi_add_host(). */
 void xsvhba_host_setup(struct xsvhba *vhba)
 {
 	struct Scsi_Host *shost = vhba->shost;
@@ -242,6 +242,12 @@ void xsvhba_host_setup(struct xsvhba *vhba)
 	shost->virt_boundary_mask = PAGE_SIZE - 1;
 	shost->sg_tablesize = vhba->xfer_kb * SZ_1K / PAGE_SIZE;
 	shost->max_sectors = vhba->xfer_kb * 2;
+}
+
+/* FC attributes from the install; the transport's data exists once added. */
+void xsvhba_host_attrs(struct xsvhba *vhba)
+{
+	struct Scsi_Host *shost = vhba->shost;
 
 	fc_host_port_name(shost) = vhba->wwn;
 	fc_host_node_name(shost) = vhba->wwn | XSVHBA_NODE_NAME_BIT;

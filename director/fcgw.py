@@ -1,0 +1,581 @@
+"""The director's FC I/O card: targets with file-backed LUNs behind each FC port ("fc/1"), which
+host vHBAs reach over two RC connections, control and data (research §5).
+
+The card listens at [fabric prefix + the port's I/O GUID]:4097, as the Ethernet card does. A
+vHBA's data connection brings INIT_BLOCK (where its command ring and read index are, and their
+keys), its control connection ENABLE_VHBA_Q; the card answers ENABLE_RSP, the FC link state
+and the targets of the port. Then each WRITE_INDEX_UPDATE makes the card read the new command
+IOCBs from the host's ring (RDMA READ), move each command's data against the command's key
+(RDMA READ for writes, RDMA WRITE for reads), write the ring's read index back and send a
+status IOCB. No threads: one loop selects on the rdma_cm event channels and polls every
+connection's CQ; a command runs to its end before the next is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import signal
+import struct
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyverbs.cm_enums import RAI_PASSIVE, RDMA_CM_EVENT_CONNECT_REQUEST, RDMA_PS_TCP
+from pyverbs.cmid import CMID, AddrInfo, CMEvent, CMEventChannel
+from pyverbs.device import Context
+from pyverbs.enums import IBV_ACCESS_LOCAL_WRITE
+from pyverbs.mr import MR
+from pyverbs.pd import PD
+
+from director import sbc
+from director.config import Config, FcTarget, Watched, fabric_address, io_port_guid
+from director.ethgw import ibdev_name
+from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
+from xswire.xsvhba_card import (
+    XSVHBA_CARD_RDMA_CM_PORT,
+    XSVHBA_CTRL_BUF_SIZE,
+    XSVHBA_IOCB_SIZE,
+    XSVHBA_RING_SIZE,
+    XSVHBA_SS_RESIDUAL_UNDER,
+    XSVHBA_SS_SENSE_VALID,
+    XSVHBA_STATUS_BUF_SIZE,
+    XSVHBA_STATUS_PREFIX,
+    XSVHBA_UNBOUND,
+    XsvhbaAbortCmd,
+    XsvhbaAbortIocb,
+    XsvhbaCmdIocb,
+    XsvhbaCmPrivateData,
+    XsvhbaCompStatus,
+    XsvhbaCtrlType,
+    XsvhbaDataType,
+    XsvhbaDiscCont,
+    XsvhbaDiscInfo,
+    XsvhbaEnableRsp,
+    XsvhbaEntryType,
+    XsvhbaInitBlock,
+    XsvhbaLinkStatus,
+    XsvhbaPlinkStatus,
+    XsvhbaQpType,
+    XsvhbaStatusIocb,
+    XsvhbaTargetState,
+    XsvhbaTaskFlag,
+    XsvhbaTgtInfo,
+    XsvhbaTgtStatus,
+    XsvhbaWriteIndex,
+)
+
+log = logging.getLogger("director.fcgw")
+
+LUN_DIR = Path("/var/lib/xsigo-director/luns")
+CTRL_RING = 8
+DATA_RING = 128  # a host has at most 64 commands in flight, each one update and one status
+RDMA_DEPTH = 16
+MAX_TRANSFER = 2040 * 1024  # the largest a vHBA may be installed with
+IOCB_BATCH = 16  # IOCBs one RDMA READ fetches
+INDEX_OFFSET = IOCB_BATCH * XSVHBA_IOCB_SIZE
+DATA_OFFSET = INDEX_OFFSET + 64
+FIRST_LOOP_ID = 0x81
+FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
+CONN_DOWN_TIMEOUT = 30
+RELOAD_PERIOD = 1.0
+IDLE_PAUSE = 0.005
+SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
+
+
+def fcp_swap(raw: bytes) -> bytes:
+    """Each 32-bit word byte-reversed: the FCP byte order of the IOCBs (research §5.4)."""
+    return b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw) - len(raw) % 4, 4))
+
+
+def wwn_bytes(wwn: int) -> bytes:
+    return wwn.to_bytes(8, "big")
+
+
+class FcPort:
+    """One FC port of the card: its listener."""
+
+    def __init__(self, name: str, address: str) -> None:
+        self.name = name
+        self.address = address
+        self.link_up = True
+        before = rdma_cm_fds()
+        self.channel = CMEventChannel()
+        info = AddrInfo(
+            src=address,
+            src_service=str(XSVHBA_CARD_RDMA_CM_PORT),
+            port_space=RDMA_PS_TCP,
+            flags=RAI_PASSIVE,
+        )
+        self.listener = CMID(creator=self.channel, port_space=RDMA_PS_TCP)
+        self.listener.bind_addr(info)
+        self.listener.listen()
+        fds = rdma_cm_fds() - before
+        self.channel_fd = min(fds) if fds else -1
+
+    def close(self) -> None:
+        self.listener.close()
+        self.channel.close()
+
+
+@dataclass
+class CardTarget:
+    """A configured target as the card serves it."""
+
+    config: FcTarget
+    loop_id: int
+    scsi: sbc.Target
+
+    @property
+    def port_id(self) -> int:
+        return FC_DOMAIN | self.loop_id
+
+
+@dataclass
+class VhbaState:
+    """What the card knows of one host vHBA."""
+
+    resource_id: int
+    port: FcPort
+    vp_index: int
+    ctrl: RcConnection | None = None
+    data: RcConnection | None = None
+    ring: XsvhbaInitBlock | None = None
+    enable_asked: bool = False
+    enabled: bool = False
+    read_index: int = 0
+    link_told: bool | None = None
+    told: dict[int, bool] = field(default_factory=dict)  # target WWPN -> reported online
+    ctrl_out: deque[bytes] = field(default_factory=deque)
+    data_out: deque[bytes] = field(default_factory=deque)
+    commands: int = 0
+
+    def connections(self) -> list[RcConnection]:
+        return [c for c in (self.ctrl, self.data) if c is not None]
+
+
+class FcGateway:
+    def __init__(
+        self,
+        ports: list[str],
+        prefix: str,
+        director_guid: int,
+        settings: Watched,
+        lun_dir: Path = LUN_DIR,
+    ) -> None:
+        self.watched = settings
+        self.lun_dir = lun_dir
+        self.context = Context(name=ibdev_name())
+        self.pd = PD(self.context)
+        # Commands run one at a time: one buffer holds IOCBs, the read index and the data.
+        self.scratch = MR(self.pd, DATA_OFFSET + MAX_TRANSFER, IBV_ACCESS_LOCAL_WRITE)
+        self.ports = {
+            name: FcPort(name, fabric_address(prefix, io_port_guid(director_guid, name)))
+            for name in ports
+        }
+        self.vhbas: dict[int, VhbaState] = {}
+        self.targets: dict[int, CardTarget] = {}  # by WWPN
+        self.loop_ids: dict[int, int] = {}  # WWPN -> loop id, stable while the card runs
+        self.luns: dict[tuple[int, int], sbc.Lun] = {}
+        self.next_vp_index = 1
+        self.stopping = False
+        self._apply_config()
+
+    @property
+    def settings(self) -> Config:
+        return self.watched.config
+
+    # Configuration: targets, LUNs, link state.
+
+    def _lun(self, target: FcTarget, number: int, size_mb: int) -> sbc.Lun:
+        key = (target.wwpn_int, number)
+        lun = self.luns.get(key)
+        if lun is not None and lun.size == size_mb << 20:
+            return lun
+        if lun is not None:
+            lun.close()
+        self.lun_dir.mkdir(parents=True, exist_ok=True)
+        wwpn = target.wwpn_int
+        lun = sbc.Lun(
+            path=self.lun_dir / f"{wwpn:016x}-{number}.img",
+            size=size_mb << 20,
+            serial=f"XS{wwpn & 0xFFFFFF:06X}{number:03d}",
+            naa=0x6001405 << 100 | wwpn << 16 | number,
+        )
+        self.luns[key] = lun
+        return lun
+
+    def _build_targets(self) -> None:
+        targets: dict[int, CardTarget] = {}
+        wanted: set[tuple[int, int]] = set()
+        for config in self.settings.fc_targets:
+            if config.port not in self.ports:
+                continue
+            wwpn = config.wwpn_int
+            loop_id = self.loop_ids.setdefault(wwpn, FIRST_LOOP_ID + len(self.loop_ids))
+            luns = {lun.lun: self._lun(config, lun.lun, lun.size_mb) for lun in config.luns}
+            wanted |= {(wwpn, n) for n in luns}
+            scsi = sbc.Target(wwpn=wwpn, wwnn=wwpn | 1 << 60, luns=luns)
+            targets[wwpn] = CardTarget(config, loop_id, scsi)
+        for key in [k for k in self.luns if k not in wanted]:
+            self.luns.pop(key).close()
+        self.targets = targets
+
+    def _apply_config(self) -> None:
+        self._build_targets()
+        down = set(self.settings.down_ports)
+        for port in self.ports.values():
+            port.link_up = port.name not in down
+        configured = {h.resource_id for s in self.settings.servers for h in s.vhbas}
+        for vhba in list(self.vhbas.values()):
+            if vhba.resource_id not in configured:
+                self._drop(vhba, "deleted by the director")
+            elif vhba.enabled:
+                self._report(vhba)
+
+    def _visible(self, vhba: VhbaState) -> list[CardTarget]:
+        """The targets a vHBA sees: online, on its port, while the port's link is up."""
+        if not vhba.port.link_up:
+            return []
+        return [
+            t for t in self.targets.values() if t.config.online and t.config.port == vhba.port.name
+        ]
+
+    # Messages to the host.
+
+    def _send(self, vhba: VhbaState, on_data: bool, message: bytes) -> None:
+        (vhba.data_out if on_data else vhba.ctrl_out).append(message)
+        self._flush(vhba)
+
+    @staticmethod
+    def _flush(vhba: VhbaState) -> None:
+        for conn, queue in ((vhba.ctrl, vhba.ctrl_out), (vhba.data, vhba.data_out)):
+            while conn is not None and queue and conn.send(queue[0]):
+                queue.popleft()
+
+    def _tgt_info(self, target: CardTarget) -> XsvhbaTgtInfo:
+        numbers = sorted(target.scsi.luns)
+        lun_map = bytearray(32)
+        for n in numbers:
+            lun_map[n // 8] |= 1 << (n % 8)
+        return XsvhbaTgtInfo(
+            lun_count=len(numbers),
+            loop_id=target.loop_id,
+            persistent_binding=XSVHBA_UNBOUND,
+            port_id=target.port_id,
+            wwpn=wwn_bytes(target.scsi.wwpn),
+            lun_map=bytes(lun_map),
+            lun_ids=numbers + [0] * (256 - len(numbers)),
+            wwnn=wwn_bytes(target.scsi.wwnn),
+        )
+
+    def _report(self, vhba: VhbaState) -> None:
+        """Tell an enabled vHBA what changed: the link, then targets found and lost."""
+        if vhba.port.link_up != vhba.link_told:
+            self._link_status(vhba)
+        visible = {t.scsi.wwpn: t for t in self._visible(vhba)}
+        for wwpn, target in visible.items():
+            if not vhba.told.get(wwpn):
+                self._target_status(vhba, target, XsvhbaTargetState.FOUND)
+        for wwpn, online in list(vhba.told.items()):
+            if online and wwpn not in visible:
+                loop_id = self.loop_ids.get(wwpn, 0)
+                lost = XsvhbaTgtStatus(
+                    type=XsvhbaCtrlType.TGT_STATUS_UPDATE,
+                    flag=XsvhbaTargetState.LOST,
+                    loop_id=loop_id,
+                    wwpn=wwn_bytes(wwpn),
+                    port_id=FC_DOMAIN | loop_id,
+                    persistent_binding=XSVHBA_UNBOUND,
+                )
+                self._send(vhba, False, lost.encode())
+                vhba.told[wwpn] = False
+                log.info("vHBA %#x: target %016x lost", vhba.resource_id, wwpn)
+
+    def _link_status(self, vhba: VhbaState) -> None:
+        link = vhba.port.link_up
+        plink = XsvhbaPlinkStatus(
+            type=XsvhbaCtrlType.PLINK_STATUS_UPDATE,
+            phy_link_status=XsvhbaLinkStatus.UP if link else XsvhbaLinkStatus.DOWN,
+            conn_down_timeout=CONN_DOWN_TIMEOUT,
+        )
+        self._send(vhba, False, plink.encode())
+        vhba.link_told = link
+        log.info("vHBA %#x: FC link %s", vhba.resource_id, "up" if link else "down")
+
+    def _target_status(self, vhba: VhbaState, target: CardTarget, state: int) -> None:
+        info = self._tgt_info(target)
+        message = XsvhbaTgtStatus(
+            type=XsvhbaCtrlType.TGT_STATUS_UPDATE,
+            flag=state,
+            loop_id=info.loop_id,
+            wwpn=info.wwpn,
+            port_id=info.port_id,
+            persistent_binding=info.persistent_binding,
+            lun_count=info.lun_count,
+            lun_map=info.lun_map,
+            lun_ids=info.lun_ids,
+            wwnn=info.wwnn,
+            port_down_timeout=CONN_DOWN_TIMEOUT,
+        )
+        self._send(vhba, False, message.encode())
+        vhba.told[target.scsi.wwpn] = state == XsvhbaTargetState.FOUND
+        log.info("vHBA %#x: target %016x found, %d LUNs", vhba.resource_id,
+                 target.scsi.wwpn, info.lun_count)  # fmt: skip
+
+    def _enable(self, vhba: VhbaState) -> None:
+        """ENABLE_RSP, the link, and discovery: one target per message (a control buffer holds
+        one), the first in DISC_INFO_UPDATE, the others in continuations."""
+        vhba.enabled = True
+        answer = XsvhbaEnableRsp(
+            type=XsvhbaCtrlType.ENABLE_RSP, vp_index=vhba.vp_index, resource_id=vhba.resource_id
+        )
+        self._send(vhba, False, answer.encode())
+        vhba.told = {}
+        self._link_status(vhba)
+        visible = self._visible(vhba)
+        first = visible[:1]
+        head = XsvhbaDiscInfo(
+            type=XsvhbaCtrlType.DISC_INFO_UPDATE,
+            target_count=len(first),
+            cont_count=max(len(visible) - 1, 0),
+        )
+        body = b"".join(self._tgt_info(t).encode() for t in first)
+        self._send(vhba, False, head.encode() + body + struct.pack(">I", FC_DOMAIN))
+        for number, target in enumerate(visible[1:], start=1):
+            cont = XsvhbaDiscCont(
+                type=XsvhbaCtrlType.DISC_INFO_CONT_UPDATE, seg_num=number, target_count=1
+            )
+            self._send(vhba, False, cont.encode() + self._tgt_info(target).encode())
+        for target in visible:
+            vhba.told[target.scsi.wwpn] = True
+        log.info("vHBA %#x enabled (vp index %d), %d targets", vhba.resource_id,
+                 vhba.vp_index, len(visible))  # fmt: skip
+
+    # Connections.
+
+    def _accept(self, port: FcPort) -> None:
+        event = CMEvent(port.channel)
+        try:
+            if event.event_type != RDMA_CM_EVENT_CONNECT_REQUEST:
+                return  # ends of accepted connections show as failed completions
+            private = bytes(event.private_data or b"")
+            cmid = CMID(creator=event, listen_id=port.listener)
+        finally:
+            event.ack_cm_event()
+        try:
+            request = XsvhbaCmPrivateData.decode(private)
+            if request.qp_type not in (XsvhbaQpType.CONTROL, XsvhbaQpType.DATA):
+                raise ValueError(f"connection type {request.qp_type}")
+        except ValueError as err:
+            log.warning("port %s: connection request refused: %s", port.name, err)
+            try:
+                cmid.reject()
+            finally:
+                cmid.close()
+            return
+        control = request.qp_type == XsvhbaQpType.CONTROL
+        label = f"vHBA {request.vid:#x} {'control' if control else 'data'}"
+        try:
+            if control:
+                conn = RcConnection(self.context, self.pd, cmid, CTRL_RING,
+                                    XSVHBA_CTRL_BUF_SIZE, label=label)  # fmt: skip
+            else:
+                conn = RcConnection(self.context, self.pd, cmid, DATA_RING,
+                                    XSVHBA_STATUS_BUF_SIZE, label=label,
+                                    rdma_depth=RDMA_DEPTH)  # fmt: skip
+        except Exception as err:  # a host gone before the handshake ends
+            log.warning("%s: accept failed: %s", label, err)
+            cmid.close()
+            return
+        vhba = self.vhbas.get(request.vid)
+        if vhba is None or vhba.port is not port or (not control and vhba.data is not None):
+            # A new data connection starts the vHBA over: the host reconnected.
+            if vhba is not None:
+                self._drop(vhba, "the host connects again")
+            vhba = VhbaState(request.vid, port, self.next_vp_index)
+            self.next_vp_index = self.next_vp_index % 255 + 1
+            self.vhbas[request.vid] = vhba
+        if control:
+            if vhba.ctrl is not None:
+                vhba.ctrl.close()
+            vhba.ctrl = conn
+        else:
+            vhba.data = conn
+        log.info("%s connected on port %s", label, port.name)
+
+    def _drop(self, vhba: VhbaState, why: str) -> None:
+        log.info("vHBA %#x: connections closed (%s), %d commands served", vhba.resource_id,
+                 why, vhba.commands)  # fmt: skip
+        for conn in vhba.connections():
+            conn.close()
+        if self.vhbas.get(vhba.resource_id) is vhba:
+            del self.vhbas[vhba.resource_id]
+
+    # The control connection.
+
+    def _control(self, vhba: VhbaState, message: bytes) -> None:
+        if not message:
+            return
+        kind = message[0]
+        if kind == XsvhbaCtrlType.ENABLE_VHBA_Q:
+            vhba.enable_asked = True
+        elif kind == XsvhbaCtrlType.ABORT_CMD and len(message) >= XsvhbaAbortCmd.SIZE:
+            # Commands run to their end before the next is read: nothing is left to abort.
+            abort = XsvhbaAbortCmd.decode(message)
+            answer = XsvhbaAbortIocb(
+                entry_type=XsvhbaEntryType.ABORT,
+                entry_count=1,
+                handle=abort.handle_to_abort,
+                nport_handle=1,
+                handle_to_abort=abort.handle_to_abort,
+                port_id=abort.port_id,
+                vp_index=vhba.vp_index,
+            )
+            self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + answer.encode())
+        elif kind in (XsvhbaCtrlType.TGT_RESET, XsvhbaCtrlType.LUN_RESET):
+            log.info("vHBA %#x: %s", vhba.resource_id, XsvhbaCtrlType(kind).name)
+        elif kind != XsvhbaCtrlType.HEART_BEAT:
+            log.info("vHBA %#x: control message type %d ignored", vhba.resource_id, kind)
+
+    # The data connection: the ring and the commands.
+
+    def _data(self, vhba: VhbaState, message: bytes) -> None:
+        if not message:
+            return
+        if message[0] == XsvhbaDataType.INIT_BLOCK:
+            ring = XsvhbaInitBlock.decode(message)
+            if ring.entry_size != XSVHBA_IOCB_SIZE or not 0 < ring.ring_size <= XSVHBA_RING_SIZE:
+                raise ConnectionLost(f"INIT_BLOCK of {ring.ring_size} x {ring.entry_size} bytes")
+            vhba.ring = ring
+            vhba.read_index = 0
+        elif message[0] == XsvhbaDataType.WRITE_INDEX_UPDATE:
+            update = XsvhbaWriteIndex.decode(message)
+            if vhba.ring is None or update.write_index >= vhba.ring.ring_size:
+                raise ConnectionLost(f"write index {update.write_index} without a ring")
+            self._run_ring(vhba, update.write_index)
+        else:
+            log.info("vHBA %#x: data message type %d ignored", vhba.resource_id, message[0])
+
+    def _run_ring(self, vhba: VhbaState, write_index: int) -> None:
+        ring, data = vhba.ring, vhba.data
+        assert ring is not None and data is not None
+        while vhba.read_index != write_index:
+            end = write_index if write_index > vhba.read_index else ring.ring_size
+            count = min(end - vhba.read_index, IOCB_BATCH)
+            size = count * XSVHBA_IOCB_SIZE
+            address = ring.base_addr + vhba.read_index * XSVHBA_IOCB_SIZE
+            data.rdma(False, self.scratch, 0, size, address, ring.base_addr_rkey)
+            iocbs = self.scratch.read(size, 0)
+            vhba.read_index = (vhba.read_index + count) % ring.ring_size
+            self.scratch.write(struct.pack("<I", vhba.read_index), 4, INDEX_OFFSET)
+            data.rdma(True, self.scratch, INDEX_OFFSET, 4, ring.read_index_addr,
+                      ring.read_index_rkey)  # fmt: skip
+            for i in range(count):
+                self._command(vhba, iocbs[i * XSVHBA_IOCB_SIZE : (i + 1) * XSVHBA_IOCB_SIZE])
+
+    def _command(self, vhba: VhbaState, raw: bytes) -> None:
+        data = vhba.data
+        assert data is not None
+        cmd = XsvhbaCmdIocb.decode(raw)
+        vhba.commands += 1
+        status = XsvhbaStatusIocb(
+            entry_type=XsvhbaEntryType.STATUS, entry_count=1, handle=cmd.handle
+        )
+        target = next((t for t in self._visible(vhba) if t.loop_id == cmd.nport_handle), None)
+        length = cmd.byte_count
+        flags = XsvhbaTaskFlag(cmd.task_mgmt_flags & 0x3)
+        if cmd.entry_type != XsvhbaEntryType.COMMAND or target is None:
+            status.comp_status = XsvhbaCompStatus.PORT_UNAVAILABLE
+        elif flags and (length > MAX_TRANSFER or cmd.dseg_0_len < length):
+            status.comp_status = XsvhbaCompStatus.DMA_ERROR
+        else:
+            self._execute(vhba, data, cmd, target, flags, status)
+        self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + status.encode())
+
+    def _execute(
+        self,
+        vhba: VhbaState,
+        data: RcConnection,
+        cmd: XsvhbaCmdIocb,
+        target: CardTarget,
+        flags: XsvhbaTaskFlag,
+        status: XsvhbaStatusIocb,
+    ) -> None:
+        length = cmd.byte_count
+        data_out = b""
+        if flags & XsvhbaTaskFlag.WRITE_DATA and length:
+            data.rdma(False, self.scratch, DATA_OFFSET, length, cmd.dseg_0_address, cmd.rkey1)
+            data_out = self.scratch.read(length, DATA_OFFSET)
+        lun = sbc.lun_number(fcp_swap(cmd.lun))
+        result = target.scsi.execute(lun, fcp_swap(cmd.fcp_cdb), data_out)
+        moved = length if flags & XsvhbaTaskFlag.WRITE_DATA else 0
+        if flags & XsvhbaTaskFlag.READ_DATA:
+            moved = min(len(result.data), length)
+            if moved:
+                self.scratch.write(result.data[:moved], moved, DATA_OFFSET)
+                data.rdma(True, self.scratch, DATA_OFFSET, moved, cmd.dseg_0_address, cmd.rkey1)
+        scsi_status = result.status
+        if moved < length:
+            status.comp_status = XsvhbaCompStatus.DATA_UNDERRUN
+            status.residual_len = length - moved
+            scsi_status |= XSVHBA_SS_RESIDUAL_UNDER
+        if result.sense:
+            sense = result.sense[:SENSE_AREA]
+            status.sense_len = len(sense)
+            status.data = fcp_swap(sense.ljust(SENSE_AREA, b"\0"))
+            scsi_status |= XSVHBA_SS_SENSE_VALID
+        status.scsi_status = scsi_status
+
+    # The loop.
+
+    def _serve_vhbas(self) -> int:
+        work = 0
+        for vhba in list(self.vhbas.values()):
+            try:
+                if vhba.ctrl is not None:
+                    for message in vhba.ctrl.poll():
+                        work += 1
+                        self._control(vhba, message)
+                if vhba.data is not None:
+                    for message in vhba.data.poll():
+                        work += 1
+                        self._data(vhba, message)
+                if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
+                    self._enable(vhba)
+                self._flush(vhba)
+            except (ConnectionLost, ValueError) as err:
+                self._drop(vhba, str(err))
+        return work
+
+    def serve(self) -> None:
+        for port in self.ports.values():
+            log.info("port %s listening at [%s]:%d", port.name, port.address,
+                     XSVHBA_CARD_RDMA_CM_PORT)  # fmt: skip
+        print("director: fcgw ready", flush=True)
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        next_reload = 0.0
+        busy = False
+        by_fd = {p.channel_fd: p for p in self.ports.values()}
+        while not self.stopping:
+            ready, _, _ = select.select(list(by_fd), [], [], 0 if busy else IDLE_PAUSE)
+            for fd in ready:
+                self._accept(by_fd[fd])
+            busy = self._serve_vhbas() > 0
+            now = time.monotonic()
+            if now >= next_reload:
+                next_reload = now + RELOAD_PERIOD
+                if self.watched.refresh():
+                    self._apply_config()
+        for vhba in list(self.vhbas.values()):
+            self._drop(vhba, "card stopping")
+        for port in self.ports.values():
+            port.close()
+        for lun in self.luns.values():
+            lun.close()
+
+    def _stop(self, signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        self.stopping = True
