@@ -146,7 +146,8 @@ class VhbaState:
     enabled: bool = False
     read_index: int = 0
     link_told: bool | None = None
-    told: dict[int, bool] = field(default_factory=dict)  # target WWPN -> reported online
+    # target WWPN -> the LUNs it was reported online with, None once reported lost
+    told: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
     ctrl_out: deque[bytes] = field(default_factory=deque)
     data_out: deque[bytes] = field(default_factory=deque)
     commands: int = 0
@@ -276,10 +277,10 @@ class FcGateway:
             self._link_status(vhba)
         visible = {t.scsi.wwpn: t for t in self._visible(vhba)}
         for wwpn, target in visible.items():
-            if not vhba.told.get(wwpn):
+            if vhba.told.get(wwpn) != tuple(sorted(target.scsi.luns)):
                 self._target_status(vhba, target, XsvhbaTargetState.FOUND)
-        for wwpn, online in list(vhba.told.items()):
-            if online and wwpn not in visible:
+        for wwpn, luns in list(vhba.told.items()):
+            if luns is not None and wwpn not in visible:
                 loop_id = self.loop_ids.get(wwpn, 0)
                 lost = XsvhbaTgtStatus(
                     type=XsvhbaCtrlType.TGT_STATUS_UPDATE,
@@ -290,7 +291,7 @@ class FcGateway:
                     persistent_binding=XSVHBA_UNBOUND,
                 )
                 self._send(vhba, False, lost.encode())
-                vhba.told[wwpn] = False
+                vhba.told[wwpn] = None
                 log.info("vHBA %#x: target %016x lost", vhba.resource_id, wwpn)
 
     def _link_status(self, vhba: VhbaState) -> None:
@@ -320,7 +321,8 @@ class FcGateway:
             port_down_timeout=CONN_DOWN_TIMEOUT,
         )
         self._send(vhba, False, message.encode())
-        vhba.told[target.scsi.wwpn] = state == XsvhbaTargetState.FOUND
+        found = state == XsvhbaTargetState.FOUND
+        vhba.told[target.scsi.wwpn] = tuple(sorted(target.scsi.luns)) if found else None
         log.info("vHBA %#x: target %016x found, %d LUNs", vhba.resource_id,
                  target.scsi.wwpn, info.lun_count)  # fmt: skip
 
@@ -349,7 +351,7 @@ class FcGateway:
             )
             self._send(vhba, False, cont.encode() + self._tgt_info(target).encode())
         for target in visible:
-            vhba.told[target.scsi.wwpn] = True
+            vhba.told[target.scsi.wwpn] = tuple(sorted(target.scsi.luns))
         log.info("vHBA %#x enabled (vp index %d), %d targets", vhba.resource_id,
                  vhba.vp_index, len(visible))  # fmt: skip
 

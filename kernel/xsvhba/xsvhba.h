@@ -80,6 +80,8 @@ struct xsvhba_target {
 	u32 port_id;
 	u16 loop_id;
 	struct fc_rport *rport;		/* NULL while not registered */
+	u8 lun_map[32];			/* LUNs 0..255 the card listed last */
+	bool rescan;			/* the list changed: scan_work syncs it */
 };
 
 struct xsvhba_counters {
@@ -113,6 +115,7 @@ struct xsvhba {
 	/* State machine; only the work (and remove, host reset) under mutex. */
 	struct mutex mutex;
 	struct delayed_work work;
+	struct work_struct scan_work;	/* outside mutex: it waits for I/O */
 	enum xsvhba_state state;
 	bool oper_up;			/* what the XCM was last told */
 	bool fc_link_up;
@@ -183,6 +186,8 @@ void xsvhba_host_attrs(struct xsvhba *vhba);
 void xsvhba_set_port_state(struct xsvhba *vhba);
 void xsvhba_targets_lost(struct xsvhba *vhba);
 void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
-			  u32 port_id, u16 loop_id, bool present);
+			  u32 port_id, u16 loop_id, const u8 *lun_map,
+			  bool present);
+void xsvhba_scan_work(struct work_struct *work);
 
 #endif /* _XSVHBA_H */

@@ -40,7 +40,7 @@ static void xsvhba_tgt_info(struct xsvhba *vhba,
 	xsvhba_target_update(vhba, xsvhba_wwn(info->wwpn),
 			     xsvhba_wwn(info->wwnn),
 			     be32_to_cpu(info->port_id) & 0xffffff,
-			     be16_to_cpu(info->loop_id), true);
+			     be16_to_cpu(info->loop_id), info->lun_map, true);
 }
 
 /*
@@ -81,7 +81,7 @@ static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
 	xsvhba_target_update(vhba, xsvhba_wwn(msg->wwpn),
 			     xsvhba_wwn(msg->wwnn),
 			     be32_to_cpu(msg->port_id) & 0xffffff,
-			     be16_to_cpu(msg->loop_id),
+			     be16_to_cpu(msg->loop_id), msg->lun_map,
 			     msg->flag == XSVHBA_TARGET_STATE_FOUND);
 	return true;
 }

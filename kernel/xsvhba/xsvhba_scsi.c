@@ -90,7 +90,8 @@ static struct xsvhba_target *xsvhba_target_slot(struct xsvhba *vhba, u64 wwpn)
 
 /* A target the card found (present) or lost; from the work only. */
 void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
-			  u32 port_id, u16 loop_id, bool present)
+			  u32 port_id, u16 loop_id, const u8 *lun_map,
+			  bool present)
 {
 	struct fc_rport_identifiers ids = {
 		.node_name	= wwnn,
@@ -121,8 +122,16 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	target->wwnn = wwnn;
 	target->port_id = port_id;
 	target->loop_id = loop_id;
-	if (target->rport)
+	if (target->rport) {
+		/* Known and online: only its LUNs may have changed. */
+		if (memcmp(target->lun_map, lun_map, sizeof(target->lun_map))) {
+			memcpy(target->lun_map, lun_map, sizeof(target->lun_map));
+			target->rescan = true;
+			queue_work(system_long_wq, &vhba->scan_work);
+		}
 		return;
+	}
+	memcpy(target->lun_map, lun_map, sizeof(target->lun_map));
 	rport = fc_remote_port_add(vhba->shost, 0, &ids);
 	if (!rport) {
 		shost_printk(KERN_WARNING, vhba->shost,
@@ -137,6 +146,55 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	target->rport = rport;
 	shost_printk(KERN_INFO, vhba->shost,
 		     "target %016llx (FC id %06x) online\n", wwpn, port_id);
+}
+
+static bool xsvhba_lun_listed(const u8 *map, u64 lun)
+{
+	return lun < 256 && map[lun / 8] & BIT(lun % 8);
+}
+
+/*
+ * The LUNs of one target as the card lists them: the ones gone are
+ * removed, new ones are found by a scan (REPORT LUNS).  Runs outside the
+ * mutex, as it waits for commands that the error handler may need the
+ * mutex to end.
+ */
+static void xsvhba_sync_luns(struct xsvhba *vhba, struct fc_rport *rport,
+			     const u8 *map)
+{
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, vhba->shost) {
+		if (sdev->channel == rport->channel &&
+		    sdev->id == rport->scsi_target_id &&
+		    !xsvhba_lun_listed(map, sdev->lun))
+			scsi_remove_device(sdev);
+	}
+	scsi_scan_target(&rport->dev, rport->channel, rport->scsi_target_id,
+			 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
+}
+
+void xsvhba_scan_work(struct work_struct *work)
+{
+	struct xsvhba *vhba = container_of(work, struct xsvhba, scan_work);
+	struct fc_rport *rport;
+	u8 map[32];
+	unsigned int i;
+
+	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
+		mutex_lock(&vhba->mutex);
+		rport = vhba->targets[i].rport;
+		if (!rport || !vhba->targets[i].rescan) {
+			mutex_unlock(&vhba->mutex);
+			continue;
+		}
+		vhba->targets[i].rescan = false;
+		memcpy(map, vhba->targets[i].lun_map, sizeof(map));
+		get_device(&rport->dev);
+		mutex_unlock(&vhba->mutex);
+		xsvhba_sync_luns(vhba, rport, map);
+		put_device(&rport->dev);
+	}
 }
 
 static int xsvhba_slave_alloc(struct scsi_device *sdev)

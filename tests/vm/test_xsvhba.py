@@ -101,3 +101,87 @@ def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -
     got = con.output("sha256sum < /tmp/back.bin").split()[0]
     con.run("rm -f /tmp/pattern.bin /tmp/back.bin")
     assert sent == got, diagnostics(fabric)
+
+
+def test_ext4_files_survive_unmount_and_mount(fabric: Fabric, vhba: str) -> None:
+    con = fabric.host.console
+    con.run(f"mkfs.ext4 -q -F {vhba}", timeout=300)
+    con.run(f"mkdir -p /mnt/lun && mount {vhba} /mnt/lun")
+    try:
+        con.run(
+            "mkdir -p /mnt/lun/tree/a /mnt/lun/tree/b && for i in $(seq 8); do"
+            " head -c 512K /dev/urandom > /mnt/lun/tree/a/f$i;"
+            " head -c 64K /dev/urandom > /mnt/lun/tree/b/g$i; done",
+            timeout=300,
+        )
+        con.run("cd /mnt/lun/tree && find . -type f | sort | xargs sha256sum > /tmp/tree.sums")
+        con.run("cd / && umount /mnt/lun", timeout=300)
+        con.run(f"mount {vhba} /mnt/lun")
+        check = con.run("cd /mnt/lun/tree && sha256sum -c --quiet /tmp/tree.sums", check=False)
+        assert check.ok, check.output + diagnostics(fabric)
+    finally:
+        con.run("cd / && umount /mnt/lun", check=False, timeout=300)
+
+
+def fio_verify(disk: str, runtime: int) -> str:
+    """fio randrw with crc32c verify, four jobs on disjoint quarters of a 64 MiB LUN."""
+    return (
+        f"fio --name=verify --filename={disk} --direct=1 --ioengine=libaio --iodepth=4"
+        " --rw=randrw --bs=4k --numjobs=4 --size=12m --offset_increment=16m"
+        " --verify=crc32c --verify_backlog=256 --verify_fatal=1 --do_verify=1"
+        f" --time_based --runtime={runtime} --group_reporting"
+    )
+
+
+def test_fio_randrw_with_verify_finds_no_errors(fabric: Fabric, vhba: str) -> None:
+    # --verify_fatal: a block that reads back wrong ends fio with an error.
+    run = fabric.host.console.run(fio_verify(vhba, 60), check=False, timeout=400)
+    assert run.ok and "err= 0" in run.output, run.output + diagnostics(fabric)
+
+
+def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
+    con = fabric.host.console
+    con.run(f"{{ {fio_verify(vhba, 60)}; echo rc=$?; }} > /tmp/fio-restart.log 2>&1 &")
+    con.run("sleep 10")
+    san.stop_card(fabric.director)
+    con.run("sleep 5")
+    san.start_card(fabric.director)
+    con.run("wait", timeout=400, check=False)
+    log = con.output("cat /tmp/fio-restart.log")
+    assert "rc=0" in log and "err= 0" in log, log + diagnostics(fabric)
+    reconnected = con.output("dmesg | grep -c 'enabled on FC card' || true")
+    assert int(reconnected.split()[0]) >= 2, diagnostics(fabric)
+
+
+SECOND_TARGET = "50:01:43:80:00:00:00:02"
+SMALL_LUN_MB = 8
+GONE_WITHIN = 60.0  # the transport holds a lost target for its dev_loss_tmo (30 s)
+
+
+def wait_for_disks(fabric: Fabric, count: int, within: float) -> bool:
+    return fabric.host.console.wait_until(
+        f'[ "$(ls /sys/class/scsi_disk | wc -l)" = {count} ]', within
+    )
+
+
+def test_luns_and_targets_added_and_removed_at_the_director_come_and_go(
+    fabric: Fabric, vhba: str
+) -> None:
+    con = fabric.host.console
+    added = [(TARGET, 1), (SECOND_TARGET, 0), (SECOND_TARGET, 1)]
+    try:
+        for wwpn, lun in added:
+            director.ctl(fabric.director, f"add-lun {wwpn} {lun} --size-mb {SMALL_LUN_MB}")
+        assert wait_for_disks(fabric, 4, DISK_WITHIN), diagnostics(fabric)
+        rports = con.output("cat /sys/class/fc_remote_ports/rport-*/port_name")
+        assert "0x5001438000000002" in rports, rports
+        assert con.output("lsscsi | grep -c 'XSIGO'").strip() == "4"
+        director.ctl(fabric.director, f"remove-lun {TARGET} 1")
+        assert wait_for_disks(fabric, 3, DISK_WITHIN), diagnostics(fabric)
+        director.ctl(fabric.director, f"remove-lun {SECOND_TARGET}")
+        assert wait_for_disks(fabric, 1, GONE_WITHIN), diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"remove-lun {TARGET} 1 || true")
+        director.ctl(fabric.director, f"remove-lun {SECOND_TARGET} || true")
+    # The first LUN is the one it was all along.
+    assert disk_of(fabric, 0) == vhba
