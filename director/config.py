@@ -73,6 +73,10 @@ class FcTarget:
     port: str = "fc/1"
     luns: list[FcLun] = field(default_factory=list)
     online: bool = True
+    # Faults the operator sets on its READ and WRITE commands: each waits delay_s seconds
+    # before it runs, or with drop never runs (until aborted), to exercise hosts' timeouts.
+    delay_s: float = 0.0
+    drop: bool = False
 
     @property
     def wwpn_int(self) -> int:
@@ -162,6 +166,8 @@ class Config:
             numbers = [lun.lun for lun in target.luns]
             if len(set(numbers)) != len(numbers):
                 raise ConfigError(f"FC target {target.wwpn}: a LUN number twice")
+            if target.delay_s < 0:
+                raise ConfigError(f"FC target {target.wwpn}: negative delay")
             for lun in target.luns:
                 if not 0 <= lun.lun <= FC_LUN_MAX or lun.size_mb <= 0:
                     raise ConfigError(f"FC target {target.wwpn}: bad LUN {lun}")
@@ -217,6 +223,8 @@ def from_json(data: dict[str, Any]) -> Config:
                     port=t.get("port", "fc/1"),
                     luns=[FcLun(**lun) for lun in t.get("luns", [])],
                     online=bool(t.get("online", True)),
+                    delay_s=float(t.get("delay_s", 0.0)),
+                    drop=bool(t.get("drop", False)),
                 )
                 for t in data.get("fc_targets", [])
             ],

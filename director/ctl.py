@@ -110,6 +110,20 @@ def cmd_target_state(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_target_fault(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    target = config.fc_target(args.wwpn)
+    if target is None:
+        print(f"no FC target {args.wwpn}")
+        return 1
+    target.delay_s = 0.0 if args.clear else args.delay or 0.0
+    target.drop = not args.clear and args.drop
+    cfg.save(args.config, config)
+    fault = "drop" if target.drop else f"delay {target.delay_s} s" if target.delay_s else "none"
+    print(f"FC target {args.wwpn}: READ/WRITE fault {fault}")
+    return 0
+
+
 def cmd_assign_xcm(args: argparse.Namespace) -> int:
     config, server = _edit(args)
     if args.remove:
@@ -225,6 +239,16 @@ def add_parser(
     state.add_argument("wwpn")
     state.add_argument("state", choices=["online", "offline"])
     state.set_defaults(func=cmd_target_state)
+
+    fault = ops.add_parser(
+        "target-fault", help="delay or drop an FC target's READ/WRITE commands (--clear: stop)"
+    )
+    fault.add_argument("wwpn")
+    how = fault.add_mutually_exclusive_group(required=True)
+    how.add_argument("--delay", type=float, metavar="SECONDS")
+    how.add_argument("--drop", action="store_true")
+    how.add_argument("--clear", action="store_true")
+    fault.set_defaults(func=cmd_target_fault)
 
     delete = ops.add_parser("delete", help="take a vNIC or vHBA away from a server")
     delete.add_argument("server")

@@ -81,6 +81,7 @@ FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
 CONN_DOWN_TIMEOUT = 30
 RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.005
+FAULTED_OPCODES = {sbc.READ_10, sbc.READ_16, sbc.WRITE_10, sbc.WRITE_16}
 SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
 
 
@@ -148,6 +149,8 @@ class VhbaState:
     link_told: bool | None = None
     # target WWPN -> the LUNs it was reported online with, None once reported lost
     told: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
+    # commands held by an operator's fault: handle -> (when to run, None: never; the IOCB)
+    held: dict[int, tuple[float | None, bytes]] = field(default_factory=dict)
     ctrl_out: deque[bytes] = field(default_factory=deque)
     data_out: deque[bytes] = field(default_factory=deque)
     commands: int = 0
@@ -424,19 +427,26 @@ class FcGateway:
         if kind == XsvhbaCtrlType.ENABLE_VHBA_Q:
             vhba.enable_asked = True
         elif kind == XsvhbaCtrlType.ABORT_CMD and len(message) >= XsvhbaAbortCmd.SIZE:
-            # Commands run to their end before the next is read: nothing is left to abort.
+            # Only a held command is left to abort: the others ran to their end.
             abort = XsvhbaAbortCmd.decode(message)
+            held = abort.handle_to_abort in vhba.held
+            if held:
+                self._end_held(vhba, abort.handle_to_abort, XsvhbaCompStatus.ABORTED)
             answer = XsvhbaAbortIocb(
                 entry_type=XsvhbaEntryType.ABORT,
                 entry_count=1,
                 handle=abort.handle_to_abort,
-                nport_handle=1,
+                nport_handle=0 if held else 1,
                 handle_to_abort=abort.handle_to_abort,
                 port_id=abort.port_id,
                 vp_index=vhba.vp_index,
             )
             self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + answer.encode())
+            log.info("vHBA %#x: abort of %#x: %s", vhba.resource_id, abort.handle_to_abort,
+                     "aborted" if held else "not held")  # fmt: skip
         elif kind in (XsvhbaCtrlType.TGT_RESET, XsvhbaCtrlType.LUN_RESET):
+            for handle in list(vhba.held):
+                self._end_held(vhba, handle, XsvhbaCompStatus.RESET)
             log.info("vHBA %#x: %s", vhba.resource_id, XsvhbaCtrlType(kind).name)
         elif kind != XsvhbaCtrlType.HEART_BEAT:
             log.info("vHBA %#x: control message type %d ignored", vhba.resource_id, kind)
@@ -477,10 +487,44 @@ class FcGateway:
             for i in range(count):
                 self._command(vhba, iocbs[i * XSVHBA_IOCB_SIZE : (i + 1) * XSVHBA_IOCB_SIZE])
 
-    def _command(self, vhba: VhbaState, raw: bytes) -> None:
+    def _end_held(self, vhba: VhbaState, handle: int, comp_status: int) -> None:
+        del vhba.held[handle]
+        status = XsvhbaStatusIocb(
+            entry_type=XsvhbaEntryType.STATUS,
+            entry_count=1,
+            handle=handle,
+            comp_status=comp_status,
+        )
+        self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + status.encode())
+
+    def _hold(self, vhba: VhbaState, cmd: XsvhbaCmdIocb, raw: bytes) -> bool:
+        """Whether an operator's fault holds this command back (READ and WRITE only)."""
+        target = next((t for t in self._visible(vhba) if t.loop_id == cmd.nport_handle), None)
+        if target is None or fcp_swap(cmd.fcp_cdb)[0] not in FAULTED_OPCODES:
+            return False
+        if target.config.drop:
+            vhba.held[cmd.handle] = (None, raw)
+        elif target.config.delay_s:
+            vhba.held[cmd.handle] = (time.monotonic() + target.config.delay_s, raw)
+        else:
+            return False
+        log.info("vHBA %#x: command %#x held (%s)", vhba.resource_id, cmd.handle,
+                 "dropped" if target.config.drop else f"{target.config.delay_s} s")  # fmt: skip
+        return True
+
+    def _run_due(self, vhba: VhbaState) -> None:
+        now = time.monotonic()
+        for handle, (due, raw) in list(vhba.held.items()):
+            if due is not None and due <= now:
+                del vhba.held[handle]
+                self._command(vhba, raw, holding=False)
+
+    def _command(self, vhba: VhbaState, raw: bytes, holding: bool = True) -> None:
         data = vhba.data
         assert data is not None
         cmd = XsvhbaCmdIocb.decode(raw)
+        if holding and self._hold(vhba, cmd, raw):
+            return
         vhba.commands += 1
         status = XsvhbaStatusIocb(
             entry_type=XsvhbaEntryType.STATUS, entry_count=1, handle=cmd.handle
@@ -546,6 +590,8 @@ class FcGateway:
                         self._data(vhba, message)
                 if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
                     self._enable(vhba)
+                if vhba.held:
+                    self._run_due(vhba)
                 self._flush(vhba)
             except (ConnectionLost, ValueError) as err:
                 self._drop(vhba, str(err))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import director, image, kernels, lan, modload, modules, traffic
+from harness import director, image, kernels, lan, modload, modules, san, traffic
 from harness import fabric as fabric_mod
 from harness.fabric import RXE_DEVICE, Fabric
 from harness.links import wait_for_state
@@ -13,6 +13,8 @@ from harness.vm import Guest
 
 HELLO_INTERVAL = 2
 DEMO_MAC = "52:54:00:0a:00:02"
+DEMO_WWN = "21:00:00:1b:32:00:00:01"
+DEMO_TARGET = "50:01:43:80:00:00:00:01"
 
 
 def _show(guest: Guest, command: str) -> None:
@@ -33,9 +35,13 @@ def run(spec: KernelSpec) -> int:
         print(f"rping: {count} verified RDMA READ/WRITE round trips")
         say("starting the director's fabric services (XDS; ServiceRecord answers on RoCE)")
         xds_gid = director.start_fabric_services(fabric.director)
-        say("starting the director's XCM and its Ethernet I/O card (bridged to the lan)")
+        say("starting the director's XCM, its Ethernet I/O card (bridged to the lan) and its")
+        say(f"FC I/O card (target {DEMO_TARGET} with a 64 MiB file-backed LUN)")
         director.start_xcm(fabric.director, HELLO_INTERVAL)
         lan.start_gateway(fabric.director)
+        director.ctl(fabric.director, f"add-lun {DEMO_TARGET} 0 --size-mb 64")
+        san.start_card(fabric.director)
+        fabric.host.console.run("modprobe sd_mod")
         say(f"loading xscore (xds_gid={xds_gid}), xsvnic, xsvhba in the host VM")
         modload.load_product(fabric.host, build.release, f"xds_gid={xds_gid}")
         _show(fabric.host, "lsmod | grep -E '^(xscore|xsvnic|xsvhba) '")
@@ -59,9 +65,41 @@ def run(spec: KernelSpec) -> int:
         say("ping and ping6 from the host's vNIC to the remote host behind the director")
         _show(fabric.host, f"ping -c 3 {port.remote_ipv4()}")
         _show(fabric.host, f"ping -6 -c 3 {port.remote_ipv6()}")
+        if not _show_vhba(fabric):
+            return 1
         director.ctl(fabric.director, "delete host xsvnic0")
+        director.ctl(fabric.director, "delete host xsvhba0")
         con.wait_until("! [ -e /sys/class/net/xsvnic0 ]", 45)
+        con.wait_until("! ls /sys/class/fc_host/ 2>/dev/null | grep -q .", 45)
         modload.unload_product(fabric.host)
         say("modules unloaded; shutting the fabric down")
     say(f"console logs: {ARTIFACTS / 'demo'}")
     return 0
+
+
+def _show_vhba(fabric: Fabric) -> bool:
+    """The operator gives the host a vHBA; its LUN becomes a disk that takes a file system."""
+    con = fabric.host.console
+    say("the operator gives the host a vHBA on director port fc/1")
+    director.ctl(fabric.director, f"add-vhba host xsvhba0 --wwn {DEMO_WWN} --port fc/1")
+    if not con.wait_until("ls /sys/class/scsi_disk/ 2>/dev/null | grep -q .", 60):
+        _show(fabric.host, "dmesg | grep -E 'xsvhba|scsi' | tail -n 20")
+        return False
+    _show(fabric.host, "lsscsi")
+    _show(fabric.host, "cat /sys/class/fc_host/host*/port_name /sys/class/fc_host/host*/port_state")
+    _show(fabric.host, "cat /sys/class/fc_remote_ports/rport-*/port_name")
+    disk = "/dev/" + con.output("ls /sys/class/scsi_disk/*/device/block | head -n 1").strip()
+    say(f"SCSI I/O on {disk}: 16 MiB of random data written, read back, compared")
+    con.run("head -c 16M /dev/urandom > /tmp/demo.bin")
+    _show(fabric.host, f"dd if=/tmp/demo.bin of={disk} bs=1M oflag=direct 2>&1 | tail -n 1")
+    _show(
+        fabric.host, f"dd if={disk} of=/tmp/back.bin bs=1M count=16 iflag=direct 2>&1 | tail -n 1"
+    )
+    _show(fabric.host, "cmp /tmp/demo.bin /tmp/back.bin && echo identical")
+    say(f"a file system on {disk}")
+    _show(
+        fabric.host,
+        f"mkfs.ext4 -q -F {disk} && mount {disk} /mnt && cp /tmp/demo.bin /mnt/ && df -h /mnt",
+    )
+    con.run("umount /mnt; rm -f /tmp/demo.bin /tmp/back.bin")
+    return True

@@ -21,6 +21,7 @@ VHBA_WWN = "21:00:00:1b:32:00:00:01"
 TARGET = "50:01:43:80:00:00:00:01"
 LUN_MB = 64
 DISK_WITHIN = 60.0
+SHORT_SCSI_TIMEOUT = 5
 
 
 def diagnostics(fabric: Fabric) -> str:
@@ -185,3 +186,29 @@ def test_luns_and_targets_added_and_removed_at_the_director_come_and_go(
         director.ctl(fabric.director, f"remove-lun {SECOND_TARGET} || true")
     # The first LUN is the one it was all along.
     assert disk_of(fabric, 0) == vhba
+
+
+def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
+    fabric: Fabric, vhba: str
+) -> None:
+    con = fabric.host.console
+    timeout = f"/sys/block/{vhba.rsplit('/', 1)[1]}/device/timeout"
+    con.run(f"echo {SHORT_SCSI_TIMEOUT} > {timeout}")
+    director.ctl(fabric.director, f"target-fault {TARGET} --drop")
+    try:
+        con.run("sleep 2")  # the card re-reads its configuration every second
+        con.run(
+            f"{{ timeout -s KILL 120 dd if={vhba} of=/dev/null bs=4k count=1 iflag=direct;"
+            " echo rc=$?; } > /tmp/dd-abort.log 2>&1 &"
+        )
+        aborted = fabric.director.console.wait_until(
+            f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
+        )
+        assert aborted, diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"target-fault {TARGET} --clear")
+    # The midlayer retries the aborted read; with the fault gone it completes.
+    con.run("wait", timeout=150, check=False)
+    log = con.output("cat /tmp/dd-abort.log")
+    con.run(f"echo 30 > {timeout}")
+    assert "rc=0" in log, log + diagnostics(fabric)
