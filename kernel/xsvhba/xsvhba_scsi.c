@@ -6,6 +6,7 @@
  * deleted from the transport, which holds their I/O for dev_loss_tmo (the
  * install's link-down timeout) and fails it after.
  */
+#include <linux/sysfs.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_eh.h>
 #include <scsi/scsi_transport_fc.h>
@@ -206,6 +207,84 @@ static int xsvhba_slave_alloc(struct scsi_device *sdev)
 	return 0;
 }
 
+static const char *const xsvhba_state_names[] = {
+	[XSVHBA_DOWN]		= "down",
+	[XSVHBA_CONNECTING]	= "connecting",
+	[XSVHBA_ENABLING]	= "enabling",
+	[XSVHBA_READY]		= "ready",
+	[XSVHBA_STOPPED]	= "stopped",
+};
+
+static ssize_t vhba_state_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct xsvhba *vhba = shost_to_vhba(class_to_shost(dev));
+
+	return sysfs_emit(buf, "%s\n",
+			  xsvhba_state_names[READ_ONCE(vhba->state)]);
+}
+static DEVICE_ATTR_RO(vhba_state);
+
+static ssize_t card_guid_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct xsvhba *vhba = shost_to_vhba(class_to_shost(dev));
+
+	return sysfs_emit(buf, "%016llx\n", vhba->card_guid);
+}
+static DEVICE_ATTR_RO(card_guid);
+
+/* One read-only file per counter; the attribute knows where its counter is. */
+struct xsvhba_counter_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t xsvhba_counter_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct xsvhba *vhba = shost_to_vhba(class_to_shost(dev));
+	size_t offset = container_of(attr, struct xsvhba_counter_attr,
+				     attr)->offset;
+	u64 value;
+
+	spin_lock_bh(&vhba->lock);
+	value = *(u64 *)((u8 *)&vhba->counters + offset);
+	spin_unlock_bh(&vhba->lock);
+	return sysfs_emit(buf, "%llu\n", value);
+}
+
+static struct xsvhba_counter_attr xsvhba_counter_attrs[] = {
+	{ __ATTR(ctrl_in, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, ctrl_in) },
+	{ __ATTR(ctrl_malformed, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, ctrl_malformed) },
+	{ __ATTR(status_malformed, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, status_malformed) },
+	{ __ATTR(status_stale, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, status_stale) },
+	{ __ATTR(reconnects, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, reconnects) },
+	{ __ATTR(aborts, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, aborts) },
+	{ __ATTR(resets, 0444, xsvhba_counter_show, NULL),
+	  offsetof(struct xsvhba_counters, resets) },
+};
+
+static struct attribute *xsvhba_sysfs_attrs[] = {
+	&dev_attr_vhba_state.attr,
+	&dev_attr_card_guid.attr,
+	&xsvhba_counter_attrs[0].attr.attr,
+	&xsvhba_counter_attrs[1].attr.attr,
+	&xsvhba_counter_attrs[2].attr.attr,
+	&xsvhba_counter_attrs[3].attr.attr,
+	&xsvhba_counter_attrs[4].attr.attr,
+	&xsvhba_counter_attrs[5].attr.attr,
+	&xsvhba_counter_attrs[6].attr.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(xsvhba_sysfs);
+
 static int xsvhba_wait_idle(struct xsvhba *vhba, struct scsi_device *sdev,
 			    unsigned int target)
 {
@@ -223,13 +302,18 @@ static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
 	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
 	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
 
+	int ret;
+
 	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE)
 		return SUCCESS;
-	if (xsvhba_send_abort(vhba, cmd))
-		return FAILED;
-	return wait_event_timeout(vhba->cmd_wait,
-				  atomic_read(&cmd->state) == XSVHBA_CMD_IDLE,
-				  XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
+	ret = xsvhba_send_abort(vhba, cmd) ? FAILED :
+	      wait_event_timeout(vhba->cmd_wait,
+				 atomic_read(&cmd->state) == XSVHBA_CMD_IDLE,
+				 XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
+	sdev_printk(KERN_INFO, scmnd->device, "abort of command %#x (%#x): %s\n",
+		    cmd->handle, scmnd->cmnd[0],
+		    ret == SUCCESS ? "done" : "failed");
+	return ret;
 }
 
 static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)
@@ -237,6 +321,7 @@ static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
 
+	sdev_printk(KERN_INFO, sdev, "LUN reset\n");
 	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_LUN_RESET, sdev))
 		return FAILED;
 	return xsvhba_wait_idle(vhba, sdev, 0);
@@ -247,6 +332,7 @@ static int xsvhba_eh_target_reset(struct scsi_cmnd *scmnd)
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
 
+	sdev_printk(KERN_INFO, sdev, "target reset\n");
 	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_TGT_RESET, sdev))
 		return FAILED;
 	return xsvhba_wait_idle(vhba, NULL, sdev->id);
@@ -275,6 +361,7 @@ static struct scsi_host_template xsvhba_template = {
 	.cmd_size			= sizeof(struct xsvhba_cmd),
 	.max_segment_size		= PAGE_SIZE,
 	.track_queue_depth		= 1,
+	.shost_groups			= xsvhba_sysfs_groups,
 };
 
 struct Scsi_Host *xsvhba_host_alloc(void)

@@ -79,6 +79,7 @@ def test_vhba_is_an_fc_host_with_the_installed_wwn(fabric: Fabric, vhba: str) ->
     names = con.output("cat /sys/class/fc_host/host*/port_name")
     assert "0x2100001b32000001" in names, names
     assert "Online" in con.output("cat /sys/class/fc_host/host*/port_state")
+    assert con.output("cat /sys/class/scsi_host/host*/vhba_state").split() == ["ready"]
     rports = con.output("cat /sys/class/fc_remote_ports/rport-*/port_name")
     assert "0x5001438000000001" in rports, rports + diagnostics(fabric)
 
@@ -212,3 +213,7 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     log = con.output("cat /tmp/dd-abort.log")
     con.run(f"echo 30 > {timeout}")
     assert "rc=0" in log, log + diagnostics(fabric)
+    aborts = con.output("cat /sys/class/scsi_host/host*/aborts")
+    assert int(aborts.split()[0]) >= 1, aborts
+    logged = con.output("dmesg | grep -c 'abort of command' || true")
+    assert int(logged.split()[0]) >= 1, diagnostics(fabric)
