@@ -56,6 +56,8 @@ AUXDATA = struct.Struct("=IIIHHHH")
 BROADCAST = b"\xff" * 6
 RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.005
+# Hosts send a control message (HEART_BEAT at least) every 2 s; a host silent this long is gone.
+HOST_SILENCE = 15.0
 PORT_SPEED = XsvnicSpeed.S10G
 
 
@@ -72,6 +74,7 @@ class VnicState:
     mcast: set[bytes] = field(default_factory=set)
     vlans: set[int] = field(default_factory=set)
     macs: set[bytes] = field(default_factory=set)
+    last_heard: float = 0.0  # monotonic time of the last control message
     frames_in: int = 0
     frames_out: int = 0
     dropped: int = 0
@@ -249,6 +252,7 @@ class EthernetGateway:
             vnic.rx_started = False
         if control:
             vnic.ctrl = conn
+            vnic.last_heard = time.monotonic()
         else:
             vnic.data = conn
         mac = self._installed_mac(request.vid)
@@ -339,7 +343,10 @@ class EthernetGateway:
                 if vnic.ctrl is not None:
                     for message in vnic.ctrl.poll():
                         work += 1
+                        vnic.last_heard = time.monotonic()
                         self._control(vnic, message)
+                    if time.monotonic() - vnic.last_heard > HOST_SILENCE:
+                        raise ConnectionLost(f"no control message for {HOST_SILENCE:.0f} s")
                 if vnic.data is not None:
                     for frame in vnic.data.poll():
                         work += 1

@@ -22,6 +22,8 @@
 #define XSVNIC_TICK		HZ
 #define XSVNIC_MAX_MTU		9000
 #define XSVNIC_RETRY_MAX	(8 * HZ)
+/* A control message at least this often, so the card knows the host lives. */
+#define XSVNIC_HEARTBEAT	(2 * HZ)
 /* Frame, tag and room for the card's TSO prefix. */
 #define XSVNIC_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN + 8)
 
@@ -71,6 +73,7 @@ struct xsvnic {
 	bool oper_up;		/* what the XCM was last told */
 	unsigned long deadline;
 	unsigned long retry_at;
+	unsigned long last_ctrl_sent;
 	unsigned int failures;
 
 	/* What the stack asked for; the work pushes it to the card. */

@@ -73,8 +73,10 @@ static int xsvnic_ctrl_send(struct xsvnic *vnic, u8 type, u32 data,
 	int ret;
 
 	ret = xscore_conn_send(&vnic->ctrl, &msg, sizeof(msg), list, list_len);
-	if (!ret)
+	if (!ret) {
 		xsvnic_count(vnic, &vnic->counters.ctrl_out);
+		vnic->last_ctrl_sent = jiffies;
+	}
 	return ret;
 }
 
@@ -339,6 +341,7 @@ static void xsvnic_step(struct xsvnic *vnic)
 			netdev_info(vnic->netdev, "connected to I/O card %016llx\n",
 				    vnic->card_guid);
 			xsvnic_report_oper(vnic, true);
+			vnic->last_ctrl_sent = jiffies;
 			spin_lock_bh(&vnic->filter_lock);
 			vnic->mcast_dirty = true;
 			spin_unlock_bh(&vnic->filter_lock);
@@ -355,6 +358,9 @@ static void xsvnic_step(struct xsvnic *vnic)
 		ret = xsvnic_push_mcast(vnic);
 	if (!ret)
 		ret = xsvnic_sync_rx(vnic);
+	/* HEART_BEAT on control when nothing else went (the original's mode 1). */
+	if (!ret && time_after(jiffies, vnic->last_ctrl_sent + XSVNIC_HEARTBEAT))
+		ret = xsvnic_ctrl_send(vnic, XSVNIC_CTRL_TYPE_HEART_BEAT, 0, NULL, 0);
 	/* A full control ring empties with the card's answers: retry then. */
 	if (ret && ret != -ENOBUFS) {
 		xsvnic_fail(vnic, "control send", ret);

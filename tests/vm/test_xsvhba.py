@@ -22,6 +22,7 @@ TARGET = "50:01:43:80:00:00:00:01"
 LUN_MB = 64
 DISK_WITHIN = 60.0
 SHORT_SCSI_TIMEOUT = 5
+LOSS_TMO = 5  # seconds a lost target's I/O is held (the test shortens the install's 30)
 
 
 def diagnostics(fabric: Fabric) -> str:
@@ -217,3 +218,49 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     assert int(aborts.split()[0]) >= 1, aborts
     logged = con.output("dmesg | grep -c 'abort of command' || true")
     assert int(logged.split()[0]) >= 1, diagnostics(fabric)
+
+
+def test_io_waits_out_a_short_fc_link_outage(fabric: Fabric, vhba: str) -> None:
+    con = fabric.host.console
+    director.ctl(fabric.director, "port-link fc/1 down")
+    try:
+        assert con.wait_until("grep -q Linkdown /sys/class/fc_host/host*/port_state", 30), (
+            diagnostics(fabric)
+        )
+        con.run(
+            f"{{ timeout -s KILL 120 dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct;"
+            " echo rc=$?; } > /tmp/dd-outage.log 2>&1 &"
+        )
+        con.run("sleep 5")
+        assert "rc=" not in con.output("cat /tmp/dd-outage.log")  # held, not failed
+    finally:
+        director.ctl(fabric.director, "port-link fc/1 up")
+    con.run("wait", timeout=150, check=False)
+    log = con.output("cat /tmp/dd-outage.log")
+    assert "rc=0" in log, log + diagnostics(fabric)
+    assert "Online" in con.output("cat /sys/class/fc_host/host*/port_state")
+
+
+def test_io_fails_cleanly_after_the_loss_timeout_and_the_disk_returns(
+    fabric: Fabric, vhba: str
+) -> None:
+    con = fabric.host.console
+    con.run(
+        f"for f in /sys/class/fc_remote_ports/rport-*/dev_loss_tmo; do echo {LOSS_TMO} > $f; done"
+    )
+    director.ctl(fabric.director, "port-link fc/1 down")
+    try:
+        run = con.run(
+            f"timeout -s KILL 120 dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct",
+            check=False,
+            timeout=180,
+        )
+        assert not run.ok and "Killed" not in run.output, run.output + diagnostics(fabric)
+        assert wait_for_disks(fabric, 0, GONE_WITHIN), diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, "port-link fc/1 up")
+    # The target comes back and its LUN is a disk again.
+    assert wait_for_disks(fabric, 1, DISK_WITHIN), diagnostics(fabric)
+    disk = disk_of(fabric, 0)
+    read = con.run(f"dd if={disk} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)

@@ -103,6 +103,11 @@ def test_ethtool_shows_driver_speed_rings_and_counters(fabric: Fabric, vnic: str
     stats = con.output(f"ethtool -S {vnic}")
     received = int(stats.split("ctrl_msgs_in:")[1].split()[0])
     assert received >= 1, stats  # START_RX_RESPONSE at least
+    # Idle, the vNIC still tells the card it lives: HEART_BEAT every 2 s.
+    sent = int(stats.split("ctrl_msgs_out:")[1].split()[0])
+    con.run("sleep 5")
+    later = con.output(f"ethtool -S {vnic}")
+    assert int(later.split("ctrl_msgs_out:")[1].split()[0]) >= sent + 2, later
 
 
 def test_vlans_from_vconfig_and_ip_link_reach_the_remote_vlans(fabric: Fabric, vnic: str) -> None:
