@@ -81,11 +81,17 @@ def cmd_add_lun(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_remove_lun(args: argparse.Namespace) -> int:
+def _fc_target(args: argparse.Namespace) -> tuple[cfg.Config, cfg.FcTarget | None]:
     config = cfg.load(args.config)
     target = config.fc_target(args.wwpn)
     if target is None:
         print(f"no FC target {args.wwpn}")
+    return config, target
+
+
+def cmd_remove_lun(args: argparse.Namespace) -> int:
+    config, target = _fc_target(args)
+    if target is None:
         return 1
     if args.lun is None:
         config.fc_targets.remove(target)
@@ -99,10 +105,8 @@ def cmd_remove_lun(args: argparse.Namespace) -> int:
 
 
 def cmd_target_state(args: argparse.Namespace) -> int:
-    config = cfg.load(args.config)
-    target = config.fc_target(args.wwpn)
+    config, target = _fc_target(args)
     if target is None:
-        print(f"no FC target {args.wwpn}")
         return 1
     target.online = args.state == "online"
     cfg.save(args.config, config)
@@ -111,10 +115,8 @@ def cmd_target_state(args: argparse.Namespace) -> int:
 
 
 def cmd_target_fault(args: argparse.Namespace) -> int:
-    config = cfg.load(args.config)
-    target = config.fc_target(args.wwpn)
+    config, target = _fc_target(args)
     if target is None:
-        print(f"no FC target {args.wwpn}")
         return 1
     target.delay_s = 0.0 if args.clear else args.delay or 0.0
     target.drop = not args.clear and args.drop

@@ -23,13 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyverbs.cm_enums import RAI_PASSIVE, RDMA_CM_EVENT_CONNECT_REQUEST, RDMA_PS_TCP
-from pyverbs.cmid import CMID, AddrInfo, CMEvent, CMEventChannel
 from pyverbs.device import Context
 from pyverbs.pd import PD
 
+from director.card_listener import CardListener
 from director.config import Config, Watched, fabric_address, io_port_guid
-from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
+from director.rc_conn import ConnectionLost, RcConnection
 from xswire.xsvnic_card import (
     XSVNIC_CARD_RDMA_CM_PORT,
     XSVNIC_CTRL_BUF_SIZE,
@@ -101,21 +100,8 @@ class Port:
     def __init__(self, name: str, ifname: str, address: str) -> None:
         self.name = name
         self.ifname = ifname
-        self.address = address
         self.link_up = True
-        before = rdma_cm_fds()
-        self.channel = CMEventChannel()
-        info = AddrInfo(
-            src=address,
-            src_service=str(XSVNIC_CARD_RDMA_CM_PORT),
-            port_space=RDMA_PS_TCP,
-            flags=RAI_PASSIVE,
-        )
-        self.listener = CMID(creator=self.channel, port_space=RDMA_PS_TCP)
-        self.listener.bind_addr(info)
-        self.listener.listen()
-        fds = rdma_cm_fds() - before
-        self.channel_fd = min(fds) if fds else -1
+        self.listen = CardListener(address, XSVNIC_CARD_RDMA_CM_PORT)
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         self.sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         self.sock.bind((ifname, 0))
@@ -146,8 +132,7 @@ class Port:
 
     def close(self) -> None:
         self.sock.close()
-        self.listener.close()
-        self.channel.close()
+        self.listen.close()
 
 
 class EthernetGateway:
@@ -203,25 +188,20 @@ class EthernetGateway:
                         vnic.resource_id, kind)  # fmt: skip
 
     def _accept(self, port: Port) -> None:
-        event = CMEvent(port.channel)
-        try:
-            if event.event_type != RDMA_CM_EVENT_CONNECT_REQUEST:
-                # Events of accepted connections: their ends show as failed completions.
-                return
-            private = bytes(event.private_data or b"")
-            cmid = CMID(creator=event, listen_id=port.listener)
-        finally:
-            event.ack_cm_event()
+        request = port.listen.next_request()
+        if request is None:
+            return
+        private, cmid = request
         try:
             request = XsvnicCmPrivateData.decode(private)
         except ValueError as err:
             log.warning("port %s: connection request refused: %s", port.name, err)
-            self._refuse(cmid)
+            port.listen.refuse(cmid)
             return
         if request.qp_type not in (XsvnicQpType.CONTROL, XsvnicQpType.DATA):
             log.warning("port %s: connection of unknown type %d refused", port.name,
                         request.qp_type)  # fmt: skip
-            self._refuse(cmid)
+            port.listen.refuse(cmid)
             return
         control = request.qp_type == XsvnicQpType.CONTROL
         label = f"vNIC {request.vid:#x} {'control' if control else 'data'}"
@@ -259,13 +239,6 @@ class EthernetGateway:
         if mac:
             vnic.macs.add(mac)
         log.info("%s connected on port %s", label, port.name)
-
-    @staticmethod
-    def _refuse(cmid: CMID) -> None:
-        try:
-            cmid.reject()
-        finally:
-            cmid.close()
 
     def _drop(self, vnic: VnicState, why: str) -> None:
         log.info("vNIC %#x: connections closed (%s)", vnic.resource_id, why)
@@ -357,14 +330,15 @@ class EthernetGateway:
 
     def serve(self) -> None:
         for port in self.ports.values():
-            log.info("port %s on %s listening at [%s]:%d", port.name, port.ifname, port.address,
+            log.info("port %s on %s listening at [%s]:%d", port.name, port.ifname,
+                     port.listen.address,
                      XSVNIC_CARD_RDMA_CM_PORT)  # fmt: skip
         print("director: ethgw ready", flush=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         next_reload = 0.0
         busy = False
-        by_fd = {p.channel_fd: p for p in self.ports.values()}
+        by_fd = {p.listen.fd: p for p in self.ports.values()}
         waited_on = [*by_fd, *(p.sock for p in self.ports.values())]
         while not self.stopping:
             ready, _, _ = select.select(waited_on, [], [], 0 if busy else IDLE_PAUSE)

@@ -22,17 +22,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyverbs.cm_enums import RAI_PASSIVE, RDMA_CM_EVENT_CONNECT_REQUEST, RDMA_PS_TCP
-from pyverbs.cmid import CMID, AddrInfo, CMEvent, CMEventChannel
 from pyverbs.device import Context
 from pyverbs.enums import IBV_ACCESS_LOCAL_WRITE
 from pyverbs.mr import MR
 from pyverbs.pd import PD
 
 from director import sbc
+from director.card_listener import CardListener
 from director.config import Config, FcTarget, Watched, fabric_address, io_port_guid
 from director.ethgw import ibdev_name
-from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
+from director.rc_conn import ConnectionLost, RcConnection
 from xswire.xsvhba_card import (
     XSVHBA_CARD_RDMA_CM_PORT,
     XSVHBA_CTRL_BUF_SIZE,
@@ -99,25 +98,8 @@ class FcPort:
 
     def __init__(self, name: str, address: str) -> None:
         self.name = name
-        self.address = address
         self.link_up = True
-        before = rdma_cm_fds()
-        self.channel = CMEventChannel()
-        info = AddrInfo(
-            src=address,
-            src_service=str(XSVHBA_CARD_RDMA_CM_PORT),
-            port_space=RDMA_PS_TCP,
-            flags=RAI_PASSIVE,
-        )
-        self.listener = CMID(creator=self.channel, port_space=RDMA_PS_TCP)
-        self.listener.bind_addr(info)
-        self.listener.listen()
-        fds = rdma_cm_fds() - before
-        self.channel_fd = min(fds) if fds else -1
-
-    def close(self) -> None:
-        self.listener.close()
-        self.channel.close()
+        self.listen = CardListener(address, XSVHBA_CARD_RDMA_CM_PORT)
 
 
 @dataclass
@@ -361,24 +343,17 @@ class FcGateway:
     # Connections.
 
     def _accept(self, port: FcPort) -> None:
-        event = CMEvent(port.channel)
-        try:
-            if event.event_type != RDMA_CM_EVENT_CONNECT_REQUEST:
-                return  # ends of accepted connections show as failed completions
-            private = bytes(event.private_data or b"")
-            cmid = CMID(creator=event, listen_id=port.listener)
-        finally:
-            event.ack_cm_event()
+        request = port.listen.next_request()
+        if request is None:
+            return
+        private, cmid = request
         try:
             request = XsvhbaCmPrivateData.decode(private)
             if request.qp_type not in (XsvhbaQpType.CONTROL, XsvhbaQpType.DATA):
                 raise ValueError(f"connection type {request.qp_type}")
         except ValueError as err:
             log.warning("port %s: connection request refused: %s", port.name, err)
-            try:
-                cmid.reject()
-            finally:
-                cmid.close()
+            port.listen.refuse(cmid)
             return
         control = request.qp_type == XsvhbaQpType.CONTROL
         label = f"vHBA {request.vid:#x} {'control' if control else 'data'}"
@@ -599,14 +574,14 @@ class FcGateway:
 
     def serve(self) -> None:
         for port in self.ports.values():
-            log.info("port %s listening at [%s]:%d", port.name, port.address,
+            log.info("port %s listening at [%s]:%d", port.name, port.listen.address,
                      XSVHBA_CARD_RDMA_CM_PORT)  # fmt: skip
         print("director: fcgw ready", flush=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         next_reload = 0.0
         busy = False
-        by_fd = {p.channel_fd: p for p in self.ports.values()}
+        by_fd = {p.listen.fd: p for p in self.ports.values()}
         while not self.stopping:
             ready, _, _ = select.select(list(by_fd), [], [], 0 if busy else IDLE_PAUSE)
             for fd in ready:
@@ -620,7 +595,7 @@ class FcGateway:
         for vhba in list(self.vhbas.values()):
             self._drop(vhba, "card stopping")
         for port in self.ports.values():
-            port.close()
+            port.listen.close()
         for lun in self.luns.values():
             lun.close()
 

@@ -103,6 +103,27 @@ def xcm_files(guid: str | None) -> tuple[str, str]:
     return f"/tmp/xcm-{guid}.log", f"/tmp/xcm-{guid}.pid"
 
 
+def card_port_address(guest: Guest, port: str) -> str:
+    """Where an I/O card's `port` (eth/N, fc/N) listens: the fabric prefix and its I/O GUID."""
+    guid = config.io_port_guid(int(node_guid(guest), 16), port)
+    return config.fabric_address(FABRIC_PREFIX, guid)
+
+
+def add_card_addresses(guest: Guest, ports: Sequence[str]) -> None:
+    """Give a card's ports their fabric addresses on the fabric NIC."""
+    for port in ports:
+        address = card_port_address(guest, port)
+        guest.console.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+
+
+def remove_card_addresses(guest: Guest, ports: Sequence[str]) -> None:
+    for port in ports:
+        address = card_port_address(guest, port)
+        guest.console.run(
+            f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname)", check=False
+        )
+
+
 def ensure_config(director: Guest, hello_interval: int) -> None:
     """Give the director a configuration file unless it has one: tests then change it only
     through the operator CLI, as an operator would."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from director.config import fabric_address, io_port_guid
 from harness import director
 from harness.vm import Guest
 
@@ -47,12 +46,6 @@ PORTS = (
 )
 
 
-def card_address(guest: Guest, port: str) -> str:
-    """Where the card's `port` listens: the fabric prefix and the port's I/O GUID."""
-    guid = io_port_guid(int(director.node_guid(guest), 16), port)
-    return fabric_address(director.FABRIC_PREFIX, guid)
-
-
 def build(guest: Guest) -> None:
     """Create the lan namespace and its remote host, unless it exists."""
     con = guest.console
@@ -90,9 +83,7 @@ def start_gateway(guest: Guest) -> None:
     con = guest.console
     build(guest)
     director.ensure_config(guest, 1)
-    for port in PORTS:
-        address = card_address(guest, port.card_port)
-        con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    director.add_card_addresses(guest, [p.card_port for p in PORTS])
     ports = " ".join(f"--port {p.card_port}={p.gateway_ifname}" for p in PORTS)
     con.run(
         f"{director.GUEST_PYTHON} -m director ethgw --config {director.DIRECTOR_CONFIG} {ports}"
@@ -105,7 +96,5 @@ def stop_gateway(guest: Guest) -> str:
     """Stop the card and take its addresses away; return what it logged."""
     con = guest.console
     con.run(f"kill $(cat {ETHGW_PID}) && wait $(cat {ETHGW_PID}) 2>/dev/null; true")
-    for port in PORTS:
-        address = card_address(guest, port.card_port)
-        con.run(f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname)", check=False)
+    director.remove_card_addresses(guest, [p.card_port for p in PORTS])
     return con.output(f"cat {ETHGW_LOG}")
