@@ -156,6 +156,24 @@ def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str)
     assert int(reconnected.split()[0]) >= 2, diagnostics(fabric)
 
 
+def test_whole_director_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
+    """The XCM and the FC card both go away and come back: the host keeps its vHBA through
+    the lost session, reconnects to the card, and fio sees every block it wrote."""
+    con = fabric.host.console
+    con.run(f"{{ {fio_verify(vhba, 60)}; echo rc=$?; }} > /tmp/fio-director.log 2>&1 &")
+    con.run("sleep 10")
+    director.stop_xcm(fabric.director)
+    san.stop_card(fabric.director)
+    con.run("sleep 5")
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    san.start_card(fabric.director)
+    con.run("wait", timeout=400, check=False)
+    log = con.output("cat /tmp/fio-director.log")
+    assert "rc=0" in log and "err= 0" in log, log + diagnostics(fabric)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    assert director.wait_for_device_status(fabric.director, VHBA, "installed", 45)
+
+
 SECOND_TARGET = "50:01:43:80:00:00:00:02"
 SMALL_LUN_MB = 8
 GONE_WITHIN = 60.0  # the transport holds a lost target for its dev_loss_tmo (30 s)
