@@ -268,6 +268,11 @@ def test_io_fails_cleanly_after_the_loss_timeout_and_the_disk_returns(
     con.run(f"for f in {loss_tmo}; do echo {LOSS_TMO} > $f 2>/dev/null; done; true")
     director.ctl(fabric.director, "port-link fc/1 down")
     try:
+        # The card reads its configuration once a second: the read must start after the host
+        # has seen the link go down, or it may finish before.
+        assert con.wait_until("grep -q Linkdown /sys/class/fc_host/host*/port_state", 30), (
+            diagnostics(fabric)
+        )
         run = con.run(
             f"timeout -s KILL 120 dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct",
             check=False,
