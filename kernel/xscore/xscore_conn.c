@@ -80,10 +80,25 @@ static void xscore_conn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	conn->params.kick(conn);
 }
 
+static void xscore_conn_release_tx(struct xscore_conn *conn,
+				   struct xscore_conn_buf *buf)
+{
+	void *cookie = buf->cookie;
+
+	if (!cookie)
+		return;
+	buf->cookie = NULL;
+	conn->params.tx_release(conn, cookie, buf->sg, buf->num_sg);
+}
+
 static void xscore_conn_send_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct xscore_conn *conn = cq->cq_context;
+	struct xscore_conn_buf *buf =
+		container_of(wc->wr_cqe, struct xscore_conn_buf, cqe);
 
+	/* Before the slot is free for the next send. */
+	xscore_conn_release_tx(conn, buf);
 	atomic_dec(&conn->tx_inflight);
 	if (wc->status != IB_WC_SUCCESS)
 		xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
@@ -170,6 +185,61 @@ unlock:
 EXPORT_SYMBOL_GPL(xscore_conn_send_fill);
 
 /*
+ * One message gathered from num_sg pieces of the owner's memory, mapped by
+ * the owner for the device (the helper sets the lkey).  On success the
+ * cookie and the gather list come back through tx_release exactly once;
+ * on error nothing was sent and nothing comes back.  -ENOTCONN without a
+ * connection; -ENOBUFS when every send slot is in flight.
+ */
+int xscore_conn_send_sg(struct xscore_conn *conn, const struct ib_sge *sg,
+			unsigned int num_sg, void *cookie)
+{
+	struct xscore_conn_buf *buf;
+	struct ib_send_wr wr = {
+		.num_sge	= num_sg,
+		.opcode		= IB_WR_SEND,
+		.send_flags	= IB_SEND_SIGNALED,
+	};
+	unsigned int i;
+	int ret;
+
+	if (WARN_ON_ONCE(!num_sg || num_sg > conn->params.max_send_sge ||
+			 !cookie || !conn->params.tx_release))
+		return -EINVAL;
+
+	spin_lock_bh(&conn->tx_lock);
+	if (!conn->tx_qp) {
+		ret = -ENOTCONN;
+		goto unlock;
+	}
+	if (atomic_read(&conn->tx_inflight) >= conn->params.ring) {
+		ret = -ENOBUFS;
+		goto unlock;
+	}
+	buf = &conn->tx[conn->tx_next];
+	for (i = 0; i < num_sg; i++) {
+		buf->sg[i] = sg[i];
+		buf->sg[i].lkey = conn->pd->local_dma_lkey;
+	}
+	buf->num_sg = num_sg;
+	buf->cookie = cookie;
+	wr.sg_list = buf->sg;
+	wr.wr_cqe = &buf->cqe;
+	atomic_inc(&conn->tx_inflight);
+	ret = ib_post_send(conn->tx_qp, &wr, NULL);
+	if (ret) {
+		buf->cookie = NULL;
+		atomic_dec(&conn->tx_inflight);
+		goto unlock;
+	}
+	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
+unlock:
+	spin_unlock_bh(&conn->tx_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_send_sg);
+
+/*
  * One of the owner's own work requests (a memory registration or
  * invalidation, with its own wr_cqe), in order with the messages.
  * -ENOTCONN without a connection.
@@ -221,6 +291,7 @@ EXPORT_SYMBOL_GPL(xscore_conn_send);
 void xscore_conn_close(struct xscore_conn *conn)
 {
 	struct xscore_conn_buf *buf, *next;
+	unsigned int i;
 	LIST_HEAD(done);
 
 	spin_lock_bh(&conn->tx_lock);
@@ -249,6 +320,9 @@ void xscore_conn_close(struct xscore_conn *conn)
 		ib_destroy_cq(conn->rx_cq);
 		conn->rx_cq = NULL;
 	}
+	/* The QP is gone and no completion runs: nothing reads these now. */
+	for (i = 0; conn->tx && i < conn->params.ring; i++)
+		xscore_conn_release_tx(conn, &conn->tx[i]);
 	spin_lock_bh(&conn->rx_lock);
 	list_splice_init(&conn->rx_done, &done);
 	spin_unlock_bh(&conn->rx_lock);
@@ -320,7 +394,7 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 			.max_send_wr	= conn->params.ring +
 					  conn->params.owner_wrs,
 			.max_recv_wr	= conn->params.ring,
-			.max_send_sge	= 1,
+			.max_send_sge	= conn->params.max_send_sge,
 			.max_recv_sge	= 1,
 		},
 		.sq_sig_type	= IB_SIGNAL_ALL_WR,
@@ -548,6 +622,7 @@ fail:
 int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 		     u32 port_num, const struct xscore_conn_params *params)
 {
+	unsigned int i;
 	int ret;
 
 	memset(conn, 0, sizeof(*conn));
@@ -564,12 +639,19 @@ int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 		conn->pd = NULL;
 		return ret;
 	}
+	conn->params.max_send_sge = clamp_t(unsigned int,
+					    params->max_send_sge, 1,
+					    ibdev->attrs.max_send_sge);
 	conn->rx = xscore_conn_alloc_bufs(conn, DMA_FROM_DEVICE);
 	conn->tx = xscore_conn_alloc_bufs(conn, DMA_TO_DEVICE);
-	if (!conn->rx || !conn->tx) {
+	conn->tx_sg = kcalloc(conn->params.ring * conn->params.max_send_sge,
+			      sizeof(*conn->tx_sg), GFP_KERNEL);
+	if (!conn->rx || !conn->tx || !conn->tx_sg) {
 		xscore_conn_cleanup(conn);
 		return -ENOMEM;
 	}
+	for (i = 0; i < conn->params.ring; i++)
+		conn->tx[i].sg = &conn->tx_sg[i * conn->params.max_send_sge];
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_init);
@@ -579,8 +661,10 @@ void xscore_conn_cleanup(struct xscore_conn *conn)
 {
 	xscore_conn_free_bufs(conn, conn->rx, DMA_FROM_DEVICE);
 	xscore_conn_free_bufs(conn, conn->tx, DMA_TO_DEVICE);
+	kfree(conn->tx_sg);
 	conn->rx = NULL;
 	conn->tx = NULL;
+	conn->tx_sg = NULL;
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
 	conn->pd = NULL;

@@ -24,6 +24,14 @@
 #define XSVNIC_RETRY_MAX	(8 * HZ)
 /* A control message at least this often, so the card knows the host lives. */
 #define XSVNIC_HEARTBEAT	(2 * HZ)
+/*
+ * Frames this long or longer go from the skb's own memory (head and page
+ * fragments gathered by the send); shorter ones are copied, which costs
+ * less than mapping them and pads runts.
+ */
+#define XSVNIC_TX_COPYBREAK	256
+/* Gather entries per frame: a head and a full set of page fragments. */
+#define XSVNIC_TX_SGE		(MAX_SKB_FRAGS + 1)
 /* Frame, tag and room for the card's TSO prefix. */
 #define XSVNIC_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN + 8)
 
@@ -91,6 +99,7 @@ struct xsvnic {
 
 	atomic64_t rx_dropped;
 	atomic64_t tx_dropped;
+	atomic64_t tx_gathered;	/* frames sent from the skb's memory */
 	atomic64_t rx_errors;
 };
 
@@ -103,6 +112,8 @@ netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int xsvnic_napi_poll(struct napi_struct *napi, int budget);
 void xsvnic_data_rx_notify(struct xscore_conn *conn);
 void xsvnic_data_tx_done(struct xscore_conn *conn);
+void xsvnic_data_tx_release(struct xscore_conn *conn, void *cookie,
+			    const struct ib_sge *sg, unsigned int num_sg);
 
 /* xsvnic_ctrl.c: the connections' state machine and control messages */
 int xsvnic_conns_init(struct xsvnic *vnic);

@@ -414,6 +414,8 @@ int xsvnic_conns_init(struct xsvnic *vnic)
 		.kick			= xsvnic_data_kick,
 		.rx_notify		= xsvnic_data_rx_notify,
 		.tx_done		= xsvnic_data_tx_done,
+		.max_send_sge		= XSVNIC_TX_SGE,
+		.tx_release		= xsvnic_data_tx_release,
 	};
 	int ret;
 

@@ -14,6 +14,7 @@ static const char xsvnic_stat_names[][ETH_GSTRING_LEN] = {
 	"ctrl_malformed",
 	"card_reconnects",
 	"link_changes",
+	"tx_gathered",
 };
 
 static void xsvnic_get_drvinfo(struct net_device *dev,
@@ -90,6 +91,7 @@ static void xsvnic_get_ethtool_stats(struct net_device *dev,
 	data[3] = c->reconnects;
 	data[4] = c->link_changes;
 	spin_unlock_bh(&vnic->lock);
+	data[5] = atomic64_read(&vnic->tx_gathered);
 }
 
 const struct ethtool_ops xsvnic_ethtool_ops = {

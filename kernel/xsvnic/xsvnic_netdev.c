@@ -127,7 +127,7 @@ void xsvnic_netdev_setup(struct net_device *dev)
 	ether_setup(dev);
 	dev->netdev_ops = &xsvnic_netdev_ops;
 	dev->ethtool_ops = &xsvnic_ethtool_ops;
-	dev->features |= NETIF_F_HW_VLAN_CTAG_FILTER;
-	dev->hw_features |= NETIF_F_HW_VLAN_CTAG_FILTER;
+	dev->features |= NETIF_F_HW_VLAN_CTAG_FILTER | NETIF_F_SG;
+	dev->hw_features |= NETIF_F_HW_VLAN_CTAG_FILTER | NETIF_F_SG;
 	dev->min_mtu = ETH_MIN_MTU;
 }

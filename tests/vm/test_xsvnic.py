@@ -108,6 +108,29 @@ def test_ethtool_shows_driver_speed_rings_and_counters(fabric: Fabric, vnic: str
     con.run("sleep 5")
     later = con.output(f"ethtool -S {vnic}")
     assert int(later.split("ctrl_msgs_out:")[1].split()[0]) >= sent + 2, later
+    features = con.output(f"ethtool -k {vnic}")
+    assert "scatter-gather: on" in features, features
+
+
+def ethtool_stat(fabric: Fabric, vnic: str, name: str) -> int:
+    stats = fabric.host.console.output(f"ethtool -S {vnic}")
+    return int(stats.split(f"{name}:")[1].split()[0])
+
+
+SSH_KEY = "/tmp/id_xs"
+SSH_OPTS = (
+    f"-i {SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=no"
+    " -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20"
+)
+
+
+def authorize_ssh(fabric: Fabric) -> str:
+    """Let the host's root log in to the remote host by key; the ssh target."""
+    host, remote = fabric.host.console, fabric.director.console
+    host.run(f"[ -f {SSH_KEY} ] || ssh-keygen -q -t ed25519 -N '' -f {SSH_KEY}")
+    key = host.output(f"cat {SSH_KEY}.pub").strip()
+    remote.run(f"mkdir -p /root/.ssh && echo '{key}' > /root/.ssh/authorized_keys")
+    return f"root@{PORT.remote_ipv4()}"
 
 
 def test_vlans_from_vconfig_and_ip_link_reach_the_remote_vlans(fabric: Fabric, vnic: str) -> None:
@@ -154,25 +177,39 @@ def test_large_ping_with_df_fits_the_changed_mtu(fabric: Fabric, vnic: str) -> N
 
 def test_scp_of_16_mib_both_ways_keeps_the_bytes(fabric: Fabric, vnic: str) -> None:
     host, remote = fabric.host.console, fabric.director.console
-    host.run("rm -f /tmp/id_xs* && ssh-keygen -q -t ed25519 -N '' -f /tmp/id_xs")
-    key = host.output("cat /tmp/id_xs.pub").strip()
-    remote.run(f"mkdir -p /root/.ssh && echo '{key}' > /root/.ssh/authorized_keys")
-    ssh_opts = (
-        "-i /tmp/id_xs -o BatchMode=yes -o StrictHostKeyChecking=no"
-        " -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20"
-    )
-    target = f"root@{PORT.remote_ipv4()}"
-    assert "lan1" in host.output(f"ssh {ssh_opts} {target} ip -o link show lan1", timeout=120)
+    target = authorize_ssh(fabric)
+    assert "lan1" in host.output(f"ssh {SSH_OPTS} {target} ip -o link show lan1", timeout=120)
     host.run("head -c 16M /dev/urandom > /tmp/up.bin")
-    host.run(f"scp -O -q {ssh_opts} /tmp/up.bin {target}:/tmp/up.bin", timeout=600)
+    gathered = ethtool_stat(fabric, vnic, "tx_gathered")
+    host.run(f"scp -O -q {SSH_OPTS} /tmp/up.bin {target}:/tmp/up.bin", timeout=600)
     sent = host.output("sha256sum < /tmp/up.bin").split()[0]
     assert remote.output("sha256sum < /tmp/up.bin").split()[0] == sent
+    # 16 MiB in frames of at most the MTU, every one sent from the skbs' own memory.
+    frames = 16 * 2**20 // VNIC_MTU
+    assert ethtool_stat(fabric, vnic, "tx_gathered") >= gathered + frames
     remote.run("head -c 16M /dev/urandom > /tmp/down.bin")
-    host.run(f"scp -O -q {ssh_opts} {target}:/tmp/down.bin /tmp/down.bin", timeout=600)
+    host.run(f"scp -O -q {SSH_OPTS} {target}:/tmp/down.bin /tmp/down.bin", timeout=600)
     got = host.output("sha256sum < /tmp/down.bin").split()[0]
     assert remote.output("sha256sum < /tmp/down.bin").split()[0] == got
     host.run("rm -f /tmp/up.bin /tmp/down.bin")
     remote.run("rm -f /tmp/up.bin /tmp/down.bin")
+
+
+def test_upload_with_scatter_gather_off_keeps_the_bytes(fabric: Fabric, vnic: str) -> None:
+    """With SG off the stack hands over linear frames; they still go out whole."""
+    host, remote = fabric.host.console, fabric.director.console
+    target = authorize_ssh(fabric)
+    host.run(f"ethtool -K {vnic} sg off")
+    try:
+        assert "scatter-gather: off" in host.output(f"ethtool -k {vnic}")
+        host.run("head -c 4M /dev/urandom > /tmp/linear.bin")
+        host.run(f"ssh {SSH_OPTS} {target} 'cat > /tmp/linear.bin' < /tmp/linear.bin", timeout=300)
+        sent = host.output("sha256sum < /tmp/linear.bin").split()[0]
+        assert remote.output("sha256sum < /tmp/linear.bin").split()[0] == sent
+    finally:
+        host.run(f"ethtool -K {vnic} sg on")
+        host.run("rm -f /tmp/linear.bin")
+        remote.run("rm -f /tmp/linear.bin")
 
 
 def interface_errors(fabric: Fabric, name: str) -> dict[str, int]:

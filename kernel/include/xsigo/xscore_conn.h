@@ -13,6 +13,11 @@
  * called from the receive CQ's interrupt, and then calls
  * xscore_conn_poll_rx() until it returns less than its budget.  Such an
  * owner stops its poller before xscore_conn_close().
+ *
+ * A data path may also send from memory it maps itself (an skb's head and
+ * page fragments) with xscore_conn_send_sg(): the helper hands the cookie
+ * and the gather list back through tx_release once the send completed, or
+ * at xscore_conn_close() when it never will.
  */
 #ifndef _XSIGO_XSCORE_CONN_H
 #define _XSIGO_XSCORE_CONN_H
@@ -31,6 +36,10 @@ struct xscore_conn_buf {
 	void *data;
 	u64 dma;
 	u32 len;
+	/* A send from the owner's memory: given back through tx_release. */
+	void *cookie;
+	struct ib_sge *sg;
+	unsigned int num_sg;
 };
 
 struct xscore_conn_params {
@@ -52,6 +61,15 @@ struct xscore_conn_params {
 	 */
 	unsigned int owner_wrs;
 	u8 responder_resources;
+	/*
+	 * Optional: gather entries per send for xscore_conn_send_sg(), at
+	 * most the device's; xscore_conn_init() lowers it to what the device
+	 * takes.  tx_release is called once per such send, in the context
+	 * of tx_done or of xscore_conn_close().
+	 */
+	unsigned int max_send_sge;
+	void (*tx_release)(struct xscore_conn *conn, void *cookie,
+			   const struct ib_sge *sg, unsigned int num_sg);
 };
 
 /* What xscore_conn_step() found. */
@@ -68,6 +86,7 @@ struct xscore_conn {
 	struct ib_pd *pd;
 	struct xscore_conn_buf *rx;
 	struct xscore_conn_buf *tx;
+	struct ib_sge *tx_sg;		/* max_send_sge per send buffer */
 
 	/* One connection attempt; only the owner's work changes these. */
 	struct rdma_cm_id *cm_id;
@@ -105,6 +124,8 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
 			  void (*fill)(void *dst, const void *src, u32 len),
 			  const void *src);
+int xscore_conn_send_sg(struct xscore_conn *conn, const struct ib_sge *sg,
+			unsigned int num_sg, void *cookie);
 int xscore_conn_post_wr(struct xscore_conn *conn, const struct ib_send_wr *wr);
 int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 			void (*deliver)(struct xscore_conn *conn, void *data,
