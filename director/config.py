@@ -59,10 +59,12 @@ class Vhba:
 
 @dataclass(frozen=True)
 class FcLun:
-    """A LUN of an FC card target: a file of size_mb MiB under the card's LUN directory."""
+    """A LUN of an FC card target: a file of size_mb MiB under the card's LUN directory, or
+    `backing`, an existing file or block device served as it is, at its own size."""
 
     lun: int
     size_mb: int = 64
+    backing: str = ""
 
 
 @dataclass
@@ -74,9 +76,12 @@ class FcTarget:
     luns: list[FcLun] = field(default_factory=list)
     online: bool = True
     # Faults the operator sets on its READ and WRITE commands: each waits delay_s seconds
-    # before it runs, or with drop never runs (until aborted), to exercise hosts' timeouts.
+    # before it runs, or with drop never runs (until aborted), to exercise hosts' timeouts;
+    # stuck ones are not freed by aborts or LUN and target resets either, only by the host
+    # closing its connections (a host reset), to exercise hosts' error escalation.
     delay_s: float = 0.0
     drop: bool = False
+    stuck: bool = False
 
     @property
     def wwpn_int(self) -> int:
@@ -225,6 +230,7 @@ def from_json(data: dict[str, Any]) -> Config:
                     online=bool(t.get("online", True)),
                     delay_s=float(t.get("delay_s", 0.0)),
                     drop=bool(t.get("drop", False)),
+                    stuck=bool(t.get("stuck", False)),
                 )
                 for t in data.get("fc_targets", [])
             ],

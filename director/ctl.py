@@ -74,10 +74,11 @@ def cmd_add_lun(args: argparse.Namespace) -> int:
         target = cfg.FcTarget(args.wwpn, args.port)
         config.fc_targets.append(target)
     target.luns = [lun for lun in target.luns if lun.lun != args.lun]
-    target.luns.append(cfg.FcLun(args.lun, args.size_mb))
+    target.luns.append(cfg.FcLun(args.lun, args.size_mb, args.backing or ""))
     target.luns.sort(key=lambda lun: lun.lun)
     cfg.save(args.config, config)
-    print(f"FC target {args.wwpn} on {target.port}: LUN {args.lun}, {args.size_mb} MiB")
+    what = args.backing if args.backing else f"{args.size_mb} MiB"
+    print(f"FC target {args.wwpn} on {target.port}: LUN {args.lun}, {what}")
     return 0
 
 
@@ -120,8 +121,17 @@ def cmd_target_fault(args: argparse.Namespace) -> int:
         return 1
     target.delay_s = 0.0 if args.clear else args.delay or 0.0
     target.drop = not args.clear and args.drop
+    target.stuck = not args.clear and args.stuck
     cfg.save(args.config, config)
-    fault = "drop" if target.drop else f"delay {target.delay_s} s" if target.delay_s else "none"
+    fault = (
+        "stuck"
+        if target.stuck
+        else "drop"
+        if target.drop
+        else f"delay {target.delay_s} s"
+        if target.delay_s
+        else "none"
+    )
     print(f"FC target {args.wwpn}: READ/WRITE fault {fault}")
     return 0
 
@@ -228,7 +238,11 @@ def add_parser(
     lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
     lun.add_argument("wwpn", help="target port WWN (created on first use)")
     lun.add_argument("lun", type=int)
-    lun.add_argument("--size-mb", type=int, default=64)
+    size = lun.add_mutually_exclusive_group()
+    size.add_argument("--size-mb", type=int, default=64)
+    size.add_argument(
+        "--backing", metavar="PATH", help="an existing file or block device, served as it is"
+    )
     lun.add_argument("--port", default="fc/1", help="FC I/O port of a new target")
     lun.set_defaults(func=cmd_add_lun)
 
@@ -249,6 +263,9 @@ def add_parser(
     how = fault.add_mutually_exclusive_group(required=True)
     how.add_argument("--delay", type=float, metavar="SECONDS")
     how.add_argument("--drop", action="store_true")
+    how.add_argument(
+        "--stuck", action="store_true", help="drop, and ignore aborts and LUN/target resets"
+    )
     how.add_argument("--clear", action="store_true")
     fault.set_defaults(func=cmd_target_fault)
 

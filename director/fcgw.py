@@ -29,7 +29,7 @@ from pyverbs.pd import PD
 
 from director import sbc
 from director.card_listener import CardListener
-from director.config import Config, FcTarget, Watched, fabric_address, io_port_guid
+from director.config import Config, FcLun, FcTarget, Watched, fabric_address, io_port_guid
 from director.ethgw import ibdev_name
 from director.rc_conn import ConnectionLost, RcConnection
 from xswire.xsvhba_card import (
@@ -116,6 +116,16 @@ class CardTarget:
 
 
 @dataclass
+class HeldCommand:
+    """A command an operator's fault holds back: run when due (never: None), the IOCB as the
+    host wrote it; a stuck one ignores aborts and resets."""
+
+    due: float | None
+    iocb: bytes
+    stuck: bool = False
+
+
+@dataclass
 class VhbaState:
     """What the card knows of one host vHBA."""
 
@@ -131,8 +141,8 @@ class VhbaState:
     link_told: bool | None = None
     # target WWPN -> the LUNs it was reported online with, None once reported lost
     told: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
-    # commands held by an operator's fault: handle -> (when to run, None: never; the IOCB)
-    held: dict[int, tuple[float | None, bytes]] = field(default_factory=dict)
+    # commands held by an operator's fault, by handle
+    held: dict[int, HeldCommand] = field(default_factory=dict)
     ctrl_out: deque[bytes] = field(default_factory=deque)
     data_out: deque[bytes] = field(default_factory=deque)
     commands: int = 0
@@ -174,18 +184,25 @@ class FcGateway:
 
     # Configuration: targets, LUNs, link state.
 
-    def _lun(self, target: FcTarget, number: int, size_mb: int) -> sbc.Lun:
-        key = (target.wwpn_int, number)
+    def _lun(self, target: FcTarget, config: FcLun) -> sbc.Lun:
+        wwpn = target.wwpn_int
+        number = config.lun
+        key = (wwpn, number)
+        if config.backing:
+            path = Path(config.backing)
+            size = sbc.backing_size(path)
+        else:
+            path = self.lun_dir / f"{wwpn:016x}-{number}.img"
+            size = config.size_mb << 20
         lun = self.luns.get(key)
-        if lun is not None and lun.size == size_mb << 20:
+        if lun is not None and lun.path == path and lun.size == size:
             return lun
         if lun is not None:
             lun.close()
         self.lun_dir.mkdir(parents=True, exist_ok=True)
-        wwpn = target.wwpn_int
         lun = sbc.Lun(
-            path=self.lun_dir / f"{wwpn:016x}-{number}.img",
-            size=size_mb << 20,
+            path=path,
+            size=size,
             serial=f"XS{wwpn & 0xFFFFFF:06X}{number:03d}",
             naa=0x6001405 << 100 | wwpn << 16 | number,
         )
@@ -200,7 +217,7 @@ class FcGateway:
                 continue
             wwpn = config.wwpn_int
             loop_id = self.loop_ids.setdefault(wwpn, FIRST_LOOP_ID + len(self.loop_ids))
-            luns = {lun.lun: self._lun(config, lun.lun, lun.size_mb) for lun in config.luns}
+            luns = {lun.lun: self._lun(config, lun) for lun in config.luns}
             wanted |= {(wwpn, n) for n in luns}
             scsi = sbc.Target(wwpn=wwpn, wwnn=wwpn | 1 << 60, luns=luns)
             targets[wwpn] = CardTarget(config, loop_id, scsi)
@@ -404,7 +421,8 @@ class FcGateway:
         elif kind == XsvhbaCtrlType.ABORT_CMD and len(message) >= XsvhbaAbortCmd.SIZE:
             # Only a held command is left to abort: the others ran to their end.
             abort = XsvhbaAbortCmd.decode(message)
-            held = abort.handle_to_abort in vhba.held
+            command = vhba.held.get(abort.handle_to_abort)
+            held = command is not None and not command.stuck
             if held:
                 self._end_held(vhba, abort.handle_to_abort, XsvhbaCompStatus.ABORTED)
             answer = XsvhbaAbortIocb(
@@ -417,12 +435,18 @@ class FcGateway:
                 vp_index=vhba.vp_index,
             )
             self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + answer.encode())
+            outcome = "aborted" if held else "ignored (stuck)" if command else "not held"
             log.info("vHBA %#x: abort of %#x: %s", vhba.resource_id, abort.handle_to_abort,
-                     "aborted" if held else "not held")  # fmt: skip
+                     outcome)  # fmt: skip
         elif kind in (XsvhbaCtrlType.TGT_RESET, XsvhbaCtrlType.LUN_RESET):
-            for handle in list(vhba.held):
-                self._end_held(vhba, handle, XsvhbaCompStatus.RESET)
-            log.info("vHBA %#x: %s", vhba.resource_id, XsvhbaCtrlType(kind).name)
+            stuck = 0
+            for handle, command in list(vhba.held.items()):
+                if command.stuck:
+                    stuck += 1
+                else:
+                    self._end_held(vhba, handle, XsvhbaCompStatus.RESET)
+            log.info("vHBA %#x: %s%s", vhba.resource_id, XsvhbaCtrlType(kind).name,
+                     f" ({stuck} stuck commands kept)" if stuck else "")  # fmt: skip
         elif kind != XsvhbaCtrlType.HEART_BEAT:
             log.info("vHBA %#x: control message type %d ignored", vhba.resource_id, kind)
 
@@ -477,22 +501,23 @@ class FcGateway:
         target = next((t for t in self._visible(vhba) if t.loop_id == cmd.nport_handle), None)
         if target is None or fcp_swap(cmd.fcp_cdb)[0] not in FAULTED_OPCODES:
             return False
-        if target.config.drop:
-            vhba.held[cmd.handle] = (None, raw)
-        elif target.config.delay_s:
-            vhba.held[cmd.handle] = (time.monotonic() + target.config.delay_s, raw)
+        fault = target.config
+        if fault.stuck or fault.drop:
+            vhba.held[cmd.handle] = HeldCommand(None, raw, fault.stuck)
+        elif fault.delay_s:
+            vhba.held[cmd.handle] = HeldCommand(time.monotonic() + fault.delay_s, raw)
         else:
             return False
-        log.info("vHBA %#x: command %#x held (%s)", vhba.resource_id, cmd.handle,
-                 "dropped" if target.config.drop else f"{target.config.delay_s} s")  # fmt: skip
+        how = "stuck" if fault.stuck else "dropped" if fault.drop else f"{fault.delay_s} s"
+        log.info("vHBA %#x: command %#x held (%s)", vhba.resource_id, cmd.handle, how)
         return True
 
     def _run_due(self, vhba: VhbaState) -> None:
         now = time.monotonic()
-        for handle, (due, raw) in list(vhba.held.items()):
-            if due is not None and due <= now:
+        for handle, command in list(vhba.held.items()):
+            if command.due is not None and command.due <= now:
                 del vhba.held[handle]
-                self._command(vhba, raw, holding=False)
+                self._command(vhba, command.iocb, holding=False)
 
     def _command(self, vhba: VhbaState, raw: bytes, holding: bool = True) -> None:
         data = vhba.data

@@ -11,6 +11,7 @@ command returns the whole of what it would send, and the caller cuts it to lengt
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,15 @@ def ascii_field(text: str, size: int) -> bytes:
     return text.encode("ascii", "replace")[:size].ljust(size)
 
 
+def backing_size(path: Path) -> int:
+    """The size of an existing file or block device, in bytes."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.lseek(fd, 0, os.SEEK_END)
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class Lun:
     """One logical unit: a file of `size` bytes, read and written in `block_size` blocks."""
@@ -105,7 +115,8 @@ class Lun:
                 f"{self.path}: size {self.size} is not whole {self.block_size}-byte blocks"
             )
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if os.fstat(self._fd).st_size < self.size:
+        st = os.fstat(self._fd)
+        if stat.S_ISREG(st.st_mode) and st.st_size < self.size:
             os.ftruncate(self._fd, self.size)
         self._commands = {
             TEST_UNIT_READY: self._ready,

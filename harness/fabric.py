@@ -1,7 +1,10 @@
 """The two-VM fabric: a host VM (our drivers) and a director VM, linked by RoCE over rxe.
 
 Two VMs because rxe before 7.1 works only in the initial network namespace. The director VM is
-the `-netdev stream` server and starts first; the host VM connects to its unix socket.
+the `-netdev stream` server and starts first; the host VM connects to its unix socket. The host
+VM may be replaced while the director runs (QEMU's stream server takes the next client), for
+instance by one that boots from a LUN behind its vHBA: the director VM has a copy-on-write view
+of the guest root image as its second disk (ROOT_LUN_DEVICE) to serve as that LUN.
 """
 
 from __future__ import annotations
@@ -9,16 +12,17 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import image, initramfs
+from harness import bootdisk, image, initramfs
 from harness.kernels import Kernel
 from harness.log import say
 from harness.qemu import FabricLink, GuestSpec
 from harness.vm import Guest
 
 RXE_DEVICE = "rxe0"
+ROOT_LUN_DEVICE = "/dev/vdb"
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,9 @@ class Fabric:
         )
 
     def start(self) -> None:
-        director_spec = self._spec(DIRECTOR, server=True)
+        director_spec = replace(
+            self._spec(DIRECTOR, server=True), extra_drives=(image.build_image(),)
+        )
         self.director = Guest(director_spec, self.log_dir)
         self.guests.append(self.director)
         _wait_for_socket(director_spec.link.socket)
@@ -73,6 +79,31 @@ class Fabric:
             say(f"{self.kernel.release}: {guest.name} VM booted in {guest.boot_seconds:.1f} s")
         for guest in self.guests:
             enable_rxe(guest)
+
+    def replace_host(self, boot_from_vhba: Path | None = None, args: tuple[str, ...] = ()) -> Guest:
+        """Power the host VM off and boot another in its place, with the same identity on the
+        fabric (MAC, addresses): an ordinary one with rxe up, or with `boot_from_vhba` (a
+        harness.bootdisk initramfs) one whose root is its vHBA's first disk. `args` go to the
+        kernel command line."""
+        self.host.shutdown()
+        self.guests.remove(self.host)
+        spec = self._spec(HOST, server=False)
+        if boot_from_vhba is not None:
+            spec = replace(
+                spec,
+                initramfs=boot_from_vhba,
+                root_image=None,
+                extra_args=[*bootdisk.KERNEL_ARGS, *args],
+            )
+        else:
+            spec = replace(spec, extra_args=list(args))
+        self.host = Guest(spec, self.log_dir, append_log=True)
+        self.guests.append(self.host)
+        self.host.wait_ready()
+        say(f"{self.kernel.release}: host VM booted in {self.host.boot_seconds:.1f} s")
+        if boot_from_vhba is None:
+            enable_rxe(self.host)
+        return self.host
 
     def stop(self) -> None:
         for guest in reversed(self.guests):

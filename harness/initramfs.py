@@ -28,7 +28,7 @@ STAGE1_MODULES = (
 )
 
 
-def _module_name(path: str) -> str:
+def module_name(path: str) -> str:
     base = path.rsplit("/", 1)[-1]
     for suffix in (".ko.xz", ".ko.zst", ".ko.gz", ".ko"):
         base = base.removesuffix(suffix)
@@ -40,12 +40,17 @@ def _read_modules_dep(moddir: Path) -> dict[str, tuple[str, list[str]]]:
     table: dict[str, tuple[str, list[str]]] = {}
     for line in (moddir / "modules.dep").read_text().splitlines():
         path, _, deps = line.partition(":")
-        table[_module_name(path)] = (path, deps.split())
+        table[module_name(path)] = (path, deps.split())
     return table
 
 
 def _builtin(moddir: Path) -> set[str]:
-    return {_module_name(line) for line in (moddir / "modules.builtin").read_text().split()}
+    return {module_name(line) for line in (moddir / "modules.builtin").read_text().split()}
+
+
+def has_module(kernel: Kernel, name: str) -> bool:
+    """Whether the kernel builds `name` as a module."""
+    return name in _read_modules_dep(kernel.modules_root / kernel.release)
 
 
 def load_order(kernel: Kernel, wanted: tuple[str, ...] = STAGE1_MODULES) -> list[str]:
@@ -72,7 +77,7 @@ def load_order(kernel: Kernel, wanted: tuple[str, ...] = STAGE1_MODULES) -> list
     return order
 
 
-def _module_bytes(path: Path) -> bytes:
+def module_bytes(path: Path) -> bytes:
     data = path.read_bytes()
     if path.name.endswith(".xz"):
         return lzma.decompress(data)
@@ -81,6 +86,19 @@ def _module_bytes(path: Path) -> bytes:
     if path.name.endswith(".zst"):
         raise RuntimeError(f"{path}: zstd-compressed modules are not supported yet")
     return data
+
+
+def base_entries(init: bytes, busybox: bytes) -> list[cpio.Entry]:
+    """What every stage 1 has: busybox as /bin/sh, a console, the init script."""
+    return [
+        cpio.directory("bin"),
+        cpio.directory("dev"),
+        cpio.char_device("dev/console", 5, 1),
+        cpio.directory("stage1"),
+        cpio.regular("bin/busybox", busybox, executable=True),
+        cpio.symlink("bin/sh", "busybox"),
+        cpio.regular("init", init, executable=True),
+    ]
 
 
 def build_initramfs(kernel: Kernel) -> Path:
@@ -96,20 +114,12 @@ def build_initramfs(kernel: Kernel) -> Path:
     )
     if dest.exists():
         return dest
-    entries = [
-        cpio.directory("bin"),
-        cpio.directory("dev"),
-        cpio.char_device("dev/console", 5, 1),
-        cpio.directory("stage1"),
-        cpio.regular("bin/busybox", busybox, executable=True),
-        cpio.symlink("bin/sh", "busybox"),
-        cpio.regular("init", init, executable=True),
-    ]
+    entries = base_entries(init, busybox)
     names = []
     for rel in order:
-        name = _module_name(rel) + ".ko"
+        name = module_name(rel) + ".ko"
         names.append(name)
-        entries.append(cpio.regular(f"stage1/{name}", _module_bytes(moddir / rel)))
+        entries.append(cpio.regular(f"stage1/{name}", module_bytes(moddir / rel)))
     entries.append(cpio.regular("stage1/load-order", ("\n".join(names) + "\n").encode()))
     partial = dest.with_suffix(".partial")
     partial.write_bytes(gzip.compress(cpio.archive(entries), compresslevel=6, mtime=0))

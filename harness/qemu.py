@@ -30,7 +30,7 @@ class GuestSpec:
     role: str
     vmlinuz: Path
     initramfs: Path
-    root_image: Path
+    root_image: Path | None  # None: the root comes from elsewhere (boot-device mode)
     modules_root: Path
     link: FabricLink
     ipv4: str
@@ -39,6 +39,8 @@ class GuestSpec:
     memory_mib: int = 1024
     project: Path = REPO
     extra_args: list[str] = field(default_factory=list)
+    # More raw disks after the root, each copy-on-write (snapshot=on) like the root.
+    extra_drives: tuple[Path, ...] = ()
 
     def kernel_command_line(self) -> str:
         params = [
@@ -58,6 +60,10 @@ def _share(tag: str, path: Path) -> list[str]:
         "-device",
         f"virtio-9p-pci,fsdev={tag},mount_tag={tag}",
     ]
+
+
+def _drive(image: Path) -> list[str]:
+    return ["-drive", f"file={image},if=virtio,format=raw,snapshot=on"]
 
 
 def command(spec: GuestSpec) -> list[str]:
@@ -83,8 +89,8 @@ def command(spec: GuestSpec) -> list[str]:
         str(spec.initramfs),
         "-append",
         spec.kernel_command_line(),
-        "-drive",
-        f"file={spec.root_image},if=virtio,format=raw,snapshot=on",
+        *(_drive(spec.root_image) if spec.root_image else []),
+        *(arg for image in spec.extra_drives for arg in _drive(image)),
         *_share("project", spec.project),
         *_share("kmods", spec.modules_root),
         "-netdev",

@@ -24,12 +24,16 @@ class BootError(ConsoleError):
 class Guest:
     """A guest booted by QEMU whose serial console is driven by pexpect."""
 
-    def __init__(self, spec: GuestSpec, log_dir: Path) -> None:
+    def __init__(self, spec: GuestSpec, log_dir: Path, append_log: bool = False) -> None:
+        """Boot a guest; its console goes to <role>.console.log, after what an earlier guest of
+        that role wrote there with `append_log`."""
         self.spec = spec
         self.name = spec.role
         log_dir.mkdir(parents=True, exist_ok=True)
         self.console_log_path = log_dir / f"{spec.role}.console.log"
-        self._log: TextIO = self.console_log_path.open("w", encoding="utf-8", errors="replace")
+        self._log: TextIO = self.console_log_path.open(
+            "a" if append_log else "w", encoding="utf-8", errors="replace"
+        )
         argv = command(spec)
         self._log.write("# " + " ".join(argv) + "\n")
         self._child = pexpect.spawn(

@@ -56,9 +56,10 @@ class KernelLog:
         self.fabric = fabric
         self.label = label
 
-    def mark(self) -> None:
-        for guest in self.fabric.guests:
-            guest.console.run(crashscan.mark_command(self.label))
+    def mark(self, guest: Guest | None = None) -> None:
+        """Mark every guest's log, or only `guest`'s (one booted during the test)."""
+        for each in [guest] if guest else self.fabric.guests:
+            each.console.run(crashscan.mark_command(self.label))
 
     def splats(self, guest: Guest) -> list[crashscan.Splat]:
         log = guest.console.output("dmesg")

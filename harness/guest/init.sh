@@ -38,8 +38,9 @@ for dev in /sys/class/net/*; do
 done
 if [ -n "$fabric" ]; then
 	ip link set "$fabric" mtu "${mtu:-1500}" up
-	[ -n "${ip4:-}" ] && ip addr add "$ip4" dev "$fabric"
-	[ -n "${ip6:-}" ] && ip -6 addr add "$ip6" dev "$fabric" nodad
+	# replace: in boot-device mode stage 1 brought the fabric up already.
+	[ -n "${ip4:-}" ] && ip addr replace "$ip4" dev "$fabric"
+	[ -n "${ip6:-}" ] && ip -6 addr replace "$ip6" dev "$fabric" nodad
 fi
 echo "$fabric" > /run/xs-fabric-ifname
 

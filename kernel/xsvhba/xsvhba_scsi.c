@@ -293,56 +293,83 @@ static int xsvhba_wait_idle(struct xsvhba *vhba, struct scsi_device *sdev,
 				  XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
 }
 
+static int xsvhba_eh_result(struct scsi_device *sdev, const char *what,
+			    int ret)
+{
+	sdev_printk(KERN_INFO, sdev, "%s: %s\n", what,
+		    ret == SUCCESS ? "done" :
+		    ret == FAST_IO_FAIL ? "target gone" : "failed");
+	return ret;
+}
+
 /*
  * The card answers an abort by ending the command (status ABORTED); the
  * command's key is invalidated by then, so the midlayer may reuse it.
+ * Each handler first waits while the target's remote port is blocked (the
+ * card reconnecting, the FC link down), as FC drivers do.
  */
 static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
 {
 	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
 	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
-
+	char what[40];
 	int ret;
 
+	snprintf(what, sizeof(what), "abort of command %#x (%#x)",
+		 cmd->handle, scmnd->cmnd[0]);
+	ret = fc_block_scsi_eh(scmnd);
+	if (ret)
+		return xsvhba_eh_result(scmnd->device, what, ret);
 	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE)
 		return SUCCESS;
 	ret = xsvhba_send_abort(vhba, cmd) ? FAILED :
 	      wait_event_timeout(vhba->cmd_wait,
 				 atomic_read(&cmd->state) == XSVHBA_CMD_IDLE,
 				 XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
-	sdev_printk(KERN_INFO, scmnd->device, "abort of command %#x (%#x): %s\n",
-		    cmd->handle, scmnd->cmnd[0],
-		    ret == SUCCESS ? "done" : "failed");
-	return ret;
+	return xsvhba_eh_result(scmnd->device, what, ret);
 }
 
 static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)
 {
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+	int ret;
 
-	sdev_printk(KERN_INFO, sdev, "LUN reset\n");
-	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_LUN_RESET, sdev))
-		return FAILED;
-	return xsvhba_wait_idle(vhba, sdev, 0);
+	ret = fc_block_scsi_eh(scmnd);
+	if (!ret)
+		ret = xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_LUN_RESET, sdev) ?
+		      FAILED : xsvhba_wait_idle(vhba, sdev, 0);
+	return xsvhba_eh_result(sdev, "LUN reset", ret);
 }
 
 static int xsvhba_eh_target_reset(struct scsi_cmnd *scmnd)
 {
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+	int ret;
 
-	sdev_printk(KERN_INFO, sdev, "target reset\n");
-	if (xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_TGT_RESET, sdev))
-		return FAILED;
-	return xsvhba_wait_idle(vhba, NULL, sdev->id);
+	ret = fc_block_scsi_eh(scmnd);
+	if (!ret)
+		ret = xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_TGT_RESET, sdev) ?
+		      FAILED : xsvhba_wait_idle(vhba, NULL, sdev->id);
+	return xsvhba_eh_result(sdev, "target reset", ret);
 }
 
-/* Everything the card holds ends with the connections; they come back. */
+/*
+ * Everything the card holds ends with the connections.  They come back,
+ * and the targets with them, before the midlayer tests the devices; a
+ * target that does not is failed by its remote port's loss timeout.
+ */
 static int xsvhba_eh_host_reset(struct scsi_cmnd *scmnd)
 {
-	xsvhba_reconnect(shost_to_vhba(scmnd->device->host), "host reset");
-	return SUCCESS;
+	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
+	int ret;
+
+	xsvhba_count(vhba, &vhba->counters.resets);
+	xsvhba_reconnect(vhba, "host reset");
+	ret = fc_block_scsi_eh(scmnd);
+	return xsvhba_eh_result(scmnd->device, "host reset",
+				ret ? ret : SUCCESS);
 }
 
 /* Not const: older kernels take a mutable template. */
