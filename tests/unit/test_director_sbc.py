@@ -105,3 +105,19 @@ def test_target_reports_its_luns_and_answers_for_missing_ones(lun: sbc.Lun) -> N
 def test_lun_fields_round_trip() -> None:
     for n in (0, 1, 255, 256, 0x3FFF):
         assert sbc.lun_number(sbc.lun_field(n)) == n
+
+
+def test_an_existing_backing_file_is_served_as_it_is(tmp_path: Path) -> None:
+    """A LUN over a disk that already holds data (a root filesystem): its own size, its bytes."""
+    disk = tmp_path / "disk.img"
+    content = bytes(range(256)) * 8  # four blocks
+    disk.write_bytes(content)
+    size = sbc.backing_size(disk)
+    assert size == len(content)
+    unit = sbc.Lun(disk, size, serial="XS0002", naa=0x6001405ABCDF0)
+    try:
+        result = unit.execute(rw10(sbc.READ_10, 1, 2))
+        assert result.status == sbc.GOOD and result.data == content[512:1536]
+    finally:
+        unit.close()
+    assert disk.read_bytes() == content
