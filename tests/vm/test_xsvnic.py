@@ -384,6 +384,21 @@ def test_xcm_restart_leaves_the_vnic_and_its_traffic_alone(fabric: Fabric, vnic:
     assert con.output(f"cat /sys/class/net/{vnic}/ifindex") == ifindex
 
 
+def delete_under_iperf3(fabric: Fabric, name: str, remote: str, reverse: bool = False) -> None:
+    """Delete vNIC `name` from the operator CLI while iperf3 runs over it to `remote`; return
+    once the interface is gone and iperf3 ended."""
+    con = fabric.host.console
+    # A TCP stream whose interface vanishes never ends by itself: bound it.
+    con.run(
+        f"timeout -s KILL 40 iperf3 -c {remote} -p {lan.SPARE_IPERF_PORT}{' -R' if reverse else ''}"
+        " -t 30 > /tmp/iperf-cut.log 2>&1 &"
+    )
+    con.run("sleep 3")
+    director.ctl(fabric.director, f"delete {SERVER} {name}")
+    assert wait_for_interface(fabric, name, present=False), diagnostics(fabric)
+    con.run("wait", timeout=60, check=False)
+
+
 def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     fabric: Fabric, vnic: str
 ) -> None:
@@ -400,30 +415,13 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     assert ping.ok, ping.output + diagnostics(fabric)
     first = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
     assert first.ok, first.output
-    # Deleted from the operator CLI while iperf3 runs over it.
-    # A TCP stream whose interface vanishes never ends by itself: bound it.
-    con.run(
-        f"timeout -s KILL 40 iperf3 -c {SECOND_PORT.remote_ipv4()} -p {lan.SPARE_IPERF_PORT}"
-        " -t 30 > /tmp/iperf-cut.log 2>&1 &"
-    )
-    con.run("sleep 3")
-    director.ctl(fabric.director, f"delete {SERVER} {name}")
-    assert wait_for_interface(fabric, name, present=False), diagnostics(fabric)
-    con.run("wait", timeout=60, check=False)
+    delete_under_iperf3(fabric, name, SECOND_PORT.remote_ipv4())
     again = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
     assert again.ok, again.output
 
 
 def test_vnic_deleted_under_traffic_goes_cleanly(fabric: Fabric, vnic: str) -> None:
-    con = fabric.host.console
-    con.run(
-        f"timeout -s KILL 40 iperf3 -c {PORT.remote_ipv4()} -p {lan.SPARE_IPERF_PORT} -R"
-        " -t 30 > /tmp/iperf-cut.log 2>&1 &"
-    )
-    con.run("sleep 3")
-    director.ctl(fabric.director, f"delete {SERVER} {vnic}")
-    assert wait_for_interface(fabric, vnic, present=False), diagnostics(fabric)
-    con.run("wait", timeout=60, check=False)
+    delete_under_iperf3(fabric, vnic, PORT.remote_ipv4(), reverse=True)
     assert fabric.director.console.wait_until(
         f"grep -q 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed' {lan.ETHGW_LOG}", 30
     ), diagnostics(fabric)
