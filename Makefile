@@ -41,7 +41,7 @@ demo: setup
 	$(PY) -m harness demo $(kernel_arg)
 
 matrix: setup
-	$(PY) -m harness matrix
+	$(PY) -m harness matrix --run $(if $(KERNEL),--kernel $(KERNEL))
 
 clean:
 	rm -rf build artifacts

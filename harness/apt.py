@@ -84,3 +84,71 @@ def archive_uri(suite: str) -> str:
         if attempt == 0:
             update_lists()
     raise RuntimeError(f"apt has no source for suite {suite}; add one to /etc/apt/sources.list")
+
+
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+class SuiteArchive:
+    """A Debian suite this machine's apt does not list (sid, for the newest kernel source), with
+    package lists of its own under the cache: nothing in /etc/apt changes. Its mirror is the one
+    apt already uses for `base_suite`."""
+
+    def __init__(self, suite: str, state: Path, base_suite: str = "bookworm") -> None:
+        self.suite = suite
+        self.state = state
+        self.base_suite = base_suite
+        self._updated = False
+
+    def _options(self) -> list[str]:
+        return [
+            "-o", f"Dir::Etc::SourceList={self.state / 'sources.list'}",
+            "-o", "Dir::Etc::SourceParts=/dev/null",
+            "-o", f"Dir::State::Lists={self.state / 'lists'}",
+            "-o", f"Dir::Cache={self.state / 'cache'}",
+            "-o", "Dir::State::status=/dev/null",
+        ]  # fmt: skip
+
+    def update(self) -> None:
+        """Fetch the suite's package lists, at most once per process."""
+        if self._updated:
+            return
+        for sub in ("lists/partial", "cache/archives/partial"):
+            (self.state / sub).mkdir(parents=True, exist_ok=True)
+        uri = archive_uri(self.base_suite)
+        line = f"deb [signed-by={KEYRING}] {uri} {self.suite} main\n"
+        (self.state / "sources.list").write_text(line)
+        say(f"apt-get update ({self.suite})")
+        _run(["apt-get", *self._options(), "update", "-q"])
+        self._updated = True
+
+    def candidate_version(self, package: str) -> str | None:
+        self.update()
+        result = subprocess.run(
+            ["apt-cache", *self._options(), "show", "--no-all-versions", package],
+            text=True,
+            capture_output=True,
+        )
+        for line in result.stdout.splitlines():
+            if line.startswith("Version: "):
+                return line.split(": ", 1)[1].strip()
+        return None
+
+    def has_version(self, package: str, version: str) -> bool:
+        self.update()
+        result = subprocess.run(
+            ["apt-cache", *self._options(), "madison", package], text=True, capture_output=True
+        )
+        return any(
+            line.split("|")[1].strip() == version
+            for line in result.stdout.splitlines()
+            if line.count("|") >= 2
+        )
+
+    def download(self, package: str, version: str, dest: Path) -> Path:
+        """Download one package at one version into dest; return the .deb."""
+        self.update()
+        dest.mkdir(parents=True, exist_ok=True)
+        _run(["apt-get", *self._options(), "download", "-q", f"{package}={version}"], cwd=dest)
+        (deb,) = dest.glob(f"{package}_*.deb")
+        return deb

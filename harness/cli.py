@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness import demo, image, initramfs, kconfig, kernels, matrix, modules
+from harness import demo, image, initramfs, kconfig, kernels, matrix, matrix_run, modules
 from harness.log import say
 
 
@@ -71,10 +71,14 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     m = matrix.load()
     if args.github:
         print(json.dumps(matrix.github_actions_matrix(m)))
+    elif args.run:
+        return matrix_run.run(args.kernel, args.pytest_args)
     else:
         for k in m.kernels:
             default = " (default)" if k.id == m.default else ""
-            print(f"{k.id}\t{k.release}\t{k.description}{default}")
+            built = " (built from source)" if k.source else ""
+            tests = "" if k.in_tests else " (not in make test)"
+            print(f"{k.id}\t{k.release}\t{k.description}{default}{built}{tests}")
     return 0
 
 
@@ -101,8 +105,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sparse", action="store_true", help="skip sparse (C=2)")
     p = add("kconfig-check", cmd_kconfig_check, "can a kernel .config host our modules?", False)
     p.add_argument("config", help="path to the kernel's .config")
-    p = add("matrix", cmd_matrix, "print the kernel matrix", kernel=False)
+    p = add("matrix", cmd_matrix, "print the kernel matrix, or run it", kernel=False)
     p.add_argument("--github", action="store_true", help="as a GitHub Actions matrix (JSON)")
+    p.add_argument(
+        "--run", action="store_true", help="build and test every cell; print a summary table"
+    )
+    p.add_argument("--kernel", action="append", help="with --run: only this cell (repeatable)")
+    p.add_argument("pytest_args", nargs="*", help="with --run: more pytest arguments")
     add("demo", cmd_demo, "boot the fabric and show the product working end to end")
     return top
 

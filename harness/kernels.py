@@ -113,7 +113,12 @@ def _depmod(kernel: Kernel) -> None:
 
 
 def fetch(spec: KernelSpec) -> Kernel:
-    """Return the kernel unpacked in the cache, downloading it first if needed."""
+    """Return the kernel unpacked in the cache, downloading it first if needed (or, for a cell
+    built from source, building it)."""
+    if spec.source is not None:
+        from harness import srckernel  # it builds on this module
+
+        return srckernel.build(spec)
     spec, version = resolve(spec)
     key = f"{spec.release}_{version}".replace("~", "_")
     dest = cache_dir("kernels") / key

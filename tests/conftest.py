@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import crashscan, kernels, matrix, modules
+from harness import crashscan, kernels, kmemleak, matrix, modules
 from harness.fabric import Fabric
 from harness.paths import ARTIFACTS
 from harness.vm import Guest
@@ -23,13 +23,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kernel",
         action="append",
         default=[],
-        help="matrix kernel id to test (repeatable; default: every kernel in ci/kernels.toml)",
+        help="matrix kernel id to test (repeatable; default: the cells of ci/kernels.toml"
+        " that `make test` runs)",
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kernel_id" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("kernel") or matrix.load().ids()
+        chosen = metafunc.config.getoption("kernel") or matrix.load().test_ids()
         metafunc.parametrize("kernel_id", chosen, scope="session")
 
 
@@ -45,8 +46,17 @@ def module_build(kernel: kernels.Kernel) -> modules.Build:
 
 @pytest.fixture(scope="session")
 def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabric]:
+    """Both guests of a kernel, shared by every VM test. On a kernel with kmemleak (the debug
+    kernel) the host is checked for leaks once every test module unloaded ours."""
     with Fabric(kernel, ARTIFACTS / "consoles" / kernel.release) as booted:
+        leak_checked = kmemleak.available(booted.host)
+        if leak_checked:
+            kmemleak.forget(booted.host)
         yield booted
+        if leak_checked:
+            leaks = kmemleak.report(booted.host)
+            if leaks:
+                pytest.fail(f"kmemleak on the host:\n{leaks}", pytrace=False)
 
 
 class KernelLog:
