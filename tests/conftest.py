@@ -92,6 +92,17 @@ class KernelLog:
         return reports
 
 
+def restore_host(fabric: Fabric, log: KernelLog | None = None) -> Guest:
+    """An ordinary host VM in place of the current one, for the tests that follow: the log
+    guard scans it from here (with `log`), and kmemleak counts only what it loses from here."""
+    host = fabric.replace_host()
+    if log is not None:
+        log.mark(host)
+    if kmemleak.available(host):
+        kmemleak.forget(host)
+    return host
+
+
 @pytest.fixture
 def kernel_log(request: pytest.FixtureRequest, fabric: Fabric) -> KernelLog:
     """Marks both guests' kernel logs; tests/vm/conftest.py scans them after the test."""

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import bootdisk, crashscan, director, image, kmemleak, san
+from harness import bootdisk, crashscan, director, image, san
 from harness.fabric import ROOT_LUN_DEVICE, Fabric
 from harness.kernels import Kernel
 from harness.modules import Build
-from tests.conftest import KernelLog
+from tests.conftest import KernelLog, restore_host
 
 HELLO_INTERVAL = 1
 SERVER = "host"
@@ -69,9 +69,4 @@ def test_host_boots_with_its_root_on_a_vhba_lun(
         splats = crashscan.scan(con.output("dmesg"))
         assert not splats, "\n\n".join(map(str, splats))
     finally:
-        # The ordinary host back, for the tests that follow; the guard scans it from here,
-        # and kmemleak (on the debug kernel) counts only what is lost from here.
-        restored = fabric.replace_host()
-        kernel_log.mark(restored)
-        if kmemleak.available(restored):
-            kmemleak.forget(restored)
+        restore_host(fabric, kernel_log)
