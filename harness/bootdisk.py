@@ -29,6 +29,7 @@ BOOT_MODULES = (
     "scsi_transport_fc",
 )
 # rxe on 6.x computes its ICRC through the crypto API; nothing requires the driver by name.
+# Later kernels have neither (initramfs.OPTIONAL_MODULES).
 OPTIONAL_MODULES = ("crc32_generic",)
 OUR_MODULES = ("xscore/xscore.ko", "xsvhba/xsvhba.ko")
 PROGRAMS = (PurePosixPath("/usr/bin/rdma"),)

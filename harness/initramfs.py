@@ -26,6 +26,9 @@ STAGE1_MODULES = (
     "9pnet_virtio",
     "9p",
 )
+# Loaded where the kernel has them: ext4 finds its checksum through the crypto API by name
+# before 6.14 (crc32c_generic); later kernels call the CRC library and have no such module.
+OPTIONAL_MODULES = frozenset({"crc32c_generic"})
 
 
 def module_name(path: str) -> str:
@@ -72,7 +75,7 @@ def load_order(kernel: Kernel, wanted: tuple[str, ...] = STAGE1_MODULES) -> list
     for name in wanted:
         if name in table:
             visit(name)
-        elif name not in builtin:
+        elif name not in builtin and name not in OPTIONAL_MODULES:
             raise RuntimeError(f"{kernel.release}: module {name} is neither built nor built in")
     return order
 

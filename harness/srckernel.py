@@ -13,6 +13,7 @@ the fragments; the unpacked source is shared by every cell built from it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -32,8 +33,13 @@ BASE_CONFIGS = ("x86_64_defconfig", "kvm_guest.config")
 OPTION = re.compile(r"^(CONFIG_\w+)=(.*)$|^# (CONFIG_\w+) is not set$")
 
 
+@functools.cache
+def _suite(suite: str) -> apt.SuiteArchive:
+    return apt.SuiteArchive(suite, cache_dir("apt", suite))
+
+
 def _archive(source: SourceSpec) -> apt.SuiteArchive:
-    return apt.SuiteArchive(source.suite, cache_dir("apt", source.suite))
+    return _suite(source.suite)
 
 
 def resolve(spec: KernelSpec) -> str:
@@ -137,9 +143,12 @@ def build(spec: KernelSpec) -> Kernel:
         return Kernel(spec=spec.with_release(stamp.read_text().split()[0]), version=version,
                       root=dest / "root")  # fmt: skip
     tree = source_tree(spec, version)
-    shutil.rmtree(dest, ignore_errors=True)
+    # An interrupted build goes on where it stopped: the object tree stays, and the same
+    # configuration rebuilds nothing that is done.
     obj = dest / "build"
-    obj.mkdir(parents=True)
+    obj.mkdir(parents=True, exist_ok=True)
+    root = dest / "root"
+    shutil.rmtree(root, ignore_errors=True)
     fragments = fragment_paths(source)
     with step(f"configuring kernel {spec.id} ({source.package} {version})"):
         _make(tree, obj, *BASE_CONFIGS, jobs=1)
@@ -152,16 +161,13 @@ def build(spec: KernelSpec) -> Kernel:
         lost = missing_options(wanted_options(fragments), config_options(obj / ".config"))
         if lost:
             raise RuntimeError(f"kernel {spec.id}: the config lost " + ", ".join(lost))
-    release = subprocess.run(
-        ["make", "-s", "-C", str(tree), f"O={obj}", "kernelrelease"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    if release != spec.release:
-        say(f"WARNING: kernel {spec.id} builds as {release}, not {spec.release}")
-    root = dest / "root"
-    with step(f"building kernel {release} ({os.cpu_count()} jobs; cold, this takes a while)"):
+    jobs = os.cpu_count()
+    with step(f"building kernel {spec.id} ({jobs} jobs; cold, this takes a while)"):
         _make(tree, obj, "bzImage", "modules")
         _make(tree, obj, f"INSTALL_MOD_PATH={root}", "INSTALL_MOD_STRIP=1", "modules_install")
+    release = (obj / "include" / "config" / "kernel.release").read_text().strip()
+    if release != spec.release:
+        say(f"WARNING: kernel {spec.id} builds as {release}, not {spec.release}")
     boot = root / "boot"
     boot.mkdir(parents=True)
     shutil.copy2(obj / "arch/x86/boot/bzImage", boot / f"vmlinuz-{release}")

@@ -21,6 +21,8 @@
 #include <xsigo/wire/xsvhba.h>
 #include <xsigo/wire/xsvhba_card.h>
 
+#include "compat.h"
+
 #define XSVHBA_QUEUE_DEPTH_MAX	64	/* commands in flight per vHBA */
 #define XSVHBA_QUEUE_DEPTH_DEF	16
 #define XSVHBA_XFER_KB_DEF	256	/* largest transfer when INSTALL says 0 */
@@ -172,7 +174,8 @@ void xsvhba_purge(struct xsvhba *vhba, int result);
 void xsvhba_data_rx_notify(struct xscore_conn *conn);
 int xsvhba_poll(struct irq_poll *iop, int budget);
 int xsvhba_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *scmnd);
-int xsvhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmnd);
+xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
+				     struct scsi_cmnd *scmnd);
 bool xsvhba_idle_where(struct xsvhba *vhba, struct scsi_device *sdev,
 		       unsigned int target);
 

@@ -493,7 +493,8 @@ static bool xsvhba_ring_full(struct xsvhba *vhba)
 	       read % XSVHBA_RING_SIZE;
 }
 
-int xsvhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmnd)
+xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
+				     struct scsi_cmnd *scmnd)
 {
 	struct xsvhba *vhba = shost_to_vhba(shost);
 	struct fc_rport *rport = starget_to_rport(scsi_target(scmnd->device));

@@ -198,7 +198,7 @@ void xsvhba_scan_work(struct work_struct *work)
 	}
 }
 
-static int xsvhba_slave_alloc(struct scsi_device *sdev)
+static int xsvhba_sdev_init(struct scsi_device *sdev)
 {
 	struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
 
@@ -379,7 +379,7 @@ static struct scsi_host_template xsvhba_template = {
 	.proc_name			= "xsvhba",
 	.queuecommand			= xsvhba_queuecommand,
 	.init_cmd_priv			= xsvhba_init_cmd_priv,
-	.slave_alloc			= xsvhba_slave_alloc,
+	.xsvhba_sdev_init_hook		= xsvhba_sdev_init,
 	.eh_abort_handler		= xsvhba_eh_abort,
 	.eh_device_reset_handler	= xsvhba_eh_device_reset,
 	.eh_target_reset_handler	= xsvhba_eh_target_reset,
