@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
 
-.PHONY: all setup modules gen gen-check lint test demo matrix clean
+.PHONY: all setup modules gen gen-check lint test check demo matrix clean
 
 all: modules
 
@@ -36,6 +36,9 @@ lint: setup
 
 test: setup gen-check lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: setup
+	$(PY) -m pytest tests/kbuild --kernel $(or $(KERNEL),all)
 
 demo: setup
 	$(PY) -m harness demo $(kernel_arg)

@@ -23,14 +23,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kernel",
         action="append",
         default=[],
-        help="matrix kernel id to test (repeatable; default: the cells of ci/kernels.toml"
-        " that `make test` runs)",
+        help="matrix kernel id to test (repeatable; 'all': every cell; default: the cells of"
+        " ci/kernels.toml that `make test` runs)",
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kernel_id" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("kernel") or matrix.load().test_ids()
+        m = matrix.load()
+        chosen = metafunc.config.getoption("kernel") or m.test_ids()
+        if "all" in chosen:
+            chosen = m.ids()
         metafunc.parametrize("kernel_id", chosen, scope="session")
 
 
