@@ -123,7 +123,7 @@ def build_initramfs(kernel: Kernel) -> Path:
         name = module_name(rel) + ".ko"
         names.append(name)
         entries.append(cpio.regular(f"stage1/{name}", module_bytes(moddir / rel)))
-    entries.append(cpio.regular("stage1/load-order", ("\n".join(names) + "\n").encode()))
+    entries.append(cpio.regular("stage1/load-order", "".join(f"{n}\n" for n in names).encode()))
     partial = dest.with_suffix(".partial")
     partial.write_bytes(gzip.compress(cpio.archive(entries), compresslevel=6, mtime=0))
     partial.rename(dest)
