@@ -21,6 +21,23 @@ def update_lists() -> None:
     _run(["apt-get", "update", "-q"])
 
 
+def _shown_version(show: str) -> str | None:
+    """The Version: of `apt-cache show --no-all-versions` output."""
+    for line in show.splitlines():
+        if line.startswith("Version: "):
+            return line.split(": ", 1)[1].strip()
+    return None
+
+
+def _madison_lists(madison: str, version: str) -> bool:
+    """Whether `apt-cache madison` output lists `version`."""
+    return any(
+        line.split("|")[1].strip() == version
+        for line in madison.splitlines()
+        if line.count("|") >= 2
+    )
+
+
 def candidate_version(package: str) -> str | None:
     """The version apt would download for a package, or None when the archive lacks it."""
     result = subprocess.run(
@@ -28,20 +45,13 @@ def candidate_version(package: str) -> str | None:
         text=True,
         capture_output=True,
     )
-    for line in result.stdout.splitlines():
-        if line.startswith("Version: "):
-            return line.split(": ", 1)[1].strip()
-    return None
+    return _shown_version(result.stdout)
 
 
 def has_version(package: str, version: str) -> bool:
     """Whether the archive still offers `package` at exactly `version`."""
     result = subprocess.run(["apt-cache", "madison", package], text=True, capture_output=True)
-    return any(
-        line.split("|")[1].strip() == version
-        for line in result.stdout.splitlines()
-        if line.count("|") >= 2
-    )
+    return _madison_lists(result.stdout, version)
 
 
 def package_names_matching(glob: str) -> list[str]:
@@ -129,21 +139,14 @@ class SuiteArchive:
             text=True,
             capture_output=True,
         )
-        for line in result.stdout.splitlines():
-            if line.startswith("Version: "):
-                return line.split(": ", 1)[1].strip()
-        return None
+        return _shown_version(result.stdout)
 
     def has_version(self, package: str, version: str) -> bool:
         self.update()
         result = subprocess.run(
             ["apt-cache", *self._options(), "madison", package], text=True, capture_output=True
         )
-        return any(
-            line.split("|")[1].strip() == version
-            for line in result.stdout.splitlines()
-            if line.count("|") >= 2
-        )
+        return _madison_lists(result.stdout, version)
 
     def download(self, package: str, version: str, dest: Path) -> Path:
         """Download one package at one version into dest; return the .deb."""
