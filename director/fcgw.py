@@ -387,16 +387,16 @@ class FcGateway:
             cmid.close()
             return
         vhba = self.vhbas.get(request.vid)
-        if vhba is None or vhba.port is not port or (not control and vhba.data is not None):
-            # A new data connection starts the vHBA over: the host reconnected.
+        # The host opens both connections at once, so either may arrive first: a connection of
+        # a kind the vHBA already has means the host started over, and the vHBA does too.
+        again = vhba is not None and (vhba.ctrl if control else vhba.data) is not None
+        if vhba is None or vhba.port is not port or again:
             if vhba is not None:
                 self._drop(vhba, "the host connects again")
             vhba = VhbaState(request.vid, port, self.next_vp_index)
             self.next_vp_index = self.next_vp_index % 255 + 1
             self.vhbas[request.vid] = vhba
         if control:
-            if vhba.ctrl is not None:
-                vhba.ctrl.close()
             vhba.ctrl = conn
         else:
             vhba.data = conn

@@ -38,6 +38,14 @@ def _madison_lists(madison: str, version: str) -> bool:
     )
 
 
+def _compare_versions(a: str, b: str) -> int:
+    """Debian version order (dpkg's own comparison)."""
+    if a == b:
+        return 0
+    lower = subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0
+    return -1 if lower else 1
+
+
 def candidate_version(package: str) -> str | None:
     """The version apt would download for a package, or None when the archive lacks it."""
     result = subprocess.run(
@@ -102,12 +110,16 @@ KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 class SuiteArchive:
     """A Debian suite this machine's apt does not list (sid, for the newest kernel source), with
     package lists of its own under the cache: nothing in /etc/apt changes. Its mirror is the one
-    apt already uses for `base_suite`."""
+    apt already uses for `base_suite`. With `sources`, it lists source packages (deb-src)
+    instead of binary ones."""
 
-    def __init__(self, suite: str, state: Path, base_suite: str = "bookworm") -> None:
+    def __init__(
+        self, suite: str, state: Path, base_suite: str = "bookworm", sources: bool = False
+    ) -> None:
         self.suite = suite
         self.state = state
         self.base_suite = base_suite
+        self.sources = sources
         self._updated = False
 
     def _options(self) -> list[str]:
@@ -126,7 +138,8 @@ class SuiteArchive:
         for sub in ("lists/partial", "cache/archives/partial"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
         uri = archive_uri(self.base_suite)
-        line = f"deb [signed-by={KEYRING}] {uri} {self.suite} main\n"
+        kind = "deb-src" if self.sources else "deb"
+        line = f"{kind} [signed-by={KEYRING}] {uri} {self.suite} main\n"
         (self.state / "sources.list").write_text(line)
         say(f"apt-get update ({self.suite})")
         _run(["apt-get", *self._options(), "update", "-q"])
@@ -148,6 +161,19 @@ class SuiteArchive:
         )
         return _madison_lists(result.stdout, version)
 
+    def newest_source_version(self, package: str) -> str | None:
+        """The newest version of a source package the suite lists (with `sources`)."""
+        self.update()
+        result = subprocess.run(
+            ["apt-cache", *self._options(), "showsrc", "--only-source", package],
+            text=True,
+            capture_output=True,
+        )
+        versions = [v for v in (_shown_version(p) for p in result.stdout.split("\n\n")) if v]
+        if not versions:
+            return None
+        return max(versions, key=functools.cmp_to_key(_compare_versions))
+
     def download(self, package: str, version: str, dest: Path) -> Path:
         """Download one package at one version into dest; return the .deb."""
         self.update()
@@ -155,3 +181,15 @@ class SuiteArchive:
         _run(["apt-get", *self._options(), "download", "-q", f"{package}={version}"], cwd=dest)
         (deb,) = dest.glob(f"{package}_*.deb")
         return deb
+
+    def download_source(self, package: str, version: str, dest: Path) -> list[Path]:
+        """Download one source package at one version into dest (apt checks every file against
+        the suite's signed index); return its files."""
+        self.update()
+        dest.mkdir(parents=True, exist_ok=True)
+        _run(
+            ["apt-get", *self._options(), "source", "--download-only", "-q",
+             f"{package}={version}"],
+            cwd=dest,
+        )  # fmt: skip
+        return sorted(dest.iterdir())

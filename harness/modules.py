@@ -17,6 +17,7 @@ from pathlib import Path
 from harness import kconfig
 from harness.log import step
 from harness.paths import BUILD, REPO
+from harness.sparse import checker
 
 MODULES = ("xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
 # Built only for the log scanner's self-test; never part of the product.
@@ -72,7 +73,7 @@ def _copy_sources(dest: Path) -> None:
 def _make(kdir: Path, tree: Path, sparse: bool) -> str:
     args = ["make", "-C", str(kdir), f"M={tree}", "W=1", f"-j{os.cpu_count() or 1}", "modules"]
     if sparse:
-        args.insert(-1, "C=2")
+        args[-1:-1] = ["C=2", f"CHECK={checker()}"]
     proc = subprocess.run(args, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         raise BuildFailed(f"{' '.join(args)} failed:\n{proc.stdout}")

@@ -238,6 +238,45 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     assert int(logged.split()[0]) >= 1, diagnostics(fabric)
 
 
+def host_log_count(fabric: Fabric, pattern: str) -> int:
+    return int(fabric.host.console.output(f"dmesg | grep -c '{pattern}' || true").split()[0])
+
+
+ESCALATION = ("abort of command .*: failed", "LUN reset: failed", "target reset: failed")
+
+
+def test_command_the_card_will_not_let_go_escalates_to_a_host_reset(
+    fabric: Fabric, vhba: str
+) -> None:
+    """The card neither ends a command nor honours its abort, LUN reset or target reset: the
+    midlayer escalates step by step to a host reset, which reconnects to the card; that frees
+    the command, and its retry completes."""
+    con = fabric.host.console
+    timeout = f"/sys/block/{vhba.rsplit('/', 1)[1]}/device/timeout"
+    before = {p: host_log_count(fabric, p) for p in (*ESCALATION, "host reset: done")}
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    con.run(f"echo {SHORT_SCSI_TIMEOUT} > {timeout}")
+    director.ctl(fabric.director, f"target-fault {TARGET} --stuck")
+    try:
+        con.run("sleep 2")  # the card re-reads its configuration every second
+        con.run(
+            f"{{ timeout -s KILL 300 dd if={vhba} of=/dev/null bs=4k count=1 iflag=direct;"
+            " echo rc=$?; } > /tmp/dd-stuck.log 2>&1 &"
+        )
+        # The held command stays stuck; later ones must not be, or the retry sticks too.
+        assert con.wait_until("dmesg | grep -q 'LUN reset: failed'", 60), diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"target-fault {TARGET} --clear")
+    con.run("wait", timeout=320, check=False)
+    log = con.output("cat /tmp/dd-stuck.log")
+    con.run(f"echo 30 > {timeout}")
+    assert "rc=0" in log, log + diagnostics(fabric)
+    for pattern, count in before.items():
+        assert host_log_count(fabric, pattern) > count, pattern + diagnostics(fabric)
+    assert con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0] != reconnects
+    assert "ready" in con.output("cat /sys/class/scsi_host/host*/vhba_state")
+
+
 def test_io_waits_out_a_short_fc_link_outage(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     director.ctl(fabric.director, "port-link fc/1 down")
