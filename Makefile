@@ -6,6 +6,7 @@
 #                    or a matrix kernel (KERNEL=<id>|all, default: ci/kernels.toml's default)
 #   make gen         regenerate code from specs/;  make gen-check: fail when it is stale
 #   make lint        ruff on the Python code
+#   make dkms-check  install the modules through DKMS inside a guest (KERNEL=<id>; default: the default kernel)
 
 PY := .venv/bin/python
 KERNEL ?=
@@ -14,7 +15,7 @@ PYTEST_ARGS ?=
 
 kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
 
-.PHONY: all setup modules gen gen-check lint test check demo matrix clean
+.PHONY: all setup modules gen gen-check lint test check dkms-check demo matrix clean
 
 all: modules
 
@@ -39,6 +40,9 @@ test: setup gen-check lint
 
 check: setup
 	$(PY) -m pytest tests/kbuild --kernel $(or $(KERNEL),all)
+
+dkms-check: setup
+	$(PY) -m pytest tests/vm/test_dkms.py --kernel $(or $(KERNEL),default)
 
 demo: setup
 	$(PY) -m harness demo $(kernel_arg)

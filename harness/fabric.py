@@ -80,14 +80,19 @@ class Fabric:
         for guest in self.guests:
             enable_rxe(guest)
 
-    def replace_host(self, boot_from_vhba: Path | None = None, args: tuple[str, ...] = ()) -> Guest:
+    def replace_host(
+        self,
+        boot_from_vhba: Path | None = None,
+        args: tuple[str, ...] = (),
+        shares: tuple[tuple[str, Path], ...] = (),
+    ) -> Guest:
         """Power the host VM off and boot another in its place, with the same identity on the
         fabric (MAC, addresses): an ordinary one with rxe up, or with `boot_from_vhba` (a
         harness.bootdisk initramfs) one whose root is its vHBA's first disk. `args` go to the
-        kernel command line."""
+        kernel command line, `shares` are more read-only 9p shares (tag, directory)."""
         self.host.shutdown()
         self.guests.remove(self.host)
-        spec = self._spec(HOST, server=False)
+        spec = replace(self._spec(HOST, server=False), extra_shares=shares)
         if boot_from_vhba is not None:
             spec = replace(
                 spec,

@@ -41,6 +41,8 @@ class GuestSpec:
     extra_args: list[str] = field(default_factory=list)
     # More raw disks after the root, each copy-on-write (snapshot=on) like the root.
     extra_drives: tuple[Path, ...] = ()
+    # More read-only 9p shares: (mount tag, directory on this machine).
+    extra_shares: tuple[tuple[str, Path], ...] = ()
 
     def kernel_command_line(self) -> str:
         params = [
@@ -93,6 +95,7 @@ def command(spec: GuestSpec) -> list[str]:
         *(arg for image in spec.extra_drives for arg in _drive(image)),
         *_share("project", spec.project),
         *_share("kmods", spec.modules_root),
+        *(arg for tag, path in spec.extra_shares for arg in _share(tag, path)),
         "-netdev",
         netdev,
         "-device",

@@ -23,8 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kernel",
         action="append",
         default=[],
-        help="matrix kernel id to test (repeatable; 'all': every cell; default: the cells of"
-        " ci/kernels.toml that `make test` runs)",
+        help="matrix kernel id to test (repeatable; 'all': every cell; 'default': the matrix's"
+        " default; none: the cells of ci/kernels.toml that `make test` runs)",
     )
 
 
@@ -34,6 +34,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         chosen = metafunc.config.getoption("kernel") or m.test_ids()
         if "all" in chosen:
             chosen = m.ids()
+        chosen = list(dict.fromkeys(m.default if c == "default" else c for c in chosen))
         metafunc.parametrize("kernel_id", chosen, scope="session")
 
 
