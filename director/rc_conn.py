@@ -27,6 +27,7 @@ from pyverbs.enums import (
 )
 from pyverbs.mr import MR
 from pyverbs.pd import PD
+from pyverbs.pyverbs_error import PyverbsError
 from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
@@ -84,6 +85,7 @@ class RcConnection:
         self.next_send = 0
         self.sends_in_flight = 0
         self.closed = False
+        self.failure: str | None = None  # why the QP refused a send
         self.early: list[bytes] = []  # received while rdma() waited
         for state in (IBV_QPS_INIT, IBV_QPS_RTR):
             attr, mask = cmid.init_qp_attr(state)
@@ -96,18 +98,33 @@ class RcConnection:
 
     def _post_recv(self, index: int) -> None:
         mr = self.recv_mrs[index]
-        self.qp.post_recv(RecvWR(wr_id=index, num_sge=1, sg=[SGE(mr.buf, self.recv_size, mr.lkey)]))
+        wr = RecvWR(wr_id=index, num_sge=1, sg=[SGE(mr.buf, self.recv_size, mr.lkey)])
+        try:
+            self.qp.post_recv(wr)
+        except PyverbsError as err:
+            raise ConnectionLost(f"{self.label}: cannot repost a receive: {err}") from err
 
     def send(self, data: bytes) -> bool:
-        """Post one message; False when every send buffer is in flight (the caller drops)."""
-        if self.closed or self.sends_in_flight >= self.ring or len(data) > self.send_size:
+        """Post one message; False when every send buffer is in flight (the caller drops) or
+        the QP refused it (the next poll reports the connection lost)."""
+        if (
+            self.closed
+            or self.failure
+            or self.sends_in_flight >= self.ring
+            or len(data) > self.send_size
+        ):
             return False
         mr = self.send_mrs[self.next_send]
-        self.next_send = (self.next_send + 1) % self.ring
         if data:
             mr.write(data, len(data))
         sge = SGE(mr.buf, len(data), mr.lkey)
-        self.qp.post_send(SendWR(wr_id=self.ring, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
+        try:
+            self.qp.post_send(SendWR(wr_id=self.ring, opcode=IBV_WR_SEND, num_sge=1, sg=[sge]))
+        except PyverbsError as err:
+            # A QP gone to the error state: every caller learns it the same way, from poll().
+            self.failure = f"send refused: {err}"
+            return False
+        self.next_send = (self.next_send + 1) % self.ring
         self.sends_in_flight += 1
         return True
 
@@ -119,6 +136,8 @@ class RcConnection:
         """What arrived since the last call; ConnectionLost once a completion fails."""
         if self.closed:
             return []
+        if self.failure:
+            raise ConnectionLost(f"{self.label}: {self.failure}")
         received, self.early = self.early, []
         polled, wcs = self.cq.poll(num_entries=budget)
         for wc in wcs[:polled]:
@@ -145,7 +164,10 @@ class RcConnection:
             wr_id=RDMA_WR_ID, opcode=opcode, num_sge=1, sg=[SGE(mr.buf + offset, length, mr.lkey)]
         )
         wr.set_wr_rdma(rkey, addr)
-        self.qp.post_send(wr)
+        try:
+            self.qp.post_send(wr)
+        except PyverbsError as err:
+            raise ConnectionLost(f"{self.label}: RDMA refused: {err}") from err
         deadline = time.monotonic() + RDMA_TIMEOUT
         while time.monotonic() < deadline:
             polled, wcs = self.cq.poll(num_entries=16)

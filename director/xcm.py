@@ -19,6 +19,7 @@ from typing import Any
 
 from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo
+from pyverbs.pyverbs_error import PyverbsError
 
 from director import vdev_messages
 from director.config import Config, Server, Vhba, Vnic, Watched
@@ -330,7 +331,11 @@ class Xcm:
 
     def _accept(self, listener: CMID) -> None:
         before = rdma_cm_fds()
-        cmid = listener.get_request()
+        try:
+            cmid = listener.get_request()
+        except PyverbsError as err:  # an event other than a request, or a failed one
+            log.warning("connection request lost: %s", err)
+            return
         new = rdma_cm_fds() - before
         try:
             session = Session(self, listener, cmid, min(new) if new else None)

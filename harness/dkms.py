@@ -77,10 +77,10 @@ def _dkms(guest: Guest, args: str, timeout: float = 120) -> str:
     return log
 
 
-def install(guest: Guest, pkg: DkmsPackage) -> str:
+def install(guest: Guest, kernel: Kernel, pkg: DkmsPackage) -> str:
     """Add, build and install the package for the running kernel; return what DKMS said."""
     con = guest.console
-    con.run(ENV_SCRIPT, timeout=120)
+    con.run(f"{ENV_SCRIPT} {kernel_share(kernel)[1]}", timeout=120)
     con.run(f"rm -rf {pkg.source_dir} && mkdir -p {pkg.source_dir}")
     con.run(f"cp -r {GUEST_REPO}/dkms.conf {GUEST_REPO}/kernel {pkg.source_dir}/")
     said = _dkms(guest, f"add {pkg.ref}")

@@ -13,6 +13,9 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t configfs configfs /sys/kernel/config 2>/dev/null
+# What udev would add to /dev: bash's process substitution (dkms uses it) needs /dev/fd.
+ln -sf /proc/self/fd /dev/fd
+for n in 0:stdin 1:stdout 2:stderr; do ln -sf "/proc/self/fd/${n%%:*}" "/dev/${n#*:}"; done
 
 release=$(uname -r)
 mkdir -p "/lib/modules/$release"

@@ -3,12 +3,17 @@
 # does: the running kernel's headers and kbuild tools (the 9p share "kusr", the kernel's usr/
 # from the harness cache) where Debian's packages put them, and /lib/modules writable (a tmpfs
 # over the read-only modules share), so `dkms install` and depmod work. Idempotent.
+#
+# $1: where that usr/ lies on the harness's machine; the unpacked headers name it in their
+# Makefile, so it is there in the guest too.
 set -eu
 release=$(uname -r)
+cache_usr=$1
 ninep="trans=virtio,version=9p2000.L,msize=524288,ro"
 
-mkdir -p /mnt/kusr
+mkdir -p /mnt/kusr "$cache_usr"
 mountpoint -q /mnt/kusr || mount -t 9p -o "$ninep" kusr /mnt/kusr
+mountpoint -q "$cache_usr" || mount --bind /mnt/kusr "$cache_usr"
 for sub in src lib; do
 	[ -d "/mnt/kusr/$sub" ] || continue
 	for dir in "/mnt/kusr/$sub"/*; do

@@ -132,6 +132,39 @@ static int xscore_conn_post_recv(struct xscore_conn *conn,
 	return ib_post_recv(conn->cm_id->qp, &wr, NULL);
 }
 
+/* The next send slot, or ERR_PTR -ENOTCONN / -ENOBUFS.  Under tx_lock. */
+static struct xscore_conn_buf *xscore_conn_tx_slot(struct xscore_conn *conn)
+{
+	lockdep_assert_held(&conn->tx_lock);
+	if (!conn->tx_qp)
+		return ERR_PTR(-ENOTCONN);
+	if (atomic_read(&conn->tx_inflight) >= conn->params.ring)
+		return ERR_PTR(-ENOBUFS);
+	return &conn->tx[conn->tx_next];
+}
+
+/*
+ * Post the send prepared in the slot xscore_conn_tx_slot() gave; the slot
+ * is taken only when the post succeeds.  Under tx_lock.
+ */
+static int xscore_conn_tx_post(struct xscore_conn *conn,
+			       struct xscore_conn_buf *buf,
+			       struct ib_send_wr *wr)
+{
+	int ret;
+
+	lockdep_assert_held(&conn->tx_lock);
+	wr->wr_cqe = &buf->cqe;
+	atomic_inc(&conn->tx_inflight);
+	ret = ib_post_send(conn->tx_qp, wr, NULL);
+	if (ret) {
+		atomic_dec(&conn->tx_inflight);
+		return ret;
+	}
+	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
+	return 0;
+}
+
 /*
  * One message of len bytes, written by fill() into the next send buffer.
  * -ENOTCONN without a connection; -ENOBUFS when every buffer is in flight.
@@ -157,27 +190,18 @@ int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
 		return -EMSGSIZE;
 
 	spin_lock_bh(&conn->tx_lock);
-	if (!conn->tx_qp) {
-		ret = -ENOTCONN;
+	buf = xscore_conn_tx_slot(conn);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
 		goto unlock;
 	}
-	if (atomic_read(&conn->tx_inflight) >= conn->params.ring) {
-		ret = -ENOBUFS;
-		goto unlock;
-	}
-	buf = &conn->tx[conn->tx_next];
-	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
 	ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma, conn->params.buf_size,
 				   DMA_TO_DEVICE);
 	fill(buf->data, src, len);
 	ib_dma_sync_single_for_device(conn->ibdev, buf->dma, len,
 				      DMA_TO_DEVICE);
 	sge.addr = buf->dma;
-	wr.wr_cqe = &buf->cqe;
-	atomic_inc(&conn->tx_inflight);
-	ret = ib_post_send(conn->tx_qp, &wr, NULL);
-	if (ret)
-		atomic_dec(&conn->tx_inflight);
+	ret = xscore_conn_tx_post(conn, buf, &wr);
 unlock:
 	spin_unlock_bh(&conn->tx_lock);
 	return ret;
@@ -208,15 +232,11 @@ int xscore_conn_send_sg(struct xscore_conn *conn, const struct ib_sge *sg,
 		return -EINVAL;
 
 	spin_lock_bh(&conn->tx_lock);
-	if (!conn->tx_qp) {
-		ret = -ENOTCONN;
+	buf = xscore_conn_tx_slot(conn);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
 		goto unlock;
 	}
-	if (atomic_read(&conn->tx_inflight) >= conn->params.ring) {
-		ret = -ENOBUFS;
-		goto unlock;
-	}
-	buf = &conn->tx[conn->tx_next];
 	for (i = 0; i < num_sg; i++) {
 		buf->sg[i] = sg[i];
 		buf->sg[i].lkey = conn->pd->local_dma_lkey;
@@ -224,15 +244,9 @@ int xscore_conn_send_sg(struct xscore_conn *conn, const struct ib_sge *sg,
 	buf->num_sg = num_sg;
 	buf->cookie = cookie;
 	wr.sg_list = buf->sg;
-	wr.wr_cqe = &buf->cqe;
-	atomic_inc(&conn->tx_inflight);
-	ret = ib_post_send(conn->tx_qp, &wr, NULL);
-	if (ret) {
+	ret = xscore_conn_tx_post(conn, buf, &wr);
+	if (ret)
 		buf->cookie = NULL;
-		atomic_dec(&conn->tx_inflight);
-		goto unlock;
-	}
-	conn->tx_next = (conn->tx_next + 1) % conn->params.ring;
 unlock:
 	spin_unlock_bh(&conn->tx_lock);
 	return ret;

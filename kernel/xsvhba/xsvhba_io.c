@@ -118,7 +118,9 @@ int xsvhba_keys_setup(struct xsvhba *vhba)
 	unsigned int i;
 	int ret;
 
-	memset(vhba->ring, 0, XSVHBA_RING_BYTES);
+	/* No command of an earlier connection stays readable by the card. */
+	for (i = 0; i < XSVHBA_RING_SIZE; i++)
+		memset(&vhba->ring[i], 0, sizeof(vhba->ring[i]));
 	*vhba->read_index = 0;
 	vhba->write_index = 0;
 	vhba->ring_mr = xsvhba_alloc_mr(vhba, XSVHBA_RING_BYTES / PAGE_SIZE + 1);
