@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from harness import demo, image, initramfs, kconfig, kernels, matrix, matrix_run, modules
+from harness import (
+    demo,
+    image,
+    initramfs,
+    kconfig,
+    kernels,
+    matrix,
+    matrix_run,
+    modules,
+    workflow,
+)
 from harness.log import say
+from harness.paths import REPO
 
 
 def _selected(args: argparse.Namespace) -> list[matrix.KernelSpec]:
@@ -69,9 +79,7 @@ def cmd_kconfig_check(args: argparse.Namespace) -> int:
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     m = matrix.load()
-    if args.github:
-        print(json.dumps(matrix.github_actions_matrix(m)))
-    elif args.run:
+    if args.run:
         return matrix_run.run(args.kernel, args.pytest_args)
     else:
         for k in m.kernels:
@@ -79,6 +87,12 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             built = " (built from source)" if k.source else ""
             tests = "" if k.in_tests else " (not in make test)"
             print(f"{k.id}\t{k.release}\t{k.description}{default}{built}{tests}")
+    return 0
+
+
+def cmd_workflow(args: argparse.Namespace) -> int:
+    changed = workflow.write(matrix.load())
+    print(f"{workflow.WORKFLOW_FILE.relative_to(REPO)}: {'rewritten' if changed else 'in sync'}")
     return 0
 
 
@@ -106,12 +120,17 @@ def parser() -> argparse.ArgumentParser:
     p = add("kconfig-check", cmd_kconfig_check, "can a kernel .config host our modules?", False)
     p.add_argument("config", help="path to the kernel's .config")
     p = add("matrix", cmd_matrix, "print the kernel matrix, or run it", kernel=False)
-    p.add_argument("--github", action="store_true", help="as a GitHub Actions matrix (JSON)")
     p.add_argument(
         "--run", action="store_true", help="build and test every cell; print a summary table"
     )
     p.add_argument("--kernel", action="append", help="with --run: only this cell (repeatable)")
     p.add_argument("pytest_args", nargs="*", help="with --run: more pytest arguments")
+    add(
+        "workflow",
+        cmd_workflow,
+        "rewrite .github/workflows/kernel-matrix.yml from ci/kernels.toml",
+        kernel=False,
+    )
     add("demo", cmd_demo, "boot the fabric and show the product working end to end")
     return top
 

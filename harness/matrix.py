@@ -107,15 +107,3 @@ def load(path: Path = MATRIX_FILE) -> Matrix:
     if len({k.id for k in kernels}) != len(kernels):
         raise ValueError(f"{path}: kernel ids must be unique")
     return matrix
-
-
-def github_actions_matrix(matrix: Matrix) -> dict[str, list[dict[str, str]]]:
-    """The matrix in the shape of a GitHub Actions `strategy.matrix` (`include` rows)."""
-    return {"include": [{"kernel": k.id, "release": k.release} for k in matrix.kernels]}
-
-
-if __name__ == "__main__":
-    # Dependency-free entry point for CI engines: python3 -m harness.matrix
-    import json
-
-    print(json.dumps(github_actions_matrix(load())))

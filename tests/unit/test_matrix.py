@@ -21,12 +21,6 @@ def test_matrix_names_a_default_and_debian_packages_for_every_packaged_kernel() 
         assert all("{" not in name for name in names)
 
 
-def test_github_export_has_one_row_per_kernel() -> None:
-    m = matrix.load()
-    rows = matrix.github_actions_matrix(m)["include"]
-    assert [row["kernel"] for row in rows] == m.ids()
-
-
 def test_unknown_kernel_is_refused_with_the_known_ones_listed() -> None:
     with pytest.raises(KeyError, match=r"6\.1"):
         matrix.load().get("2.6.32")
