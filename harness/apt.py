@@ -161,7 +161,22 @@ class SuiteArchive:
         )
         return _madison_lists(result.stdout, version)
 
-    def newest_source_version(self, package: str) -> str | None:
+    def pinned_or_newest(self, package: str, version: str, who: str, pin_file: str) -> str:
+        """`version` while the suite still lists it, else the suite's newest, said loudly so
+        that someone bumps the pin in `pin_file`. RuntimeError when the suite lacks `package`.
+        `who` names the pin's owner in the messages."""
+        if self.has_version(package, version):
+            return version
+        newest = self._newest_source(package) if self.sources else self.candidate_version(package)
+        if newest is None:
+            raise RuntimeError(f"{who}: {package} is not in {self.suite}")
+        say(
+            f"WARNING: {who}: {package} {version} is gone from {self.suite}; "
+            f"building {newest}. Bump {pin_file}."
+        )
+        return newest
+
+    def _newest_source(self, package: str) -> str | None:
         """The newest version of a source package the suite lists (with `sources`)."""
         self.update()
         result = subprocess.run(

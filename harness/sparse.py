@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import apt
-from harness.log import say, step
+from harness.log import step
 from harness.paths import REPO, cache_dir
 
 TOOLS_FILE = REPO / "ci" / "tools.toml"
@@ -55,21 +55,6 @@ def _archive(suite: str) -> apt.SuiteArchive:
     return apt.SuiteArchive(suite, cache_dir("apt", f"{suite}-source"), sources=True)
 
 
-def _version(source: SourcePin) -> str:
-    """The pinned version, or the suite's newest when the pin has left it (loudly)."""
-    archive = _archive(source.suite)
-    if archive.has_version(source.package, source.version):
-        return source.version
-    newest = archive.newest_source_version(source.package)
-    if newest is None:
-        raise SparseBuildFailed(f"{source.package} is not in {source.suite}")
-    say(
-        f"WARNING: {source.package} {source.version} is gone from {source.suite}; "
-        f"building {newest}. Bump ci/tools.toml."
-    )
-    return newest
-
-
 def _build(source: SourcePin, version: str, binary: Path) -> None:
     with tempfile.TemporaryDirectory(dir=cache_dir("tmp")) as tmp:
         files = _archive(source.suite).download_source(source.package, version, Path(tmp, "dl"))
@@ -101,7 +86,9 @@ def checker(source: SourcePin | None = None) -> Path:
     binary = cache_dir("tools", f"sparse-{source.key()}") / "sparse"
     if binary.exists():
         return binary
-    version = _version(source)
+    version = _archive(source.suite).pinned_or_newest(
+        source.package, source.version, "sparse", "ci/tools.toml"
+    )
     with step(f"building sparse {version} from Debian {source.suite}'s source"):
         _build(source, version, binary)
     return binary

@@ -46,17 +46,9 @@ def resolve(spec: KernelSpec) -> str:
     """The package version to build: the pinned one, or the suite's newest when it is gone."""
     source = spec.source
     assert source is not None
-    archive = _archive(source)
-    if archive.has_version(source.package, source.version):
-        return source.version
-    newest = archive.candidate_version(source.package)
-    if newest is None:
-        raise RuntimeError(f"kernel {spec.id}: {source.package} is not in {source.suite}")
-    say(
-        f"WARNING: kernel {spec.id}: {source.package} {source.version} is gone from "
-        f"{source.suite}; building {newest}. Bump ci/kernels.toml."
+    return _archive(source).pinned_or_newest(
+        source.package, source.version, f"kernel {spec.id}", "ci/kernels.toml"
     )
-    return newest
 
 
 def source_tree(spec: KernelSpec, version: str) -> Path:

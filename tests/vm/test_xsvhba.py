@@ -46,6 +46,17 @@ def disk_of(fabric: Fabric, lun: int) -> str:
     return f"/dev/{name}"
 
 
+def start_direct_read(
+    fabric: Fabric, disk: str, log: str, kill_after: int, bs: str = "4k", count: int = 1
+) -> None:
+    """Read from the disk in the background, bypassing the page cache, killed after
+    `kill_after` s; its exit status lands in `log` as rc=N (the caller `wait`s for it)."""
+    fabric.host.console.run(
+        f"{{ timeout -s KILL {kill_after} dd if={disk} of=/dev/null bs={bs} count={count}"
+        f" iflag=direct; echo rc=$?; }} > {log} 2>&1 &"
+    )
+
+
 @pytest.fixture(scope="module")
 def vhba(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterator[str]:
     """xsvhba0 on card port fc/1, whose target has one 64 MiB LUN; yields the disk."""
@@ -217,10 +228,7 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     director.ctl(fabric.director, f"target-fault {TARGET} --drop")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second
-        con.run(
-            f"{{ timeout -s KILL 120 dd if={vhba} of=/dev/null bs=4k count=1 iflag=direct;"
-            " echo rc=$?; } > /tmp/dd-abort.log 2>&1 &"
-        )
+        start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
         aborted = fabric.director.console.wait_until(
             f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
         )
@@ -259,10 +267,7 @@ def test_command_the_card_will_not_let_go_escalates_to_a_host_reset(
     director.ctl(fabric.director, f"target-fault {TARGET} --stuck")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second
-        con.run(
-            f"{{ timeout -s KILL 300 dd if={vhba} of=/dev/null bs=4k count=1 iflag=direct;"
-            " echo rc=$?; } > /tmp/dd-stuck.log 2>&1 &"
-        )
+        start_direct_read(fabric, vhba, "/tmp/dd-stuck.log", kill_after=300)
         # The held command stays stuck; later ones must not be, or the retry sticks too.
         assert con.wait_until("dmesg | grep -q 'LUN reset: failed'", 60), diagnostics(fabric)
     finally:
@@ -284,10 +289,7 @@ def test_io_waits_out_a_short_fc_link_outage(fabric: Fabric, vhba: str) -> None:
         assert con.wait_until("grep -q Linkdown /sys/class/fc_host/host*/port_state", 30), (
             diagnostics(fabric)
         )
-        con.run(
-            f"{{ timeout -s KILL 120 dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct;"
-            " echo rc=$?; } > /tmp/dd-outage.log 2>&1 &"
-        )
+        start_direct_read(fabric, vhba, "/tmp/dd-outage.log", kill_after=120, bs="64k", count=16)
         con.run("sleep 5")
         assert "rc=" not in con.output("cat /tmp/dd-outage.log")  # held, not failed
     finally:
