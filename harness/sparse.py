@@ -24,8 +24,16 @@ from harness.log import step
 from harness.paths import REPO, cache_dir
 
 TOOLS_FILE = REPO / "ci" / "tools.toml"
-# sparse's optional front ends need libraries the check does not: only `sparse` itself is built.
-MAKE_ARGS = ("sparse", "HAVE_LLVM=no", "HAVE_GTK=no", "HAVE_LIBXML=no", "HAVE_SQLITE=no")
+# sparse's optional front ends need libraries the check does not: only `sparse` itself is built,
+# with the compiler harness/bootstrap.sh installs (gcc-12; the unversioned `gcc` is not there).
+MAKE_ARGS = (
+    "sparse",
+    "CC=gcc-12",
+    "HAVE_LLVM=no",
+    "HAVE_GTK=no",
+    "HAVE_LIBXML=no",
+    "HAVE_SQLITE=no",
+)
 
 
 class SparseBuildFailed(RuntimeError):
