@@ -3,8 +3,8 @@
  * The vHBA as the SCSI midlayer and the FC transport class see it: the
  * host template and its error handlers, the fc_host attributes, and one
  * remote port per target the card reports.  Targets that go away are
- * deleted from the transport, which holds their I/O for dev_loss_tmo (the
- * install's link-down timeout) and fails it after.
+ * deleted from the transport, which holds their I/O for dev_loss_tmo (by
+ * default the install's link-down timeout) and fails it after.
  */
 #include <linux/sysfs.h>
 #include <scsi/scsi_device.h>
@@ -143,7 +143,6 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	WRITE_ONCE(rp->loop_id, loop_id);
 	WRITE_ONCE(rp->port_id, port_id);
 	rport->supported_classes = FC_COS_CLASS3;
-	rport->dev_loss_tmo = vhba->link_down_timeout;
 	target->rport = rport;
 	shost_printk(KERN_INFO, vhba->shost,
 		     "target %016llx (FC id %06x) online\n", wwpn, port_id);
@@ -428,4 +427,10 @@ void xsvhba_host_attrs(struct xsvhba *vhba)
 	fc_host_supported_speeds(shost) = XSVHBA_SPEED;
 	fc_host_speed(shost) = XSVHBA_SPEED;
 	fc_host_port_state(shost) = FC_PORTSTATE_LINKDOWN;
+	/*
+	 * The transport gives this to each new remote port; one it keeps
+	 * across an outage keeps the value it had, which an operator may
+	 * have changed (rport or fc_host dev_loss_tmo).
+	 */
+	fc_host_dev_loss_tmo(shost) = vhba->link_down_timeout;
 }
