@@ -6,16 +6,19 @@
 #                    or a matrix kernel (KERNEL=<id>|all, default: ci/kernels.toml's default)
 #   make gen         regenerate code from specs/;  make gen-check: fail when it is stale
 #   make lint        ruff on the Python code
+#   make bench       measure xsvnic/xsvhba beside the link's limits and ib_srp, nvme-rdma
+#                    (bench/results/; BENCH_ARGS=--quick to try it out)
 #   make dkms-check  install the modules through DKMS inside a guest (KERNEL=<id>; default: the default kernel)
 
 PY := .venv/bin/python
 KERNEL ?=
 KDIR ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
 
-.PHONY: all setup modules gen gen-check lint test check dkms-check demo matrix clean
+.PHONY: all setup modules gen gen-check lint test check dkms-check demo bench matrix clean
 
 all: modules
 
@@ -46,6 +49,9 @@ dkms-check: setup
 
 demo: setup
 	$(PY) -m harness demo $(kernel_arg)
+
+bench: setup
+	$(PY) -m harness bench $(kernel_arg) $(BENCH_ARGS)
 
 matrix: setup
 	$(PY) -m harness matrix --run $(if $(KERNEL),--kernel $(KERNEL))

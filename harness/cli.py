@@ -17,6 +17,7 @@ from harness import (
     modules,
     workflow,
 )
+from harness.bench import run as bench_run
 from harness.log import say
 from harness.paths import REPO
 
@@ -100,6 +101,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run(_selected(args)[0])
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    bench_run.run(_selected(args)[0], quick=args.quick)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -132,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
         kernel=False,
     )
     add("demo", cmd_demo, "boot the fabric and show the product working end to end")
+    p = add("bench", cmd_bench, "measure ours beside the link's limits and the peers")
+    p.add_argument("--quick", action="store_true", help="short runs, to try the bench out")
     return top
 
 

@@ -8,14 +8,18 @@ bracketed by a kernel-log marker on both guests and fails on any splat written a
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from harness import crashscan, kernels, kmemleak, matrix, modules
+from harness.bench import suite
 from harness.fabric import Fabric
 from harness.paths import ARTIFACTS
 from harness.vm import Guest
+
+_STARTED = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,6 +30,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="matrix kernel id to test (repeatable; 'all': every cell; 'default': the matrix's"
         " default; none: the cells of ci/kernels.toml that `make test` runs)",
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Keep the time of a full default run (`make test`: no paths, no selection) for the
+    bench's report."""
+    config = session.config
+    selected = config.getoption("keyword") or config.getoption("markexpr")
+    full = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not selected
+    if full and not config.getoption("kernel") and session.testscollected:
+        seconds = time.monotonic() - config.stash[_STARTED]
+        suite.record(seconds, session.testscollected, session.testsfailed)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
