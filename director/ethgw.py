@@ -54,7 +54,7 @@ TP_STATUS_VLAN_TPID_VALID = 0x40
 AUXDATA = struct.Struct("=IIIHHHH")
 BROADCAST = b"\xff" * 6
 RELOAD_PERIOD = 1.0
-IDLE_PAUSE = 0.005
+IDLE_PAUSE = 0.1  # completions and frames wake the loop; this paces timers only
 # Hosts send a control message (HEART_BEAT at least) every 2 s; a host silent this long is gone.
 HOST_SILENCE = 15.0
 PORT_SPEED = XsvnicSpeed.S10G
@@ -328,6 +328,14 @@ class EthernetGateway:
                 self._drop(vnic, str(err))
         return work
 
+    def _completion_fds(self) -> list[int]:
+        return [
+            conn.notify_fd
+            for vnic in self.vnics.values()
+            for conn in (vnic.ctrl, vnic.data)
+            if conn is not None and not conn.closed
+        ]
+
     def serve(self) -> None:
         for port in self.ports.values():
             log.info("port %s on %s listening at [%s]:%d", port.name, port.ifname,
@@ -339,8 +347,9 @@ class EthernetGateway:
         next_reload = 0.0
         busy = False
         by_fd = {p.listen.fd: p for p in self.ports.values()}
-        waited_on = [*by_fd, *(p.sock for p in self.ports.values())]
+        sockets = [p.sock for p in self.ports.values()]
         while not self.stopping:
+            waited_on = [*by_fd, *sockets, *self._completion_fds()]
             ready, _, _ = select.select(waited_on, [], [], 0 if busy else IDLE_PAUSE)
             for item in ready:
                 if isinstance(item, int) and item in by_fd:

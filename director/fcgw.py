@@ -79,7 +79,7 @@ FIRST_LOOP_ID = 0x81
 FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
 CONN_DOWN_TIMEOUT = 30
 RELOAD_PERIOD = 1.0
-IDLE_PAUSE = 0.005
+IDLE_PAUSE = 0.02  # completions wake the loop; this paces held commands and timers
 FAULTED_OPCODES = {sbc.READ_10, sbc.READ_16, sbc.WRITE_10, sbc.WRITE_16}
 SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
 
@@ -597,6 +597,14 @@ class FcGateway:
                 self._drop(vhba, str(err))
         return work
 
+    def _completion_fds(self) -> list[int]:
+        return [
+            conn.notify_fd
+            for vhba in self.vhbas.values()
+            for conn in (vhba.ctrl, vhba.data)
+            if conn is not None and not conn.closed
+        ]
+
     def serve(self) -> None:
         for port in self.ports.values():
             log.info("port %s listening at [%s]:%d", port.name, port.listen.address,
@@ -608,9 +616,11 @@ class FcGateway:
         busy = False
         by_fd = {p.listen.fd: p for p in self.ports.values()}
         while not self.stopping:
-            ready, _, _ = select.select(list(by_fd), [], [], 0 if busy else IDLE_PAUSE)
+            waited_on = [*by_fd, *self._completion_fds()]
+            ready, _, _ = select.select(waited_on, [], [], 0 if busy else IDLE_PAUSE)
             for fd in ready:
-                self._accept(by_fd[fd])
+                if fd in by_fd:
+                    self._accept(by_fd[fd])
             busy = self._serve_vhbas() > 0
             now = time.monotonic()
             if now >= next_reload:

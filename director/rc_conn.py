@@ -1,5 +1,7 @@
 """One RC connection to a host on a QP the director owns (an XCM's XSMP session, an I/O card's
 control or data connection): rings of send and receive buffers, polled without blocking.
+Its CQ reports completions on a completion channel, whose descriptor (`notify_fd`) a loop
+selects on to sleep until there is work instead of waking up to look.
 
 Receives and sends complete in the order they were posted on an RC QP, so the rings are used
 in order and a buffer's index is its work request id.
@@ -7,11 +9,12 @@ in order and a buffer's index is its work request id.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 
 from pyverbs.cmid import CMID, ConnParam
-from pyverbs.cq import CQ, WC
+from pyverbs.cq import CQ, WC, CompChannel
 from pyverbs.device import Context
 from pyverbs.enums import (
     IBV_ACCESS_LOCAL_WRITE,
@@ -27,7 +30,7 @@ from pyverbs.enums import (
 )
 from pyverbs.mr import MR
 from pyverbs.pd import PD
-from pyverbs.pyverbs_error import PyverbsError
+from pyverbs.pyverbs_error import PyverbsError, PyverbsRDMAError
 from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
@@ -35,18 +38,33 @@ RNR_RETRY_FOREVER = 7
 RDMA_WR_ID = 1 << 32  # above every buffer index
 RDMA_TIMEOUT = 10.0
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
+COMPLETION_CHANNEL = "anon_inode:[infinibandevent]"
 
 
-def rdma_cm_fds() -> set[int]:
-    """This process's open rdma_cm event channels: pyverbs does not expose their descriptors."""
+def _fds_to(target: str) -> set[int]:
     fds = set()
     for name in os.listdir("/proc/self/fd"):
         try:
-            if os.readlink(f"/proc/self/fd/{name}") == RDMA_CM_DEVICE:
+            if os.readlink(f"/proc/self/fd/{name}") == target:
                 fds.add(int(name))
         except OSError:
             continue
     return fds
+
+
+def rdma_cm_fds() -> set[int]:
+    """This process's open rdma_cm event channels: pyverbs does not expose their descriptors."""
+    return _fds_to(RDMA_CM_DEVICE)
+
+
+def completion_channel(context: Context) -> tuple[CompChannel, int]:
+    """A completion channel and its descriptor (which pyverbs does not expose either), made
+    non-blocking so that taking an event never waits."""
+    before = _fds_to(COMPLETION_CHANNEL)
+    channel = CompChannel(context)
+    (fd,) = _fds_to(COMPLETION_CHANNEL) - before
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+    return channel, fd
 
 
 class ConnectionLost(Exception):
@@ -75,8 +93,10 @@ class RcConnection:
         self.ring = ring
         self.recv_size = recv_size
         self.send_size = send_size or recv_size
+        self.channel, self.notify_fd = completion_channel(context)
         # One more send for the RDMA operation rdma() waits for.
-        self.cq = CQ(context, 2 * ring + 1)
+        self.cq = CQ(context, 2 * ring + 1, None, self.channel, 0)
+        self.cq.req_notify()
         cap = QPCap(max_send_wr=ring + 1, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
         init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
         self.qp = QP(pd, init)
@@ -139,10 +159,21 @@ class RcConnection:
         if self.failure:
             raise ConnectionLost(f"{self.label}: {self.failure}")
         received, self.early = self.early, []
+        self._rearm()
         polled, wcs = self.cq.poll(num_entries=budget)
         for wc in wcs[:polled]:
             self._complete(wc, received)
         return received
+
+    def _rearm(self) -> None:
+        """Take the channel's event, if one came, and ask for the next before polling, so a
+        completion that lands after the poll still wakes the loop."""
+        try:
+            self.channel.get_cq_event(self.cq)
+        except PyverbsRDMAError:
+            return  # none pending: still armed
+        self.cq.ack_events(1)
+        self.cq.req_notify()
 
     def _complete(self, wc: WC, received: list[bytes]) -> None:
         if wc.status != IBV_WC_SUCCESS:
@@ -187,5 +218,12 @@ class RcConnection:
         if self.closed:
             return
         self.closed = True
-        for resource in (self.qp, *self.recv_mrs, *self.send_mrs, self.cq, self.cmid):
+        for resource in (
+            self.qp,
+            *self.recv_mrs,
+            *self.send_mrs,
+            self.cq,
+            self.channel,
+            self.cmid,
+        ):
             resource.close()

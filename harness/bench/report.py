@@ -167,3 +167,18 @@ def plot(results: Results, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+README_START = "<!-- bench results: written by make bench -->"
+README_END = "<!-- end of bench results -->"
+
+
+def update_readme(readme: Path, table: str, plot: str) -> bool:
+    """Put the latest table and plot between the README's markers; False when it has none."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    body = f"{README_START}\n{table}\n![bench plot]({plot})\n"
+    readme.write_text(text[:start] + body + text[end:])
+    return True

@@ -198,6 +198,8 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     table = report.markdown(results)
     (out / "bench.md").write_text(table)
     report.plot(results, out / "bench.png")
+    if out == RESULTS:
+        report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
     print(table)
     say(f"results: {out}/bench.json, bench.md, bench.png")
     return out

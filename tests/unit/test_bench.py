@@ -142,3 +142,19 @@ def test_suite_record_reads_back(tmp_path: Path) -> None:
     entry = suite.last(path)
     assert entry is not None
     assert entry["seconds"] == 2500.0 and entry["outcome"] == "2 of 434 failed"
+
+
+def test_readme_gets_the_table_between_its_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{report.README_START}\nold\n{report.README_END}\ntail\n")
+    assert report.update_readme(readme, "| new |\n", "bench.png")
+    text = readme.read_text()
+    assert "old" not in text and "| new |" in text and "![bench plot](bench.png)" in text
+    assert text.endswith(f"{report.README_END}\ntail\n")
+
+
+def test_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n")
+    assert not report.update_readme(readme, "| new |\n", "bench.png")
+    assert readme.read_text() == "# x\n"
