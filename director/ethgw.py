@@ -28,7 +28,7 @@ from pyverbs.pd import PD
 
 from director.card_listener import CardListener
 from director.config import Config, Watched, fabric_address, io_port_guid
-from director.rc_conn import ConnectionLost, RcConnection
+from director.rc_conn import ConnectionLost, RcConnection, notify_fds
 from xswire.xsvnic_card import (
     XSVNIC_CARD_RDMA_CM_PORT,
     XSVNIC_CTRL_BUF_SIZE,
@@ -329,12 +329,7 @@ class EthernetGateway:
         return work
 
     def _completion_fds(self) -> list[int]:
-        return [
-            conn.notify_fd
-            for vnic in self.vnics.values()
-            for conn in (vnic.ctrl, vnic.data)
-            if conn is not None and not conn.closed
-        ]
+        return notify_fds(c for vnic in self.vnics.values() for c in (vnic.ctrl, vnic.data))
 
     def serve(self) -> None:
         for port in self.ports.values():

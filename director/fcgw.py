@@ -31,7 +31,7 @@ from director import sbc
 from director.card_listener import CardListener
 from director.config import Config, FcLun, FcTarget, Watched, fabric_address, io_port_guid
 from director.ethgw import ibdev_name
-from director.rc_conn import ConnectionLost, RcConnection
+from director.rc_conn import ConnectionLost, RcConnection, notify_fds
 from xswire.xsvhba_card import (
     XSVHBA_CARD_RDMA_CM_PORT,
     XSVHBA_CTRL_BUF_SIZE,
@@ -598,12 +598,7 @@ class FcGateway:
         return work
 
     def _completion_fds(self) -> list[int]:
-        return [
-            conn.notify_fd
-            for vhba in self.vhbas.values()
-            for conn in (vhba.ctrl, vhba.data)
-            if conn is not None and not conn.closed
-        ]
+        return notify_fds(c for vhba in self.vhbas.values() for c in (vhba.ctrl, vhba.data))
 
     def serve(self) -> None:
         for port in self.ports.values():

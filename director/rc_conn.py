@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterable
 
 from pyverbs.cmid import CMID, ConnParam
 from pyverbs.cq import CQ, WC, CompChannel
@@ -65,6 +66,11 @@ def completion_channel(context: Context) -> tuple[CompChannel, int]:
     (fd,) = _fds_to(COMPLETION_CHANNEL) - before
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
     return channel, fd
+
+
+def notify_fds(conns: Iterable[RcConnection | None]) -> list[int]:
+    """The completion channel descriptors of the open connections among `conns`."""
+    return [c.notify_fd for c in conns if c is not None and not c.closed]
 
 
 class ConnectionLost(Exception):
