@@ -309,19 +309,20 @@ class EthernetGateway:
                         vnic.dropped += 1
         return len(frames)
 
-    def _serve_vnics(self) -> int:
+    def _serve_vnics(self, ready: set[int]) -> int:
+        """Serve every vNIC; `ready`: the completion channels that have an event."""
         work = 0
         for vnic in list(self.vnics.values()):
             try:
                 if vnic.ctrl is not None:
-                    for message in vnic.ctrl.poll():
+                    for message in vnic.ctrl.poll(notified=vnic.ctrl.notify_fd in ready):
                         work += 1
                         vnic.last_heard = time.monotonic()
                         self._control(vnic, message)
                     if time.monotonic() - vnic.last_heard > HOST_SILENCE:
                         raise ConnectionLost(f"no control message for {HOST_SILENCE:.0f} s")
                 if vnic.data is not None:
-                    for frame in vnic.data.poll():
+                    for frame in vnic.data.poll(notified=vnic.data.notify_fd in ready):
                         work += 1
                         self._from_host(vnic, frame)
             except ConnectionLost as err:
@@ -350,7 +351,7 @@ class EthernetGateway:
                 if isinstance(item, int) and item in by_fd:
                     self._accept(by_fd[item])
             work = sum(self._to_hosts(p) for p in self.ports.values())
-            work += self._serve_vnics()
+            work += self._serve_vnics({fd for fd in ready if isinstance(fd, int)})
             busy = work > 0
             now = time.monotonic()
             if now >= next_reload:

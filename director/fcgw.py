@@ -5,14 +5,18 @@ The card listens at [fabric prefix + the port's I/O GUID]:4097, as the Ethernet 
 vHBA's data connection brings INIT_BLOCK (where its command ring and read index are, and their
 keys), its control connection ENABLE_VHBA_Q; the card answers ENABLE_RSP, the FC link state
 and the targets of the port. Then each WRITE_INDEX_UPDATE makes the card read the new command
-IOCBs from the host's ring (RDMA READ), move each command's data against the command's key
-(RDMA READ for writes, RDMA WRITE for reads), write the ring's read index back and send a
-status IOCB. No threads: one loop selects on the rdma_cm event channels and polls every
-connection's CQ; a command runs to its end before the next is read.
+IOCBs from the host's ring (RDMA READ), write the ring's read index back, move each command's
+data against the command's key (RDMA READ for writes, RDMA WRITE for reads) and send a status
+IOCB. No threads: one loop selects on the rdma_cm event channels and the connections'
+completion channels. The commands of one ring update run together: the data of all their
+writes is read at once, and only RDMA READs are waited for (a status SEND follows its data's
+RDMA WRITE on the same QP, so the host sees the data first). Data passes through the vHBA's
+staging buffer (director/staging.py).
 """
 
 from __future__ import annotations
 
+import array
 import logging
 import select
 import signal
@@ -32,6 +36,7 @@ from director.card_listener import CardListener
 from director.config import Config, FcLun, FcTarget, Watched, fabric_address, io_port_guid
 from director.ethgw import ibdev_name
 from director.rc_conn import ConnectionLost, RcConnection, notify_fds
+from director.staging import Staging
 from xswire.xsvhba_card import (
     XSVHBA_CARD_RDMA_CM_PORT,
     XSVHBA_CTRL_BUF_SIZE,
@@ -71,10 +76,10 @@ LUN_DIR = Path("/var/lib/xsigo-director/luns")
 CTRL_RING = 8
 DATA_RING = 128  # a host has at most 64 commands in flight, each one update and one status
 RDMA_DEPTH = 16
+RDMA_SLOTS = 64  # RDMA operations a data connection may have posted and not seen complete
 MAX_TRANSFER = 2040 * 1024  # the largest a vHBA may be installed with
+STAGING_SIZE = 4 * MAX_TRANSFER
 IOCB_BATCH = 16  # IOCBs one RDMA READ fetches
-INDEX_OFFSET = IOCB_BATCH * XSVHBA_IOCB_SIZE
-DATA_OFFSET = INDEX_OFFSET + 64
 FIRST_LOOP_ID = 0x81
 FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
 CONN_DOWN_TIMEOUT = 30
@@ -82,11 +87,16 @@ RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.02  # completions wake the loop; this paces held commands and timers
 FAULTED_OPCODES = {sbc.READ_10, sbc.READ_16, sbc.WRITE_10, sbc.WRITE_16}
 SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
+# The task flags as plain integers: IntFlag arithmetic costs more than the rest of a command.
+READ_DATA = int(XsvhbaTaskFlag.READ_DATA)
+WRITE_DATA = int(XsvhbaTaskFlag.WRITE_DATA)
 
 
 def fcp_swap(raw: bytes) -> bytes:
     """Each 32-bit word byte-reversed: the FCP byte order of the IOCBs (research §5.4)."""
-    return b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw) - len(raw) % 4, 4))
+    words = array.array("I", raw[: len(raw) - len(raw) % 4])
+    words.byteswap()
+    return words.tobytes()
 
 
 def wwn_bytes(wwn: int) -> bytes:
@@ -126,6 +136,19 @@ class HeldCommand:
 
 
 @dataclass
+class Started:
+    """A command under way: its write data (if any) being read into the staging buffer at
+    `staged` by RDMA operation `reading`."""
+
+    cmd: XsvhbaCmdIocb
+    target: CardTarget
+    flags: int
+    staged: int = 0
+    reading: int = 0
+    data_out: bytes = b""
+
+
+@dataclass
 class VhbaState:
     """What the card knows of one host vHBA."""
 
@@ -134,6 +157,7 @@ class VhbaState:
     vp_index: int
     ctrl: RcConnection | None = None
     data: RcConnection | None = None
+    staging: Staging | None = None
     ring: XsvhbaInitBlock | None = None
     enable_asked: bool = False
     enabled: bool = False
@@ -164,8 +188,6 @@ class FcGateway:
         self.lun_dir = lun_dir
         self.context = Context(name=ibdev_name())
         self.pd = PD(self.context)
-        # Commands run one at a time: one buffer holds IOCBs, the read index and the data.
-        self.scratch = MR(self.pd, DATA_OFFSET + MAX_TRANSFER, IBV_ACCESS_LOCAL_WRITE)
         self.ports = {
             name: FcPort(name, fabric_address(prefix, io_port_guid(director_guid, name)))
             for name in ports
@@ -381,7 +403,9 @@ class FcGateway:
             else:
                 conn = RcConnection(self.context, self.pd, cmid, DATA_RING,
                                     XSVHBA_STATUS_BUF_SIZE, label=label,
-                                    rdma_depth=RDMA_DEPTH)  # fmt: skip
+                                    rdma_depth=RDMA_DEPTH, rdma_slots=RDMA_SLOTS)  # fmt: skip
+                buffer = MR(self.pd, STAGING_SIZE, IBV_ACCESS_LOCAL_WRITE)
+                staging = Staging(conn, buffer, STAGING_SIZE)
         except Exception as err:  # a host gone before the handshake ends
             log.warning("%s: accept failed: %s", label, err)
             cmid.close()
@@ -400,6 +424,7 @@ class FcGateway:
             vhba.ctrl = conn
         else:
             vhba.data = conn
+            vhba.staging = staging
         log.info("%s connected on port %s", label, port.name)
 
     def _drop(self, vhba: VhbaState, why: str) -> None:
@@ -407,6 +432,8 @@ class FcGateway:
                  why, vhba.commands)  # fmt: skip
         for conn in vhba.connections():
             conn.close()
+        if vhba.staging is not None:
+            vhba.staging.mr.close()
         if self.vhbas.get(vhba.resource_id) is vhba:
             del self.vhbas[vhba.resource_id]
 
@@ -470,24 +497,32 @@ class FcGateway:
             log.info("vHBA %#x: data message type %d ignored", vhba.resource_id, message[0])
 
     def _run_ring(self, vhba: VhbaState, write_index: int) -> None:
-        ring, data = vhba.ring, vhba.data
-        assert ring is not None and data is not None
+        ring, data, staging = vhba.ring, vhba.data, vhba.staging
+        assert ring is not None and data is not None and staging is not None
         while vhba.read_index != write_index:
             end = write_index if write_index > vhba.read_index else ring.ring_size
             count = min(end - vhba.read_index, IOCB_BATCH)
             size = count * XSVHBA_IOCB_SIZE
             address = ring.base_addr + vhba.read_index * XSVHBA_IOCB_SIZE
-            data.rdma(False, self.scratch, 0, size, address, ring.base_addr_rkey)
-            iocbs = self.scratch.read(size, 0)
+            at = staging.take(size)
+            data.rdma(False, staging.mr, at, size, address, ring.base_addr_rkey)
+            iocbs = staging.mr.read(size, at)
             vhba.read_index = (vhba.read_index + count) % ring.ring_size
-            self.scratch.write(struct.pack("<I", vhba.read_index), 4, INDEX_OFFSET)
-            data.rdma(True, self.scratch, INDEX_OFFSET, 4, ring.read_index_addr,
-                      ring.read_index_rkey)  # fmt: skip
-            for i in range(count):
-                self._command(vhba, iocbs[i * XSVHBA_IOCB_SIZE : (i + 1) * XSVHBA_IOCB_SIZE])
+            at = staging.take(4)
+            staging.mr.write(struct.pack("<I", vhba.read_index), 4, at)
+            data.post_rdma(True, staging.mr, at, 4, ring.read_index_addr, ring.read_index_rkey)
+            size = XSVHBA_IOCB_SIZE
+            self._commands(vhba, [iocbs[i * size : (i + 1) * size] for i in range(count)])
 
-    def _end_held(self, vhba: VhbaState, handle: int, comp_status: int) -> None:
-        del vhba.held[handle]
+    def _commands(self, vhba: VhbaState, iocbs: list[bytes], holding: bool = True) -> None:
+        """Run these commands: start them all (their write data is read meanwhile), then end
+        each; sooner when the staging buffer has no room for the next one's data."""
+        pending: list[Started] = []
+        for raw in iocbs:
+            self._start(vhba, raw, holding, pending)
+        self._finish_all(vhba, pending)
+
+    def _status(self, vhba: VhbaState, handle: int, comp_status: int) -> None:
         status = XsvhbaStatusIocb(
             entry_type=XsvhbaEntryType.STATUS,
             entry_count=1,
@@ -496,9 +531,24 @@ class FcGateway:
         )
         self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + status.encode())
 
-    def _hold(self, vhba: VhbaState, cmd: XsvhbaCmdIocb, raw: bytes) -> bool:
+    def _end_held(self, vhba: VhbaState, handle: int, comp_status: int) -> None:
+        del vhba.held[handle]
+        self._status(vhba, handle, comp_status)
+
+    def _target(self, vhba: VhbaState, loop_id: int) -> CardTarget | None:
+        """The target a command names, if the vHBA sees it."""
+        if not vhba.port.link_up:
+            return None
+        for target in self.targets.values():
+            config = target.config
+            if target.loop_id == loop_id and config.online and config.port == vhba.port.name:
+                return target
+        return None
+
+    def _hold(
+        self, vhba: VhbaState, cmd: XsvhbaCmdIocb, target: CardTarget | None, raw: bytes
+    ) -> bool:
         """Whether an operator's fault holds this command back (READ and WRITE only)."""
-        target = next((t for t in self._visible(vhba) if t.loop_id == cmd.nport_handle), None)
         if target is None or fcp_swap(cmd.fcp_cdb)[0] not in FAULTED_OPCODES:
             return False
         fault = target.config
@@ -514,54 +564,74 @@ class FcGateway:
 
     def _run_due(self, vhba: VhbaState) -> None:
         now = time.monotonic()
+        due = []
         for handle, command in list(vhba.held.items()):
             if command.due is not None and command.due <= now:
                 del vhba.held[handle]
-                self._command(vhba, command.iocb, holding=False)
+                due.append(command.iocb)
+        if due:
+            self._commands(vhba, due, holding=False)
 
-    def _command(self, vhba: VhbaState, raw: bytes, holding: bool = True) -> None:
-        data = vhba.data
-        assert data is not None
+    def _start(self, vhba: VhbaState, raw: bytes, holding: bool, pending: list[Started]) -> None:
+        """Check a command and start reading its write data; one that cannot run ends here."""
+        data, staging = vhba.data, vhba.staging
+        assert data is not None and staging is not None
         cmd = XsvhbaCmdIocb.decode(raw)
-        if holding and self._hold(vhba, cmd, raw):
+        target = self._target(vhba, cmd.nport_handle)
+        if holding and self._hold(vhba, cmd, target, raw):
             return
         vhba.commands += 1
+        length = cmd.byte_count
+        flags = cmd.task_mgmt_flags & (READ_DATA | WRITE_DATA)
+        if cmd.entry_type != XsvhbaEntryType.COMMAND or target is None:
+            self._status(vhba, cmd.handle, XsvhbaCompStatus.PORT_UNAVAILABLE)
+            return
+        if flags and (length > MAX_TRANSFER or cmd.dseg_0_len < length):
+            self._status(vhba, cmd.handle, XsvhbaCompStatus.DMA_ERROR)
+            return
+        started = Started(cmd, target, flags)
+        if flags & WRITE_DATA and length:
+            if not staging.has_room(length):
+                self._finish_all(vhba, pending)
+            started.staged = staging.take(length, keep=True)
+            started.reading = data.post_rdma(
+                False, staging.mr, started.staged, length, cmd.dseg_0_address, cmd.rkey1
+            )
+        pending.append(started)
+
+    def _finish_all(self, vhba: VhbaState, pending: list[Started]) -> None:
+        """Wait for the write data of the started commands, then end them in order."""
+        data, staging = vhba.data, vhba.staging
+        assert data is not None and staging is not None
+        reading = max((s.reading for s in pending), default=0)
+        if reading:
+            data.wait_rdma(reading)
+            # Out of the staging buffer before ending any command: their read data reuses it.
+            for started in pending:
+                if started.reading:
+                    started.data_out = staging.mr.read(started.cmd.byte_count, started.staged)
+            staging.release_kept()
+        for started in pending:
+            self._finish(vhba, started)
+        pending.clear()
+
+    def _finish(self, vhba: VhbaState, started: Started) -> None:
+        data, staging = vhba.data, vhba.staging
+        assert data is not None and staging is not None
+        cmd, flags = started.cmd, started.flags
+        length = cmd.byte_count
         status = XsvhbaStatusIocb(
             entry_type=XsvhbaEntryType.STATUS, entry_count=1, handle=cmd.handle
         )
-        target = next((t for t in self._visible(vhba) if t.loop_id == cmd.nport_handle), None)
-        length = cmd.byte_count
-        flags = XsvhbaTaskFlag(cmd.task_mgmt_flags & 0x3)
-        if cmd.entry_type != XsvhbaEntryType.COMMAND or target is None:
-            status.comp_status = XsvhbaCompStatus.PORT_UNAVAILABLE
-        elif flags and (length > MAX_TRANSFER or cmd.dseg_0_len < length):
-            status.comp_status = XsvhbaCompStatus.DMA_ERROR
-        else:
-            self._execute(vhba, data, cmd, target, flags, status)
-        self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + status.encode())
-
-    def _execute(
-        self,
-        vhba: VhbaState,
-        data: RcConnection,
-        cmd: XsvhbaCmdIocb,
-        target: CardTarget,
-        flags: XsvhbaTaskFlag,
-        status: XsvhbaStatusIocb,
-    ) -> None:
-        length = cmd.byte_count
-        data_out = b""
-        if flags & XsvhbaTaskFlag.WRITE_DATA and length:
-            data.rdma(False, self.scratch, DATA_OFFSET, length, cmd.dseg_0_address, cmd.rkey1)
-            data_out = self.scratch.read(length, DATA_OFFSET)
         lun = sbc.lun_number(fcp_swap(cmd.lun))
-        result = target.scsi.execute(lun, fcp_swap(cmd.fcp_cdb), data_out)
-        moved = length if flags & XsvhbaTaskFlag.WRITE_DATA else 0
-        if flags & XsvhbaTaskFlag.READ_DATA:
+        result = started.target.scsi.execute(lun, fcp_swap(cmd.fcp_cdb), started.data_out)
+        moved = length if flags & WRITE_DATA else 0
+        if flags & READ_DATA:
             moved = min(len(result.data), length)
             if moved:
-                self.scratch.write(result.data[:moved], moved, DATA_OFFSET)
-                data.rdma(True, self.scratch, DATA_OFFSET, moved, cmd.dseg_0_address, cmd.rkey1)
+                at = staging.take(moved)
+                staging.mr.write(result.data[:moved], moved, at)
+                data.post_rdma(True, staging.mr, at, moved, cmd.dseg_0_address, cmd.rkey1)
         scsi_status = result.status
         if moved < length:
             status.comp_status = XsvhbaCompStatus.DATA_UNDERRUN
@@ -573,19 +643,21 @@ class FcGateway:
             status.data = fcp_swap(sense.ljust(SENSE_AREA, b"\0"))
             scsi_status |= XSVHBA_SS_SENSE_VALID
         status.scsi_status = scsi_status
+        self._send(vhba, True, bytes(XSVHBA_STATUS_PREFIX) + status.encode())
 
     # The loop.
 
-    def _serve_vhbas(self) -> int:
+    def _serve_vhbas(self, ready: set[int]) -> int:
+        """Serve every vHBA; `ready`: the completion channels that have an event."""
         work = 0
         for vhba in list(self.vhbas.values()):
             try:
                 if vhba.ctrl is not None:
-                    for message in vhba.ctrl.poll():
+                    for message in vhba.ctrl.poll(notified=vhba.ctrl.notify_fd in ready):
                         work += 1
                         self._control(vhba, message)
                 if vhba.data is not None:
-                    for message in vhba.data.poll():
+                    for message in vhba.data.poll(notified=vhba.data.notify_fd in ready):
                         work += 1
                         self._data(vhba, message)
                 if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
@@ -616,7 +688,7 @@ class FcGateway:
             for fd in ready:
                 if fd in by_fd:
                     self._accept(by_fd[fd])
-            busy = self._serve_vhbas() > 0
+            busy = self._serve_vhbas(set(ready)) > 0
             now = time.monotonic()
             if now >= next_reload:
                 next_reload = now + RELOAD_PERIOD

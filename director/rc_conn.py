@@ -4,7 +4,10 @@ Its CQ reports completions on a completion channel, whose descriptor (`notify_fd
 selects on to sleep until there is work instead of waking up to look.
 
 Receives and sends complete in the order they were posted on an RC QP, so the rings are used
-in order and a buffer's index is its work request id.
+in order and a buffer's index is its work request id. RDMA operations share the send queue and
+are numbered in posting order: once number n completes, every operation before it has too. A
+card waits only for what it needs (data it reads from the host); RDMA WRITEs are not waited
+for, since a SEND posted after them on the same QP reaches the host after their data does.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
 RNR_RETRY_FOREVER = 7
-RDMA_WR_ID = 1 << 32  # above every buffer index
+RDMA_WR_ID = 1 << 32  # above every buffer index: RDMA operation n has work request id this + n
 RDMA_TIMEOUT = 10.0
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 COMPLETION_CHANNEL = "anon_inode:[infinibandevent]"
@@ -92,18 +95,22 @@ class RcConnection:
         *,
         label: str,
         rdma_depth: int = 1,
+        rdma_slots: int = 1,
     ) -> None:
-        """`rdma_depth`: RDMA reads this side may have outstanding against the host."""
+        """`rdma_depth`: RDMA reads this side may have outstanding against the host;
+        `rdma_slots`: RDMA operations of any kind it may have posted and not seen complete."""
         self.cmid = cmid
         self.label = label
         self.ring = ring
         self.recv_size = recv_size
         self.send_size = send_size or recv_size
+        self.rdma_slots = rdma_slots
+        self.rdma_posted = 0  # number of the last RDMA operation posted
+        self.rdma_done = 0  # and of the last one completed
         self.channel, self.notify_fd = completion_channel(context)
-        # One more send for the RDMA operation rdma() waits for.
-        self.cq = CQ(context, 2 * ring + 1, None, self.channel, 0)
+        self.cq = CQ(context, 2 * ring + rdma_slots, None, self.channel, 0)
         self.cq.req_notify()
-        cap = QPCap(max_send_wr=ring + 1, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
+        cap = QPCap(max_send_wr=ring + rdma_slots, max_recv_wr=ring, max_send_sge=1, max_recv_sge=1)
         init = QPInitAttr(qp_type=IBV_QPT_RC, scq=self.cq, rcq=self.cq, cap=cap, sq_sig_all=1)
         self.qp = QP(pd, init)
         self.recv_mrs = [MR(pd, recv_size, IBV_ACCESS_LOCAL_WRITE) for _ in range(ring)]
@@ -131,14 +138,11 @@ class RcConnection:
             raise ConnectionLost(f"{self.label}: cannot repost a receive: {err}") from err
 
     def send(self, data: bytes) -> bool:
-        """Post one message; False when every send buffer is in flight (the caller drops) or
-        the QP refused it (the next poll reports the connection lost)."""
-        if (
-            self.closed
-            or self.failure
-            or self.sends_in_flight >= self.ring
-            or len(data) > self.send_size
-        ):
+        """Post one message; False when every send buffer is still in flight (the caller
+        drops) or the QP refused it (the next poll reports the connection lost)."""
+        if self.closed or self.failure or len(data) > self.send_size:
+            return False
+        if self.sends_in_flight >= self.ring and not self._reap_sends():
             return False
         mr = self.send_mrs[self.next_send]
         if data:
@@ -158,18 +162,33 @@ class RcConnection:
     def sending(self) -> bool:
         return self.sends_in_flight > 0
 
-    def poll(self, budget: int = 64) -> list[bytes]:
-        """What arrived since the last call; ConnectionLost once a completion fails."""
+    def poll(self, budget: int = 64, notified: bool = True) -> list[bytes]:
+        """What arrived since the last call; ConnectionLost once a completion fails.
+        `notified`: whether the completion channel may hold an event (its descriptor was
+        readable); without one the CQ is still armed and taking one would only fail."""
         if self.closed:
             return []
         if self.failure:
             raise ConnectionLost(f"{self.label}: {self.failure}")
         received, self.early = self.early, []
-        self._rearm()
+        if notified:
+            self._rearm()
         polled, wcs = self.cq.poll(num_entries=budget)
         for wc in wcs[:polled]:
             self._complete(wc, received)
         return received
+
+    def _reap_sends(self) -> bool:
+        """Take the completions that came, to free send buffers; whether one is free now.
+        What was received meanwhile is kept for the next poll()."""
+        try:
+            polled, wcs = self.cq.poll(num_entries=self.ring)
+            for wc in wcs[:polled]:
+                self._complete(wc, self.early)
+        except ConnectionLost as err:
+            self.failure = str(err).removeprefix(f"{self.label}: ")
+            return False
+        return self.sends_in_flight < self.ring
 
     def _rearm(self) -> None:
         """Take the channel's event, if one came, and ask for the next before polling, so a
@@ -183,42 +202,53 @@ class RcConnection:
 
     def _complete(self, wc: WC, received: list[bytes]) -> None:
         if wc.status != IBV_WC_SUCCESS:
-            raise ConnectionLost(f"{self.label}: completion status {wc.status}")
+            what = "RDMA status" if wc.wr_id >= RDMA_WR_ID else "completion status"
+            raise ConnectionLost(f"{self.label}: {what} {wc.status}")
         if wc.opcode & IBV_WC_RECV:
             received.append(self.recv_mrs[wc.wr_id].read(wc.byte_len, 0))
             self._post_recv(wc.wr_id)
+        elif wc.wr_id >= RDMA_WR_ID:
+            self.rdma_done = wc.wr_id - RDMA_WR_ID
         else:
             self.sends_in_flight -= 1
 
-    def rdma(self, write: bool, mr: MR, offset: int, length: int, addr: int, rkey: int) -> None:
-        """RDMA WRITE `length` bytes from `mr` at `offset` to the host's `addr` under `rkey`, or
-        RDMA READ them from there into it, and wait until done. ConnectionLost when it fails
-        (a bad key fails the connection too)."""
+    def post_rdma(self, write: bool, mr: MR, offset: int, length: int, addr: int, rkey: int) -> int:
+        """Post an RDMA WRITE of `length` bytes from `mr` at `offset` to the host's `addr` under
+        `rkey`, or an RDMA READ of them from there into it, and return its number for
+        wait_rdma(). When every RDMA slot is taken, first waits for the oldest to complete.
+        ConnectionLost when it fails (a bad key fails the connection too)."""
         if self.closed:
             raise ConnectionLost(f"{self.label}: closed")
+        if self.rdma_posted - self.rdma_done >= self.rdma_slots:
+            self.wait_rdma(self.rdma_done + 1)
+        number = self.rdma_posted + 1
         opcode = IBV_WR_RDMA_WRITE if write else IBV_WR_RDMA_READ
-        wr = SendWR(
-            wr_id=RDMA_WR_ID, opcode=opcode, num_sge=1, sg=[SGE(mr.buf + offset, length, mr.lkey)]
-        )
+        sge = SGE(mr.buf + offset, length, mr.lkey)
+        wr = SendWR(wr_id=RDMA_WR_ID + number, opcode=opcode, num_sge=1, sg=[sge])
         wr.set_wr_rdma(rkey, addr)
         try:
             self.qp.post_send(wr)
         except PyverbsError as err:
             raise ConnectionLost(f"{self.label}: RDMA refused: {err}") from err
+        self.rdma_posted = number
+        return number
+
+    def wait_rdma(self, number: int) -> None:
+        """Wait until RDMA operation `number` (and so every one before it) has completed;
+        what arrives meanwhile is kept for the next poll()."""
         deadline = time.monotonic() + RDMA_TIMEOUT
-        while time.monotonic() < deadline:
+        while self.rdma_done < number:
+            if self.closed:
+                raise ConnectionLost(f"{self.label}: closed")
+            if time.monotonic() > deadline:
+                raise ConnectionLost(f"{self.label}: RDMA timed out")
             polled, wcs = self.cq.poll(num_entries=16)
-            done = False
             for wc in wcs[:polled]:
-                if wc.wr_id != RDMA_WR_ID:
-                    self._complete(wc, self.early)
-                elif wc.status != IBV_WC_SUCCESS:
-                    raise ConnectionLost(f"{self.label}: RDMA status {wc.status}")
-                else:
-                    done = True
-            if done:
-                return
-        raise ConnectionLost(f"{self.label}: RDMA timed out")
+                self._complete(wc, self.early)
+
+    def rdma(self, write: bool, mr: MR, offset: int, length: int, addr: int, rkey: int) -> None:
+        """post_rdma() and wait until it is done."""
+        self.wait_rdma(self.post_rdma(write, mr, offset, length, addr, rkey))
 
     def close(self) -> None:
         if self.closed:
