@@ -14,11 +14,12 @@ def need(buf: bytes | bytearray | memoryview, offset: int, size: int, what: str)
         raise ValueError(f"{what}: need {size} bytes at offset {offset}, buffer has {len(buf)}")
 
 
-def put_octets(buf: bytearray, offset: int, size: int, value: bytes, what: str) -> None:
-    """Store a byte string in a fixed-size field, NUL padded."""
+def fit(value: bytes, size: int, what: str) -> bytes:
+    """A byte string for a fixed-size field (struct pads it with NULs), refused if too long:
+    struct would cut it silently."""
     if len(value) > size:
         raise ValueError(f"{what}: {len(value)} bytes do not fit in {size}")
-    buf[offset : offset + len(value)] = value
+    return value
 
 
 def pad_items(items: Sequence[T], count: int, make: Callable[[], T], what: str) -> list[T]:

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xswire._runtime import need, pad_items, put_octets
+from xswire._runtime import fit, need, pad_items
 
 XS_MAD_SIZE = 256  # size of a MAD on the GSI QP
 XS_MAD_BASE_VERSION = 1  # base version of every MAD
@@ -37,6 +37,9 @@ class XsMadStatus(enum.IntEnum):
     SA_NO_RECORDS = 768  # SA: no records match the query
 
 
+_XS_MAD_HDR_0 = struct.Struct(">4B2HQ2HI")
+
+
 @dataclass
 class XsMadHdr:
     """Common header of every MAD."""
@@ -56,33 +59,41 @@ class XsMadHdr:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.base_version)
-        struct.pack_into(">B", buf, 1, self.mgmt_class)
-        struct.pack_into(">B", buf, 2, self.class_version)
-        struct.pack_into(">B", buf, 3, self.method)
-        struct.pack_into(">H", buf, 4, self.status)
-        struct.pack_into(">H", buf, 6, self.class_specific)
-        struct.pack_into(">Q", buf, 8, self.tid)
-        struct.pack_into(">H", buf, 16, self.attr_id)
-        struct.pack_into(">H", buf, 18, self.resv)
-        struct.pack_into(">I", buf, 20, self.attr_mod)
+        _XS_MAD_HDR_0.pack_into(
+            buf,
+            0,
+            self.base_version,
+            self.mgmt_class,
+            self.class_version,
+            self.method,
+            self.status,
+            self.class_specific,
+            self.tid,
+            self.attr_id,
+            self.resv,
+            self.attr_mod,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsMadHdr:
         need(buf, offset, cls.SIZE, "xs_mad_hdr")
+        v0 = _XS_MAD_HDR_0.unpack_from(buf, offset)
         return cls(
-            base_version=struct.unpack_from(">B", buf, offset + 0)[0],
-            mgmt_class=struct.unpack_from(">B", buf, offset + 1)[0],
-            class_version=struct.unpack_from(">B", buf, offset + 2)[0],
-            method=struct.unpack_from(">B", buf, offset + 3)[0],
-            status=struct.unpack_from(">H", buf, offset + 4)[0],
-            class_specific=struct.unpack_from(">H", buf, offset + 6)[0],
-            tid=struct.unpack_from(">Q", buf, offset + 8)[0],
-            attr_id=struct.unpack_from(">H", buf, offset + 16)[0],
-            resv=struct.unpack_from(">H", buf, offset + 18)[0],
-            attr_mod=struct.unpack_from(">I", buf, offset + 20)[0],
+            base_version=v0[0],
+            mgmt_class=v0[1],
+            class_version=v0[2],
+            method=v0[3],
+            status=v0[4],
+            class_specific=v0[5],
+            tid=v0[6],
+            attr_id=v0[7],
+            resv=v0[8],
+            attr_mod=v0[9],
         )
+
+
+_XS_SA_HDR_0 = struct.Struct(">4B2IQ2HQ")
 
 
 @dataclass
@@ -104,33 +115,41 @@ class XsSaHdr:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.rmpp_version)
-        struct.pack_into(">B", buf, 1, self.rmpp_type)
-        struct.pack_into(">B", buf, 2, self.rmpp_rtime_flags)
-        struct.pack_into(">B", buf, 3, self.rmpp_status)
-        struct.pack_into(">I", buf, 4, self.seg_num)
-        struct.pack_into(">I", buf, 8, self.paylen_newwin)
-        struct.pack_into(">Q", buf, 12, self.sm_key)
-        struct.pack_into(">H", buf, 20, self.attr_offset)
-        struct.pack_into(">H", buf, 22, self.reserved)
-        struct.pack_into(">Q", buf, 24, self.comp_mask)
+        _XS_SA_HDR_0.pack_into(
+            buf,
+            0,
+            self.rmpp_version,
+            self.rmpp_type,
+            self.rmpp_rtime_flags,
+            self.rmpp_status,
+            self.seg_num,
+            self.paylen_newwin,
+            self.sm_key,
+            self.attr_offset,
+            self.reserved,
+            self.comp_mask,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsSaHdr:
         need(buf, offset, cls.SIZE, "xs_sa_hdr")
+        v0 = _XS_SA_HDR_0.unpack_from(buf, offset)
         return cls(
-            rmpp_version=struct.unpack_from(">B", buf, offset + 0)[0],
-            rmpp_type=struct.unpack_from(">B", buf, offset + 1)[0],
-            rmpp_rtime_flags=struct.unpack_from(">B", buf, offset + 2)[0],
-            rmpp_status=struct.unpack_from(">B", buf, offset + 3)[0],
-            seg_num=struct.unpack_from(">I", buf, offset + 4)[0],
-            paylen_newwin=struct.unpack_from(">I", buf, offset + 8)[0],
-            sm_key=struct.unpack_from(">Q", buf, offset + 12)[0],
-            attr_offset=struct.unpack_from(">H", buf, offset + 20)[0],
-            reserved=struct.unpack_from(">H", buf, offset + 22)[0],
-            comp_mask=struct.unpack_from(">Q", buf, offset + 24)[0],
+            rmpp_version=v0[0],
+            rmpp_type=v0[1],
+            rmpp_rtime_flags=v0[2],
+            rmpp_status=v0[3],
+            seg_num=v0[4],
+            paylen_newwin=v0[5],
+            sm_key=v0[6],
+            attr_offset=v0[7],
+            reserved=v0[8],
+            comp_mask=v0[9],
         )
+
+
+_XS_SERVICE_RECORD_0 = struct.Struct(">Q16s2HI16s64s16s8H4I2Q")
 
 
 @dataclass
@@ -153,32 +172,37 @@ class XsServiceRecord:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">Q", buf, 0, self.service_id)
-        put_octets(buf, 8, 16, self.service_gid, "service_gid")
-        struct.pack_into(">H", buf, 24, self.service_pkey)
-        struct.pack_into(">H", buf, 26, self.reserved)
-        struct.pack_into(">I", buf, 28, self.service_lease)
-        put_octets(buf, 32, 16, self.service_key, "service_key")
-        put_octets(buf, 48, 64, self.service_name, "service_name")
-        put_octets(buf, 112, 16, self.data8, "data8")
-        struct.pack_into(">8H", buf, 128, *pad_items(self.data16, 8, int, "data16"))
-        struct.pack_into(">4I", buf, 144, *pad_items(self.data32, 4, int, "data32"))
-        struct.pack_into(">2Q", buf, 160, *pad_items(self.data64, 2, int, "data64"))
+        _XS_SERVICE_RECORD_0.pack_into(
+            buf,
+            0,
+            self.service_id,
+            fit(self.service_gid, 16, "service_gid"),
+            self.service_pkey,
+            self.reserved,
+            self.service_lease,
+            fit(self.service_key, 16, "service_key"),
+            fit(self.service_name, 64, "service_name"),
+            fit(self.data8, 16, "data8"),
+            *pad_items(self.data16, 8, int, "data16"),
+            *pad_items(self.data32, 4, int, "data32"),
+            *pad_items(self.data64, 2, int, "data64"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsServiceRecord:
         need(buf, offset, cls.SIZE, "xs_service_record")
+        v0 = _XS_SERVICE_RECORD_0.unpack_from(buf, offset)
         return cls(
-            service_id=struct.unpack_from(">Q", buf, offset + 0)[0],
-            service_gid=bytes(buf[offset + 8 : offset + 8 + 16]),
-            service_pkey=struct.unpack_from(">H", buf, offset + 24)[0],
-            reserved=struct.unpack_from(">H", buf, offset + 26)[0],
-            service_lease=struct.unpack_from(">I", buf, offset + 28)[0],
-            service_key=bytes(buf[offset + 32 : offset + 32 + 16]),
-            service_name=bytes(buf[offset + 48 : offset + 48 + 64]).rstrip(b"\0"),
-            data8=bytes(buf[offset + 112 : offset + 112 + 16]),
-            data16=list(struct.unpack_from(">8H", buf, offset + 128)),
-            data32=list(struct.unpack_from(">4I", buf, offset + 144)),
-            data64=list(struct.unpack_from(">2Q", buf, offset + 160)),
+            service_id=v0[0],
+            service_gid=v0[1],
+            service_pkey=v0[2],
+            reserved=v0[3],
+            service_lease=v0[4],
+            service_key=v0[5],
+            service_name=v0[6].rstrip(b"\0"),
+            data8=v0[7],
+            data16=list(v0[8:16]),
+            data32=list(v0[16:20]),
+            data64=list(v0[20:22]),
         )

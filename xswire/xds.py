@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xswire._runtime import need, pad_items, put_octets
+from xswire._runtime import fit, need, pad_items
 
 XDS_SERVICE_NAME = "XSIGOXDS"  # ServiceRecord name of the directory service
 XDS_MGMT_CLASS = 0x0B  # vendor management class of the XCM request MAD
@@ -37,6 +37,9 @@ class XdpFlags(enum.IntFlag):
     RSP = 0x2  # response (director to host)
 
 
+_XDS_REQUEST_0 = struct.Struct(">IQ65s32s16sIQ2I2QI16s")
+
+
 @dataclass
 class XdsRequest:
     """The host's identity, sent to the XDS."""
@@ -59,39 +62,47 @@ class XdsRequest:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">I", buf, 0, self.vm_id)
-        struct.pack_into(">Q", buf, 4, self.port_id)
-        put_octets(buf, 12, 65, self.hostname, "hostname")
-        put_octets(buf, 77, 32, self.os_version, "os_version")
-        put_octets(buf, 109, 16, self.os_arch, "os_arch")
-        struct.pack_into(">I", buf, 125, self.os_type)
-        struct.pack_into(">Q", buf, 129, self.fw_version)
-        struct.pack_into(">I", buf, 137, self.hw_version)
-        struct.pack_into(">I", buf, 141, self.driver_version)
-        struct.pack_into(">Q", buf, 145, self.system_id_l)
-        struct.pack_into(">Q", buf, 153, self.system_id_h)
-        struct.pack_into(">I", buf, 161, self.capabilities)
-        put_octets(buf, 165, 16, self.build_version, "build_version")
+        _XDS_REQUEST_0.pack_into(
+            buf,
+            0,
+            self.vm_id,
+            self.port_id,
+            fit(self.hostname, 65, "hostname"),
+            fit(self.os_version, 32, "os_version"),
+            fit(self.os_arch, 16, "os_arch"),
+            self.os_type,
+            self.fw_version,
+            self.hw_version,
+            self.driver_version,
+            self.system_id_l,
+            self.system_id_h,
+            self.capabilities,
+            fit(self.build_version, 16, "build_version"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XdsRequest:
         need(buf, offset, cls.SIZE, "xds_request")
+        v0 = _XDS_REQUEST_0.unpack_from(buf, offset)
         return cls(
-            vm_id=struct.unpack_from(">I", buf, offset + 0)[0],
-            port_id=struct.unpack_from(">Q", buf, offset + 4)[0],
-            hostname=bytes(buf[offset + 12 : offset + 12 + 65]).rstrip(b"\0"),
-            os_version=bytes(buf[offset + 77 : offset + 77 + 32]).rstrip(b"\0"),
-            os_arch=bytes(buf[offset + 109 : offset + 109 + 16]).rstrip(b"\0"),
-            os_type=struct.unpack_from(">I", buf, offset + 125)[0],
-            fw_version=struct.unpack_from(">Q", buf, offset + 129)[0],
-            hw_version=struct.unpack_from(">I", buf, offset + 137)[0],
-            driver_version=struct.unpack_from(">I", buf, offset + 141)[0],
-            system_id_l=struct.unpack_from(">Q", buf, offset + 145)[0],
-            system_id_h=struct.unpack_from(">Q", buf, offset + 153)[0],
-            capabilities=struct.unpack_from(">I", buf, offset + 161)[0],
-            build_version=bytes(buf[offset + 165 : offset + 165 + 16]).rstrip(b"\0"),
+            vm_id=v0[0],
+            port_id=v0[1],
+            hostname=v0[2].rstrip(b"\0"),
+            os_version=v0[3].rstrip(b"\0"),
+            os_arch=v0[4].rstrip(b"\0"),
+            os_type=v0[5],
+            fw_version=v0[6],
+            hw_version=v0[7],
+            driver_version=v0[8],
+            system_id_l=v0[9],
+            system_id_h=v0[10],
+            capabilities=v0[11],
+            build_version=v0[12].rstrip(b"\0"),
         )
+
+
+_XDS_SERVER_INFO_0 = struct.Struct(">IQ")
 
 
 @dataclass
@@ -105,17 +116,25 @@ class XdsServerInfo:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">I", buf, 0, self.vm_id)
-        struct.pack_into(">Q", buf, 4, self.port_id)
+        _XDS_SERVER_INFO_0.pack_into(
+            buf,
+            0,
+            self.vm_id,
+            self.port_id,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XdsServerInfo:
         need(buf, offset, cls.SIZE, "xds_server_info")
+        v0 = _XDS_SERVER_INFO_0.unpack_from(buf, offset)
         return cls(
-            vm_id=struct.unpack_from(">I", buf, offset + 0)[0],
-            port_id=struct.unpack_from(">Q", buf, offset + 4)[0],
+            vm_id=v0[0],
+            port_id=v0[1],
         )
+
+
+_XCFM_RECORD_0 = struct.Struct(">QH10s")
 
 
 @dataclass
@@ -131,19 +150,27 @@ class XcfmRecord:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">Q", buf, 0, self.port_id)
-        struct.pack_into(">H", buf, 8, self.xcm_lid)
-        put_octets(buf, 10, 10, self.reserved, "reserved")
+        _XCFM_RECORD_0.pack_into(
+            buf,
+            0,
+            self.port_id,
+            self.xcm_lid,
+            fit(self.reserved, 10, "reserved"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XcfmRecord:
         need(buf, offset, cls.SIZE, "xcfm_record")
+        v0 = _XCFM_RECORD_0.unpack_from(buf, offset)
         return cls(
-            port_id=struct.unpack_from(">Q", buf, offset + 0)[0],
-            xcm_lid=struct.unpack_from(">H", buf, offset + 8)[0],
-            reserved=bytes(buf[offset + 10 : offset + 10 + 10]),
+            port_id=v0[0],
+            xcm_lid=v0[1],
+            reserved=v0[2],
         )
+
+
+_XCM_LIST_0 = struct.Struct("<2B2s")
 
 
 @dataclass
@@ -159,9 +186,13 @@ class XcmList:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.count)
-        struct.pack_into(">B", buf, 1, self.xcm_version)
-        put_octets(buf, 2, 2, self.reserved, "reserved")
+        _XCM_LIST_0.pack_into(
+            buf,
+            0,
+            self.count,
+            self.xcm_version,
+            fit(self.reserved, 2, "reserved"),
+        )
         for i, item in enumerate(pad_items(self.xcms, 8, XcfmRecord, "xcms")):
             buf[4 + 20 * i : 4 + 20 * (i + 1)] = item.encode()
         return bytes(buf)
@@ -169,10 +200,11 @@ class XcmList:
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XcmList:
         need(buf, offset, cls.SIZE, "xcm_list")
+        v0 = _XCM_LIST_0.unpack_from(buf, offset)
         return cls(
-            count=struct.unpack_from(">B", buf, offset + 0)[0],
-            xcm_version=struct.unpack_from(">B", buf, offset + 1)[0],
-            reserved=bytes(buf[offset + 2 : offset + 2 + 2]),
+            count=v0[0],
+            xcm_version=v0[1],
+            reserved=v0[2],
             xcms=[XcfmRecord.decode(buf, offset + 4 + 20 * i) for i in range(8)],
         )
 
@@ -201,6 +233,9 @@ class XdsResponse:
         )
 
 
+_XDP_HDR_0 = struct.Struct(">3H3I")
+
+
 @dataclass
 class XdpHdr:
     """Header of an Ethernet-mode (UD) discovery message; the xds_request or xds_response
@@ -217,22 +252,27 @@ class XdpHdr:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">H", buf, 0, self.type)
-        struct.pack_into(">H", buf, 2, self.len)
-        struct.pack_into(">H", buf, 4, self.flags)
-        struct.pack_into(">I", buf, 6, self.reserved1)
-        struct.pack_into(">I", buf, 10, self.reserved2)
-        struct.pack_into(">I", buf, 14, self.chksum)
+        _XDP_HDR_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.len,
+            self.flags,
+            self.reserved1,
+            self.reserved2,
+            self.chksum,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XdpHdr:
         need(buf, offset, cls.SIZE, "xdp_hdr")
+        v0 = _XDP_HDR_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">H", buf, offset + 0)[0],
-            len=struct.unpack_from(">H", buf, offset + 2)[0],
-            flags=struct.unpack_from(">H", buf, offset + 4)[0],
-            reserved1=struct.unpack_from(">I", buf, offset + 6)[0],
-            reserved2=struct.unpack_from(">I", buf, offset + 10)[0],
-            chksum=struct.unpack_from(">I", buf, offset + 14)[0],
+            type=v0[0],
+            len=v0[1],
+            flags=v0[2],
+            reserved1=v0[3],
+            reserved2=v0[4],
+            chksum=v0[5],
         )

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xswire._runtime import need, pad_items, put_octets
+from xswire._runtime import fit, need, pad_items
 
 XSMP_SERVICE_ID = 0x0000000002139701  # service ID of the XSMP connection
 XSMP_RDMA_CM_PORT = 0x9701  # rdma_cm port of an XCM: low 16 bits of the service ID
@@ -73,6 +73,9 @@ class XsmpVdevMsgType(enum.IntEnum):
     OPER_READY = 8  # XCM: the I/O card side is ready
 
 
+_XSMP_NODE_ID_0 = struct.Struct(">IQ")
+
+
 @dataclass
 class XsmpNodeId:
     """A node's identity in the header."""
@@ -84,17 +87,25 @@ class XsmpNodeId:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">I", buf, 0, self.aux)
-        struct.pack_into(">Q", buf, 4, self.primary)
+        _XSMP_NODE_ID_0.pack_into(
+            buf,
+            0,
+            self.aux,
+            self.primary,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpNodeId:
         need(buf, offset, cls.SIZE, "xsmp_node_id")
+        v0 = _XSMP_NODE_ID_0.unpack_from(buf, offset)
         return cls(
-            aux=struct.unpack_from(">I", buf, offset + 0)[0],
-            primary=struct.unpack_from(">Q", buf, offset + 4)[0],
+            aux=v0[0],
+            primary=v0[1],
         )
+
+
+_XSMP_MESSAGE_HEADER_0 = struct.Struct(">2BHI")
 
 
 @dataclass
@@ -112,10 +123,14 @@ class XsmpMessageHeader:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.code)
-        struct.pack_into(">H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.seq_number)
+        _XSMP_MESSAGE_HEADER_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.seq_number,
+        )
         buf[8:20] = self.source_id.encode()
         buf[20:32] = self.dest_id.encode()
         return bytes(buf)
@@ -123,14 +138,18 @@ class XsmpMessageHeader:
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpMessageHeader:
         need(buf, offset, cls.SIZE, "xsmp_message_header")
+        v0 = _XSMP_MESSAGE_HEADER_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            code=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from(">H", buf, offset + 2)[0],
-            seq_number=struct.unpack_from(">I", buf, offset + 4)[0],
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            seq_number=v0[3],
             source_id=XsmpNodeId.decode(buf, offset + 8),
             dest_id=XsmpNodeId.decode(buf, offset + 20),
         )
+
+
+_XSMP_SESSION_MSG_0 = struct.Struct(">2BH4IQ3I32s32s120s")
 
 
 @dataclass
@@ -156,41 +175,49 @@ class XsmpSessionMsg:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.code)
-        struct.pack_into(">H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.resource_flags)
-        struct.pack_into(">I", buf, 8, self.version)
-        struct.pack_into(">I", buf, 12, self.chassis_version)
-        struct.pack_into(">I", buf, 16, self.boot_flags)
-        struct.pack_into(">Q", buf, 20, self.fw_ver)
-        struct.pack_into(">I", buf, 28, self.hw_ver)
-        struct.pack_into(">I", buf, 32, self.vendor_part_id)
-        struct.pack_into(">I", buf, 36, self.xsigo_xsmp_version)
-        put_octets(buf, 40, 32, self.chassis_name, "chassis_name")
-        put_octets(buf, 72, 32, self.session_name, "session_name")
-        put_octets(buf, 104, 120, self.reserved, "reserved")
+        _XSMP_SESSION_MSG_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.resource_flags,
+            self.version,
+            self.chassis_version,
+            self.boot_flags,
+            self.fw_ver,
+            self.hw_ver,
+            self.vendor_part_id,
+            self.xsigo_xsmp_version,
+            fit(self.chassis_name, 32, "chassis_name"),
+            fit(self.session_name, 32, "session_name"),
+            fit(self.reserved, 120, "reserved"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpSessionMsg:
         need(buf, offset, cls.SIZE, "xsmp_session_msg")
+        v0 = _XSMP_SESSION_MSG_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            code=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from(">H", buf, offset + 2)[0],
-            resource_flags=struct.unpack_from(">I", buf, offset + 4)[0],
-            version=struct.unpack_from(">I", buf, offset + 8)[0],
-            chassis_version=struct.unpack_from(">I", buf, offset + 12)[0],
-            boot_flags=struct.unpack_from(">I", buf, offset + 16)[0],
-            fw_ver=struct.unpack_from(">Q", buf, offset + 20)[0],
-            hw_ver=struct.unpack_from(">I", buf, offset + 28)[0],
-            vendor_part_id=struct.unpack_from(">I", buf, offset + 32)[0],
-            xsigo_xsmp_version=struct.unpack_from(">I", buf, offset + 36)[0],
-            chassis_name=bytes(buf[offset + 40 : offset + 40 + 32]).rstrip(b"\0"),
-            session_name=bytes(buf[offset + 72 : offset + 72 + 32]).rstrip(b"\0"),
-            reserved=bytes(buf[offset + 104 : offset + 104 + 120]),
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            resource_flags=v0[3],
+            version=v0[4],
+            chassis_version=v0[5],
+            boot_flags=v0[6],
+            fw_ver=v0[7],
+            hw_ver=v0[8],
+            vendor_part_id=v0[9],
+            xsigo_xsmp_version=v0[10],
+            chassis_name=v0[11].rstrip(b"\0"),
+            session_name=v0[12].rstrip(b"\0"),
+            reserved=v0[13],
         )
+
+
+_XSMP_VDEV_OBJECT_HEADER_0 = struct.Struct(">2BHIQ")
 
 
 @dataclass
@@ -209,23 +236,31 @@ class XsmpVdevObjectHeader:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.code)
-        struct.pack_into(">H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.bitmask)
-        struct.pack_into(">Q", buf, 8, self.resource_id)
+        _XSMP_VDEV_OBJECT_HEADER_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.bitmask,
+            self.resource_id,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpVdevObjectHeader:
         need(buf, offset, cls.SIZE, "xsmp_vdev_object_header")
+        v0 = _XSMP_VDEV_OBJECT_HEADER_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            code=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from(">H", buf, offset + 2)[0],
-            bitmask=struct.unpack_from(">I", buf, offset + 4)[0],
-            resource_id=struct.unpack_from(">Q", buf, offset + 8)[0],
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            bitmask=v0[3],
+            resource_id=v0[4],
         )
+
+
+_XSMP_PRIVATE_DATA_0 = struct.Struct(">B6I")
 
 
 @dataclass
@@ -239,14 +274,19 @@ class XsmpPrivateData:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.is_checksum)
-        struct.pack_into(">6I", buf, 1, *pad_items(self.reserved, 6, int, "reserved"))
+        _XSMP_PRIVATE_DATA_0.pack_into(
+            buf,
+            0,
+            self.is_checksum,
+            *pad_items(self.reserved, 6, int, "reserved"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpPrivateData:
         need(buf, offset, cls.SIZE, "xsmp_private_data")
+        v0 = _XSMP_PRIVATE_DATA_0.unpack_from(buf, offset)
         return cls(
-            is_checksum=struct.unpack_from(">B", buf, offset + 0)[0],
-            reserved=list(struct.unpack_from(">6I", buf, offset + 1)),
+            is_checksum=v0[0],
+            reserved=list(v0[1:7]),
         )

@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xswire._runtime import need, pad_items, put_octets
+from xswire._runtime import fit, need, pad_items
 
 XSVHBA_NACK_INVALID = 0  # NACK reason: invalid request
 XSVHBA_NACK_DUP_NAME = 1  # NACK reason: a vHBA of that name exists
@@ -31,6 +31,9 @@ class XsvhbaMsgType(enum.IntEnum):
     BOOT_INFO = 15  # SAN boot parameters
 
 
+_XSVHBA_LUN_CLASS_0 = struct.Struct(">8sI")
+
+
 @dataclass
 class XsvhbaLunClass:
     """One entry of q_classification."""
@@ -42,17 +45,26 @@ class XsvhbaLunClass:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        put_octets(buf, 0, 8, self.target_wwn, "target_wwn")
-        struct.pack_into(">I", buf, 8, self.lun)
+        _XSVHBA_LUN_CLASS_0.pack_into(
+            buf,
+            0,
+            fit(self.target_wwn, 8, "target_wwn"),
+            self.lun,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaLunClass:
         need(buf, offset, cls.SIZE, "xsvhba_lun_class")
+        v0 = _XSVHBA_LUN_CLASS_0.unpack_from(buf, offset)
         return cls(
-            target_wwn=bytes(buf[offset + 0 : offset + 0 + 8]),
-            lun=struct.unpack_from(">I", buf, offset + 8)[0],
+            target_wwn=v0[0],
+            lun=v0[1],
         )
+
+
+_XSVHBA_MSG_0 = struct.Struct(">2BHI3Q2H10I2BH16s")
+_XSVHBA_MSG_1 = struct.Struct(">I364s")
 
 
 @dataclass
@@ -92,65 +104,75 @@ class XsvhbaMsg:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.code)
-        struct.pack_into(">H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.bit_mask)
-        struct.pack_into(">Q", buf, 8, self.resource_id)
-        struct.pack_into(">Q", buf, 16, self.wwn)
-        struct.pack_into(">Q", buf, 24, self.tca_guid)
-        struct.pack_into(">H", buf, 32, self.tca_lid)
-        struct.pack_into(">H", buf, 34, self.vhba_flag)
-        struct.pack_into(">I", buf, 36, self.bandwidth)
-        struct.pack_into(">I", buf, 40, self.tapesupport)
-        struct.pack_into(">I", buf, 44, self.interruptdelaytimer)
-        struct.pack_into(">I", buf, 48, self.executionthrottle)
-        struct.pack_into(">I", buf, 52, self.scsiqueuedepth)
-        struct.pack_into(">I", buf, 56, self.linkdowntimeout)
-        struct.pack_into(">I", buf, 60, self.adminstate)
-        struct.pack_into(">I", buf, 64, self.enabletargetreset)
-        struct.pack_into(">I", buf, 68, self.maxlunspertarget)
-        struct.pack_into(">I", buf, 72, self.num_queues)
-        struct.pack_into(">B", buf, 76, self.vm_index)
-        struct.pack_into(">B", buf, 77, self.lunmask_enable)
-        struct.pack_into(">H", buf, 78, self.tca_slot)
-        put_octets(buf, 80, 16, self.vh_name, "vh_name")
+        _XSVHBA_MSG_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.bit_mask,
+            self.resource_id,
+            self.wwn,
+            self.tca_guid,
+            self.tca_lid,
+            self.vhba_flag,
+            self.bandwidth,
+            self.tapesupport,
+            self.interruptdelaytimer,
+            self.executionthrottle,
+            self.scsiqueuedepth,
+            self.linkdowntimeout,
+            self.adminstate,
+            self.enabletargetreset,
+            self.maxlunspertarget,
+            self.num_queues,
+            self.vm_index,
+            self.lunmask_enable,
+            self.tca_slot,
+            fit(self.vh_name, 16, "vh_name"),
+        )
+        _XSVHBA_MSG_1.pack_into(
+            buf,
+            144,
+            self.mtu,
+            fit(self.reserved, 364, "reserved"),
+        )
         for i, item in enumerate(
             pad_items(self.q_classification, 4, XsvhbaLunClass, "q_classification")
         ):
             buf[96 + 12 * i : 96 + 12 * (i + 1)] = item.encode()
-        struct.pack_into(">I", buf, 144, self.mtu)
-        put_octets(buf, 148, 364, self.reserved, "reserved")
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaMsg:
         need(buf, offset, cls.SIZE, "xsvhba_msg")
+        v0 = _XSVHBA_MSG_0.unpack_from(buf, offset)
+        v1 = _XSVHBA_MSG_1.unpack_from(buf, offset + 144)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            code=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from(">H", buf, offset + 2)[0],
-            bit_mask=struct.unpack_from(">I", buf, offset + 4)[0],
-            resource_id=struct.unpack_from(">Q", buf, offset + 8)[0],
-            wwn=struct.unpack_from(">Q", buf, offset + 16)[0],
-            tca_guid=struct.unpack_from(">Q", buf, offset + 24)[0],
-            tca_lid=struct.unpack_from(">H", buf, offset + 32)[0],
-            vhba_flag=struct.unpack_from(">H", buf, offset + 34)[0],
-            bandwidth=struct.unpack_from(">I", buf, offset + 36)[0],
-            tapesupport=struct.unpack_from(">I", buf, offset + 40)[0],
-            interruptdelaytimer=struct.unpack_from(">I", buf, offset + 44)[0],
-            executionthrottle=struct.unpack_from(">I", buf, offset + 48)[0],
-            scsiqueuedepth=struct.unpack_from(">I", buf, offset + 52)[0],
-            linkdowntimeout=struct.unpack_from(">I", buf, offset + 56)[0],
-            adminstate=struct.unpack_from(">I", buf, offset + 60)[0],
-            enabletargetreset=struct.unpack_from(">I", buf, offset + 64)[0],
-            maxlunspertarget=struct.unpack_from(">I", buf, offset + 68)[0],
-            num_queues=struct.unpack_from(">I", buf, offset + 72)[0],
-            vm_index=struct.unpack_from(">B", buf, offset + 76)[0],
-            lunmask_enable=struct.unpack_from(">B", buf, offset + 77)[0],
-            tca_slot=struct.unpack_from(">H", buf, offset + 78)[0],
-            vh_name=bytes(buf[offset + 80 : offset + 80 + 16]).rstrip(b"\0"),
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            bit_mask=v0[3],
+            resource_id=v0[4],
+            wwn=v0[5],
+            tca_guid=v0[6],
+            tca_lid=v0[7],
+            vhba_flag=v0[8],
+            bandwidth=v0[9],
+            tapesupport=v0[10],
+            interruptdelaytimer=v0[11],
+            executionthrottle=v0[12],
+            scsiqueuedepth=v0[13],
+            linkdowntimeout=v0[14],
+            adminstate=v0[15],
+            enabletargetreset=v0[16],
+            maxlunspertarget=v0[17],
+            num_queues=v0[18],
+            vm_index=v0[19],
+            lunmask_enable=v0[20],
+            tca_slot=v0[21],
+            vh_name=v0[22].rstrip(b"\0"),
             q_classification=[XsvhbaLunClass.decode(buf, offset + 96 + 12 * i) for i in range(4)],
-            mtu=struct.unpack_from(">I", buf, offset + 144)[0],
-            reserved=bytes(buf[offset + 148 : offset + 148 + 364]),
+            mtu=v1[0],
+            reserved=v1[1],
         )

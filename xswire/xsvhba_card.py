@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xswire._runtime import need, pad_items, put_octets
+from xswire._runtime import fit, need, pad_items
 
 XSVHBA_CARD_RDMA_CM_PORT = 0x1001  # rdma_cm port of an I/O card: low 16 bits of service ID 0x1001
 XSVHBA_RING_SIZE = 1024  # command IOCBs in the ring
@@ -114,6 +114,9 @@ class XsvhbaTaskFlag(enum.IntFlag):
     READ_DATA = 0x2  # data comes from the target to the host
 
 
+_XSVHBA_CM_PRIVATE_DATA_0 = struct.Struct(">Q2HI")
+
+
 @dataclass
 class XsvhbaCmPrivateData:
     """Private data of both connection requests."""
@@ -127,21 +130,29 @@ class XsvhbaCmPrivateData:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">Q", buf, 0, self.vid)
-        struct.pack_into(">H", buf, 8, self.qp_type)
-        struct.pack_into(">H", buf, 10, self.max_ctrl_msg_size)
-        struct.pack_into(">I", buf, 12, self.data_qp_type)
+        _XSVHBA_CM_PRIVATE_DATA_0.pack_into(
+            buf,
+            0,
+            self.vid,
+            self.qp_type,
+            self.max_ctrl_msg_size,
+            self.data_qp_type,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaCmPrivateData:
         need(buf, offset, cls.SIZE, "xsvhba_cm_private_data")
+        v0 = _XSVHBA_CM_PRIVATE_DATA_0.unpack_from(buf, offset)
         return cls(
-            vid=struct.unpack_from(">Q", buf, offset + 0)[0],
-            qp_type=struct.unpack_from(">H", buf, offset + 8)[0],
-            max_ctrl_msg_size=struct.unpack_from(">H", buf, offset + 10)[0],
-            data_qp_type=struct.unpack_from(">I", buf, offset + 12)[0],
+            vid=v0[0],
+            qp_type=v0[1],
+            max_ctrl_msg_size=v0[2],
+            data_qp_type=v0[3],
         )
+
+
+_XSVHBA_ENABLE_0 = struct.Struct("<B7sQ")
 
 
 @dataclass
@@ -156,19 +167,27 @@ class XsvhbaEnable:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        put_octets(buf, 1, 7, self.rsvd, "rsvd")
-        struct.pack_into("<Q", buf, 8, self.resource_id)
+        _XSVHBA_ENABLE_0.pack_into(
+            buf,
+            0,
+            self.type,
+            fit(self.rsvd, 7, "rsvd"),
+            self.resource_id,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaEnable:
         need(buf, offset, cls.SIZE, "xsvhba_enable")
+        v0 = _XSVHBA_ENABLE_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=bytes(buf[offset + 1 : offset + 1 + 7]),
-            resource_id=struct.unpack_from("<Q", buf, offset + 8)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            resource_id=v0[2],
         )
+
+
+_XSVHBA_ENABLE_RSP_0 = struct.Struct("<B2sBIQ")
 
 
 @dataclass
@@ -185,23 +204,31 @@ class XsvhbaEnableRsp:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        put_octets(buf, 1, 2, self.rsvd, "rsvd")
-        struct.pack_into(">B", buf, 3, self.vp_index)
-        struct.pack_into("<I", buf, 4, self.rsvd2)
-        struct.pack_into("<Q", buf, 8, self.resource_id)
+        _XSVHBA_ENABLE_RSP_0.pack_into(
+            buf,
+            0,
+            self.type,
+            fit(self.rsvd, 2, "rsvd"),
+            self.vp_index,
+            self.rsvd2,
+            self.resource_id,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaEnableRsp:
         need(buf, offset, cls.SIZE, "xsvhba_enable_rsp")
+        v0 = _XSVHBA_ENABLE_RSP_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=bytes(buf[offset + 1 : offset + 1 + 2]),
-            vp_index=struct.unpack_from(">B", buf, offset + 3)[0],
-            rsvd2=struct.unpack_from("<I", buf, offset + 4)[0],
-            resource_id=struct.unpack_from("<Q", buf, offset + 8)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            vp_index=v0[2],
+            rsvd2=v0[3],
+            resource_id=v0[4],
         )
+
+
+_XSVHBA_TGT_RESET_0 = struct.Struct("<B2sB2H8s")
 
 
 @dataclass
@@ -219,25 +246,33 @@ class XsvhbaTgtReset:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        put_octets(buf, 1, 2, self.rsvd, "rsvd")
-        struct.pack_into(">B", buf, 3, self.flag)
-        struct.pack_into("<H", buf, 4, self.vhba_id)
-        struct.pack_into("<H", buf, 6, self.lun)
-        put_octets(buf, 8, 8, self.wwpn, "wwpn")
+        _XSVHBA_TGT_RESET_0.pack_into(
+            buf,
+            0,
+            self.type,
+            fit(self.rsvd, 2, "rsvd"),
+            self.flag,
+            self.vhba_id,
+            self.lun,
+            fit(self.wwpn, 8, "wwpn"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaTgtReset:
         need(buf, offset, cls.SIZE, "xsvhba_tgt_reset")
+        v0 = _XSVHBA_TGT_RESET_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=bytes(buf[offset + 1 : offset + 1 + 2]),
-            flag=struct.unpack_from(">B", buf, offset + 3)[0],
-            vhba_id=struct.unpack_from("<H", buf, offset + 4)[0],
-            lun=struct.unpack_from("<H", buf, offset + 6)[0],
-            wwpn=bytes(buf[offset + 8 : offset + 8 + 8]),
+            type=v0[0],
+            rsvd=v0[1],
+            flag=v0[2],
+            vhba_id=v0[3],
+            lun=v0[4],
+            wwpn=v0[5],
         )
+
+
+_XSVHBA_ABORT_CMD_0 = struct.Struct("<B3s2HI3sB")
 
 
 @dataclass
@@ -256,27 +291,35 @@ class XsvhbaAbortCmd:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        put_octets(buf, 1, 3, self.rsvd, "rsvd")
-        struct.pack_into("<H", buf, 4, self.vhba_id)
-        struct.pack_into("<H", buf, 6, self.rsvd2)
-        struct.pack_into("<I", buf, 8, self.handle_to_abort)
-        put_octets(buf, 12, 3, self.port_id, "port_id")
-        struct.pack_into(">B", buf, 15, self.rsvd3)
+        _XSVHBA_ABORT_CMD_0.pack_into(
+            buf,
+            0,
+            self.type,
+            fit(self.rsvd, 3, "rsvd"),
+            self.vhba_id,
+            self.rsvd2,
+            self.handle_to_abort,
+            fit(self.port_id, 3, "port_id"),
+            self.rsvd3,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaAbortCmd:
         need(buf, offset, cls.SIZE, "xsvhba_abort_cmd")
+        v0 = _XSVHBA_ABORT_CMD_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=bytes(buf[offset + 1 : offset + 1 + 3]),
-            vhba_id=struct.unpack_from("<H", buf, offset + 4)[0],
-            rsvd2=struct.unpack_from("<H", buf, offset + 6)[0],
-            handle_to_abort=struct.unpack_from("<I", buf, offset + 8)[0],
-            port_id=bytes(buf[offset + 12 : offset + 12 + 3]),
-            rsvd3=struct.unpack_from(">B", buf, offset + 15)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            vhba_id=v0[2],
+            rsvd2=v0[3],
+            handle_to_abort=v0[4],
+            port_id=v0[5],
+            rsvd3=v0[6],
         )
+
+
+_XSVHBA_PLINK_STATUS_0 = struct.Struct(">2BHI")
 
 
 @dataclass
@@ -292,21 +335,30 @@ class XsvhbaPlinkStatus:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.rsvd)
-        struct.pack_into(">H", buf, 2, self.phy_link_status)
-        struct.pack_into(">I", buf, 4, self.conn_down_timeout)
+        _XSVHBA_PLINK_STATUS_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.rsvd,
+            self.phy_link_status,
+            self.conn_down_timeout,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaPlinkStatus:
         need(buf, offset, cls.SIZE, "xsvhba_plink_status")
+        v0 = _XSVHBA_PLINK_STATUS_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=struct.unpack_from(">B", buf, offset + 1)[0],
-            phy_link_status=struct.unpack_from(">H", buf, offset + 2)[0],
-            conn_down_timeout=struct.unpack_from(">I", buf, offset + 4)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            phy_link_status=v0[2],
+            conn_down_timeout=v0[3],
         )
+
+
+_XSVHBA_TGT_INFO_0 = struct.Struct(">2H2IB3s8s32s")
+_XSVHBA_TGT_INFO_1 = struct.Struct("<256H8s")
 
 
 @dataclass
@@ -328,33 +380,46 @@ class XsvhbaTgtInfo:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">H", buf, 0, self.lun_count)
-        struct.pack_into(">H", buf, 2, self.loop_id)
-        struct.pack_into(">I", buf, 4, self.persistent_binding)
-        struct.pack_into(">I", buf, 8, self.port_id)
-        struct.pack_into(">B", buf, 12, self.media_type)
-        put_octets(buf, 13, 3, self.rsvd, "rsvd")
-        put_octets(buf, 16, 8, self.wwpn, "wwpn")
-        put_octets(buf, 24, 32, self.lun_map, "lun_map")
-        struct.pack_into("<256H", buf, 56, *pad_items(self.lun_ids, 256, int, "lun_ids"))
-        put_octets(buf, 568, 8, self.wwnn, "wwnn")
+        _XSVHBA_TGT_INFO_0.pack_into(
+            buf,
+            0,
+            self.lun_count,
+            self.loop_id,
+            self.persistent_binding,
+            self.port_id,
+            self.media_type,
+            fit(self.rsvd, 3, "rsvd"),
+            fit(self.wwpn, 8, "wwpn"),
+            fit(self.lun_map, 32, "lun_map"),
+        )
+        _XSVHBA_TGT_INFO_1.pack_into(
+            buf,
+            56,
+            *pad_items(self.lun_ids, 256, int, "lun_ids"),
+            fit(self.wwnn, 8, "wwnn"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaTgtInfo:
         need(buf, offset, cls.SIZE, "xsvhba_tgt_info")
+        v0 = _XSVHBA_TGT_INFO_0.unpack_from(buf, offset)
+        v1 = _XSVHBA_TGT_INFO_1.unpack_from(buf, offset + 56)
         return cls(
-            lun_count=struct.unpack_from(">H", buf, offset + 0)[0],
-            loop_id=struct.unpack_from(">H", buf, offset + 2)[0],
-            persistent_binding=struct.unpack_from(">I", buf, offset + 4)[0],
-            port_id=struct.unpack_from(">I", buf, offset + 8)[0],
-            media_type=struct.unpack_from(">B", buf, offset + 12)[0],
-            rsvd=bytes(buf[offset + 13 : offset + 13 + 3]),
-            wwpn=bytes(buf[offset + 16 : offset + 16 + 8]),
-            lun_map=bytes(buf[offset + 24 : offset + 24 + 32]),
-            lun_ids=list(struct.unpack_from("<256H", buf, offset + 56)),
-            wwnn=bytes(buf[offset + 568 : offset + 568 + 8]),
+            lun_count=v0[0],
+            loop_id=v0[1],
+            persistent_binding=v0[2],
+            port_id=v0[3],
+            media_type=v0[4],
+            rsvd=v0[5],
+            wwpn=v0[6],
+            lun_map=v0[7],
+            lun_ids=list(v1[0:256]),
+            wwnn=v1[256],
         )
+
+
+_XSVHBA_DISC_INFO_0 = struct.Struct(">2B3H")
 
 
 @dataclass
@@ -373,23 +438,31 @@ class XsvhbaDiscInfo:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.rsvd)
-        struct.pack_into(">H", buf, 2, self.queue_number)
-        struct.pack_into(">H", buf, 4, self.target_count)
-        struct.pack_into(">H", buf, 6, self.cont_count)
+        _XSVHBA_DISC_INFO_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.rsvd,
+            self.queue_number,
+            self.target_count,
+            self.cont_count,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaDiscInfo:
         need(buf, offset, cls.SIZE, "xsvhba_disc_info")
+        v0 = _XSVHBA_DISC_INFO_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=struct.unpack_from(">B", buf, offset + 1)[0],
-            queue_number=struct.unpack_from(">H", buf, offset + 2)[0],
-            target_count=struct.unpack_from(">H", buf, offset + 4)[0],
-            cont_count=struct.unpack_from(">H", buf, offset + 6)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            queue_number=v0[2],
+            target_count=v0[3],
+            cont_count=v0[4],
         )
+
+
+_XSVHBA_DISC_CONT_0 = struct.Struct(">2BH")
 
 
 @dataclass
@@ -404,19 +477,31 @@ class XsvhbaDiscCont:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.seg_num)
-        struct.pack_into(">H", buf, 2, self.target_count)
+        _XSVHBA_DISC_CONT_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.seg_num,
+            self.target_count,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaDiscCont:
         need(buf, offset, cls.SIZE, "xsvhba_disc_cont")
+        v0 = _XSVHBA_DISC_CONT_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            seg_num=struct.unpack_from(">B", buf, offset + 1)[0],
-            target_count=struct.unpack_from(">H", buf, offset + 2)[0],
+            type=v0[0],
+            seg_num=v0[1],
+            target_count=v0[2],
         )
+
+
+_XSVHBA_TGT_STATUS_0 = struct.Struct(">4BH")
+_XSVHBA_TGT_STATUS_1 = struct.Struct("<H8s")
+_XSVHBA_TGT_STATUS_2 = struct.Struct(">2IH")
+_XSVHBA_TGT_STATUS_3 = struct.Struct("<H32s256H8s")
+_XSVHBA_TGT_STATUS_4 = struct.Struct(">I")
 
 
 @dataclass
@@ -443,43 +528,71 @@ class XsvhbaTgtStatus:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.media_type)
-        struct.pack_into(">B", buf, 2, self.rscn_addr_format)
-        struct.pack_into(">B", buf, 3, self.flag)
-        struct.pack_into(">H", buf, 4, self.loop_id)
-        struct.pack_into("<H", buf, 6, self.rsvd)
-        put_octets(buf, 8, 8, self.wwpn, "wwpn")
-        struct.pack_into(">I", buf, 16, self.port_id)
-        struct.pack_into(">I", buf, 20, self.persistent_binding)
-        struct.pack_into(">H", buf, 24, self.lun_count)
-        struct.pack_into("<H", buf, 26, self.rsvd2)
-        put_octets(buf, 28, 32, self.lun_map, "lun_map")
-        struct.pack_into("<256H", buf, 60, *pad_items(self.lun_ids, 256, int, "lun_ids"))
-        put_octets(buf, 572, 8, self.wwnn, "wwnn")
-        struct.pack_into(">I", buf, 580, self.port_down_timeout)
+        _XSVHBA_TGT_STATUS_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.media_type,
+            self.rscn_addr_format,
+            self.flag,
+            self.loop_id,
+        )
+        _XSVHBA_TGT_STATUS_1.pack_into(
+            buf,
+            6,
+            self.rsvd,
+            fit(self.wwpn, 8, "wwpn"),
+        )
+        _XSVHBA_TGT_STATUS_2.pack_into(
+            buf,
+            16,
+            self.port_id,
+            self.persistent_binding,
+            self.lun_count,
+        )
+        _XSVHBA_TGT_STATUS_3.pack_into(
+            buf,
+            26,
+            self.rsvd2,
+            fit(self.lun_map, 32, "lun_map"),
+            *pad_items(self.lun_ids, 256, int, "lun_ids"),
+            fit(self.wwnn, 8, "wwnn"),
+        )
+        _XSVHBA_TGT_STATUS_4.pack_into(
+            buf,
+            580,
+            self.port_down_timeout,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaTgtStatus:
         need(buf, offset, cls.SIZE, "xsvhba_tgt_status")
+        v0 = _XSVHBA_TGT_STATUS_0.unpack_from(buf, offset)
+        v1 = _XSVHBA_TGT_STATUS_1.unpack_from(buf, offset + 6)
+        v2 = _XSVHBA_TGT_STATUS_2.unpack_from(buf, offset + 16)
+        v3 = _XSVHBA_TGT_STATUS_3.unpack_from(buf, offset + 26)
+        v4 = _XSVHBA_TGT_STATUS_4.unpack_from(buf, offset + 580)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            media_type=struct.unpack_from(">B", buf, offset + 1)[0],
-            rscn_addr_format=struct.unpack_from(">B", buf, offset + 2)[0],
-            flag=struct.unpack_from(">B", buf, offset + 3)[0],
-            loop_id=struct.unpack_from(">H", buf, offset + 4)[0],
-            rsvd=struct.unpack_from("<H", buf, offset + 6)[0],
-            wwpn=bytes(buf[offset + 8 : offset + 8 + 8]),
-            port_id=struct.unpack_from(">I", buf, offset + 16)[0],
-            persistent_binding=struct.unpack_from(">I", buf, offset + 20)[0],
-            lun_count=struct.unpack_from(">H", buf, offset + 24)[0],
-            rsvd2=struct.unpack_from("<H", buf, offset + 26)[0],
-            lun_map=bytes(buf[offset + 28 : offset + 28 + 32]),
-            lun_ids=list(struct.unpack_from("<256H", buf, offset + 60)),
-            wwnn=bytes(buf[offset + 572 : offset + 572 + 8]),
-            port_down_timeout=struct.unpack_from(">I", buf, offset + 580)[0],
+            type=v0[0],
+            media_type=v0[1],
+            rscn_addr_format=v0[2],
+            flag=v0[3],
+            loop_id=v0[4],
+            rsvd=v1[0],
+            wwpn=v1[1],
+            port_id=v2[0],
+            persistent_binding=v2[1],
+            lun_count=v2[2],
+            rsvd2=v3[0],
+            lun_map=v3[1],
+            lun_ids=list(v3[2:258]),
+            wwnn=v3[258],
+            port_down_timeout=v4[0],
         )
+
+
+_XSVHBA_INIT_BLOCK_0 = struct.Struct("<2BH3I2Q")
 
 
 @dataclass
@@ -499,29 +612,37 @@ class XsvhbaInitBlock:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.entry_size)
-        struct.pack_into("<H", buf, 2, self.ring_size)
-        struct.pack_into("<I", buf, 4, self.rsvd)
-        struct.pack_into("<I", buf, 8, self.read_index_rkey)
-        struct.pack_into("<I", buf, 12, self.base_addr_rkey)
-        struct.pack_into("<Q", buf, 16, self.read_index_addr)
-        struct.pack_into("<Q", buf, 24, self.base_addr)
+        _XSVHBA_INIT_BLOCK_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.entry_size,
+            self.ring_size,
+            self.rsvd,
+            self.read_index_rkey,
+            self.base_addr_rkey,
+            self.read_index_addr,
+            self.base_addr,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaInitBlock:
         need(buf, offset, cls.SIZE, "xsvhba_init_block")
+        v0 = _XSVHBA_INIT_BLOCK_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            entry_size=struct.unpack_from(">B", buf, offset + 1)[0],
-            ring_size=struct.unpack_from("<H", buf, offset + 2)[0],
-            rsvd=struct.unpack_from("<I", buf, offset + 4)[0],
-            read_index_rkey=struct.unpack_from("<I", buf, offset + 8)[0],
-            base_addr_rkey=struct.unpack_from("<I", buf, offset + 12)[0],
-            read_index_addr=struct.unpack_from("<Q", buf, offset + 16)[0],
-            base_addr=struct.unpack_from("<Q", buf, offset + 24)[0],
+            type=v0[0],
+            entry_size=v0[1],
+            ring_size=v0[2],
+            rsvd=v0[3],
+            read_index_rkey=v0[4],
+            base_addr_rkey=v0[5],
+            read_index_addr=v0[6],
+            base_addr=v0[7],
         )
+
+
+_XSVHBA_WRITE_INDEX_0 = struct.Struct("<2BHI")
 
 
 @dataclass
@@ -537,21 +658,31 @@ class XsvhbaWriteIndex:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.rsvd)
-        struct.pack_into("<H", buf, 2, self.write_index)
-        struct.pack_into("<I", buf, 4, self.rsvd2)
+        _XSVHBA_WRITE_INDEX_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.rsvd,
+            self.write_index,
+            self.rsvd2,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaWriteIndex:
         need(buf, offset, cls.SIZE, "xsvhba_write_index")
+        v0 = _XSVHBA_WRITE_INDEX_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=struct.unpack_from(">B", buf, offset + 1)[0],
-            write_index=struct.unpack_from("<H", buf, offset + 2)[0],
-            rsvd2=struct.unpack_from("<I", buf, offset + 4)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            write_index=v0[2],
+            rsvd2=v0[3],
         )
+
+
+_XSVHBA_CMD_IOCB_0 = struct.Struct("<4BI4H8sH2B16sI3sBQI")
+_XSVHBA_CMD_IOCB_1 = struct.Struct(">I")
+_XSVHBA_CMD_IOCB_2 = struct.Struct("<15I")
 
 
 @dataclass
@@ -585,57 +716,75 @@ class XsvhbaCmdIocb:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.entry_type)
-        struct.pack_into(">B", buf, 1, self.entry_count)
-        struct.pack_into(">B", buf, 2, self.sys_define)
-        struct.pack_into(">B", buf, 3, self.entry_status)
-        struct.pack_into("<I", buf, 4, self.handle)
-        struct.pack_into("<H", buf, 8, self.nport_handle)
-        struct.pack_into("<H", buf, 10, self.timeout)
-        struct.pack_into("<H", buf, 12, self.dseg_count)
-        struct.pack_into("<H", buf, 14, self.rsvd)
-        put_octets(buf, 16, 8, self.lun, "lun")
-        struct.pack_into("<H", buf, 24, self.task_mgmt_flags)
-        struct.pack_into(">B", buf, 26, self.task)
-        struct.pack_into(">B", buf, 27, self.crn)
-        put_octets(buf, 28, 16, self.fcp_cdb, "fcp_cdb")
-        struct.pack_into("<I", buf, 44, self.byte_count)
-        put_octets(buf, 48, 3, self.port_id, "port_id")
-        struct.pack_into(">B", buf, 51, self.vp_index)
-        struct.pack_into("<Q", buf, 52, self.dseg_0_address)
-        struct.pack_into("<I", buf, 60, self.dseg_0_len)
-        struct.pack_into(">I", buf, 64, self.rkey1)
-        struct.pack_into("<4I", buf, 68, *pad_items(self.rkey_rsvd, 4, int, "rkey_rsvd"))
-        struct.pack_into("<11I", buf, 84, *pad_items(self.xg_rsvd, 11, int, "xg_rsvd"))
+        _XSVHBA_CMD_IOCB_0.pack_into(
+            buf,
+            0,
+            self.entry_type,
+            self.entry_count,
+            self.sys_define,
+            self.entry_status,
+            self.handle,
+            self.nport_handle,
+            self.timeout,
+            self.dseg_count,
+            self.rsvd,
+            fit(self.lun, 8, "lun"),
+            self.task_mgmt_flags,
+            self.task,
+            self.crn,
+            fit(self.fcp_cdb, 16, "fcp_cdb"),
+            self.byte_count,
+            fit(self.port_id, 3, "port_id"),
+            self.vp_index,
+            self.dseg_0_address,
+            self.dseg_0_len,
+        )
+        _XSVHBA_CMD_IOCB_1.pack_into(
+            buf,
+            64,
+            self.rkey1,
+        )
+        _XSVHBA_CMD_IOCB_2.pack_into(
+            buf,
+            68,
+            *pad_items(self.rkey_rsvd, 4, int, "rkey_rsvd"),
+            *pad_items(self.xg_rsvd, 11, int, "xg_rsvd"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaCmdIocb:
         need(buf, offset, cls.SIZE, "xsvhba_cmd_iocb")
+        v0 = _XSVHBA_CMD_IOCB_0.unpack_from(buf, offset)
+        v1 = _XSVHBA_CMD_IOCB_1.unpack_from(buf, offset + 64)
+        v2 = _XSVHBA_CMD_IOCB_2.unpack_from(buf, offset + 68)
         return cls(
-            entry_type=struct.unpack_from(">B", buf, offset + 0)[0],
-            entry_count=struct.unpack_from(">B", buf, offset + 1)[0],
-            sys_define=struct.unpack_from(">B", buf, offset + 2)[0],
-            entry_status=struct.unpack_from(">B", buf, offset + 3)[0],
-            handle=struct.unpack_from("<I", buf, offset + 4)[0],
-            nport_handle=struct.unpack_from("<H", buf, offset + 8)[0],
-            timeout=struct.unpack_from("<H", buf, offset + 10)[0],
-            dseg_count=struct.unpack_from("<H", buf, offset + 12)[0],
-            rsvd=struct.unpack_from("<H", buf, offset + 14)[0],
-            lun=bytes(buf[offset + 16 : offset + 16 + 8]),
-            task_mgmt_flags=struct.unpack_from("<H", buf, offset + 24)[0],
-            task=struct.unpack_from(">B", buf, offset + 26)[0],
-            crn=struct.unpack_from(">B", buf, offset + 27)[0],
-            fcp_cdb=bytes(buf[offset + 28 : offset + 28 + 16]),
-            byte_count=struct.unpack_from("<I", buf, offset + 44)[0],
-            port_id=bytes(buf[offset + 48 : offset + 48 + 3]),
-            vp_index=struct.unpack_from(">B", buf, offset + 51)[0],
-            dseg_0_address=struct.unpack_from("<Q", buf, offset + 52)[0],
-            dseg_0_len=struct.unpack_from("<I", buf, offset + 60)[0],
-            rkey1=struct.unpack_from(">I", buf, offset + 64)[0],
-            rkey_rsvd=list(struct.unpack_from("<4I", buf, offset + 68)),
-            xg_rsvd=list(struct.unpack_from("<11I", buf, offset + 84)),
+            entry_type=v0[0],
+            entry_count=v0[1],
+            sys_define=v0[2],
+            entry_status=v0[3],
+            handle=v0[4],
+            nport_handle=v0[5],
+            timeout=v0[6],
+            dseg_count=v0[7],
+            rsvd=v0[8],
+            lun=v0[9],
+            task_mgmt_flags=v0[10],
+            task=v0[11],
+            crn=v0[12],
+            fcp_cdb=v0[13],
+            byte_count=v0[14],
+            port_id=v0[15],
+            vp_index=v0[16],
+            dseg_0_address=v0[17],
+            dseg_0_len=v0[18],
+            rkey1=v1[0],
+            rkey_rsvd=list(v2[0:4]),
+            xg_rsvd=list(v2[4:15]),
         )
+
+
+_XSVHBA_STATUS_IOCB_0 = struct.Struct("<4BI2HI4H3I28s")
 
 
 @dataclass
@@ -663,45 +812,53 @@ class XsvhbaStatusIocb:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.entry_type)
-        struct.pack_into(">B", buf, 1, self.entry_count)
-        struct.pack_into(">B", buf, 2, self.sys_define)
-        struct.pack_into(">B", buf, 3, self.entry_status)
-        struct.pack_into("<I", buf, 4, self.handle)
-        struct.pack_into("<H", buf, 8, self.comp_status)
-        struct.pack_into("<H", buf, 10, self.ox_id)
-        struct.pack_into("<I", buf, 12, self.residual_len)
-        struct.pack_into("<H", buf, 16, self.rsvd)
-        struct.pack_into("<H", buf, 18, self.state_flags)
-        struct.pack_into("<H", buf, 20, self.rsvd2)
-        struct.pack_into("<H", buf, 22, self.scsi_status)
-        struct.pack_into("<I", buf, 24, self.rsp_residual_count)
-        struct.pack_into("<I", buf, 28, self.sense_len)
-        struct.pack_into("<I", buf, 32, self.rsp_data_len)
-        put_octets(buf, 36, 28, self.data, "data")
+        _XSVHBA_STATUS_IOCB_0.pack_into(
+            buf,
+            0,
+            self.entry_type,
+            self.entry_count,
+            self.sys_define,
+            self.entry_status,
+            self.handle,
+            self.comp_status,
+            self.ox_id,
+            self.residual_len,
+            self.rsvd,
+            self.state_flags,
+            self.rsvd2,
+            self.scsi_status,
+            self.rsp_residual_count,
+            self.sense_len,
+            self.rsp_data_len,
+            fit(self.data, 28, "data"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaStatusIocb:
         need(buf, offset, cls.SIZE, "xsvhba_status_iocb")
+        v0 = _XSVHBA_STATUS_IOCB_0.unpack_from(buf, offset)
         return cls(
-            entry_type=struct.unpack_from(">B", buf, offset + 0)[0],
-            entry_count=struct.unpack_from(">B", buf, offset + 1)[0],
-            sys_define=struct.unpack_from(">B", buf, offset + 2)[0],
-            entry_status=struct.unpack_from(">B", buf, offset + 3)[0],
-            handle=struct.unpack_from("<I", buf, offset + 4)[0],
-            comp_status=struct.unpack_from("<H", buf, offset + 8)[0],
-            ox_id=struct.unpack_from("<H", buf, offset + 10)[0],
-            residual_len=struct.unpack_from("<I", buf, offset + 12)[0],
-            rsvd=struct.unpack_from("<H", buf, offset + 16)[0],
-            state_flags=struct.unpack_from("<H", buf, offset + 18)[0],
-            rsvd2=struct.unpack_from("<H", buf, offset + 20)[0],
-            scsi_status=struct.unpack_from("<H", buf, offset + 22)[0],
-            rsp_residual_count=struct.unpack_from("<I", buf, offset + 24)[0],
-            sense_len=struct.unpack_from("<I", buf, offset + 28)[0],
-            rsp_data_len=struct.unpack_from("<I", buf, offset + 32)[0],
-            data=bytes(buf[offset + 36 : offset + 36 + 28]),
+            entry_type=v0[0],
+            entry_count=v0[1],
+            sys_define=v0[2],
+            entry_status=v0[3],
+            handle=v0[4],
+            comp_status=v0[5],
+            ox_id=v0[6],
+            residual_len=v0[7],
+            rsvd=v0[8],
+            state_flags=v0[9],
+            rsvd2=v0[10],
+            scsi_status=v0[11],
+            rsp_residual_count=v0[12],
+            sense_len=v0[13],
+            rsp_data_len=v0[14],
+            data=v0[15],
         )
+
+
+_XSVHBA_ABORT_IOCB_0 = struct.Struct("<4BI2HIH30s3sB12s")
 
 
 @dataclass
@@ -726,36 +883,41 @@ class XsvhbaAbortIocb:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.entry_type)
-        struct.pack_into(">B", buf, 1, self.entry_count)
-        struct.pack_into(">B", buf, 2, self.handle_count)
-        struct.pack_into(">B", buf, 3, self.entry_status)
-        struct.pack_into("<I", buf, 4, self.handle)
-        struct.pack_into("<H", buf, 8, self.nport_handle)
-        struct.pack_into("<H", buf, 10, self.options)
-        struct.pack_into("<I", buf, 12, self.handle_to_abort)
-        struct.pack_into("<H", buf, 16, self.req_que_no)
-        put_octets(buf, 18, 30, self.rsvd, "rsvd")
-        put_octets(buf, 48, 3, self.port_id, "port_id")
-        struct.pack_into(">B", buf, 51, self.vp_index)
-        put_octets(buf, 52, 12, self.rsvd2, "rsvd2")
+        _XSVHBA_ABORT_IOCB_0.pack_into(
+            buf,
+            0,
+            self.entry_type,
+            self.entry_count,
+            self.handle_count,
+            self.entry_status,
+            self.handle,
+            self.nport_handle,
+            self.options,
+            self.handle_to_abort,
+            self.req_que_no,
+            fit(self.rsvd, 30, "rsvd"),
+            fit(self.port_id, 3, "port_id"),
+            self.vp_index,
+            fit(self.rsvd2, 12, "rsvd2"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaAbortIocb:
         need(buf, offset, cls.SIZE, "xsvhba_abort_iocb")
+        v0 = _XSVHBA_ABORT_IOCB_0.unpack_from(buf, offset)
         return cls(
-            entry_type=struct.unpack_from(">B", buf, offset + 0)[0],
-            entry_count=struct.unpack_from(">B", buf, offset + 1)[0],
-            handle_count=struct.unpack_from(">B", buf, offset + 2)[0],
-            entry_status=struct.unpack_from(">B", buf, offset + 3)[0],
-            handle=struct.unpack_from("<I", buf, offset + 4)[0],
-            nport_handle=struct.unpack_from("<H", buf, offset + 8)[0],
-            options=struct.unpack_from("<H", buf, offset + 10)[0],
-            handle_to_abort=struct.unpack_from("<I", buf, offset + 12)[0],
-            req_que_no=struct.unpack_from("<H", buf, offset + 16)[0],
-            rsvd=bytes(buf[offset + 18 : offset + 18 + 30]),
-            port_id=bytes(buf[offset + 48 : offset + 48 + 3]),
-            vp_index=struct.unpack_from(">B", buf, offset + 51)[0],
-            rsvd2=bytes(buf[offset + 52 : offset + 52 + 12]),
+            entry_type=v0[0],
+            entry_count=v0[1],
+            handle_count=v0[2],
+            entry_status=v0[3],
+            handle=v0[4],
+            nport_handle=v0[5],
+            options=v0[6],
+            handle_to_abort=v0[7],
+            req_que_no=v0[8],
+            rsvd=v0[9],
+            port_id=v0[10],
+            vp_index=v0[11],
+            rsvd2=v0[12],
         )

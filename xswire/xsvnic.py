@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
-from xswire._runtime import need, put_octets
+from xswire._runtime import fit, need
 
 XSVNIC_NACK_INVALID = 0  # NACK reason: invalid request (name too long)
 XSVNIC_NACK_DUP_NAME = 1  # NACK reason: a vNIC of that name exists
@@ -60,6 +60,9 @@ class XsvnicInstallFlag(enum.IntFlag):
     LINK2QP = 0x100  # link state follows the QPs
 
 
+_XSVNIC_MSG_0 = struct.Struct(">2BHI2Q2HI4HI16s4H2I2BH48s384s")
+
+
 @dataclass
 class XsvnicMsg:
     """One VNIC object."""
@@ -95,62 +98,67 @@ class XsvnicMsg:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.code)
-        struct.pack_into(">H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.bitmask)
-        struct.pack_into(">Q", buf, 8, self.resource_id)
-        struct.pack_into(">Q", buf, 16, self.tca_guid)
-        struct.pack_into(">H", buf, 24, self.tca_lid)
-        struct.pack_into(">H", buf, 26, self.mac_high)
-        struct.pack_into(">I", buf, 28, self.mac_low)
-        struct.pack_into(">H", buf, 32, self.vn_admin_rate)
-        struct.pack_into(">H", buf, 34, self.admin_state)
-        struct.pack_into(">H", buf, 36, self.encap)
-        struct.pack_into(">H", buf, 38, self.vn_mtu)
-        struct.pack_into(">I", buf, 40, self.install_flag)
-        put_octets(buf, 44, 16, self.vnic_name, "vnic_name")
-        struct.pack_into(">H", buf, 60, self.service_level)
-        struct.pack_into(">H", buf, 62, self.fc_active)
-        struct.pack_into(">H", buf, 64, self.cir)
-        struct.pack_into(">H", buf, 66, self.pir)
-        struct.pack_into(">I", buf, 68, self.cbs)
-        struct.pack_into(">I", buf, 72, self.pbs)
-        struct.pack_into(">B", buf, 76, self.vm_index)
-        struct.pack_into(">B", buf, 77, self.reserved)
-        struct.pack_into(">H", buf, 78, self.mp_flag)
-        put_octets(buf, 80, 48, self.mp_group, "mp_group")
-        put_octets(buf, 128, 384, self.pad, "pad")
+        _XSVNIC_MSG_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.bitmask,
+            self.resource_id,
+            self.tca_guid,
+            self.tca_lid,
+            self.mac_high,
+            self.mac_low,
+            self.vn_admin_rate,
+            self.admin_state,
+            self.encap,
+            self.vn_mtu,
+            self.install_flag,
+            fit(self.vnic_name, 16, "vnic_name"),
+            self.service_level,
+            self.fc_active,
+            self.cir,
+            self.pir,
+            self.cbs,
+            self.pbs,
+            self.vm_index,
+            self.reserved,
+            self.mp_flag,
+            fit(self.mp_group, 48, "mp_group"),
+            fit(self.pad, 384, "pad"),
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvnicMsg:
         need(buf, offset, cls.SIZE, "xsvnic_msg")
+        v0 = _XSVNIC_MSG_0.unpack_from(buf, offset)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            code=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from(">H", buf, offset + 2)[0],
-            bitmask=struct.unpack_from(">I", buf, offset + 4)[0],
-            resource_id=struct.unpack_from(">Q", buf, offset + 8)[0],
-            tca_guid=struct.unpack_from(">Q", buf, offset + 16)[0],
-            tca_lid=struct.unpack_from(">H", buf, offset + 24)[0],
-            mac_high=struct.unpack_from(">H", buf, offset + 26)[0],
-            mac_low=struct.unpack_from(">I", buf, offset + 28)[0],
-            vn_admin_rate=struct.unpack_from(">H", buf, offset + 32)[0],
-            admin_state=struct.unpack_from(">H", buf, offset + 34)[0],
-            encap=struct.unpack_from(">H", buf, offset + 36)[0],
-            vn_mtu=struct.unpack_from(">H", buf, offset + 38)[0],
-            install_flag=struct.unpack_from(">I", buf, offset + 40)[0],
-            vnic_name=bytes(buf[offset + 44 : offset + 44 + 16]).rstrip(b"\0"),
-            service_level=struct.unpack_from(">H", buf, offset + 60)[0],
-            fc_active=struct.unpack_from(">H", buf, offset + 62)[0],
-            cir=struct.unpack_from(">H", buf, offset + 64)[0],
-            pir=struct.unpack_from(">H", buf, offset + 66)[0],
-            cbs=struct.unpack_from(">I", buf, offset + 68)[0],
-            pbs=struct.unpack_from(">I", buf, offset + 72)[0],
-            vm_index=struct.unpack_from(">B", buf, offset + 76)[0],
-            reserved=struct.unpack_from(">B", buf, offset + 77)[0],
-            mp_flag=struct.unpack_from(">H", buf, offset + 78)[0],
-            mp_group=bytes(buf[offset + 80 : offset + 80 + 48]).rstrip(b"\0"),
-            pad=bytes(buf[offset + 128 : offset + 128 + 384]),
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            bitmask=v0[3],
+            resource_id=v0[4],
+            tca_guid=v0[5],
+            tca_lid=v0[6],
+            mac_high=v0[7],
+            mac_low=v0[8],
+            vn_admin_rate=v0[9],
+            admin_state=v0[10],
+            encap=v0[11],
+            vn_mtu=v0[12],
+            install_flag=v0[13],
+            vnic_name=v0[14].rstrip(b"\0"),
+            service_level=v0[15],
+            fc_active=v0[16],
+            cir=v0[17],
+            pir=v0[18],
+            cbs=v0[19],
+            pbs=v0[20],
+            vm_index=v0[21],
+            reserved=v0[22],
+            mp_flag=v0[23],
+            mp_group=v0[24].rstrip(b"\0"),
+            pad=v0[25],
         )

@@ -74,6 +74,9 @@ class XsvnicSpeed(enum.IntEnum):
     S10G = 15  # 10 Gb/s
 
 
+_XSVNIC_CM_PRIVATE_DATA_0 = struct.Struct(">Q2HI")
+
+
 @dataclass
 class XsvnicCmPrivateData:
     """Private data of both connection requests."""
@@ -87,21 +90,30 @@ class XsvnicCmPrivateData:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">Q", buf, 0, self.vid)
-        struct.pack_into(">H", buf, 8, self.qp_type)
-        struct.pack_into(">H", buf, 10, self.max_ctrl_msg_size)
-        struct.pack_into(">I", buf, 12, self.data_qp_type)
+        _XSVNIC_CM_PRIVATE_DATA_0.pack_into(
+            buf,
+            0,
+            self.vid,
+            self.qp_type,
+            self.max_ctrl_msg_size,
+            self.data_qp_type,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvnicCmPrivateData:
         need(buf, offset, cls.SIZE, "xsvnic_cm_private_data")
+        v0 = _XSVNIC_CM_PRIVATE_DATA_0.unpack_from(buf, offset)
         return cls(
-            vid=struct.unpack_from(">Q", buf, offset + 0)[0],
-            qp_type=struct.unpack_from(">H", buf, offset + 8)[0],
-            max_ctrl_msg_size=struct.unpack_from(">H", buf, offset + 10)[0],
-            data_qp_type=struct.unpack_from(">I", buf, offset + 12)[0],
+            vid=v0[0],
+            qp_type=v0[1],
+            max_ctrl_msg_size=v0[2],
+            data_qp_type=v0[3],
         )
+
+
+_XSVNIC_CONTROL_MSG_0 = struct.Struct("<2BH")
+_XSVNIC_CONTROL_MSG_1 = struct.Struct(">I")
 
 
 @dataclass
@@ -117,18 +129,28 @@ class XsvnicControlMsg:
 
     def encode(self) -> bytes:
         buf = bytearray(self.SIZE)
-        struct.pack_into(">B", buf, 0, self.type)
-        struct.pack_into(">B", buf, 1, self.rsvd)
-        struct.pack_into("<H", buf, 2, self.length)
-        struct.pack_into(">I", buf, 4, self.data)
+        _XSVNIC_CONTROL_MSG_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.rsvd,
+            self.length,
+        )
+        _XSVNIC_CONTROL_MSG_1.pack_into(
+            buf,
+            4,
+            self.data,
+        )
         return bytes(buf)
 
     @classmethod
     def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvnicControlMsg:
         need(buf, offset, cls.SIZE, "xsvnic_control_msg")
+        v0 = _XSVNIC_CONTROL_MSG_0.unpack_from(buf, offset)
+        v1 = _XSVNIC_CONTROL_MSG_1.unpack_from(buf, offset + 4)
         return cls(
-            type=struct.unpack_from(">B", buf, offset + 0)[0],
-            rsvd=struct.unpack_from(">B", buf, offset + 1)[0],
-            length=struct.unpack_from("<H", buf, offset + 2)[0],
-            data=struct.unpack_from(">I", buf, offset + 4)[0],
+            type=v0[0],
+            rsvd=v0[1],
+            length=v0[2],
+            data=v1[0],
         )
