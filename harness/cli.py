@@ -102,7 +102,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    bench_run.run(_selected(args)[0], quick=args.quick)
+    if args.profile:
+        bench_run.profile_cards(_selected(args)[0], quick=args.quick)
+    else:
+        bench_run.run(_selected(args)[0], quick=args.quick)
     return 0
 
 
@@ -140,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     add("demo", cmd_demo, "boot the fabric and show the product working end to end")
     p = add("bench", cmd_bench, "measure ours beside the link's limits and the peers")
     p.add_argument("--quick", action="store_true", help="short runs, to try the bench out")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: sample the director's cards under our workloads (bench/results/profile.md)",
+    )
     return top
 
 

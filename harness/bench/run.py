@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import image, initramfs, kernels, modules, qemu
-from harness.bench import network, ours, parse, peers, report, storage, suite
+from harness import image, initramfs, kernels, lan, modules, qemu, san
+from harness.bench import network, ours, parse, peers, profile, report, storage, suite
 from harness.console import CommandFailed
 from harness.fabric import DIRECTOR, Fabric
 from harness.log import say, step
@@ -203,3 +203,59 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     print(table)
     say(f"results: {out}/bench.json, bench.md, bench.png")
     return out
+
+
+PROFILED_JOBS = ("4k randread QD1", "4k randread QD32", "4k randwrite QD32", "1M read")
+
+
+def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
+    """Boot the VM pair, run our workloads one by one with py-spy sampling the card that
+    serves each, and write bench/results/profile.md. Apart from the figures: sampling slows a
+    card down."""
+    d = QUICK if quick else FULL
+    kernel = kernels.fetch(spec)
+    build = modules.build(kernel.kdir, kernel.config)
+    sections = [
+        "# Where the director's cards spend their time",
+        "",
+        f"py-spy, {profile.RATE} samples/s with idle samples, on {kernel.release}; `make bench"
+        " BENCH_ARGS=--profile` writes this. Self: the line a card was on; inclusive: the"
+        " functions on the stack. A card waiting for work is in its serve loop's select().",
+        "",
+    ]
+    with Fabric(kernel, ARTIFACTS / "bench") as fabric:
+        host, director = fabric.host, fabric.director
+        with step("starting the director's services and cards, loading our modules"):
+            ours.start_product(director, host, build.release)
+        port = ours.start_vnic(director, host)
+        for reverse, direction in ((False, "tx"), (True, "rx")):
+            sample = f"/tmp/ethgw-{direction}.prof"
+            with step(f"ethgw under xsvnic iperf3 {direction}"):
+                profile.start(director, lan.ETHGW_PID, d.tcp_s, sample)
+                gbps = network.iperf3_gbps(host, port.remote_ipv4(), d.tcp_s, reverse=reverse)
+                found = profile.collect(director, sample, d.tcp_s + 30)
+            title = f"ethgw: xsvnic iperf3 {direction}, 1 stream ({gbps:.2f} Gbit/s sampled)"
+            sections.append(profile.markdown(title, found))
+        peers.make_ramdisk(director)
+        contender = ours.XsvhbaContender(director, host)
+        disk = contender.start()
+        try:
+            for job in (j for j in storage.JOBS if j.name in PROFILED_JOBS):
+                sample = f"/tmp/fcgw-{job.rw}-{job.depth}.prof"
+                with step(f"fcgw under fio {job.name}"):
+                    profile.start(director, san.FCGW_PID, d.fio_s, sample)
+                    figures = storage.fio(host, disk, job, d.fio_s)
+                    found = profile.collect(director, sample, d.fio_s + 30)
+                rate = (
+                    f"{figures.iops:.0f} IOPS"
+                    if job.block_size == "4k"
+                    else f"{figures.mb_per_s:.1f} MB/s"
+                )
+                sections.append(profile.markdown(f"fcgw: fio {job.name} ({rate} sampled)", found))
+        finally:
+            contender.stop()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "profile.md"
+    path.write_text("\n".join(sections))
+    say(f"profile: {path}")
+    return path
