@@ -8,10 +8,10 @@ and the targets of the port. Then each WRITE_INDEX_UPDATE makes the card read th
 IOCBs from the host's ring (RDMA READ), write the ring's read index back, move each command's
 data against the command's key (RDMA READ for writes, RDMA WRITE for reads) and send a status
 IOCB. No threads: one loop selects on the rdma_cm event channels and the connections'
-completion channels. The commands of one ring update run together: the data of all their
-writes is read at once, and only RDMA READs are waited for (a status SEND follows its data's
-RDMA WRITE on the same QP, so the host sees the data first). Data passes through the vHBA's
-staging buffer (director/staging.py).
+completion channels. The commands of the ring updates one poll brings run together: the data
+of all their writes is read at once, and only RDMA READs are waited for (a status SEND follows
+its data's RDMA WRITE on the same QP, so the host sees the data first). Data passes through
+the vHBA's staging buffer (director/staging.py).
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ class VhbaState:
     enable_asked: bool = False
     enabled: bool = False
     read_index: int = 0
+    write_index: int | None = None  # the host's latest, until the ring runs up to it
     link_told: bool | None = None
     # target WWPN -> the LUNs it was reported online with, None once reported lost
     told: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
@@ -488,11 +489,14 @@ class FcGateway:
                 raise ConnectionLost(f"INIT_BLOCK of {ring.ring_size} x {ring.entry_size} bytes")
             vhba.ring = ring
             vhba.read_index = 0
+            vhba.write_index = None
         elif message[0] == XsvhbaDataType.WRITE_INDEX_UPDATE:
             update = XsvhbaWriteIndex.decode(message)
             if vhba.ring is None or update.write_index >= vhba.ring.ring_size:
                 raise ConnectionLost(f"write index {update.write_index} without a ring")
-            self._run_ring(vhba, update.write_index)
+            # Run when this poll's messages are in: later updates only move the index on, and
+            # the commands of several updates run together.
+            vhba.write_index = update.write_index
         else:
             log.info("vHBA %#x: data message type %d ignored", vhba.resource_id, message[0])
 
@@ -660,6 +664,9 @@ class FcGateway:
                     for message in vhba.data.poll(notified=vhba.data.notify_fd in ready):
                         work += 1
                         self._data(vhba, message)
+                    if vhba.write_index is not None:
+                        write_index, vhba.write_index = vhba.write_index, None
+                        self._run_ring(vhba, write_index)
                 if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
                     self._enable(vhba)
                 if vhba.held:
