@@ -9,10 +9,10 @@ venv="$top/.venv"
 # qemu, mmdebstrap and busybox-static: the guests; gcc-12, dwarves (pahole), libelf1, libssl3:
 # module builds against Debian's headers (its kbuild tools are unpacked, not installed, so their
 # libraries must be here; sparse is built from source, harness/sparse.py); cpio/xz/kmod/e2fsprogs:
-# images and depmod; flex, bison, bc, libelf-dev, libssl-dev: the matrix cells built from
-# Debian's kernel source (make matrix).
+# images and depmod; zstd: the vmlinux inside Debian's 6.12 bzImage (harness/pvh.py); flex,
+# bison, bc, libelf-dev, libssl-dev: the matrix cells built from Debian's kernel source.
 debian_packages="qemu-system-x86 qemu-utils ipxe-qemu seabios mmdebstrap busybox-static
-	e2fsprogs kmod xz-utils cpio gcc-12 make libc6-dev dwarves libelf1 libssl3 zlib1g
+	e2fsprogs kmod xz-utils zstd cpio gcc-12 make libc6-dev dwarves libelf1 libssl3 zlib1g
 	flex bison bc libelf-dev libssl-dev python3 python3-venv ca-certificates"
 
 say() { echo "[xs] $*" >&2; }

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import bootdisk, image, initramfs
+from harness import bootdisk, image, initramfs, pvh
 from harness.kernels import Kernel
 from harness.log import say
 from harness.qemu import FabricLink, GuestSpec
@@ -56,7 +56,7 @@ class Fabric:
         socket = Path(self._sockdir.name) / "fabric.sock"
         return GuestSpec(
             role=who.role,
-            vmlinuz=self.kernel.vmlinuz,
+            vmlinuz=pvh.boot_image(self.kernel),
             initramfs=initramfs.build_initramfs(self.kernel),
             root_image=image.build_image(),
             modules_root=self.kernel.modules_root,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import image, initramfs, kernels, lan, modules, qemu, san
+from harness import image, initramfs, kernels, lan, modules, pvh, qemu, san
 from harness.bench import network, ours, parse, peers, profile, report, storage, suite
 from harness.console import CommandFailed
 from harness.fabric import DIRECTOR, Fabric
@@ -168,7 +168,7 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     durations = QUICK if quick else FULL
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
-    boot_files = [image.build_image(), kernel.vmlinuz, initramfs.build_initramfs(kernel)]
+    boot_files = [image.build_image(), pvh.boot_image(kernel), initramfs.build_initramfs(kernel)]
     _drop_page_cache(boot_files)
     results: dict[str, Any] = {"environment": _environment(kernel)}
     say(f"bench on {kernel.release}: booting the VM pair (cold page cache)")
