@@ -81,11 +81,13 @@ class Console:
 
     def wait_until(self, condition: str, timeout: float, interval: float = 0.5) -> bool:
         """Re-run the shell `condition` in the guest until it succeeds; False after `timeout`
-        seconds. The loop runs in the guest, so polling costs no console round trips."""
+        seconds. The loop runs in the guest, so polling costs no console round trips. True
+        means the condition held when it was checked: it is not checked again, as a second
+        look could find a state that has moved on since."""
         polls = max(1, int(timeout / interval))
         return self.run(
-            f"for i in $(seq {polls}); do {condition} && break; sleep {interval}; done; "
-            f"{condition}",
+            f"__xs_met=; for i in $(seq {polls}); do if {condition}; then __xs_met=1; break; fi;"
+            f' sleep {interval}; done; [ -n "$__xs_met" ] || {{ {condition}; }}',
             timeout=timeout + 60,
             check=False,
         ).ok

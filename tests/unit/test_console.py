@@ -56,3 +56,14 @@ def test_wait_until_polls_until_the_condition_holds(console: Console, tmp_path: 
 
 def test_wait_until_gives_up_after_the_timeout(console: Console, tmp_path: Path) -> None:
     assert not console.wait_until(f"test -e {tmp_path / 'never'}", timeout=0.3, interval=0.1)
+
+
+def test_wait_until_reports_a_condition_seen_to_hold_even_if_it_stops(
+    console: Console, tmp_path: Path
+) -> None:
+    """A state observed is reported: the link that came up and went down again right after
+    (the flaky hostile-XCM test) must not read as never up."""
+    flag = tmp_path / "flag"
+    condition = f"test -e {flag} && rm {flag}"  # holds once, then no more
+    console.run(f"(sleep 0.3; touch {flag}) &")
+    assert console.wait_until(condition, timeout=5, interval=0.1)

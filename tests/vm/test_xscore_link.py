@@ -138,8 +138,14 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
             f" && grep -qx up {link_dir}/state",
             120,
         )
-        # the oversized message, sent last, may end the session after the count was reached
-        up_again = wait_for_state(fabric.host, "up", UP_WITHIN)
+        # The oversized message, sent last, may end the session after the count was reached:
+        # once it was sent, the link must be up and stay up past a hello timeout.
+        oversized = SESSION_KINDS["oversized"][0]
+        fabric.director.console.wait_until(f"grep -qF '{oversized}' {director.XCM_LOG}", 60)
+        up = f"grep -qx up {link_dir}/state"
+        up_again = fabric.host.console.wait_until(
+            f"{up} && sleep {HELLO_TIMEOUT + 1} && {up}", UP_WITHIN
+        )
         after = only_link(fabric.host)
         xcm_log = fabric.director.console.output(f"cat {director.XCM_LOG}")
         host_log = fabric.host.console.output("dmesg | grep xscore | tail -n 30")
