@@ -53,8 +53,6 @@ TP_STATUS_VLAN_VALID = 0x10
 TP_STATUS_VLAN_TPID_VALID = 0x40
 AUXDATA = struct.Struct("=IIIHHHH")
 BROADCAST = b"\xff" * 6
-SO_RCVBUFFORCE = 33  # root may size a socket's queue past net.core.rmem_max
-PORT_RCVBUF = 4 << 20
 RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.1  # completions and frames wake the loop; this paces timers only
 # Hosts send a control message (HEART_BEAT at least) every 2 s; a host silent this long is gone.
@@ -106,9 +104,6 @@ class Port:
         self.listen = CardListener(address, XSVNIC_CARD_RDMA_CM_PORT)
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         self.sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-        # Frames wait here while the loop serves the hosts: a short queue drops a burst, and
-        # TCP takes a drop for congestion.
-        self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, PORT_RCVBUF)
         self.sock.bind((ifname, 0))
         self.sock.setblocking(False)
 

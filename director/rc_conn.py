@@ -22,6 +22,7 @@ from pyverbs.cq import CQ, WC, CompChannel
 from pyverbs.device import Context
 from pyverbs.enums import (
     IBV_ACCESS_LOCAL_WRITE,
+    IBV_QP_MIN_RNR_TIMER,
     IBV_QPS_INIT,
     IBV_QPS_RTR,
     IBV_QPS_RTS,
@@ -39,6 +40,7 @@ from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
 
 RNR_RETRY_FOREVER = 7
+MIN_RNR_TIMER = 12  # IBTA encoding: 0.64 ms
 RDMA_WR_ID = 1 << 32  # above every buffer index: RDMA operation n has work request id this + n
 RDMA_TIMEOUT = 10.0
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
@@ -122,6 +124,10 @@ class RcConnection:
         self.early: list[bytes] = []  # received while rdma() waited
         for state in (IBV_QPS_INIT, IBV_QPS_RTR):
             attr, mask = cmid.init_qp_attr(state)
+            if state == IBV_QPS_RTR:
+                # The CM's default (0) makes a host that finds a receive ring dry wait 655 ms.
+                attr.min_rnr_timer = MIN_RNR_TIMER
+                mask |= IBV_QP_MIN_RNR_TIMER
             self.qp.modify(attr, mask)
         for index in range(ring):
             self._post_recv(index)

@@ -12,6 +12,7 @@
 
 #define XSCORE_CONN_RESOLVE_MS	2000
 #define XSCORE_CONN_RETRIES	7
+#define XSCORE_MIN_RNR_TIMER	IB_RNR_TIMER_000_64
 
 enum {
 	XSCORE_CONN_EV_ADDR_RESOLVED,
@@ -451,6 +452,10 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	spin_lock_bh(&conn->tx_lock);
 	conn->tx_qp = id->qp;
 	spin_unlock_bh(&conn->tx_lock);
+	/* The CM's default RNR NAK timer stalls a peer that finds our ring dry for 655 ms. */
+	ret = rdma_set_min_rnr_timer(id, XSCORE_MIN_RNR_TIMER);
+	if (ret)
+		return ret;
 	return rdma_connect(id, &param);
 }
 
