@@ -5,13 +5,13 @@ The card listens at [fabric prefix + the port's I/O GUID]:4097, as the Ethernet 
 vHBA's data connection brings INIT_BLOCK (where its command ring and read index are, and their
 keys), its control connection ENABLE_VHBA_Q; the card answers ENABLE_RSP, the FC link state
 and the targets of the port. Then each WRITE_INDEX_UPDATE makes the card read the new command
-IOCBs from the host's ring (RDMA READ), write the ring's read index back, move each command's
-data against the command's key (RDMA READ for writes, RDMA WRITE for reads) and send a status
-IOCB. No threads: one loop selects on the rdma_cm event channels and the connections'
-completion channels. The commands of the ring updates one poll brings run together: the data
-of all their writes is read at once, and only RDMA READs are waited for (a status SEND follows
-its data's RDMA WRITE on the same QP, so the host sees the data first). Data passes through
-the vHBA's staging buffer (director/staging.py).
+IOCBs from the host's ring (RDMA READ), now and then write the ring's read index back, move
+each command's data against the command's key (RDMA READ for writes, RDMA WRITE for reads) and
+send a status IOCB. No threads: one loop selects on the rdma_cm event channels and the
+connections' completion channels. The commands of the ring updates one poll brings run
+together: the data of all their writes is read at once, and only RDMA READs are waited for (a
+status SEND follows its data's RDMA WRITE on the same QP, so the host sees the data first).
+Data passes through the vHBA's staging buffer (director/staging.py).
 """
 
 from __future__ import annotations
@@ -80,6 +80,10 @@ RDMA_SLOTS = 64  # RDMA operations a data connection may have posted and not see
 MAX_TRANSFER = 2040 * 1024  # the largest a vHBA may be installed with
 STAGING_SIZE = 4 * MAX_TRANSFER
 IOCB_BATCH = 16  # IOCBs one RDMA READ fetches
+# The host reads the ring's read index only to see whether the ring is full, and it never has
+# more than 64 commands in flight in a ring of 1024: writing the index back every 256 IOCBs (a
+# quarter of a smaller ring) spares an RDMA WRITE per ring update and never lets it look full.
+INDEX_LAG = 256
 FIRST_LOOP_ID = 0x81
 FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
 CONN_DOWN_TIMEOUT = 30
@@ -162,6 +166,7 @@ class VhbaState:
     enable_asked: bool = False
     enabled: bool = False
     read_index: int = 0
+    unreported: int = 0  # IOCBs taken from the ring since the read index was written back
     write_index: int | None = None  # the host's latest, until the ring runs up to it
     link_told: bool | None = None
     # target WWPN -> the LUNs it was reported online with, None once reported lost
@@ -489,6 +494,7 @@ class FcGateway:
                 raise ConnectionLost(f"INIT_BLOCK of {ring.ring_size} x {ring.entry_size} bytes")
             vhba.ring = ring
             vhba.read_index = 0
+            vhba.unreported = 0
             vhba.write_index = None
         elif message[0] == XsvhbaDataType.WRITE_INDEX_UPDATE:
             update = XsvhbaWriteIndex.decode(message)
@@ -512,9 +518,12 @@ class FcGateway:
             data.rdma(False, staging.mr, at, size, address, ring.base_addr_rkey)
             iocbs = staging.mr.read(size, at)
             vhba.read_index = (vhba.read_index + count) % ring.ring_size
-            at = staging.take(4)
-            staging.mr.write(struct.pack("<I", vhba.read_index), 4, at)
-            data.post_rdma(True, staging.mr, at, 4, ring.read_index_addr, ring.read_index_rkey)
+            vhba.unreported += count
+            if vhba.unreported >= max(1, min(INDEX_LAG, ring.ring_size // 4)):
+                vhba.unreported = 0
+                at = staging.take(4)
+                staging.mr.write(struct.pack("<I", vhba.read_index), 4, at)
+                data.post_rdma(True, staging.mr, at, 4, ring.read_index_addr, ring.read_index_rkey)
             size = XSVHBA_IOCB_SIZE
             self._commands(vhba, [iocbs[i * size : (i + 1) * size] for i in range(count)])
 
