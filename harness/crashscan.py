@@ -1,7 +1,9 @@
 """Find kernel splats in a kernel log: the oracle that fails any test that hurt the kernel.
 
 Tests write a marker to /dev/kmsg before they start; only the log after the newest marker is
-scanned, so each splat is charged to the test that caused it.
+scanned, so each splat is charged to the test that caused it. A checkpoint marker after each scan
+lets the next scan see what was written between two tests (fixture set-up and teardown), so no
+part of the log goes unread.
 """
 
 from __future__ import annotations
@@ -59,6 +61,17 @@ def after_mark(log: str, label: str) -> str:
     raise LookupError(f"marker {needle!r} is not in the kernel log (ring buffer overrun?)")
 
 
+def after_newest_mark(log: str) -> str:
+    """The part of a kernel log written after its newest marker of any label; all of a log that
+    has none (a guest's boot)."""
+    lines = log.splitlines()
+    prefix = f"{MARK_PREFIX} "
+    for index in range(len(lines) - 1, -1, -1):
+        if message(lines[index]).startswith(prefix):
+            return "\n".join(lines[index + 1 :])
+    return log
+
+
 def scan(log: str) -> list[Splat]:
     """Every splat in the log, each quoted with the lines that follow it."""
     lines = log.splitlines()
@@ -78,6 +91,11 @@ def scan(log: str) -> list[Splat]:
         splats.append(Splat(kind, text, "\n".join(lines[index:end])))
         index = end
     return splats
+
+
+# The guest's kernel log from its newest marker on: a test's scan reads only that much over the
+# console, not the whole log of a long session.
+TAIL_COMMAND = f"dmesg | tac | sed '/{MARK_PREFIX} /q' | tac"
 
 
 def mark_command(label: str) -> str:

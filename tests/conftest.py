@@ -2,7 +2,8 @@
 
 A fabric (two VMs of one kernel) is booted once per kernel and shared by every VM test of that
 kernel; pytest orders the tests so that only one fabric runs at a time. Every VM test is
-bracketed by a kernel-log marker on both guests and fails on any splat written after it.
+bracketed by a kernel-log marker on both guests and fails on any splat written after it; what
+is written between tests fails the next test's set-up, or the fabric's teardown after the last.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabr
         if leak_checked:
             kmemleak.forget(booted.host)
         yield booted
+        unread = unread_splats(booted)
+        if unread:
+            pytest.fail(
+                "kernel log shows splats written after the last test:\n" + "\n\n".join(unread),
+                pytrace=False,
+            )
         if leak_checked:
             leaks = kmemleak.report(booted.host)
             if leaks:
@@ -95,8 +102,14 @@ class KernelLog:
             each.console.run(crashscan.mark_command(self.label))
 
     def splats(self, guest: Guest) -> list[crashscan.Splat]:
-        log = guest.console.output("dmesg")
+        log = guest.console.output(crashscan.TAIL_COMMAND)
         return crashscan.scan(crashscan.after_mark(log, self.label))
+
+    def checkpoint(self) -> None:
+        """Mark what the test's scan has read, so that the next scan starts after it."""
+        for guest in self.fabric.guests:
+            if guest.alive:
+                guest.console.run(crashscan.mark_command(f"{self.label}.checked"))
 
     def take(self, guest: Guest) -> list[crashscan.Splat]:
         """Splats since the marker, which the caller owns: the guard will not report them."""
@@ -126,10 +139,31 @@ def restore_host(fabric: Fabric, log: KernelLog | None = None) -> Guest:
     return host
 
 
+def unread_splats(fabric: Fabric) -> list[str]:
+    """Splats in what no test's scan has read yet: written after the last checkpoint, while
+    fixtures were set up or torn down between tests, or while the guests booted."""
+    reports = []
+    for guest in fabric.guests:
+        if guest.alive:
+            log = guest.console.output(crashscan.TAIL_COMMAND)
+            found = crashscan.scan(crashscan.after_newest_mark(log))
+            reports.extend(f"{guest.name}: {splat}" for splat in found)
+    return reports
+
+
 @pytest.fixture
 def kernel_log(request: pytest.FixtureRequest, fabric: Fabric) -> KernelLog:
-    """Marks both guests' kernel logs; tests/vm/conftest.py scans them after the test."""
+    """Marks both guests' kernel logs; tests/vm/conftest.py scans them after the test. A splat
+    written since the previous test's scan (its teardown, or this test's module and session
+    fixtures) fails this test's set-up."""
     label = re.sub(r"[^\w.-]", "_", request.node.nodeid)[-120:]
     log = KernelLog(fabric, label)
+    unread = unread_splats(fabric)
     log.mark()
+    if unread:
+        pytest.fail(
+            "kernel log shows splats written before this test began (the previous test's"
+            " teardown, this test's fixtures, or the boot):\n" + "\n\n".join(unread),
+            pytrace=False,
+        )
     return log

@@ -89,3 +89,11 @@ def test_marker_labels_are_checked_for_shell_safety() -> None:
     )
     with pytest.raises(ValueError):
         crashscan.mark_command("x'; reboot; '")
+
+
+def test_the_log_after_the_newest_marker_of_any_label_is_what_no_scan_has_read() -> None:
+    log = "\n".join(
+        ["[ 1.0] XS-MARK t1", WARN_SPLAT, "[ 50.0] XS-MARK t1.checked", "[ 51.0] quiet"]
+    )
+    assert crashscan.after_newest_mark(log) == "[ 51.0] quiet"
+    assert crashscan.scan(crashscan.after_newest_mark(WARN_SPLAT)) != []

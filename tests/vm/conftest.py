@@ -1,5 +1,6 @@
 """Every VM test is guarded by the kernel-log scan of both guests: a splat written while the
-test ran fails that test, with the splat quoted."""
+test ran fails that test, with the splat quoted; one written between tests fails the next test's
+set-up (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,23 @@ def _guard_kernel_log(kernel_log: KernelLog) -> KernelLog:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    result = yield
+    """Scan after the test, whether it passed or not: a failed test's splats are what explains
+    it, so they are added to its report."""
     log = getattr(item, "funcargs", {}).get("kernel_log")
-    if isinstance(log, KernelLog):
+    if not isinstance(log, KernelLog):
+        return (yield)
+    try:
+        result = yield
+    except BaseException:
         problems = log.problems()
+        log.checkpoint()
         if problems:
-            pytest.fail("kernel log shows splats:\n" + "\n\n".join(problems), pytrace=False)
+            item.add_report_section("call", "kernel log splats", "\n\n".join(problems))
+        raise
+    problems = log.problems()
+    log.checkpoint()
+    if problems:
+        pytest.fail("kernel log shows splats:\n" + "\n\n".join(problems), pytrace=False)
     return result
 
 
