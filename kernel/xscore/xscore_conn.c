@@ -459,17 +459,24 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	return rdma_connect(id, &param);
 }
 
+/*
+ * A connection whose receives the owner polls stays as it is: its poller may
+ * be in the receive CQ now, so only the owner, having stopped the poller,
+ * may close it.
+ */
 static enum xscore_conn_progress xscore_conn_failed(struct xscore_conn *conn,
 						    int err)
 {
-	xscore_conn_close(conn);
+	if (!conn->params.rx_notify)
+		xscore_conn_close(conn);
 	conn->err = err;
 	return XSCORE_CONN_FAILED;
 }
 
 /*
  * Move the connection on by what the callbacks recorded.  A connection
- * that ends here is closed already; conn->err says why.
+ * that ends here is closed already, unless its owner polls its receives
+ * (then the owner closes it); conn->err says why.
  */
 enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn)
 {

@@ -135,6 +135,12 @@ static int xscore_ud_solicit_send(struct xscore_ud *ud, int sgid_index,
 		.remote_qkey	= XDP_UD_QKEY,
 	};
 
+	/*
+	 * Completions that came after the last solicitation stopped polling:
+	 * its send's, so that its AH can go, and stray answers, which must
+	 * not pass for answers to this one.
+	 */
+	ib_process_cq_direct(ud->cq, -1);
 	/* A previous send that never completed still owns its AH. */
 	if (ud->ah && !ud->send_done)
 		return -EBUSY;

@@ -124,7 +124,10 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	target->port_id = port_id;
 	target->loop_id = loop_id;
 	if (target->rport) {
-		/* Known and online: only its LUNs may have changed. */
+		/* Known and online: its handles and LUNs may have changed. */
+		rp = target->rport->dd_data;
+		WRITE_ONCE(rp->loop_id, loop_id);
+		WRITE_ONCE(rp->port_id, port_id);
 		if (memcmp(target->lun_map, lun_map, sizeof(target->lun_map))) {
 			memcpy(target->lun_map, lun_map, sizeof(target->lun_map));
 			target->rescan = true;

@@ -153,8 +153,15 @@ static void xsvnic_teardown(struct xsvnic *vnic)
 		napi_disable(&vnic->napi);
 	xscore_conn_close(&vnic->data);
 	xscore_conn_close(&vnic->ctrl);
-	if (vnic->napi_enabled)
+	if (vnic->napi_enabled) {
 		napi_enable(&vnic->napi);
+		/*
+		 * A queue stopped on a full send ring would wait for send
+		 * completions that the close took with it: the ring is empty
+		 * now, and frames are dropped until the next connection.
+		 */
+		netif_wake_queue(vnic->netdev);
+	}
 	vnic->rx = XSVNIC_RX_STOPPED;
 	vnic->card_link_up = false;
 	xsvnic_set_speed(vnic, XSVNIC_SPEED_DOWN);

@@ -63,6 +63,14 @@ static u8 xsvnic_update(struct xsvnic *vnic, const struct xsvnic_msg *msg)
 	unsigned int mtu = be16_to_cpu(msg->vn_mtu);
 	int ret = 0;
 
+	/*
+	 * A new MAC or I/O card is not taken over in place (the XCM deletes
+	 * and installs): acknowledging it would leave the XCM believing the
+	 * host follows.  Rate, QoS and the like are the card's business.
+	 */
+	if (bitmask & (XSVNIC_UPDATE_MAC | XSVNIC_UPDATE_TCA_INFO |
+		       XSVNIC_UPDATE_XT_CHANGE))
+		return XSMP_VDEV_CODE_NACK | XSVNIC_NACK_INVALID;
 	/* The buffers were sized for the installed MTU: it is the limit. */
 	if ((bitmask & XSVNIC_UPDATE_MTU) &&
 	    (mtu < dev->min_mtu || mtu > dev->max_mtu))

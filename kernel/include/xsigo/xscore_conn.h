@@ -12,7 +12,9 @@
  * A data path may poll receives itself (NAPI): it sets rx_notify, which is
  * called from the receive CQ's interrupt, and then calls
  * xscore_conn_poll_rx() until it returns less than its budget.  Such an
- * owner stops its poller before xscore_conn_close().
+ * owner stops its poller before xscore_conn_close(), and is the one to
+ * close the connection when it fails: the helper closes a failed
+ * connection itself only when nothing polls it.
  *
  * A data path may also send from memory it maps itself (an skb's head and
  * page fragments) with xscore_conn_send_sg(): the helper hands the cookie
@@ -76,7 +78,7 @@ struct xscore_conn_params {
 enum xscore_conn_progress {
 	XSCORE_CONN_WAITING,		/* nothing new */
 	XSCORE_CONN_ESTABLISHED,	/* connected just now */
-	XSCORE_CONN_FAILED,		/* gone: closed already, see err */
+	XSCORE_CONN_FAILED,		/* gone: see err */
 };
 
 struct xscore_conn {
