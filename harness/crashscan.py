@@ -9,6 +9,7 @@ part of the log goes unread.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MARK_PREFIX = "XS-MARK"
@@ -51,25 +52,29 @@ def message(line: str) -> str:
     return TIMESTAMP.sub("", line.rstrip("\r"))
 
 
+def _after_last(log: str, is_mark: Callable[[str], bool]) -> str | None:
+    """The lines after the last one whose message is_mark() accepts; None if none does."""
+    lines = log.splitlines()
+    for index in range(len(lines) - 1, -1, -1):
+        if is_mark(message(lines[index])):
+            return "\n".join(lines[index + 1 :])
+    return None
+
+
 def after_mark(log: str, label: str) -> str:
     """The part of a kernel log written after the newest marker with this label."""
-    lines = log.splitlines()
     needle = f"{MARK_PREFIX} {label}"
-    for index in range(len(lines) - 1, -1, -1):
-        if message(lines[index]) == needle:
-            return "\n".join(lines[index + 1 :])
-    raise LookupError(f"marker {needle!r} is not in the kernel log (ring buffer overrun?)")
+    after = _after_last(log, needle.__eq__)
+    if after is None:
+        raise LookupError(f"marker {needle!r} is not in the kernel log (ring buffer overrun?)")
+    return after
 
 
 def after_newest_mark(log: str) -> str:
     """The part of a kernel log written after its newest marker of any label; all of a log that
     has none (a guest's boot)."""
-    lines = log.splitlines()
-    prefix = f"{MARK_PREFIX} "
-    for index in range(len(lines) - 1, -1, -1):
-        if message(lines[index]).startswith(prefix):
-            return "\n".join(lines[index + 1 :])
-    return log
+    after = _after_last(log, lambda text: text.startswith(f"{MARK_PREFIX} "))
+    return log if after is None else after
 
 
 def scan(log: str) -> list[Splat]:

@@ -82,15 +82,13 @@ def _show_vhba(fabric: Fabric) -> bool:
     con = fabric.host.console
     say("the operator gives the host a vHBA on director port fc/1")
     director.ctl(fabric.director, f"add-vhba host xsvhba0 --wwn {DEMO_WWN} --port fc/1")
-    # The disk's block device, not only its scsi_disk: sd registers the gendisk later.
-    block = "/sys/class/scsi_disk/*/device/block/*"
-    if not con.wait_until(f"ls -d {block} >/dev/null 2>&1", 60):
+    disk = san.wait_for_disk(fabric.host, 60)
+    if disk is None:
         _show(fabric.host, "dmesg | grep -E 'xsvhba|scsi' | tail -n 20")
         return False
     _show(fabric.host, "lsscsi")
     _show(fabric.host, "cat /sys/class/fc_host/host*/port_name /sys/class/fc_host/host*/port_state")
     _show(fabric.host, "cat /sys/class/fc_remote_ports/rport-*/port_name")
-    disk = "/dev/" + con.output(f"for b in {block}; do echo ${{b##*/}}; break; done").strip()
     say(f"SCSI I/O on {disk}: 16 MiB of random data written, read back, compared")
     con.run("head -c 16M /dev/urandom > /tmp/demo.bin")
     _show(fabric.host, f"dd if=/tmp/demo.bin of={disk} bs=1M oflag=direct 2>&1 | tail -n 1")

@@ -1,5 +1,6 @@
 """The storage behind the director's FC I/O card: the card itself (python3 -m director fcgw),
-its targets and their file-backed LUNs, as the operator CLI configures them."""
+its targets and their file-backed LUNs, as the operator CLI configures them; and the disk a
+host sees behind its vHBA."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ FCGW_LOG = "/tmp/fcgw.log"
 FCGW_PID = "/tmp/fcgw.pid"
 LUN_DIR = "/var/lib/xsigo-director/luns"
 PORTS = ("fc/1", "fc/2")
+# A disk's block device, not only its scsi_disk: sd registers the gendisk later.
+DISK_BLOCKS = "/sys/class/scsi_disk/*/device/block/*"
 
 
 def start_card(guest: Guest) -> None:
@@ -31,3 +34,13 @@ def stop_card(guest: Guest) -> str:
     con.run(f"kill $(cat {FCGW_PID}) && wait $(cat {FCGW_PID}) 2>/dev/null; true")
     director.remove_card_addresses(guest, PORTS)
     return con.output(f"cat {FCGW_LOG}")
+
+
+def wait_for_disk(host: Guest, within: float) -> str | None:
+    """/dev/<name> of the first SCSI disk whose block device is registered on the host, or
+    None if none is within `within` seconds."""
+    con = host.console
+    if not con.wait_until(f"ls -d {DISK_BLOCKS} >/dev/null 2>&1", within):
+        return None
+    name = con.output(f"for b in {DISK_BLOCKS}; do echo ${{b##*/}}; break; done").strip()
+    return f"/dev/{name}"

@@ -105,11 +105,14 @@ class KernelLog:
         log = guest.console.output(crashscan.TAIL_COMMAND)
         return crashscan.scan(crashscan.after_mark(log, self.label))
 
-    def checkpoint(self) -> None:
-        """Mark what the test's scan has read, so that the next scan starts after it."""
+    def conclude(self) -> list[str]:
+        """problems(), then a checkpoint marker on each live guest, so that the next scan
+        (unread_splats) starts after what this one read."""
+        reports = self.problems()
         for guest in self.fabric.guests:
             if guest.alive:
                 guest.console.run(crashscan.mark_command(f"{self.label}.checked"))
+        return reports
 
     def take(self, guest: Guest) -> list[crashscan.Splat]:
         """Splats since the marker, which the caller owns: the guard will not report them."""

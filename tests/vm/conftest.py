@@ -37,13 +37,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         result = yield
     except BaseException:
-        problems = log.problems()
-        log.checkpoint()
+        problems = log.conclude()
         if problems:
             item.add_report_section("call", "kernel log splats", "\n\n".join(problems))
         raise
-    problems = log.problems()
-    log.checkpoint()
+    problems = log.conclude()
     if problems:
         pytest.fail("kernel log shows splats:\n" + "\n\n".join(problems), pytrace=False)
     return result

@@ -60,11 +60,9 @@ def devices(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterat
         director.ctl(fabric.director, f"add-vhba {SERVER} {VHBA} --port fc/1")
         assert con.wait_until(f"[ -e /sys/class/net/{VNIC} ]", 45), diagnostics(fabric)
         con.run(f"ip link set {VNIC} up && ip addr add {PORT.host_ipv4()}/24 dev {VNIC}")
-        # The disk's block device, not only its scsi_disk: sd registers the gendisk later.
-        block = "/sys/class/scsi_disk/*/device/block/*"
-        assert con.wait_until(f"ls -d {block} >/dev/null 2>&1", 60), diagnostics(fabric)
-        name = con.output(f"for b in {block}; do echo ${{b##*/}}; break; done").strip()
-        yield Devices(VNIC, f"/dev/{name}")
+        disk = san.wait_for_disk(fabric.host, 60)
+        assert disk is not None, diagnostics(fabric)
+        yield Devices(VNIC, disk)
     finally:
         director.ctl(fabric.director, f"delete {SERVER} {VNIC} || true")
         director.ctl(fabric.director, f"delete {SERVER} {VHBA} || true")
