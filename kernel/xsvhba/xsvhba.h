@@ -81,9 +81,10 @@ struct xsvhba_target {
 	u64 wwnn;
 	u32 port_id;
 	u16 loop_id;
+	bool present;			/* the card has it: targets_work adds it */
 	struct fc_rport *rport;		/* NULL while not registered */
 	u8 lun_map[32];			/* LUNs 0..255 the card listed last */
-	bool rescan;			/* the list changed: scan_work syncs it */
+	bool rescan;			/* the list changed: targets_work syncs it */
 };
 
 struct xsvhba_counters {
@@ -117,7 +118,7 @@ struct xsvhba {
 	/* State machine; only the work (and remove, host reset) under mutex. */
 	struct mutex mutex;
 	struct delayed_work work;
-	struct work_struct scan_work;	/* outside mutex: it waits for I/O */
+	struct work_struct targets_work; /* outside mutex: it waits for I/O */
 	enum xsvhba_state state;
 	bool oper_up;			/* what the XCM was last told */
 	bool fc_link_up;
@@ -191,6 +192,6 @@ void xsvhba_targets_lost(struct xsvhba *vhba);
 void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 			  u32 port_id, u16 loop_id, const u8 *lun_map,
 			  bool present);
-void xsvhba_scan_work(struct work_struct *work);
+void xsvhba_targets_work(struct work_struct *work);
 
 #endif /* _XSVHBA_H */

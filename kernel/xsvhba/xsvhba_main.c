@@ -140,7 +140,7 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 	spin_lock_init(&vhba->lock);
 	init_waitqueue_head(&vhba->cmd_wait);
 	INIT_DELAYED_WORK(&vhba->work, xsvhba_work);
-	INIT_WORK(&vhba->scan_work, xsvhba_scan_work);
+	INIT_WORK(&vhba->targets_work, xsvhba_targets_work);
 	irq_poll_init(&vhba->iop, XSVHBA_POLL_BUDGET, xsvhba_poll);
 	vhba->state = XSVHBA_DOWN;
 	ret = -ENOMEM;
@@ -190,7 +190,7 @@ static void xsvhba_remove(struct auxiliary_device *adev)
 
 	xscore_vdev_set_ops(vdev, NULL);
 	xsvhba_stop(vhba);
-	cancel_work_sync(&vhba->scan_work);
+	cancel_work_sync(&vhba->targets_work);
 	fc_remove_host(shost);
 	scsi_remove_host(shost);
 	irq_poll_disable(&vhba->iop);

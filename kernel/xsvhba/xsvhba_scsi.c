@@ -68,10 +68,12 @@ void xsvhba_targets_lost(struct xsvhba *vhba)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&vhba->mutex);
 	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
 		if (vhba->targets[i].rport)
 			fc_remote_port_delete(vhba->targets[i].rport);
 		vhba->targets[i].rport = NULL;
+		vhba->targets[i].present = false;
 	}
 }
 
@@ -89,21 +91,19 @@ static struct xsvhba_target *xsvhba_target_slot(struct xsvhba *vhba, u64 wwpn)
 	return free;
 }
 
-/* A target the card found (present) or lost; from the work only. */
+/*
+ * A target the card found (present) or lost; from the work only.  A lost
+ * one is deleted here; a new one is added by targets_work, since adding
+ * may wait for I/O (see xsvhba_target_attach()).
+ */
 void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 			  u32 port_id, u16 loop_id, const u8 *lun_map,
 			  bool present)
 {
-	struct fc_rport_identifiers ids = {
-		.node_name	= wwnn,
-		.port_name	= wwpn,
-		.port_id	= port_id,
-		.roles		= FC_RPORT_ROLE_FCP_TARGET,
-	};
 	struct xsvhba_target *target;
 	struct xsvhba_rport *rp;
-	struct fc_rport *rport;
 
+	lockdep_assert_held(&vhba->mutex);
 	if (!wwpn)
 		return;
 	target = xsvhba_target_slot(vhba, wwpn);
@@ -117,38 +117,73 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 		if (target->rport)
 			fc_remote_port_delete(target->rport);
 		target->rport = NULL;
+		target->present = false;
 		return;
 	}
 	target->wwpn = wwpn;
 	target->wwnn = wwnn;
 	target->port_id = port_id;
 	target->loop_id = loop_id;
+	target->present = true;
 	if (target->rport) {
 		/* Known and online: its handles and LUNs may have changed. */
 		rp = target->rport->dd_data;
 		WRITE_ONCE(rp->loop_id, loop_id);
 		WRITE_ONCE(rp->port_id, port_id);
-		if (memcmp(target->lun_map, lun_map, sizeof(target->lun_map))) {
-			memcpy(target->lun_map, lun_map, sizeof(target->lun_map));
-			target->rescan = true;
-			queue_work(system_long_wq, &vhba->scan_work);
-		}
-		return;
+		if (!memcmp(target->lun_map, lun_map, sizeof(target->lun_map)))
+			return;
+		target->rescan = true;
 	}
 	memcpy(target->lun_map, lun_map, sizeof(target->lun_map));
-	rport = fc_remote_port_add(vhba->shost, 0, &ids);
-	if (!rport) {
-		shost_printk(KERN_WARNING, vhba->shost,
-			     "target %016llx: no remote port\n", wwpn);
+	queue_work(system_long_wq, &vhba->targets_work);
+}
+
+/*
+ * Give a present target its remote port.  fc_remote_port_add() runs
+ * outside the mutex: it flushes the transport's work, whose scans wait
+ * for commands that the error handler (a host reset takes the mutex) may
+ * have to end first.  The target may be lost again meanwhile.
+ */
+static void xsvhba_target_attach(struct xsvhba *vhba,
+				 struct xsvhba_target *target)
+{
+	struct fc_rport_identifiers ids = {
+		.roles		= FC_RPORT_ROLE_FCP_TARGET,
+	};
+	struct xsvhba_rport *rp;
+	struct fc_rport *rport;
+
+	mutex_lock(&vhba->mutex);
+	if (!target->present || target->rport) {
+		mutex_unlock(&vhba->mutex);
 		return;
 	}
-	rp = rport->dd_data;
-	WRITE_ONCE(rp->loop_id, loop_id);
-	WRITE_ONCE(rp->port_id, port_id);
-	rport->supported_classes = FC_COS_CLASS3;
-	target->rport = rport;
-	shost_printk(KERN_INFO, vhba->shost,
-		     "target %016llx (FC id %06x) online\n", wwpn, port_id);
+	ids.node_name = target->wwnn;
+	ids.port_name = target->wwpn;
+	ids.port_id = target->port_id;
+	mutex_unlock(&vhba->mutex);
+
+	rport = fc_remote_port_add(vhba->shost, 0, &ids);
+
+	mutex_lock(&vhba->mutex);
+	if (!rport) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "target %016llx: no remote port\n", ids.port_name);
+	} else if (!target->present) {
+		fc_remote_port_delete(rport);
+	} else {
+		rp = rport->dd_data;
+		WRITE_ONCE(rp->loop_id, target->loop_id);
+		WRITE_ONCE(rp->port_id, target->port_id);
+		rport->supported_classes = FC_COS_CLASS3;
+		target->rport = rport;
+		/* The transport scans a port it adds. */
+		target->rescan = false;
+		shost_printk(KERN_INFO, vhba->shost,
+			     "target %016llx (FC id %06x) online\n",
+			     target->wwpn, target->port_id);
+	}
+	mutex_unlock(&vhba->mutex);
 }
 
 static bool xsvhba_lun_listed(const u8 *map, u64 lun)
@@ -177,26 +212,35 @@ static void xsvhba_sync_luns(struct xsvhba *vhba, struct fc_rport *rport,
 			 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
 }
 
-void xsvhba_scan_work(struct work_struct *work)
+static void xsvhba_target_rescan(struct xsvhba *vhba,
+				 struct xsvhba_target *target)
 {
-	struct xsvhba *vhba = container_of(work, struct xsvhba, scan_work);
 	struct fc_rport *rport;
 	u8 map[32];
+
+	mutex_lock(&vhba->mutex);
+	rport = target->rport;
+	if (!rport || !target->rescan) {
+		mutex_unlock(&vhba->mutex);
+		return;
+	}
+	target->rescan = false;
+	memcpy(map, target->lun_map, sizeof(map));
+	get_device(&rport->dev);
+	mutex_unlock(&vhba->mutex);
+	xsvhba_sync_luns(vhba, rport, map);
+	put_device(&rport->dev);
+}
+
+/* What the card reported of its targets reaches the transport. */
+void xsvhba_targets_work(struct work_struct *work)
+{
+	struct xsvhba *vhba = container_of(work, struct xsvhba, targets_work);
 	unsigned int i;
 
 	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
-		mutex_lock(&vhba->mutex);
-		rport = vhba->targets[i].rport;
-		if (!rport || !vhba->targets[i].rescan) {
-			mutex_unlock(&vhba->mutex);
-			continue;
-		}
-		vhba->targets[i].rescan = false;
-		memcpy(map, vhba->targets[i].lun_map, sizeof(map));
-		get_device(&rport->dev);
-		mutex_unlock(&vhba->mutex);
-		xsvhba_sync_luns(vhba, rport, map);
-		put_device(&rport->dev);
+		xsvhba_target_attach(vhba, &vhba->targets[i]);
+		xsvhba_target_rescan(vhba, &vhba->targets[i]);
 	}
 }
 
