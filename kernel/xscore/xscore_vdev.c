@@ -19,6 +19,12 @@
 static DEFINE_IDA(xscore_vdev_ida);
 static atomic_t xscore_services = ATOMIC_INIT(0);
 
+/* Each device costs the host a driver instance: a director gets a quota. */
+static unsigned int max_vdevs = 64;
+module_param(max_vdevs, uint, 0644);
+MODULE_PARM_DESC(max_vdevs,
+		 "Most vNICs, and most vHBAs, one link installs; more are refused (default: 64)");
+
 u32 xscore_services_active(void)
 {
 	return atomic_read(&xscore_services);
@@ -136,6 +142,16 @@ static struct xscore_vdev *xscore_vdev_find(struct xscore_link *link,
 	return NULL;
 }
 
+static unsigned int xscore_vdev_count(struct xscore_link *link, u8 msg_class)
+{
+	struct xscore_vdev *vdev;
+	unsigned int count = 0;
+
+	list_for_each_entry(vdev, &link->vdevs, node)
+		count += vdev->msg_class == msg_class;
+	return count;
+}
+
 /* The name of an INSTALL object, if it is one a device may carry. */
 static bool xscore_vdev_name(u8 msg_class, const void *obj, char *name)
 {
@@ -201,11 +217,31 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 
 	vdev = xscore_vdev_find(link, msg_class, resource_id);
 	if (vdev) {
-		/* Installed again after a reconnect: the driver answers. */
 		mutex_lock(&vdev->ops_lock);
 		memcpy(vdev->install, hdr, sizeof(vdev->install));
 		mutex_unlock(&vdev->ops_lock);
-		xscore_vdev_deliver(vdev, hdr);
+		/*
+		 * Installed again after a reconnect: the driver answers.  One
+		 * whose probe refused it is probed again, as the XCM asks
+		 * again; that probe answers.
+		 */
+		if (READ_ONCE(vdev->adev.dev.driver)) {
+			xscore_vdev_deliver(vdev, hdr);
+			return;
+		}
+		ret = device_attach(&vdev->adev.dev);
+		if (ret < 0)
+			dev_warn(&vdev->adev.dev, "probe again: %d\n", ret);
+		return;
+	}
+
+	if (xscore_vdev_count(link, msg_class) >= READ_ONCE(max_vdevs)) {
+		dev_warn_ratelimited(&link->dev,
+				     "%s refused: %u devices of its kind already\n",
+				     name, READ_ONCE(max_vdevs));
+		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+				   (msg_class == XSMP_CLASS_VNIC ?
+				    XSVNIC_NACK_LIMIT : XSVHBA_NACK_LIMIT));
 		return;
 	}
 
