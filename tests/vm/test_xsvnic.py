@@ -13,7 +13,7 @@ from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
-from xswire.xsvnic import XSVNIC_NACK_DUP_NAME, XSVNIC_NACK_INVALID
+from xswire.xsvnic import XSVNIC_NACK_DUP_NAME, XSVNIC_NACK_INVALID, XSVNIC_NACK_LIMIT
 
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
@@ -352,6 +352,57 @@ def test_install_refusals_reach_the_operator_and_leave_nothing_behind(
         f'[ "$(ls /sys/bus/auxiliary/devices | grep -c vnic)" = {before} ]', 30
     ), diagnostics(fabric)
     ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
+    assert ping.ok, ping.output
+
+
+def test_install_refused_by_the_host_binds_when_installed_again(fabric: Fabric, vnic: str) -> None:
+    """A vNIC the host refused (its name was taken) comes up when the XCM installs it again
+    after the name was freed: the refusal is not final."""
+    con = fabric.host.console
+    name, mac = "xsretry", "52:54:00:0a:00:05"
+    con.run(f"ip link add link {vnic} name {name} type vlan id 99")
+    try:
+        director.ctl(
+            fabric.director, f"add-vnic {SERVER} {name} --mac {mac} --port {SECOND_PORT.card_port}"
+        )
+        assert director.wait_for_device_status(
+            fabric.director, name, f"refused (reason {XSVNIC_NACK_DUP_NAME})", 45
+        ), diagnostics(fabric)
+        con.run(f"ip link del {name}")
+        director.stop_xcm(fabric.director)
+        director.start_xcm(fabric.director, HELLO_INTERVAL)
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        assert director.wait_for_device_status(fabric.director, name, "installed", 45), diagnostics(
+            fabric
+        )
+        assert con.output(f"cat /sys/class/net/{name}/address") == mac
+    finally:
+        con.run(f"ip link del {name} type vlan 2>/dev/null; true")
+        director.ctl(fabric.director, f"delete {SERVER} {name}")
+    assert wait_for_interface(fabric, name, present=False), diagnostics(fabric)
+
+
+def test_installs_past_the_per_link_limit_are_refused(fabric: Fabric, vnic: str) -> None:
+    limit = "/sys/module/xscore/parameters/max_vdevs"
+    con = fabric.host.console
+    before = vnic_devices(fabric)
+    default = con.output(f"cat {limit}")
+    name = "xsover"
+    con.run(f"echo {before} > {limit}")
+    try:
+        director.ctl(
+            fabric.director,
+            f"add-vnic {SERVER} {name} --mac 52:54:00:0a:00:06 --port {SECOND_PORT.card_port}",
+        )
+        assert director.wait_for_device_status(
+            fabric.director, name, f"refused (reason {XSVNIC_NACK_LIMIT})", 45
+        ), diagnostics(fabric)
+        assert vnic_devices(fabric) == before
+        assert not con.run(f"ip link show {name}", check=False).ok
+    finally:
+        con.run(f"echo {default} > {limit}")
+        director.ctl(fabric.director, f"delete {SERVER} {name}")
+    ping = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
     assert ping.ok, ping.output
 
 
