@@ -53,7 +53,12 @@ enum xsvhba_state {
 enum xsvhba_cmd_state {
 	XSVHBA_CMD_IDLE,	/* not with the card */
 	XSVHBA_CMD_ISSUED,	/* in the ring */
-	XSVHBA_CMD_ENDING,	/* status in, its memory key being invalidated */
+	XSVHBA_CMD_ENDING,	/* status in or taken back: key being invalidated */
+};
+
+/* Bits of xsvhba.flags. */
+enum {
+	XSVHBA_RESET_ASKED,	/* the work resets both connections */
 };
 
 /* Per command (the SCSI command's private data). */
@@ -138,13 +143,28 @@ struct xsvhba {
 	struct ib_mr *index_mr;
 	struct ib_mr **mrs;		/* one data key per tag */
 	struct ib_cqe ring_reg_cqe;
-	spinlock_t ring_lock;		/* guards the ring and ready */
+	/* Guards the ring and ready; taken before the data connection's
+	 * send lock (queuecommand and xsvhba_take_back() post under it).
+	 */
+	spinlock_t ring_lock;
 	bool ready;			/* commands may go to the card */
 	u16 write_index;
 
 	wait_queue_head_t cmd_wait;	/* a command went idle */
+	unsigned long flags;
+	atomic_t dma_mapped;		/* commands whose data is mapped */
+	struct dentry *debugfs;
 	spinlock_t lock;		/* guards counters */
 	struct xsvhba_counters counters;
+};
+
+/* Which commands xsvhba_take_back() and xsvhba_idle() mean: one, a LUN's or a
+ * target's (the first of scmnd, sdev, target that is set).
+ */
+struct xsvhba_scope {
+	struct scsi_cmnd *scmnd;
+	struct scsi_device *sdev;
+	unsigned int target;
 };
 
 static inline struct xsvhba *shost_to_vhba(struct Scsi_Host *shost)
@@ -163,6 +183,7 @@ void xsvhba_kick(struct xsvhba *vhba);
 void xsvhba_work(struct work_struct *work);
 void xsvhba_stop(struct xsvhba *vhba);
 void xsvhba_reconnect(struct xsvhba *vhba, const char *why);
+void xsvhba_ask_reset(struct xsvhba *vhba);
 int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev);
 int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd);
 
@@ -177,8 +198,12 @@ int xsvhba_poll(struct irq_poll *iop, int budget);
 int xsvhba_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *scmnd);
 xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 				     struct scsi_cmnd *scmnd);
-bool xsvhba_idle_where(struct xsvhba *vhba, struct scsi_device *sdev,
-		       unsigned int target);
+bool xsvhba_idle(struct xsvhba *vhba, const struct xsvhba_scope *scope);
+void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope);
+void xsvhba_debugfs_init(void);
+void xsvhba_debugfs_exit(void);
+void xsvhba_debugfs_add(struct xsvhba *vhba);
+void xsvhba_debugfs_remove(struct xsvhba *vhba);
 
 /* xsvhba_scsi.c: the SCSI host and the FC transport */
 extern struct scsi_transport_template *xsvhba_transport;

@@ -173,6 +173,8 @@ static void xsvhba_teardown(struct xsvhba *vhba)
 	xscore_conn_close(&vhba->data);
 	xscore_conn_close(&vhba->ctrl);
 	xsvhba_purge(vhba, DID_TRANSPORT_DISRUPTED);
+	/* Every command has ended: a reset asked for is done. */
+	clear_bit(XSVHBA_RESET_ASKED, &vhba->flags);
 	xsvhba_keys_release(vhba);
 	irq_poll_enable(&vhba->iop);
 	vhba->fc_link_up = false;
@@ -210,6 +212,17 @@ void xsvhba_reconnect(struct xsvhba *vhba, const char *why)
 		vhba->retry_at = jiffies;
 	}
 	mutex_unlock(&vhba->mutex);
+	xsvhba_kick(vhba);
+}
+
+/*
+ * From any context: the work resets both connections, which ends every
+ * command (the data QP is destroyed before they end).  For when the data
+ * connection cannot take a command's key back.
+ */
+void xsvhba_ask_reset(struct xsvhba *vhba)
+{
+	set_bit(XSVHBA_RESET_ASKED, &vhba->flags);
 	xsvhba_kick(vhba);
 }
 
@@ -270,6 +283,10 @@ static void xsvhba_step(struct xsvhba *vhba)
 		return;
 	}
 
+	if (test_and_clear_bit(XSVHBA_RESET_ASKED, &vhba->flags)) {
+		xsvhba_fail(vhba, "keys not invalidated", -ETIMEDOUT);
+		return;
+	}
 	ctrl = xscore_conn_step(&vhba->ctrl);
 	data = xscore_conn_step(&vhba->data);
 	if (ctrl == XSCORE_CONN_FAILED || data == XSCORE_CONN_FAILED) {

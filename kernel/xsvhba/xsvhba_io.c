@@ -194,10 +194,12 @@ static void xsvhba_unmap(struct xsvhba_cmd *cmd)
 {
 	struct scsi_cmnd *scmnd = cmd->scmnd;
 
-	if (cmd->mapped)
-		ib_dma_unmap_sg(cmd->vhba->route.ibdev, scsi_sglist(scmnd),
-				scsi_sg_count(scmnd), scmnd->sc_data_direction);
+	if (!cmd->mapped)
+		return;
+	ib_dma_unmap_sg(cmd->vhba->route.ibdev, scsi_sglist(scmnd),
+			scsi_sg_count(scmnd), scmnd->sc_data_direction);
 	cmd->mapped = 0;
+	atomic_dec(&cmd->vhba->dma_mapped);
 }
 
 /* The one completion of a command that left ISSUED or ENDING. */
@@ -249,8 +251,12 @@ static void xsvhba_end(struct xsvhba_cmd *cmd)
 		return;
 	}
 	wr.ex.invalidate_rkey = cmd->mr->rkey;
-	/* Not posted: the connection is gone and teardown completes it. */
-	xscore_conn_post_wr(&cmd->vhba->data, &wr);
+	/*
+	 * Not posted: the connection is going, and its teardown (which this
+	 * makes sure of) completes the command once the QP is destroyed.
+	 */
+	if (xscore_conn_post_wr(&cmd->vhba->data, &wr))
+		xsvhba_ask_reset(cmd->vhba);
 }
 
 static int xsvhba_host_byte(u16 comp_status)
@@ -464,6 +470,7 @@ static int xsvhba_map_data(struct xsvhba *vhba, struct xsvhba_cmd *cmd,
 				    scmnd->sc_data_direction);
 	if (!cmd->mapped)
 		return -ENOMEM;
+	atomic_inc(&vhba->dma_mapped);
 	mr = vhba->mrs[scsi_cmd_to_rq(scmnd)->tag];
 	n = ib_map_mr_sg(mr, scsi_sglist(scmnd), cmd->mapped, NULL,
 			 PAGE_SIZE);
@@ -519,6 +526,8 @@ xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 	if (tag >= vhba->queue_depth)
 		return SCSI_MLQUEUE_HOST_BUSY;
 
+	/* Every earlier use of the slot ended through xsvhba_finish(). */
+	WARN_ON_ONCE(cmd->mapped);
 	cmd->mapped = 0;
 	cmd->generation = (cmd->generation + 1) & XSVHBA_HANDLE_GEN_MASK;
 	cmd->handle = tag | cmd->generation << XSVHBA_HANDLE_GEN_SHIFT;
@@ -584,33 +593,88 @@ void xsvhba_purge(struct xsvhba *vhba, int result)
 	scsi_host_busy_iter(vhba->shost, xsvhba_purge_one, &purge);
 }
 
-struct xsvhba_idle_check {
-	struct scsi_device *sdev;
-	unsigned int target;
+/* A command of scope (see struct xsvhba_scope). */
+static bool xsvhba_in_scope(const struct xsvhba_scope *scope,
+			    struct scsi_cmnd *scmnd)
+{
+	if (scope->scmnd)
+		return scmnd == scope->scmnd;
+	if (scope->sdev)
+		return scmnd->device == scope->sdev;
+	return scmnd->device->id == scope->target;
+}
+
+struct xsvhba_scan {
+	const struct xsvhba_scope *scope;
+	bool take_back;
 	bool busy;
 };
 
-static bool xsvhba_check_idle(struct scsi_cmnd *scmnd, void *data)
+/*
+ * Take a command back from the card: its key is invalidated and it ends,
+ * taken back, once the invalidation has completed (xsvhba_inv_done()).
+ * Under ring_lock, so that queuecommand() has posted its registration
+ * before this posts the invalidation.  A command whose status came first
+ * is ending already.
+ */
+static void xsvhba_revoke(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
 {
-	struct xsvhba_idle_check *check = data;
-	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
-
-	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE)
-		return true;
-	if (check->sdev ? scmnd->device == check->sdev :
-	    scmnd->device->id == check->target) {
-		check->busy = true;
-		return false;
+	spin_lock_bh(&vhba->ring_lock);
+	if (atomic_cmpxchg(&cmd->state, XSVHBA_CMD_ISSUED,
+			   XSVHBA_CMD_ENDING) == XSVHBA_CMD_ISSUED) {
+		cmd->scmnd->result = DID_TRANSPORT_FAILFAST << 16;
+		xsvhba_end(cmd);
 	}
-	return true;
+	spin_unlock_bh(&vhba->ring_lock);
 }
 
-/* Whether no command of sdev (or, without one, of target) is with the card. */
-bool xsvhba_idle_where(struct xsvhba *vhba, struct scsi_device *sdev,
-		       unsigned int target)
+static bool xsvhba_scan_one(struct scsi_cmnd *scmnd, void *data)
 {
-	struct xsvhba_idle_check check = { .sdev = sdev, .target = target };
+	struct xsvhba_scan *scan = data;
+	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
 
-	scsi_host_busy_iter(vhba->shost, xsvhba_check_idle, &check);
-	return !check.busy;
+	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE ||
+	    !xsvhba_in_scope(scan->scope, scmnd))
+		return true;
+	scan->busy = true;
+	if (scan->take_back)
+		xsvhba_revoke(cmd->vhba, cmd);
+	return scan->take_back;
+}
+
+/* Whether no command of scope is with the card or ending. */
+bool xsvhba_idle(struct xsvhba *vhba, const struct xsvhba_scope *scope)
+{
+	struct xsvhba_scan scan = { .scope = scope };
+
+	scsi_host_busy_iter(vhba->shost, xsvhba_scan_one, &scan);
+	return !scan.busy;
+}
+
+/**
+ * xsvhba_take_back() - end the commands of a scope that the card still has
+ * @vhba: the vHBA
+ * @scope: one command, a LUN's or a target's
+ *
+ * Invalidates each command's memory key and returns once every one of them
+ * has ended: the card can then reach none of their memory, and the
+ * midlayer may have them back (those it still owns end with
+ * DID_TRANSPORT_FAILFAST).  When invalidations do not complete, the
+ * connections are reset, which ends every command.  Idempotent; takes no
+ * lock that the error handler or removal holds while waiting for it.
+ */
+void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope)
+{
+	struct xsvhba_scan scan = { .scope = scope, .take_back = true };
+
+	might_sleep();
+	scsi_host_busy_iter(vhba->shost, xsvhba_scan_one, &scan);
+	if (!scan.busy)
+		return;
+	while (!wait_event_timeout(vhba->cmd_wait, xsvhba_idle(vhba, scope),
+				   XSVHBA_TMF_WAIT)) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "commands not taken back from the card: resetting its connections\n");
+		xsvhba_ask_reset(vhba);
+	}
 }

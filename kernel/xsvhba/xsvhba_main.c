@@ -156,6 +156,7 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 	if (ret)
 		goto cleanup;
 	xsvhba_host_attrs(vhba);
+	xsvhba_debugfs_add(vhba);
 
 	dev_set_drvdata(&adev->dev, vhba);
 	xscore_vdev_set_ops(vdev, &xsvhba_vdev_ops);
@@ -194,6 +195,7 @@ static void xsvhba_remove(struct auxiliary_device *adev)
 	fc_remove_host(shost);
 	scsi_remove_host(shost);
 	irq_poll_disable(&vhba->iop);
+	xsvhba_debugfs_remove(vhba);
 	xsvhba_conns_cleanup(vhba);
 	destroy_workqueue(vhba->wq);
 	dev_info(&adev->dev, "%s removed\n", vdev->name);
@@ -219,8 +221,10 @@ static int __init xsvhba_init(void)
 	ret = xsvhba_transport_init();
 	if (ret)
 		return ret;
+	xsvhba_debugfs_init();
 	ret = auxiliary_driver_register(&xsvhba_driver);
 	if (ret) {
+		xsvhba_debugfs_exit();
 		xsvhba_transport_exit();
 		return ret;
 	}
@@ -232,6 +236,7 @@ static void __exit xsvhba_exit(void)
 {
 	xscore_service_unregister(XSMP_RESOURCE_VHBA);
 	auxiliary_driver_unregister(&xsvhba_driver);
+	xsvhba_debugfs_exit();
 	xsvhba_transport_exit();
 }
 

@@ -24,6 +24,21 @@ static void xsvhba_set_dev_loss_tmo(struct fc_rport *rport, u32 timeout)
 	rport->dev_loss_tmo = timeout ? timeout : 1;
 }
 
+/*
+ * The transport ends a blocked port's I/O (fast_io_fail_tmo, dev_loss_tmo,
+ * the port's deletion at removal): it calls this on its own work queue
+ * before it fails the commands it holds and unblocks the target.  The
+ * target's commands are taken back from the card first.
+ */
+static void xsvhba_terminate_rport_io(struct fc_rport *rport)
+{
+	struct xsvhba *vhba = shost_to_vhba(rport_to_shost(rport));
+	struct xsvhba_scope scope = { .target = rport->scsi_target_id };
+
+	if (rport->scsi_target_id != -1)
+		xsvhba_take_back(vhba, &scope);
+}
+
 static struct fc_function_template xsvhba_fc_functions = {
 	.show_host_node_name		= 1,
 	.show_host_port_name		= 1,
@@ -37,6 +52,7 @@ static struct fc_function_template xsvhba_fc_functions = {
 	.show_rport_supported_classes	= 1,
 	.show_rport_dev_loss_tmo	= 1,
 	.set_rport_dev_loss_tmo		= xsvhba_set_dev_loss_tmo,
+	.terminate_rport_io		= xsvhba_terminate_rport_io,
 	.show_starget_node_name		= 1,
 	.show_starget_port_name		= 1,
 	.show_starget_port_id		= 1,
@@ -331,11 +347,10 @@ static struct attribute *xsvhba_sysfs_attrs[] = {
 };
 ATTRIBUTE_GROUPS(xsvhba_sysfs);
 
-static int xsvhba_wait_idle(struct xsvhba *vhba, struct scsi_device *sdev,
-			    unsigned int target)
+static int xsvhba_wait_idle(struct xsvhba *vhba,
+			    const struct xsvhba_scope *scope)
 {
-	return wait_event_timeout(vhba->cmd_wait,
-				  xsvhba_idle_where(vhba, sdev, target),
+	return wait_event_timeout(vhba->cmd_wait, xsvhba_idle(vhba, scope),
 				  XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
 }
 
@@ -349,29 +364,46 @@ static int xsvhba_eh_result(struct scsi_device *sdev, const char *what,
 }
 
 /*
+ * Each handler first waits while the target's remote port is blocked (the
+ * card reconnecting, the FC link down), as FC drivers do.  FAST_IO_FAIL
+ * gives the midlayer its commands back, and the transport sets it before
+ * it calls xsvhba_terminate_rport_io(): the target's commands are taken
+ * back from the card here too, so none goes back while the card can still
+ * reach its memory.
+ */
+static int xsvhba_eh_block(struct scsi_cmnd *scmnd)
+{
+	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
+	struct xsvhba_scope scope = { .target = scmnd->device->id };
+	int ret;
+
+	ret = fc_block_scsi_eh(scmnd);
+	if (ret == FAST_IO_FAIL)
+		xsvhba_take_back(vhba, &scope);
+	return ret;
+}
+
+/*
  * The card answers an abort by ending the command (status ABORTED); the
  * command's key is invalidated by then, so the midlayer may reuse it.
- * Each handler first waits while the target's remote port is blocked (the
- * card reconnecting, the FC link down), as FC drivers do.
  */
 static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
 {
 	struct xsvhba *vhba = shost_to_vhba(scmnd->device->host);
 	struct xsvhba_cmd *cmd = scsi_cmd_priv(scmnd);
+	struct xsvhba_scope scope = { .scmnd = scmnd };
 	char what[40];
 	int ret;
 
 	snprintf(what, sizeof(what), "abort of command %#x (%#x)",
 		 cmd->handle, scmnd->cmnd[0]);
-	ret = fc_block_scsi_eh(scmnd);
+	ret = xsvhba_eh_block(scmnd);
 	if (ret)
 		return xsvhba_eh_result(scmnd->device, what, ret);
 	if (atomic_read(&cmd->state) == XSVHBA_CMD_IDLE)
 		return SUCCESS;
 	ret = xsvhba_send_abort(vhba, cmd) ? FAILED :
-	      wait_event_timeout(vhba->cmd_wait,
-				 atomic_read(&cmd->state) == XSVHBA_CMD_IDLE,
-				 XSVHBA_TMF_WAIT) ? SUCCESS : FAILED;
+	      xsvhba_wait_idle(vhba, &scope);
 	return xsvhba_eh_result(scmnd->device, what, ret);
 }
 
@@ -379,12 +411,13 @@ static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)
 {
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+	struct xsvhba_scope scope = { .sdev = sdev };
 	int ret;
 
-	ret = fc_block_scsi_eh(scmnd);
+	ret = xsvhba_eh_block(scmnd);
 	if (!ret)
 		ret = xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_LUN_RESET, sdev) ?
-		      FAILED : xsvhba_wait_idle(vhba, sdev, 0);
+		      FAILED : xsvhba_wait_idle(vhba, &scope);
 	return xsvhba_eh_result(sdev, "LUN reset", ret);
 }
 
@@ -392,12 +425,13 @@ static int xsvhba_eh_target_reset(struct scsi_cmnd *scmnd)
 {
 	struct scsi_device *sdev = scmnd->device;
 	struct xsvhba *vhba = shost_to_vhba(sdev->host);
+	struct xsvhba_scope scope = { .target = sdev->id };
 	int ret;
 
-	ret = fc_block_scsi_eh(scmnd);
+	ret = xsvhba_eh_block(scmnd);
 	if (!ret)
 		ret = xsvhba_send_tmf(vhba, XSVHBA_CTRL_TYPE_TGT_RESET, sdev) ?
-		      FAILED : xsvhba_wait_idle(vhba, NULL, sdev->id);
+		      FAILED : xsvhba_wait_idle(vhba, &scope);
 	return xsvhba_eh_result(sdev, "target reset", ret);
 }
 
@@ -413,7 +447,7 @@ static int xsvhba_eh_host_reset(struct scsi_cmnd *scmnd)
 
 	xsvhba_count(vhba, &vhba->counters.resets);
 	xsvhba_reconnect(vhba, "host reset");
-	ret = fc_block_scsi_eh(scmnd);
+	ret = xsvhba_eh_block(scmnd);
 	return xsvhba_eh_result(scmnd->device, "host reset",
 				ret ? ret : SUCCESS);
 }
