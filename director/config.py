@@ -78,10 +78,14 @@ class FcTarget:
     # Faults the operator sets on its READ and WRITE commands: each waits delay_s seconds
     # before it runs, or with drop never runs (until aborted), to exercise hosts' timeouts;
     # stuck ones are not freed by aborts or LUN and target resets either, only by the host
-    # closing its connections (a host reset), to exercise hosts' error escalation.
+    # closing its connections (a host reset), to exercise hosts' error escalation. With
+    # stale_after_s they are stuck, and that many seconds later the card moves their data with
+    # the keys the host gave it, never ending them: a card that lost track of commands the host
+    # has long taken back, to prove that their memory is out of its reach by then.
     delay_s: float = 0.0
     drop: bool = False
     stuck: bool = False
+    stale_after_s: float = 0.0
 
     @property
     def wwpn_int(self) -> int:
@@ -171,7 +175,7 @@ class Config:
             numbers = [lun.lun for lun in target.luns]
             if len(set(numbers)) != len(numbers):
                 raise ConfigError(f"FC target {target.wwpn}: a LUN number twice")
-            if target.delay_s < 0:
+            if target.delay_s < 0 or target.stale_after_s < 0:
                 raise ConfigError(f"FC target {target.wwpn}: negative delay")
             for lun in target.luns:
                 if not 0 <= lun.lun <= FC_LUN_MAX or lun.size_mb <= 0:
@@ -231,6 +235,7 @@ def from_json(data: dict[str, Any]) -> Config:
                     delay_s=float(t.get("delay_s", 0.0)),
                     drop=bool(t.get("drop", False)),
                     stuck=bool(t.get("stuck", False)),
+                    stale_after_s=float(t.get("stale_after_s", 0.0)),
                 )
                 for t in data.get("fc_targets", [])
             ],

@@ -122,9 +122,12 @@ def cmd_target_fault(args: argparse.Namespace) -> int:
     target.delay_s = 0.0 if args.clear else args.delay or 0.0
     target.drop = not args.clear and args.drop
     target.stuck = not args.clear and args.stuck
+    target.stale_after_s = 0.0 if args.clear else args.stale_after or 0.0
     cfg.save(args.config, config)
     fault = (
-        "stuck"
+        f"stale after {target.stale_after_s} s"
+        if target.stale_after_s
+        else "stuck"
         if target.stuck
         else "drop"
         if target.drop
@@ -265,6 +268,12 @@ def add_parser(
     how.add_argument("--drop", action="store_true")
     how.add_argument(
         "--stuck", action="store_true", help="drop, and ignore aborts and LUN/target resets"
+    )
+    how.add_argument(
+        "--stale-after",
+        type=float,
+        metavar="SECONDS",
+        help="stuck, then move the commands' data with their old keys after SECONDS",
     )
     how.add_argument("--clear", action="store_true")
     fault.set_defaults(func=cmd_target_fault)

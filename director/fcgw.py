@@ -35,7 +35,7 @@ from director import sbc
 from director.card_listener import CardListener
 from director.config import Config, FcLun, FcTarget, Watched, fabric_address, io_port_guid
 from director.ethgw import ibdev_name
-from director.rc_conn import ConnectionLost, RcConnection, notify_fds
+from director.rc_conn import ConnectionLost, RcConnection, notify_fds, wc_status_words
 from director.staging import Staging
 from xswire.xsvhba_card import (
     XSVHBA_CARD_RDMA_CM_PORT,
@@ -91,6 +91,7 @@ RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.02  # completions wake the loop; this paces held commands and timers
 FAULTED_OPCODES = {sbc.READ_10, sbc.READ_16, sbc.WRITE_10, sbc.WRITE_16}
 SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
+STALE_DATA = b"XS-STALE"  # what a stale RDMA WRITE puts in a host's memory
 # The task flags as plain integers: IntFlag arithmetic costs more than the rest of a command.
 READ_DATA = int(XsvhbaTaskFlag.READ_DATA)
 WRITE_DATA = int(XsvhbaTaskFlag.WRITE_DATA)
@@ -132,11 +133,13 @@ class CardTarget:
 @dataclass
 class HeldCommand:
     """A command an operator's fault holds back: run when due (never: None), the IOCB as the
-    host wrote it; a stuck one ignores aborts and resets."""
+    host wrote it; a stuck one ignores aborts and resets; a stale one, when due, only has its
+    data moved with the key it came with."""
 
     due: float | None
     iocb: bytes
     stuck: bool = False
+    stale: bool = False
 
 
 @dataclass
@@ -565,25 +568,75 @@ class FcGateway:
         if target is None or fcp_swap(cmd.fcp_cdb)[0] not in FAULTED_OPCODES:
             return False
         fault = target.config
-        if fault.stuck or fault.drop:
+        now = time.monotonic()
+        if fault.stale_after_s:
+            vhba.held[cmd.handle] = HeldCommand(now + fault.stale_after_s, raw, True, True)
+        elif fault.stuck or fault.drop:
             vhba.held[cmd.handle] = HeldCommand(None, raw, fault.stuck)
         elif fault.delay_s:
-            vhba.held[cmd.handle] = HeldCommand(time.monotonic() + fault.delay_s, raw)
+            vhba.held[cmd.handle] = HeldCommand(now + fault.delay_s, raw)
         else:
             return False
-        how = "stuck" if fault.stuck else "dropped" if fault.drop else f"{fault.delay_s} s"
+        how = (
+            f"stale after {fault.stale_after_s} s"
+            if fault.stale_after_s
+            else "stuck"
+            if fault.stuck
+            else "dropped"
+            if fault.drop
+            else f"{fault.delay_s} s"
+        )
         log.info("vHBA %#x: command %#x held (%s)", vhba.resource_id, cmd.handle, how)
         return True
 
     def _run_due(self, vhba: VhbaState) -> None:
         now = time.monotonic()
-        due = []
+        # The stale commands go together once the first is due: the first failed RDMA
+        # operation fails the connection, and with it whatever was still held.
+        stale_due = any(c.stale and c.due is not None and c.due <= now for c in vhba.held.values())
+        due, stale = [], []
         for handle, command in list(vhba.held.items()):
-            if command.due is not None and command.due <= now:
+            if command.stale and stale_due:
+                del vhba.held[handle]
+                stale.append(command.iocb)
+            elif not command.stale and command.due is not None and command.due <= now:
                 del vhba.held[handle]
                 due.append(command.iocb)
+        if stale:
+            self._move_stale(vhba, stale)
         if due:
             self._commands(vhba, due, holding=False)
+
+    def _move_stale(self, vhba: VhbaState, iocbs: list[bytes]) -> None:
+        """Move these commands' data with the keys they came with, as a card that lost track
+        of them would (a READ's data by RDMA WRITE, a WRITE's by RDMA READ), and log how each
+        ended; no status follows. A host that took them back has invalidated the keys: the
+        first fails and fails the connection, which flushes the rest."""
+        data, staging = vhba.data, vhba.staging
+        assert data is not None and staging is not None
+        posted: list[tuple[XsvhbaCmdIocb, str, int | None, str]] = []
+        for raw in iocbs:
+            cmd = XsvhbaCmdIocb.decode(raw)
+            write = bool(cmd.task_mgmt_flags & READ_DATA)
+            what = "WRITE" if write else "READ"
+            length = min(cmd.byte_count, cmd.dseg_0_len, MAX_TRANSFER)
+            at = staging.take(length)
+            if write:
+                staging.mr.write(STALE_DATA * (length // len(STALE_DATA) + 1), length, at)
+            try:
+                number = data.post_rdma(
+                    write, staging.mr, at, length, cmd.dseg_0_address, cmd.rkey1
+                )
+                posted.append((cmd, what, number, ""))
+            except ConnectionLost as err:
+                posted.append((cmd, what, None, f"not posted ({err})"))
+        numbers = [n for _, _, n, _ in posted if n is not None]
+        outcomes = data.rdma_outcomes(range(min(numbers), max(numbers) + 1)) if numbers else {}
+        for cmd, what, number, refused in posted:
+            outcome = refused or wc_status_words(outcomes.get(number))
+            log.info("vHBA %#x: stale RDMA %s of command %#x (key %#x, %d bytes): %s",
+                     vhba.resource_id, what, cmd.handle, cmd.rkey1, cmd.byte_count,
+                     outcome)  # fmt: skip
 
     def _start(self, vhba: VhbaState, raw: bytes, holding: bool, pending: list[Started]) -> None:
         """Check a command and start reading its write data; one that cannot run ends here."""

@@ -27,8 +27,14 @@ from pyverbs.enums import (
     IBV_QPS_RTR,
     IBV_QPS_RTS,
     IBV_QPT_RC,
+    IBV_WC_LOC_PROT_ERR,
     IBV_WC_RECV,
+    IBV_WC_REM_ACCESS_ERR,
+    IBV_WC_REM_INV_REQ_ERR,
+    IBV_WC_REM_OP_ERR,
+    IBV_WC_RETRY_EXC_ERR,
     IBV_WC_SUCCESS,
+    IBV_WC_WR_FLUSH_ERR,
     IBV_WR_RDMA_READ,
     IBV_WR_RDMA_WRITE,
     IBV_WR_SEND,
@@ -45,6 +51,24 @@ RDMA_WR_ID = 1 << 32  # above every buffer index: RDMA operation n has work requ
 RDMA_TIMEOUT = 10.0
 RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm"
 COMPLETION_CHANNEL = "anon_inode:[infinibandevent]"
+
+
+# How an RDMA operation ended, in words, for the outcomes a card logs.
+WC_STATUS_WORDS = {
+    IBV_WC_SUCCESS: "completed",
+    IBV_WC_WR_FLUSH_ERR: "flushed",
+    IBV_WC_REM_ACCESS_ERR: "remote access error",
+    IBV_WC_REM_INV_REQ_ERR: "remote invalid request",
+    IBV_WC_REM_OP_ERR: "remote operation error",
+    IBV_WC_LOC_PROT_ERR: "local protection error",
+    IBV_WC_RETRY_EXC_ERR: "retries exceeded",
+}
+
+
+def wc_status_words(status: int | None) -> str:
+    if status is None:
+        return "no completion"
+    return WC_STATUS_WORDS.get(status, f"status {status}")
 
 
 def _fds_to(target: str) -> set[int]:
@@ -255,6 +279,24 @@ class RcConnection:
             polled, wcs = self.cq.poll(num_entries=16)
             for wc in wcs[:polled]:
                 self._complete(wc, self.early)
+
+    def rdma_outcomes(self, numbers: range) -> dict[int, int | None]:
+        """Wait for RDMA operations `numbers` and return how each ended (an IBV_WC_* status;
+        None: no completion within RDMA_TIMEOUT). Unlike wait_rdma(), a failed one does not
+        raise: the connection is marked failed and the next poll() reports it lost."""
+        outcomes: dict[int, int | None] = dict.fromkeys(numbers)
+        deadline = time.monotonic() + RDMA_TIMEOUT
+        while None in outcomes.values() and time.monotonic() < deadline:
+            polled, wcs = self.cq.poll(num_entries=16)
+            for wc in wcs[:polled]:
+                number = wc.wr_id - RDMA_WR_ID
+                if number in outcomes:
+                    outcomes[number] = wc.status
+                if wc.status == IBV_WC_SUCCESS:
+                    self._complete(wc, self.early)
+                elif not self.failure:
+                    self.failure = f"completion status {wc.status}"
+        return outcomes
 
     def rdma(self, write: bool, mr: MR, offset: int, length: int, addr: int, rkey: int) -> None:
         """post_rdma() and wait until it is done."""

@@ -1,0 +1,36 @@
+"""The FC card's operator faults: `ctl target-fault` writes them to the configuration the card
+re-reads, and --clear takes every one of them away."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from director import config as cfg
+from director import ctl
+
+WWPN = "50:01:43:80:00:00:00:01"
+
+
+def fault_args(path: Path, **how: object) -> argparse.Namespace:
+    chosen = {"delay": None, "drop": False, "stuck": False, "stale_after": None, "clear": False}
+    chosen.update(how)
+    return argparse.Namespace(config=path, wwpn=WWPN, **chosen)
+
+
+def test_stale_fault_is_saved_and_cleared(tmp_path: Path) -> None:
+    path = tmp_path / "director.json"
+    cfg.save(path, cfg.Config(fc_targets=[cfg.FcTarget(WWPN)]))
+    assert ctl.cmd_target_fault(fault_args(path, stale_after=15.0)) == 0
+    (target,) = cfg.load(path).fc_targets
+    assert target.stale_after_s == 15.0
+    assert ctl.cmd_target_fault(fault_args(path, clear=True)) == 0
+    (target,) = cfg.load(path).fc_targets
+    assert (target.stale_after_s, target.stuck, target.drop, target.delay_s) == (0, False, False, 0)
+
+
+def test_negative_stale_delay_is_refused() -> None:
+    with pytest.raises(cfg.ConfigError):
+        cfg.Config(fc_targets=[cfg.FcTarget(WWPN, stale_after_s=-1)]).validate()
