@@ -668,6 +668,8 @@ void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope)
 	struct xsvhba_scan scan = { .scope = scope, .take_back = true };
 
 	might_sleep();
+	/* The reset that ends what invalidations do not runs under it. */
+	lockdep_assert_not_held(&vhba->mutex);
 	scsi_host_busy_iter(vhba->shost, xsvhba_scan_one, &scan);
 	if (!scan.busy)
 		return;
