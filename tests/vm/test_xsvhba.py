@@ -355,3 +355,94 @@ def test_io_fails_cleanly_after_the_loss_timeout_and_the_disk_returns(
         disk = disk_of(fabric, 0)
         read = con.run(f"dd if={disk} of=/dev/null bs=64k count=16 iflag=direct", check=False)
         assert read.ok, read.output + diagnostics(fabric)
+
+
+FAST_IO_FAIL_TMO = 2
+STALE_AFTER = 15  # seconds after it held them that the card moves the commands' data
+STALE_COMMANDS = 2
+MAPPED = "/sys/kernel/debug/xsvhba/*/dma_mapped"
+PATTERN = "/tmp/memory-pattern"
+PATTERN_MB = 200
+RPORT_FAST_IO_FAIL = "/sys/class/fc_remote_ports/rport-*/fast_io_fail_tmo"
+
+
+def stale_outcomes(fabric: Fabric, skip: int) -> list[str]:
+    """What the card logged of the data it moved for stale commands, past its first `skip`
+    log lines."""
+    out = fabric.director.console.output(
+        f"tail -n +{skip + 1} {san.FCGW_LOG} | grep 'stale RDMA' || true"
+    )
+    return out.splitlines()
+
+
+@pytest.mark.parametrize("direction", ["read", "write"])
+def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
+    fabric: Fabric, vhba: str, direction: str
+) -> None:
+    """The card holds two commands; their target is lost and fast_io_fail gives them back to
+    the midlayer. Later the card moves their data with the keys it was given (an RDMA WRITE of
+    a READ's data, an RDMA READ of a WRITE's): none of that may reach the host's memory, which
+    by then belongs to others. The first fails at the host's RDMA device, the rest are flushed;
+    memory filled with a pattern afterwards reads back intact; no DMA mapping is left."""
+    con, card = fabric.host.console, fabric.director.console
+    timeout = f"/sys/block/{vhba.rsplit('/', 1)[1]}/device/timeout"
+    assert con.output(f"cat {MAPPED}").split() == ["0"]
+    # Today's midlayer gets its commands back at their timeout (the abort handler's
+    # FAST_IO_FAIL), well before the card moves their data.
+    con.run(f"echo {SHORT_SCSI_TIMEOUT} > {timeout}")
+    con.run(f"for f in {RPORT_FAST_IO_FAIL}; do echo {FAST_IO_FAIL_TMO} > $f; done")
+    con.run(f"dd if=/dev/urandom of=/tmp/stale-src bs=64k count={STALE_COMMANDS}")
+    skip = int(card.output(f"wc -l < {san.FCGW_LOG}").split()[0])
+    director.ctl(fabric.director, f"target-fault {TARGET} --stale-after {STALE_AFTER}")
+    try:
+        con.run("sleep 2")  # the card re-reads its configuration every second
+        for i in range(STALE_COMMANDS):
+            # Far apart on the disk, each its own command; no other I/O meanwhile, so no
+            # later command reuses (and re-registers) a held command's tag and key.
+            at = 512 + 64 * i
+            io = (
+                f"dd if={vhba} of=/dev/null bs=64k count=1 skip={at} iflag=direct"
+                if direction == "read"
+                else f"dd if=/tmp/stale-src of={vhba} bs=64k count=1 skip={i} seek={at}"
+                " oflag=direct conv=notrunc"
+            )
+            con.run(f"{{ timeout -s KILL 120 {io}; echo rc=$?; }} > /tmp/stale-{i}.log 2>&1 &")
+        held = card.wait_until(
+            f"[ $(tail -n +{skip + 1} {san.FCGW_LOG} | grep -c 'held (stale') = {STALE_COMMANDS} ]",
+            20,
+        )
+        assert held, diagnostics(fabric)
+        director.ctl(fabric.director, "port-link fc/1 down")
+        # The commands fail (fast_io_fail) well before the card moves their data.
+        con.run("wait", timeout=60, check=False)
+        for i in range(STALE_COMMANDS):
+            log = con.output(f"cat /tmp/stale-{i}.log")
+            assert "rc=" in log and "rc=0" not in log, log + diagnostics(fabric)
+        # Their pages go back to the kernel: fill free memory with a pattern.
+        con.run(f"yes XSPATTERN | head -c {PATTERN_MB}M > {PATTERN}", timeout=300)
+        moved = card.wait_until(
+            f"[ $(tail -n +{skip + 1} {san.FCGW_LOG} | grep -c 'stale RDMA') = {STALE_COMMANDS} ]",
+            STALE_AFTER + 30,
+        )
+        outcomes = stale_outcomes(fabric, skip)
+        assert moved, "\n".join(outcomes) + diagnostics(fabric)
+    finally:
+        # Back before the target's loss timeout (30 s) deletes its disk.
+        director.ctl(fabric.director, f"target-fault {TARGET} --clear")
+        director.ctl(fabric.director, "port-link fc/1 up")
+        con.run(f"echo 30 > {timeout}; rm -f /tmp/stale-src", check=False)
+    intact = con.run(f"yes XSPATTERN | head -c {PATTERN_MB}M | cmp - {PATTERN}", check=False)
+    con.run(f"rm -f {PATTERN}")
+    report = "\n".join(outcomes)
+    assert not any(line.endswith(": completed") for line in outcomes), report
+    first, *rest = outcomes
+    assert first.endswith(": remote access error") or "not posted" in first, report
+    assert all(line.endswith(": flushed") or "not posted" in line for line in rest), report
+    assert intact.ok, intact.output + report
+    # The card's failed connection is reset and the disk comes back.
+    assert wait_for_disks(fabric, 1, DISK_WITHIN), diagnostics(fabric)
+    assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN)
+    assert con.wait_until(f"[ $(cat {MAPPED}) = 0 ]", 30), con.output(f"cat {MAPPED}")
+    con.run(f"for f in {RPORT_FAST_IO_FAIL}; do echo off > $f; done")
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
