@@ -21,6 +21,12 @@ KERNEL_ARGS = ["console=ttyS0", "loglevel=3", "panic=-1"]
 # receives into a page_pool, that is a lockdep report and, on one vCPU, a hung guest
 # (docs/rxe-notes.md).
 FABRIC_NIC_MODE = "mrg_rxbuf=off"
+# The serial console is QEMU's stdio, a pty that pexpect drives. QEMU's stdio chardev leaves the
+# terminal's ISIG on unless told `signal=off`: a Ctrl-C sent to interrupt a guest command
+# (harness/console.py) would be SIGINT to QEMU itself, which exits ("terminating on signal 2").
+# With signal=off the byte reaches the guest's ttyS0, whose own line discipline interrupts the
+# shell's foreground command.
+SERIAL = ["-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0"]
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,7 @@ def command(spec: GuestSpec) -> list[str]:
         "-no-reboot",
         "-display",
         "none",
-        "-serial",
-        "stdio",
+        *SERIAL,
         "-kernel",
         str(spec.vmlinuz),
         "-initrd",
