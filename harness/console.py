@@ -3,6 +3,12 @@
 Each command is followed by an echo of a unique marker carrying `$?`. The marker's digits only
 exist in the shell's output, never in an echo of the command line, so the result is unambiguous
 even before terminal echo has been turned off.
+
+A command that outlives its timeout is interrupted with Ctrl-C, which must reach the guest's tty
+and not the QEMU that carries it (harness/qemu.py). The console then resynchronises: one more
+marker, whose echo proves the shell is back at its prompt and leaves the interrupted command's
+output behind. A guest that does not answer it is unresponsive: the console says so (`fault`)
+and refuses further commands at once, rather than let each one wait out its own timeout.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from dataclasses import dataclass
 import pexpect
 
 DEFAULT_TIMEOUT = 120.0
+# How long a guest has to answer the resync after an interrupted command.
+RESYNC_TIMEOUT = 15.0
 
 
 class ConsoleError(Exception):
@@ -52,25 +60,34 @@ class Console:
         self.name = name
         self._session = secrets.token_hex(3)
         self._counter = itertools.count(1)
+        # Why this console takes no more commands (closed, or the guest stopped answering).
+        self.fault: str | None = None
+
+    def close(self, why: str) -> None:
+        """Take no more commands: each would fail with `why`."""
+        if self.fault is None:
+            self.fault = why
 
     def prepare_shell(self) -> None:
         """Silence echo, prompts and job notices so that output is exactly what commands print."""
         self.run("stty -echo -onlcr cols 1000; set +m; PS1=''; PS2=''", timeout=30)
 
     def run(self, command: str, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> Result:
-        token = f"__XS_{self._session}_{next(self._counter)}_"
+        if self.fault is not None:
+            raise ConsoleError(f"[{self.name}] not running `{command}`: {self.fault}")
+        token = self._token()
         joiner = " " if command.rstrip().endswith("&") else "; "
         self._child.sendline(f"{command}{joiner}echo {token}$?__")
-        pattern = re.escape(token) + r"(\d+)__"
         try:
-            self._child.expect(pattern, timeout=timeout)
+            self._child.expect(re.escape(token) + r"(\d+)__", timeout=timeout)
         except pexpect.TIMEOUT as exc:
-            self._child.sendcontrol("c")
+            output = self._before()
             raise CommandTimeout(
-                f"[{self.name}] `{command}` did not finish within {timeout:.0f} s; "
-                f"output so far:\n{self._before()}"
+                f"[{self.name}] `{command}` did not finish within {timeout:.0f} s;"
+                f" {self._interrupt(command)}; output so far:\n{output}"
             ) from exc
         except pexpect.EOF as exc:
+            self.close("console closed (QEMU exited)")
             raise ConsoleError(
                 f"[{self.name}] console closed while running `{command}`:\n{self._before()}"
             ) from exc
@@ -78,6 +95,26 @@ class Console:
         if check and not result.ok:
             raise CommandFailed(self.name, result)
         return result
+
+    def _token(self) -> str:
+        return f"__XS_{self._session}_{next(self._counter)}_"
+
+    def _interrupt(self, command: str) -> str:
+        """Ctrl-C the running command, then wait for the shell to echo a fresh marker, which
+        discards whatever the interrupted command printed. Says how that went."""
+        self._child.sendcontrol("c")
+        token = self._token()
+        self._child.sendline(f"echo {token}$?__")
+        try:
+            self._child.expect(re.escape(token) + r"\d+__", timeout=RESYNC_TIMEOUT)
+        except pexpect.TIMEOUT:
+            self.close(
+                f"console unresponsive: the shell did not answer within {RESYNC_TIMEOUT:.0f} s"
+                f" of the Ctrl-C that interrupted `{command}`"
+            )
+        except pexpect.EOF:
+            self.close(f"console closed: QEMU exited on the Ctrl-C that interrupted `{command}`")
+        return self.fault or "Ctrl-C interrupted it and the shell answered again"
 
     def wait_until(self, condition: str, timeout: float, interval: float = 0.5) -> bool:
         """Re-run the shell `condition` in the guest until it succeeds; False after `timeout`

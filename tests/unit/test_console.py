@@ -1,4 +1,6 @@
-"""The console driver on a local shell: exit statuses, output, timeouts and recovery."""
+"""The console driver on a local shell: exit statuses, output, timeouts and recovery. That
+Ctrl-C reaches a guest through QEMU, rather than stopping QEMU, is tests/unit/test_qemu.py's and
+tests/vm/test_console_timeout.py's."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from harness.console import CommandFailed, CommandTimeout, Console
+from harness import console as console_module
+from harness.console import CommandFailed, CommandTimeout, Console, ConsoleError
 
 
 @pytest.fixture
@@ -43,9 +46,36 @@ def test_background_command_does_not_break_the_protocol(console: Console) -> Non
 
 
 def test_timeout_interrupts_the_command_and_the_shell_stays_usable(console: Console) -> None:
-    with pytest.raises(CommandTimeout):
+    with pytest.raises(CommandTimeout) as info:
         console.run("sleep 30", timeout=1)
+    assert "Ctrl-C interrupted it" in str(info.value)
+    assert console.fault is None
     assert console.output("echo alive", timeout=10) == "alive"
+
+
+def test_after_a_timeout_the_next_command_reads_none_of_the_interrupted_ones_output(
+    console: Console,
+) -> None:
+    """The resync marker after Ctrl-C consumes what the interrupted command printed."""
+    with pytest.raises(CommandTimeout) as info:
+        console.run("echo leftover; sleep 30", timeout=1)
+    assert "leftover" in str(info.value)
+    assert console.output("echo next", timeout=10) == "next"
+
+
+def test_a_shell_that_does_not_answer_after_ctrl_c_is_reported_unresponsive(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that ignores SIGINT keeps the shell from the resync: the timeout says so,
+    and the console refuses further commands at once instead of waiting on them."""
+    monkeypatch.setattr(console_module, "RESYNC_TIMEOUT", 1.0)
+    console.run("trap '' INT")
+    with pytest.raises(CommandTimeout) as info:
+        console.run("sleep 30", timeout=1)
+    assert "console unresponsive" in str(info.value)
+    assert console.fault is not None and "unresponsive" in console.fault
+    with pytest.raises(ConsoleError, match="not running `echo again`: console unresponsive"):
+        console.run("echo again", timeout=30)
 
 
 def test_wait_until_polls_until_the_condition_holds(console: Console, tmp_path: Path) -> None:
