@@ -5,6 +5,11 @@ the `-netdev stream` server and starts first; the host VM connects to its unix s
 VM may be replaced while the director runs (QEMU's stream server takes the next client), for
 instance by one that boots from a LUN behind its vHBA: the director VM has a copy-on-write view
 of the guest root image as its second disk (ROOT_LUN_DEVICE) to serve as that LUN.
+
+A fabric can be lost (a guest's QEMU exited, or a guest stopped answering) and booted again in
+place: `check()` says whether it is usable, `lose()` stops both guests so that nothing more
+waits on them, and `reboot()` boots the pair again into the same Fabric object, so whatever
+holds it stays valid.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness import bootdisk, image, initramfs, pvh
+from harness.console import ConsoleError
 from harness.kernels import Kernel
 from harness.log import say
 from harness.qemu import FabricLink, GuestSpec
@@ -51,6 +57,11 @@ class Fabric:
         self.guests: list[Guest] = []
         self.host: Guest
         self.director: Guest
+        # Why the guests of this fabric are gone (lose()); None while they serve.
+        self.lost: str | None = None
+        # How many times the pair has been booted: a guest's console log is appended to after
+        # the first.
+        self.boots = 0
 
     def _spec(self, who: Addressing, server: bool) -> GuestSpec:
         socket = Path(self._sockdir.name) / "fabric.sock"
@@ -69,10 +80,14 @@ class Fabric:
         director_spec = replace(
             self._spec(DIRECTOR, server=True), extra_drives=(image.build_image(),)
         )
-        self.director = Guest(director_spec, self.log_dir)
+        # A director QEMU that was killed leaves its socket behind.
+        director_spec.link.socket.unlink(missing_ok=True)
+        again = self.boots > 0
+        self.boots += 1
+        self.director = Guest(director_spec, self.log_dir, append_log=again)
         self.guests.append(self.director)
         _wait_for_socket(director_spec.link.socket)
-        self.host = Guest(self._spec(HOST, server=False), self.log_dir)
+        self.host = Guest(self._spec(HOST, server=False), self.log_dir, append_log=again)
         self.guests.append(self.host)
         for guest in self.guests:
             guest.wait_ready()
@@ -90,6 +105,8 @@ class Fabric:
         fabric (MAC, addresses): an ordinary one with rxe up, or with `boot_from_vhba` (a
         harness.bootdisk initramfs) one whose root is its vHBA's first disk. `args` go to the
         kernel command line, `shares` are more read-only 9p shares (tag, directory)."""
+        if self.lost is not None:
+            raise ConsoleError(f"not replacing the host VM of a lost fabric: {self.lost}")
         self.host.shutdown()
         self.guests.remove(self.host)
         spec = replace(self._spec(HOST, server=False), extra_shares=shares)
@@ -109,6 +126,35 @@ class Fabric:
         if boot_from_vhba is None:
             enable_rxe(self.host)
         return self.host
+
+    def check(self) -> str | None:
+        """Why the fabric cannot serve the next test (a guest's QEMU exited, or a guest did not
+        answer a trivial command in time); None when both guests answer."""
+        if self.lost is not None:
+            return self.lost
+        faults = [why for guest in self.guests if (why := guest.probe()) is not None]
+        return "; ".join(faults) or None
+
+    def lose(self, why: str) -> None:
+        """Give the guests up: stop both QEMUs at once, so that every command still sent to
+        them (a fixture's teardown) fails at once with `why` instead of waiting on them."""
+        if self.lost is None:
+            self.lost = why
+        for guest in self.guests:
+            guest.kill(f"fabric lost: {why}")
+
+    def reboot(self) -> None:
+        """Boot both guests again, with rxe up, into this same Fabric object; their console
+        logs go on after the lost guests' ones."""
+        self.lose(self.lost or "rebooted")
+        self.guests.clear()
+        try:
+            self.start()
+        except BaseException as exc:
+            self.lost = f"{self.lost}; booting the pair again failed: {exc}"
+            self.lose(self.lost)
+            raise
+        self.lost = None
 
     def stop(self) -> None:
         for guest in reversed(self.guests):

@@ -71,12 +71,17 @@ def module_build(kernel: kernels.Kernel) -> modules.Build:
 @pytest.fixture(scope="session")
 def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabric]:
     """Both guests of a kernel, shared by every VM test. On a kernel with kmemleak (the debug
-    kernel) the host is checked for leaks once every test module unloaded ours."""
+    kernel) the host is checked for leaks once every test module unloaded ours. A test that
+    loses the fabric gets it booted again in place (tests/vm/fabric_loss.py)."""
     with Fabric(kernel, ARTIFACTS / "consoles" / kernel.release) as booted:
         leak_checked = kmemleak.available(booted.host)
         if leak_checked:
             kmemleak.forget(booted.host)
         yield booted
+        if booted.lost is not None:
+            # The test that lost it was failed for it (tests/vm/fabric_loss.py); the lost guests
+            # have no log left to read.
+            return
         unread = unread_splats(booted)
         if unread:
             pytest.fail(
@@ -105,12 +110,12 @@ class KernelLog:
         log = guest.console.output(crashscan.TAIL_COMMAND)
         return crashscan.scan(crashscan.after_mark(log, self.label))
 
-    def conclude(self) -> list[str]:
-        """problems(), then a checkpoint marker on each live guest, so that the next scan
+    def conclude(self, lost_ok: bool = False) -> list[str]:
+        """problems(), then a checkpoint marker on each usable guest, so that the next scan
         (unread_splats) starts after what this one read."""
-        reports = self.problems()
+        reports = self.problems(lost_ok)
         for guest in self.fabric.guests:
-            if guest.alive:
+            if guest.fault() is None:
                 guest.console.run(crashscan.mark_command(f"{self.label}.checked"))
         return reports
 
@@ -120,12 +125,16 @@ class KernelLog:
         self.mark()
         return found
 
-    def problems(self) -> list[str]:
-        """Dead guests and splats since the marker, as reports to fail a test with."""
+    def problems(self, lost_ok: bool = False) -> list[str]:
+        """Guests lost (QEMU exited, or not answering) and splats since the marker, as reports
+        to fail a test with; with `lost_ok` (a test that loses a guest on purpose) only the
+        splats of the guests that still answer."""
         reports = []
         for guest in self.fabric.guests:
-            if not guest.alive:
-                reports.append(f"{guest.name} VM died:\n{guest.console_tail()}")
+            why = guest.probe()
+            if why is not None:
+                if not lost_ok:
+                    reports.append(f"{why}:\n{guest.console_tail()}")
                 continue
             reports.extend(f"{guest.name}: {splat}" for splat in self.splats(guest))
         return reports
@@ -147,7 +156,7 @@ def unread_splats(fabric: Fabric) -> list[str]:
     fixtures were set up or torn down between tests, or while the guests booted."""
     reports = []
     for guest in fabric.guests:
-        if guest.alive:
+        if guest.fault() is None:
             log = guest.console.output(crashscan.TAIL_COMMAND)
             found = crashscan.scan(crashscan.after_newest_mark(log))
             reports.extend(f"{guest.name}: {splat}" for splat in found)
