@@ -19,13 +19,14 @@ from tests.vm import fabric_loss
 
 STATE = "/run/xs-fabric-loss-test"
 LOSER = "test_a_killed_director_vm_loses_the_fabric"
-setups: list[int] = []
+# Each kernel's fabric boots at which guest_state was set up (a run may test several kernels).
+setups: dict[str, list[int]] = {}
 
 
 @pytest.fixture(scope="module")
 def guest_state(fabric: Fabric) -> Iterator[None]:
     """State put into both guests, as test modules' fixtures do; counts its set-ups."""
-    setups.append(fabric.boots)
+    setups.setdefault(fabric.kernel.spec.id, []).append(fabric.boots)
     for guest in fabric.guests:
         guest.console.run(f"touch {STATE}")
     yield
@@ -48,15 +49,21 @@ def test_a_killed_director_vm_loses_the_fabric(
 def test_the_next_test_gets_the_fabric_booted_again_with_its_state_set_up_again(
     request: pytest.FixtureRequest, fabric: Fabric, fabric_services: str, guest_state: None
 ) -> None:
-    losses = request.config.stash[fabric_loss.LOSSES]
-    if not any(loss.nodeid.split("::")[-1].startswith(LOSER) for loss in losses):
-        pytest.skip(f"runs after {LOSER}, which did not run")
-    loss = next(loss for loss in losses if loss.nodeid.split("::")[-1].startswith(LOSER))
+    kernel_id = fabric.kernel.spec.id
+    losses = [
+        loss
+        for loss in request.config.stash[fabric_loss.LOSSES]
+        if loss.nodeid.split("::")[-1].startswith(LOSER) and loss.nodeid.endswith(f"[{kernel_id}]")
+    ]
+    if not losses:
+        pytest.skip(f"runs after {LOSER}, which did not run for {kernel_id}")
+    (loss,) = losses
     assert loss.expected
     assert "director VM's QEMU was killed by signal 9" in loss.why, loss.why
     assert loss.rebooted_for == request.node.nodeid
     # The module fixture ran again, on the pair's next boot.
-    assert len(setups) == 2 and setups[1] == setups[0] + 1, setups
+    boots = setups[kernel_id]
+    assert len(boots) == 2 and boots[1] == boots[0] + 1, setups
     for guest in fabric.guests:
         assert guest.alive
         guest.console.run(f"test -e {STATE}")
