@@ -375,12 +375,15 @@ def set_fast_io_fail(fabric: Fabric, value: str) -> int:
     return out.split().count("set")
 
 
+def card_log_since(skip: int) -> str:
+    """The shell command printing the card's log past its first `skip` lines."""
+    return f"tail -n +{skip + 1} {san.FCGW_LOG}"
+
+
 def stale_outcomes(fabric: Fabric, skip: int) -> list[str]:
     """What the card logged of the data it moved for stale commands, past its first `skip`
     log lines."""
-    out = fabric.director.console.output(
-        f"tail -n +{skip + 1} {san.FCGW_LOG} | grep 'stale RDMA' || true"
-    )
+    out = fabric.director.console.output(f"{card_log_since(skip)} | grep 'stale RDMA' || true")
     return out.splitlines()
 
 
@@ -417,7 +420,7 @@ def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
             )
             con.run(f"{{ timeout -s KILL 120 {io}; echo rc=$?; }} > /tmp/stale-{i}.log 2>&1 &")
         held = card.wait_until(
-            f"[ $(tail -n +{skip + 1} {san.FCGW_LOG} | grep -c 'held (stale') = {STALE_COMMANDS} ]",
+            f"[ $({card_log_since(skip)} | grep -c 'held (stale') = {STALE_COMMANDS} ]",
             20,
         )
         assert held, diagnostics(fabric)
@@ -430,7 +433,7 @@ def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
         # Their pages go back to the kernel: fill free memory with a pattern.
         con.run(f"yes XSPATTERN | head -c {PATTERN_MB}M > {PATTERN}", timeout=300)
         moved = card.wait_until(
-            f"[ $(tail -n +{skip + 1} {san.FCGW_LOG} | grep -c 'stale RDMA') = {STALE_COMMANDS} ]",
+            f"[ $({card_log_since(skip)} | grep -c 'stale RDMA') = {STALE_COMMANDS} ]",
             STALE_AFTER + 30,
         )
         outcomes = stale_outcomes(fabric, skip)
