@@ -24,6 +24,7 @@
 #include <rdma/ib_cache.h>
 #include <rdma/ib_mad.h>
 
+#include "xscore_check.h"
 #include "xscore_priv.h"
 
 static char *xds_gid;
@@ -187,16 +188,15 @@ static void xscore_count(struct xscore_port *port, u64 *counter)
 
 static int xscore_check_answer(struct xscore_port *port, u16 attr_id)
 {
-	const struct xs_mad_hdr *hdr = (const void *)port->mad_answer;
-
-	if (hdr->method != XS_MAD_METHOD_GET_RESP ||
-	    be16_to_cpu(hdr->attr_id) != attr_id) {
+	switch (xscore_check_mad_answer(port->mad_answer, attr_id)) {
+	case XSCORE_CHECK_OK:
+		return 0;
+	case XSCORE_CHECK_MAD_STATUS:
+		return -ENOENT;
+	default:
 		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
-	if (hdr->status)
-		return -ENOENT;
-	return 0;
 }
 
 static int xscore_find_xds(struct xscore_port *port, const union ib_gid *via,
@@ -217,12 +217,11 @@ static int xscore_find_xds(struct xscore_port *port, const union ib_gid *via,
 	if (ret)
 		return ret;
 
-	rec = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
-	if (strncmp(rec->service_name, XDS_SERVICE_NAME,
-		    sizeof(rec->service_name))) {
+	if (xscore_check_service_record(port->mad_answer)) {
 		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
+	rec = (const void *)(port->mad_answer + XS_SA_DATA_OFFSET);
 	memcpy(xds->raw, rec->service_gid, sizeof(xds->raw));
 	return 0;
 }
@@ -260,13 +259,11 @@ static int xscore_take_answer(struct xscore_port *port,
 	unsigned int count, i;
 	bool changed;
 
-	count = resp->list.count;
-	if (resp->server_info.port_id != req->port_id ||
-	    count > XDS_MAX_XCMS ||
-	    (count && resp->list.xcm_version != XDS_XCM_REC_VERSION)) {
+	if (xscore_check_xds_response(req->port_id, resp)) {
 		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
+	count = resp->list.count;
 
 	for (i = 0; i < count; i++)
 		guids[i] = be64_to_cpu(resp->list.xcms[i].port_id);

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <net/ipv6.h>
 
+#include "xscore_check.h"
 #include "xscore_priv.h"
 
 #define XSCORE_UD_RX		8
@@ -184,7 +185,6 @@ int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
 	struct xscore_ud *ud = port->ud;
 	const struct xdp_hdr *hdr;
 	unsigned long deadline;
-	u16 len;
 	int ret;
 
 	ret = xscore_ud_solicit_send(ud, sgid_index, req);
@@ -199,11 +199,8 @@ int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
 		return -ETIMEDOUT;
 
 	hdr = (const void *)(ud->answer + sizeof(struct ib_grh));
-	len = be16_to_cpu(hdr->len);
-	if (be16_to_cpu(hdr->type) != XDP_MSG_TYPE_DISC_SOL ||
-	    !(be16_to_cpu(hdr->flags) & XDP_FLAGS_RSP) ||
-	    len < sizeof(*hdr) + sizeof(**resp) ||
-	    len > XSCORE_UD_BUF - sizeof(struct ib_grh))
+	if (xscore_check_solicit_answer(hdr, XSCORE_UD_BUF -
+					sizeof(struct ib_grh)))
 		return -EPROTO;
 	*xds = ud->responder;
 	*resp = (const void *)(hdr + 1);

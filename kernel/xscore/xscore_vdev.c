@@ -9,10 +9,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/slab.h>
 
+#include "xscore_check.h"
 #include "xscore_priv.h"
 
 /* Auxiliary device ids are one namespace per name prefix: module wide. */
@@ -152,27 +152,6 @@ static unsigned int xscore_vdev_count(struct xscore_link *link, u8 msg_class)
 	return count;
 }
 
-/* The name of an INSTALL object, if it is one a device may carry. */
-static bool xscore_vdev_name(u8 msg_class, const void *obj, char *name)
-{
-	const struct xsvnic_msg *vnic = obj;
-	const struct xsvhba_msg *vhba = obj;
-	const char *field = msg_class == XSMP_CLASS_VNIC ? vnic->vnic_name :
-			    vhba->vh_name;
-	size_t len = strnlen(field, XSMP_VDEV_NAME_LEN);
-	size_t i;
-
-	if (!len || len == XSMP_VDEV_NAME_LEN)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum(field[i]) && field[i] != '_' && field[i] != '-' &&
-		    field[i] != '.')
-			return false;
-	memcpy(name, field, len);
-	name[len] = '\0';
-	return true;
-}
-
 static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
 			      const void *obj, u8 code)
 {
@@ -209,7 +188,7 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 	char name[XSMP_VDEV_NAME_LEN];
 	int ret;
 
-	if (!xscore_vdev_name(msg_class, hdr, name)) {
+	if (xscore_vdev_check_name(msg_class, hdr, name)) {
 		xscore_link_count_malformed(link);
 		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK);
 		return;
@@ -304,13 +283,13 @@ void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
 	struct xscore_vdev *vdev;
 	u32 offset;
 
-	if (!len || len % XSMP_VDEV_OBJECT_SIZE) {
+	if (xscore_vdev_check_length(len)) {
 		xscore_link_count_malformed(link);
 		return;
 	}
 	for (offset = 0; offset < len; offset += XSMP_VDEV_OBJECT_SIZE) {
 		hdr = objs + offset;
-		if (be16_to_cpu(hdr->length) != XSMP_VDEV_OBJECT_SIZE) {
+		if (xscore_vdev_check_object(hdr)) {
 			xscore_link_count_malformed(link);
 			continue;
 		}

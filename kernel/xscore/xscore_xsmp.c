@@ -12,23 +12,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 
+#include "xscore_check.h"
 #include "xscore_priv.h"
 
 #define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
-#define XSCORE_HELLO_INTERVAL_MAX	3600
 #define XSCORE_HELLO_MISSES		3
 
 static unsigned int hello_timeout;
 module_param(hello_timeout, uint, 0644);
 MODULE_PARM_DESC(hello_timeout,
 		 "Seconds without a message from an XCM before its link is taken down and reopened (0: three of the XCM's hello intervals)");
-
-#define XSMP_SESSION_MSG_LEN \
-	(sizeof(struct xsmp_message_header) + sizeof(struct xsmp_session_msg))
 
 static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 {
@@ -90,34 +86,13 @@ void xscore_xsmp_check_timeouts(struct xscore_link *link)
 				 -ETIMEDOUT);
 }
 
-/*
- * A name from a fixed-size field: it must end inside the field and hold
- * only printable characters, since sysfs and the log show it.
- */
-static bool xscore_xsmp_copy_name(char *dst, const char *src)
-{
-	size_t len = strnlen(src, XSCORE_NAME_LEN);
-	size_t i;
-
-	if (len == XSCORE_NAME_LEN)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isprint(src[i]))
-			return false;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return true;
-}
-
 static int xscore_xsmp_confirmed(struct xscore_link *link,
 				 const struct xsmp_session_msg *msg)
 {
 	char chassis[XSCORE_NAME_LEN + 1], profile[XSCORE_NAME_LEN + 1];
 	u32 interval = be32_to_cpu(msg->version);
 
-	if (!interval || interval > XSCORE_HELLO_INTERVAL_MAX ||
-	    !xscore_xsmp_copy_name(chassis, msg->chassis_name) ||
-	    !xscore_xsmp_copy_name(profile, msg->session_name))
+	if (xscore_xsmp_check_confirm(msg, chassis, profile))
 		return -EPROTO;
 
 	link->hello_interval = interval;
@@ -143,10 +118,13 @@ static void xscore_xsmp_session(struct xscore_link *link,
 	bool up = link->state == XSCORE_LINK_UP;
 	int ret;
 
+	/* Unknown, or not in this state. */
+	if (xscore_xsmp_check_session_type(msg->type, up)) {
+		xscore_link_count_malformed(link);
+		return;
+	}
 	switch (msg->type) {
 	case XSMP_SESSION_TYPE_REG_CONFIRM:
-		if (up)
-			break;
 		if (xscore_xsmp_confirmed(link, msg)) {
 			xscore_link_count_malformed(link);
 			xscore_link_fail(link, "malformed REG_CONFIRM", -EPROTO);
@@ -160,16 +138,12 @@ static void xscore_xsmp_session(struct xscore_link *link,
 				 -ECONNRESET);
 		return;
 	case XSMP_SESSION_TYPE_HELLO:
-		if (!up)
-			break;
 		ret = xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_HELLO);
 		/* A burst of HELLOs outruns the send ring; one answer is enough. */
 		if (ret && ret != -ENOBUFS)
 			xscore_link_fail(link, "cannot answer HELLO", ret);
 		return;
 	}
-	/* Unknown, or not in this state. */
-	xscore_link_count_malformed(link);
 }
 
 void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
@@ -177,10 +151,7 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	const struct xsmp_message_header *hdr = data;
 	const struct xsmp_session_msg *msg;
 
-	if (len < sizeof(*hdr) || be16_to_cpu(hdr->length) != len ||
-	    be64_to_cpu(hdr->dest_id.primary) != link->own_guid ||
-	    be64_to_cpu(hdr->source_id.primary) != link->xcm_guid ||
-	    hdr->type < XSMP_CLASS_SESSION || hdr->type > XSMP_CLASS_XVE)
+	if (xscore_xsmp_check_header(data, len, link->own_guid, link->xcm_guid))
 		goto malformed;
 
 	xscore_link_count(link, &link->stats.msgs_in);
@@ -188,10 +159,9 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	if (link->state == XSCORE_LINK_UP)
 		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
 
+	if (xscore_xsmp_check_body(data, len, link->state == XSCORE_LINK_UP))
+		goto malformed;
 	if (hdr->type == XSMP_CLASS_VNIC || hdr->type == XSMP_CLASS_VHBA) {
-		/* Configuration is only taken from a registered XCM. */
-		if (link->state != XSCORE_LINK_UP)
-			goto malformed;
 		xscore_vdev_receive(link, hdr->type, hdr + 1, len - sizeof(*hdr));
 		return;
 	}
@@ -201,9 +171,6 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 		return;
 	}
 	msg = (const void *)(hdr + 1);
-	if (len != XSMP_SESSION_MSG_LEN ||
-	    be16_to_cpu(msg->length) != sizeof(*msg))
-		goto malformed;
 	xscore_xsmp_session(link, msg);
 	return;
 
