@@ -9,6 +9,7 @@
 #include <linux/jiffies.h>
 
 #include "xsvnic.h"
+#include "xsvnic_check.h"
 
 static const u32 xsvnic_speeds_mbps[] = {
 	[XSVNIC_SPEED_DOWN]	= 0,
@@ -111,12 +112,15 @@ static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	const struct xsvnic_control_msg *msg = data;
 	u8 speed;
 
-	if (len < sizeof(*msg) ||
-	    le16_to_cpu(msg->length) > len - sizeof(*msg)) {
+	if (xsvnic_check_ctrl_length(data, len)) {
 		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
 		return;
 	}
 	xsvnic_count(vnic, &vnic->counters.ctrl_in);
+	if (xsvnic_check_ctrl_type(msg->type)) {
+		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
+		return;
+	}
 	speed = be32_to_cpu(msg->data) >> 24;
 	switch (msg->type) {
 	case XSVNIC_CTRL_TYPE_START_RX_RESPONSE:
@@ -133,14 +137,8 @@ static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	case XSVNIC_CTRL_TYPE_LINK_DOWN:
 		vnic->card_link_up = false;
 		break;
-	case XSVNIC_CTRL_TYPE_MULTICAST_LIST_RESPONSE:
-	case XSVNIC_CTRL_TYPE_HEART_BEAT:
-	case XSVNIC_CTRL_TYPE_STATS_RESPONSE:
-	case XSVNIC_CTRL_TYPE_VPORT_STATUS_UPDATE:
+	default:	/* nothing to act on */
 		break;
-	default:
-		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
-		return;
 	}
 	xsvnic_set_carrier(vnic);
 }
