@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "xsvhba.h"
+#include "xsvhba_check.h"
 
 void xsvhba_kick(struct xsvhba *vhba)
 {
@@ -56,13 +57,7 @@ static bool xsvhba_disc_info(struct xsvhba *vhba, const void *data, u32 len,
 	const struct xsvhba_tgt_info *info;
 	unsigned int count, i;
 
-	if (len < head)
-		return false;
-	count = first ?
-		be16_to_cpu(((const struct xsvhba_disc_info *)data)->target_count) :
-		be16_to_cpu(((const struct xsvhba_disc_cont *)data)->target_count);
-	if (count > XSVHBA_MAX_TARGETS ||
-	    (len - head) / sizeof(*info) < count)
+	if (xsvhba_check_disc_info(data, len, first, &count))
 		return false;
 	info = data + head;
 	for (i = 0; i < count; i++)
@@ -76,7 +71,7 @@ static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
 {
 	const struct xsvhba_tgt_status *msg = data;
 
-	if (len < sizeof(*msg))
+	if (xsvhba_check_tgt_status(len))
 		return false;
 	xsvhba_target_update(vhba, xsvhba_wwn(msg->wwpn),
 			     xsvhba_wwn(msg->wwnn),
@@ -91,7 +86,7 @@ static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 	const struct xsvhba_plink_status *msg = data;
 	bool up;
 
-	if (len < sizeof(*msg))
+	if (xsvhba_check_plink(len))
 		return false;
 	up = be16_to_cpu(msg->phy_link_status) == XSVHBA_LINK_STATUS_UP;
 	if (up == vhba->fc_link_up)
@@ -110,7 +105,7 @@ static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
 {
 	const struct xsvhba_enable_rsp *msg = data;
 
-	if (len < sizeof(*msg) || vhba->state != XSVHBA_ENABLING)
+	if (xsvhba_check_enable_rsp(len, vhba->state == XSVHBA_ENABLING))
 		return false;
 	vhba->vp_index = msg->vp_index;
 	vhba->state = XSVHBA_READY;
@@ -131,7 +126,7 @@ static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	const u8 *type = data;
 	bool ok;
 
-	if (!len) {
+	if (xsvhba_check_ctrl(data, len)) {
 		xsvhba_count(vhba, &vhba->counters.ctrl_malformed);
 		return;
 	}
@@ -151,11 +146,8 @@ static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	case XSVHBA_CTRL_TYPE_TGT_STATUS_UPDATE:
 		ok = xsvhba_tgt_status(vhba, data, len);
 		break;
-	case XSVHBA_CTRL_TYPE_HEART_BEAT:
+	default:	/* HEART_BEAT */
 		ok = true;
-		break;
-	default:
-		ok = false;
 		break;
 	}
 	xsvhba_count(vhba, ok ? &vhba->counters.ctrl_in :

@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "xsvhba.h"
+#include "xsvhba_check.h"
 
 #define XSVHBA_RING_BYTES	(XSVHBA_RING_SIZE * sizeof(struct xsvhba_cmd_iocb))
 
@@ -283,40 +284,25 @@ static void xsvhba_set_result(struct xsvhba_cmd *cmd,
 			      const struct xsvhba_status_iocb *sts)
 {
 	struct scsi_cmnd *scmnd = cmd->scmnd;
-	u16 comp = le16_to_cpu(sts->comp_status);
 	u16 scsi_status = le16_to_cpu(sts->scsi_status);
-	u32 resid = 0, rsp_len = 0, sense_len = 0;
+	struct xsvhba_status_lengths lens;
 	u8 data[sizeof(sts->data)];
-	int host = xsvhba_host_byte(comp);
+	int host = xsvhba_host_byte(le16_to_cpu(sts->comp_status));
 
-	if (scsi_status & XSVHBA_SS_RESIDUAL_UNDER ||
-	    comp == XSVHBA_COMP_STATUS_DATA_UNDERRUN)
-		resid = le32_to_cpu(sts->residual_len);
-	if (resid > scsi_bufflen(scmnd)) {
+	if (xsvhba_check_status_lengths(sts, scsi_bufflen(scmnd),
+					scmnd->underflow, host == DID_OK,
+					SCSI_SENSE_BUFFERSIZE, &lens))
 		host = DID_ERROR;
-		resid = scsi_bufflen(scmnd);
-	}
-	scsi_set_resid(scmnd, resid);
-	if (host == DID_OK && resid &&
-	    scsi_bufflen(scmnd) - resid < scmnd->underflow &&
-	    !(scsi_status & XSVHBA_SS_MASK))
-		host = DID_ERROR;
-
-	if (scsi_status & XSVHBA_SS_RESPONSE_INFO_VALID)
-		rsp_len = le32_to_cpu(sts->rsp_data_len);
-	if (scsi_status & XSVHBA_SS_SENSE_VALID)
-		sense_len = le32_to_cpu(sts->sense_len);
-	if (rsp_len > sizeof(data))
-		rsp_len = sizeof(data);
-	sense_len = min3(sense_len, (u32)sizeof(data) - rsp_len,
-			 (u32)SCSI_SENSE_BUFFERSIZE);
-	if (sense_len) {
+	scsi_set_resid(scmnd, lens.resid);
+	if (lens.sense_len) {
 		xsvhba_fcp_swap(data, sts->data, sizeof(data));
-		memcpy(scmnd->sense_buffer, data + rsp_len, sense_len);
+		memcpy(scmnd->sense_buffer, data + lens.rsp_len,
+		       lens.sense_len);
 	}
 	scmnd->result = host << 16 | (scsi_status & XSVHBA_SS_MASK);
 }
 
+/* The command of a checked status IOCB's handle, if it is still there. */
 static struct xsvhba_cmd *xsvhba_cmd_of_handle(struct xsvhba *vhba,
 					       u32 handle)
 {
@@ -324,8 +310,6 @@ static struct xsvhba_cmd *xsvhba_cmd_of_handle(struct xsvhba *vhba,
 	struct scsi_cmnd *scmnd;
 	struct xsvhba_cmd *cmd;
 
-	if (tag >= vhba->queue_depth)
-		return NULL;
 	scmnd = scsi_host_find_tag(vhba->shost, tag);
 	if (!scmnd)
 		return NULL;
@@ -338,7 +322,13 @@ static void xsvhba_status(struct xsvhba *vhba, const void *iocb, u32 len)
 	const struct xsvhba_status_iocb *sts = iocb;
 	struct xsvhba_cmd *cmd;
 
-	if (len < sizeof(*sts)) {
+	switch (xsvhba_check_status(iocb, len, vhba->queue_depth)) {
+	case XSVHBA_CHECK_OK:
+		break;
+	case XSVHBA_CHECK_STATUS_HANDLE:
+		xsvhba_count(vhba, &vhba->counters.status_stale);
+		return;
+	default:
 		xsvhba_count(vhba, &vhba->counters.status_malformed);
 		return;
 	}
@@ -361,7 +351,7 @@ static void xsvhba_data_deliver(struct xscore_conn *conn, void *data, u32 len)
 	struct xsvhba *vhba = container_of(conn, struct xsvhba, data);
 	const u8 *iocb = data + XSVHBA_STATUS_PREFIX;
 
-	if (len < XSVHBA_STATUS_PREFIX + 4) {
+	if (xsvhba_check_data(data, len)) {
 		xsvhba_count(vhba, &vhba->counters.status_malformed);
 		return;
 	}
@@ -371,14 +361,10 @@ static void xsvhba_data_deliver(struct xscore_conn *conn, void *data, u32 len)
 	case XSVHBA_ENTRY_TYPE_COMMAND:
 		xsvhba_status(vhba, iocb, len);
 		break;
-	case XSVHBA_ENTRY_TYPE_ABORT:
-	case XSVHBA_ENTRY_TYPE_STATUS_CONT:
-		/* An abort ends with the command's own status; sense beyond
-		 * the status IOCB is not kept.
-		 */
-		break;
 	default:
-		xsvhba_count(vhba, &vhba->counters.status_malformed);
+		/* ABORT, STATUS_CONT: an abort ends with the command's own
+		 * status; sense beyond the status IOCB is not kept.
+		 */
 		break;
 	}
 }
