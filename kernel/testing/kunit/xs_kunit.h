@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Helpers of the KUnit suites: a case is a good message with up to two
+ * fields changed ("pokes"), and the verdict its check must give.
+ */
+#ifndef _XS_KUNIT_H
+#define _XS_KUNIT_H
+
+#include <linux/string.h>
+#include <linux/types.h>
+
+enum xs_poke_kind {
+	XS_POKE_NONE,
+	XS_POKE_BE,	/* size bytes of val, big endian */
+	XS_POKE_LE,	/* size bytes of val, little endian */
+	XS_POKE_FILL,	/* size bytes of the byte val */
+};
+
+struct xs_poke {
+	enum xs_poke_kind kind;
+	u16 off;
+	u16 size;
+	u64 val;
+};
+
+#define XS_U8(off, val)		{ XS_POKE_BE, (off), 1, (val) }
+#define XS_BE16(off, val)	{ XS_POKE_BE, (off), 2, (val) }
+#define XS_BE32(off, val)	{ XS_POKE_BE, (off), 4, (val) }
+#define XS_BE64(off, val)	{ XS_POKE_BE, (off), 8, (val) }
+#define XS_LE16(off, val)	{ XS_POKE_LE, (off), 2, (val) }
+#define XS_LE32(off, val)	{ XS_POKE_LE, (off), 4, (val) }
+#define XS_FILL(off, n, byte)	{ XS_POKE_FILL, (off), (n), (byte) }
+
+#define XS_POKES	2
+
+static inline void xs_poke(u8 *buf, const struct xs_poke *pokes)
+{
+	const struct xs_poke *p;
+	unsigned int n, i;
+
+	for (n = 0; n < XS_POKES; n++) {
+		p = &pokes[n];
+		switch (p->kind) {
+		case XS_POKE_BE:
+			for (i = 0; i < p->size; i++)
+				buf[p->off + i] = p->val >> (8 * (p->size - 1 - i));
+			break;
+		case XS_POKE_LE:
+			for (i = 0; i < p->size; i++)
+				buf[p->off + i] = p->val >> (8 * i);
+			break;
+		case XS_POKE_FILL:
+			memset(buf + p->off, p->val, p->size);
+			break;
+		case XS_POKE_NONE:
+			break;
+		}
+	}
+}
+
+#endif /* _XS_KUNIT_H */
