@@ -1,0 +1,163 @@
+"""harness/kunit.py without a kernel: the KTAP parser, the cache key, the scratch tree, and the
+suites' coverage of every reason a check refuses a message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harness import kunit
+from harness.paths import REPO
+
+# KUnit's output for a suite with a parameterised case (one parameter failed) and a plain case.
+KTAP = """\
+KTAP version 1
+1..2
+    KTAP version 1
+    # Subtest: alpha
+    # module: alpha_test
+    1..2
+        KTAP version 1
+        # Subtest: table_case
+        ok 1 good
+    # table_case: EXPECTATION FAILED at xsigo/alpha_test.c:42
+    Expected f(x) == c->want, but
+        f(x) == 0 (0x0)
+        c->want == 3 (0x3)
+        not ok 2 bad
+        ok 3 skipped_one # SKIP not here
+    # table_case: pass:1 fail:1 skip:1 total:3
+    not ok 1 table_case
+    ok 2 plain_case
+# alpha: pass:1 fail:1 skip:0 total:2
+not ok 1 alpha
+    KTAP version 1
+    # Subtest: beta
+    1..1
+    ok 1 only
+ok 2 beta
+"""
+
+
+def test_ktap_results_have_their_paths_verdicts_and_leaves() -> None:
+    results = {r.name: r for r in kunit.parse_ktap(KTAP)}
+    assert list(results) == [
+        "alpha.table_case.good",
+        "alpha.table_case.bad",
+        "alpha.table_case.skipped_one",
+        "alpha.table_case",
+        "alpha.plain_case",
+        "alpha",
+        "beta.only",
+        "beta",
+    ]
+    assert [n for n, r in results.items() if r.leaf] == [
+        "alpha.table_case.good",
+        "alpha.table_case.bad",
+        "alpha.table_case.skipped_one",
+        "alpha.plain_case",
+        "beta.only",
+    ]
+    assert [n for n, r in results.items() if not r.ok] == [
+        "alpha.table_case.bad",
+        "alpha.table_case",
+        "alpha",
+    ]
+    assert results["alpha.table_case.skipped_one"].skipped
+    assert results["alpha.table_case.bad"].diagnostics[0].endswith("alpha_test.c:42")
+    assert "c->want == 3 (0x3)" in results["alpha.table_case.bad"].diagnostics
+    assert results["alpha.table_case.good"].diagnostics == ()
+    assert results["beta.only"].suite == "beta"
+
+
+def test_ktap_of_a_kernel_that_died_mid_suite_has_no_verdict_for_it() -> None:
+    cut = KTAP.split("    # table_case: pass")[0]
+    results = kunit.parse_ktap(cut)
+    assert "alpha" not in [r.name for r in results]
+    assert [r.name for r in results if not r.ok] == ["alpha.table_case.bad"]
+
+
+def test_cache_key_follows_every_file_the_version_and_the_kunitconfig() -> None:
+    files = {"a.c": b"int a;", "include/xsigo/wire/x.h": b"#define X 1"}
+    base = kunit.key("7.2.13-1", files, b"CONFIG_KUNIT=y\n")
+    assert base == kunit.key("7.2.13-1", dict(files), b"CONFIG_KUNIT=y\n")
+    assert base.startswith("7.2.13-1-")
+    assert base != kunit.key("7.2.13-2", files, b"CONFIG_KUNIT=y\n")
+    assert base != kunit.key("7.2.13-1", files, b"CONFIG_KUNIT=y\n# more\n")
+    assert base != kunit.key("7.2.13-1", {**files, "a.c": b"int b;"}, b"CONFIG_KUNIT=y\n")
+    assert base != kunit.key("7.2.13-1", {**files, "b.c": b""}, b"CONFIG_KUNIT=y\n")
+
+
+def test_scratch_files_hold_the_suites_the_checks_and_the_wire_headers() -> None:
+    files = kunit.scratch_files()
+    for name in ("Kconfig", "Kbuild", "xs_kunit.h", "xscore_check.c", "xsvhba_check.h"):
+        assert name in files
+    assert "include/xsigo/wire/xsmp.h" in files
+    assert ".kunitconfig" not in files
+    # Every object the suites' Kbuild names has its source in the tree.
+    kbuild = files["Kbuild"].decode()
+    for obj in re.findall(r"(\w+)\.o", kbuild):
+        assert f"{obj}.c" in files, obj
+
+
+def _fake_source(root: Path) -> Path:
+    src = root / "linux"
+    (src / "tools/testing/kunit").mkdir(parents=True)
+    (src / "tools/testing/selftests").mkdir()
+    (src / "tools/perf").mkdir()
+    (src / "kernel").mkdir()
+    (src / "Kconfig").write_text('source "lib/Kconfig.debug"\n')
+    (src / "Kbuild").write_text("obj-y += kernel/\n")
+    (src / "Makefile").write_text("all:\n")
+    (src / "tools/testing/kunit/kunit.py").write_text("# kunit\n")
+    return src
+
+
+def test_scratch_tree_links_the_source_and_adds_ours_without_writing_to_it(tmp_path: Path) -> None:
+    src = _fake_source(tmp_path)
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    tree = tmp_path / "scratch"
+    kunit.write_scratch_tree(src, tree, {"Kbuild": b"obj-y += t.o\n", "include/x/y.h": b"y"})
+    assert {p: p.read_bytes() for p in src.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in src.iterdir()) == sorted(
+        p.name for p in tree.iterdir() if p.name != "xsigo"
+    )
+    assert (tree / "Makefile").is_symlink() and (tree / "kernel").is_symlink()
+    assert (tree / "Kconfig").read_text().endswith('source "xsigo/Kconfig"\n')
+    assert "xsigo/" in (tree / "Kbuild").read_text()
+    # kunit.py finds its kernel tree through its own real path: a copy, not a link.
+    kunit_py = tree / "tools/testing/kunit/kunit.py"
+    assert not kunit_py.is_symlink() and kunit_py.resolve().is_relative_to(tree)
+    assert (tree / "tools/testing/selftests").is_symlink() and (tree / "tools/perf").is_symlink()
+    assert (tree / "xsigo/include/x/y.h").read_bytes() == b"y"
+
+
+def test_update_rewrites_only_the_changed_files(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    kunit.update_xsigo(tree, {"a.c": b"a", "b.c": b"b"})
+    a, b = tree / "xsigo/a.c", tree / "xsigo/b.c"
+    stamp = a.stat().st_mtime_ns
+    kunit.update_xsigo(tree, {"a.c": b"a", "b.c": b"bb"})
+    assert a.stat().st_mtime_ns == stamp
+    assert b.read_bytes() == b"bb"
+
+
+def _reasons(header: Path, prefix: str) -> list[str]:
+    body = header.read_text().split(f"enum {prefix.lower()}check {{", 1)[1].split("};", 1)[0]
+    return [r for r in re.findall(rf"\b({prefix}CHECK_\w+)", body) if not r.endswith("_OK")]
+
+
+def test_every_reason_a_check_refuses_has_a_case_expecting_it() -> None:
+    suites = "".join(p.read_text() for p in (REPO / kunit.SUITE_DIR).glob("*_test.c"))
+    for module in ("xscore", "xsvnic", "xsvhba"):
+        header = REPO / f"kernel/{module}/{module}_check.h"
+        reasons = _reasons(header, f"{module.upper()}_")
+        assert len(reasons) >= 3, header
+        missing = [r for r in reasons if not re.search(rf"\b{r}\b", suites)]
+        assert missing == [], f"no KUnit case expects {missing}"
+
+
+def test_suite_names_are_read_from_the_sources() -> None:
+    names = kunit.suite_names()
+    assert "xscore_xsmp" in names and "xsvnic_ctrl" in names and "xsvhba_ctrl" in names
+    assert len(names) == len(set(names))
