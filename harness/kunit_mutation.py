@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -168,12 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     root = cache_dir("kunit-mutation")
-    tree, build_dir = root / "src", root / "build"
-    _, kernel_src = kunit.source()
-    if not (tree / "xsigo").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        kunit.write_scratch_tree(kernel_src, tree, files)
-    build_dir.mkdir(parents=True, exist_ok=True)
+    tree, build_dir, _ = kunit.prepare(root, files, REPO / kunit.KUNITCONFIG)
+    # The objects will be of the last mutant: the next run builds the checks again.
+    (root / "built").unlink()
 
     say("the unmutated checks first: every case must pass")
     baseline = run_mutant(

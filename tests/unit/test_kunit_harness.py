@@ -6,11 +6,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from harness import kunit
+from harness.matrix import KernelSpec, SourceSpec
 from harness.paths import REPO
 
 # KUnit's output for a suite with a parameterised case (one parameter failed) and a plain case.
 KTAP = """\
+[18:14:05] Starting KUnit Kernel (1/1)...
+$ build/linux kunit.enable=1 mem=1G console=tty kunit_shutdown=halt
 KTAP version 1
 1..2
     KTAP version 1
@@ -161,3 +166,73 @@ def test_suite_names_are_read_from_the_sources() -> None:
     names = kunit.suite_names()
     assert "xscore_xsmp" in names and "xsvnic_ctrl" in names and "xsvhba_ctrl" in names
     assert len(names) == len(set(names))
+
+
+class _Builds:
+    """Stands in for kunit.py's build: records the trees it was asked to build."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, bytes]] = []
+
+    def __call__(self, tree: Path, build_dir: Path, kunitconfig: Path) -> None:
+        assert build_dir.is_dir()
+        xsigo = tree / "xsigo"
+        self.calls.append({p.name: p.read_bytes() for p in xsigo.iterdir() if p.is_file()})
+        (build_dir / "linux").write_text("uml")
+
+
+def test_prepare_builds_cold_then_takes_the_cache_then_rebuilds_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = KernelSpec(
+        id="7.2", description="", release="7.2-xs",
+        source=SourceSpec(suite="sid", package="linux-source-7.2", version="1", fragments=()),
+    )  # fmt: skip
+    sources = {"1": _fake_source(tmp_path / "v1"), "2": _fake_source(tmp_path / "v2")}
+    pinned = ["1"]
+    monkeypatch.setattr(kunit, "_source_spec", lambda: spec)
+    monkeypatch.setattr(kunit, "source", lambda spec: (pinned[0], sources[pinned[0]]))
+    builds = _Builds()
+    monkeypatch.setattr(kunit, "build", builds)
+    root, config = tmp_path / "cache", tmp_path / ".kunitconfig"
+    root.mkdir()
+    config.write_text("CONFIG_KUNIT=y\n")
+    files = {"a.c": b"a", "b.c": b"b"}
+
+    tree, build_dir, how = kunit.prepare(root, files, config)
+    assert how == "cold" and len(builds.calls) == 1
+    assert (tree / "Makefile").resolve() == sources["1"] / "Makefile"
+    (build_dir / "object.o").write_text("kept")
+
+    assert kunit.prepare(root, files, config)[2] == "cached"
+    assert len(builds.calls) == 1
+
+    b = tree / "xsigo/b.c"
+    stamp = b.stat().st_mtime_ns
+    assert kunit.prepare(root, {**files, "a.c": b"a2"}, config) == (tree, build_dir, "incremental")
+    assert builds.calls[-1] == {"a.c": b"a2", "b.c": b"b"}
+    assert b.stat().st_mtime_ns == stamp and (build_dir / "object.o").exists()
+
+    assert kunit.prepare(root, files, tmp_path / ".kunitconfig")[2] == "incremental"
+    config.write_text("CONFIG_KUNIT=y\nCONFIG_MORE=y\n")
+    assert kunit.prepare(root, files, config)[2] == "incremental"
+
+    # A build that failed leaves no stamp: the next run builds again.
+    def failing(*args: object) -> None:
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(kunit, "build", failing)
+    with pytest.raises(RuntimeError):
+        kunit.prepare(root, {**files, "c.c": b"c"}, config)
+    monkeypatch.setattr(kunit, "build", builds)
+    assert kunit.prepare(root, {**files, "c.c": b"c"}, config)[2] == "incremental"
+
+    # Another kernel source: the tree links it and the objects of the old one go.
+    pinned[0] = "2"
+    spec = KernelSpec(
+        id="7.2", description="", release="7.2-xs",
+        source=SourceSpec(suite="sid", package="linux-source-7.2", version="2", fragments=()),
+    )  # fmt: skip
+    assert kunit.prepare(root, files, config)[2] == "cold"
+    assert (tree / "Makefile").resolve() == sources["2"] / "Makefile"
+    assert not (build_dir / "object.o").exists()
