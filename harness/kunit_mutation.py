@@ -87,7 +87,8 @@ EXTRA = (
 )
 
 
-def _ok_of(reason: str, text: str) -> str:
+def _ok_of(text: str) -> str:
+    """The OK enumerator of a check file."""
     return re.search(r"\b(X\w+_CHECK_OK)\b", text).group(1)  # type: ignore[union-attr]
 
 
@@ -107,7 +108,7 @@ def mutants(files: dict[str, bytes]) -> list[Mutant]:
             previous = lines[index - 1].strip()
             mutated = list(lines)
             if previous.startswith(("default:", "case ")):
-                mutated[index] = f"{match.group('indent')}return {_ok_of(reason, text)};\n"
+                mutated[index] = f"{match.group('indent')}return {_ok_of(text)};\n"
                 found.append(Mutant(name, index + 1, f"{reason} (switch)", "".join(mutated)))
                 continue
             first = index - 1

@@ -3,12 +3,13 @@ suites' coverage of every reason a check refuses a message."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
 import pytest
 
-from harness import kunit
+from harness import kunit, kunit_mutation
 from harness.matrix import KernelSpec, SourceSpec
 from harness.paths import REPO
 
@@ -236,3 +237,25 @@ def test_prepare_builds_cold_then_takes_the_cache_then_rebuilds_in_place(
     assert kunit.prepare(root, files, config)[2] == "cold"
     assert (tree / "Makefile").resolve() == sources["2"] / "Makefile"
     assert not (build_dir / "object.o").exists()
+
+
+def test_each_mutant_removes_one_check_and_changes_little() -> None:
+    files = kunit.scratch_files()
+    found = kunit_mutation.mutants(files)
+    assert len(found) >= 50
+    returns = sum(
+        len(re.findall(r"^\s*(?:return|ret =) X\w+_CHECK_(?!OK\b)\w+;", text.decode(), re.M))
+        for name, text in files.items()
+        if name.endswith("_check.c")
+    )
+    assert len(found) == returns + 2 + len(kunit_mutation.EXTRA)  # + copy_name's two returns
+    texts = set()
+    for mutant in found:
+        original = files[mutant.file].decode().splitlines()
+        diff = difflib.ndiff(original, mutant.text.splitlines())
+        changed = [line for line in diff if line.startswith(("- ", "+ "))]
+        assert mutant.text not in texts, mutant.what
+        texts.add(mutant.text)
+        assert 1 <= len(changed) <= 4, (mutant.what, changed)
+    guarded = [m for m in found if m.what.startswith("XSCORE_CHECK_XSMP_DEST")]
+    assert "if (false && (be64_to_cpu(hdr->dest_id.primary) != own_guid))" in guarded[0].text
