@@ -1,5 +1,6 @@
 """Where an I/O card port takes hosts' connections: an rdma_cm listener on its own event
-channel, whose descriptor the card's select() loop waits on (pyverbs does not expose it)."""
+channel, whose descriptor the card's select() loop waits on (pyverbs does not expose it), and
+the port that owns it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class CardListener:
 
     def __init__(self, address: str, port: int) -> None:
         self.address = address
+        self.service = port
         before = rdma_cm_fds()
         self.channel = CMEventChannel()
         info = AddrInfo(
@@ -49,3 +51,24 @@ class CardListener:
     def close(self) -> None:
         self.listener.close()
         self.channel.close()
+
+
+class CardPort:
+    """One port of an I/O card ("eth/1", "fc/1"): its link, up unless the configuration says
+    down, and its listener at [address]:service."""
+
+    def __init__(self, name: str, address: str, service: int) -> None:
+        self.name = name
+        self.link_up = True
+        self.listen = CardListener(address, service)
+
+    def describe(self) -> str:
+        """The port as its card's log names it."""
+        return self.name
+
+    def fds(self) -> list[int]:
+        """What else of the port the card's loop waits on besides the listener."""
+        return []
+
+    def close(self) -> None:
+        self.listen.close()

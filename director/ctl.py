@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -82,61 +83,61 @@ def cmd_add_lun(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fc_target(args: argparse.Namespace) -> tuple[cfg.Config, cfg.FcTarget | None]:
+def _change_target(
+    args: argparse.Namespace, change: Callable[[cfg.Config, cfg.FcTarget], str]
+) -> int:
+    """Apply change to the FC target args.wwpn names, save, and print what change says of it."""
     config = cfg.load(args.config)
     target = config.fc_target(args.wwpn)
     if target is None:
         print(f"no FC target {args.wwpn}")
-    return config, target
+        return 1
+    what = change(config, target)
+    cfg.save(args.config, config)
+    print(f"FC target {args.wwpn}{what}")
+    return 0
 
 
 def cmd_remove_lun(args: argparse.Namespace) -> int:
-    config, target = _fc_target(args)
-    if target is None:
-        return 1
-    if args.lun is None:
-        config.fc_targets.remove(target)
-        what = "removed"
-    else:
+    def remove(config: cfg.Config, target: cfg.FcTarget) -> str:
+        if args.lun is None:
+            config.fc_targets.remove(target)
+            return ": removed"
         target.luns = [lun for lun in target.luns if lun.lun != args.lun]
-        what = f"LUN {args.lun} removed"
-    cfg.save(args.config, config)
-    print(f"FC target {args.wwpn}: {what}")
-    return 0
+        return f": LUN {args.lun} removed"
+
+    return _change_target(args, remove)
 
 
 def cmd_target_state(args: argparse.Namespace) -> int:
-    config, target = _fc_target(args)
-    if target is None:
-        return 1
-    target.online = args.state == "online"
-    cfg.save(args.config, config)
-    print(f"FC target {args.wwpn} {args.state}")
-    return 0
+    def set_state(_: cfg.Config, target: cfg.FcTarget) -> str:
+        target.online = args.state == "online"
+        return f" {args.state}"
+
+    return _change_target(args, set_state)
+
+
+def _fault_name(target: cfg.FcTarget) -> str:
+    if target.stale_after_s:
+        return f"stale after {target.stale_after_s} s"
+    if target.stuck:
+        return "stuck"
+    if target.drop:
+        return "drop"
+    if target.delay_s:
+        return f"delay {target.delay_s} s"
+    return "none"
 
 
 def cmd_target_fault(args: argparse.Namespace) -> int:
-    config, target = _fc_target(args)
-    if target is None:
-        return 1
-    target.delay_s = 0.0 if args.clear else args.delay or 0.0
-    target.drop = not args.clear and args.drop
-    target.stuck = not args.clear and args.stuck
-    target.stale_after_s = 0.0 if args.clear else args.stale_after or 0.0
-    cfg.save(args.config, config)
-    fault = (
-        f"stale after {target.stale_after_s} s"
-        if target.stale_after_s
-        else "stuck"
-        if target.stuck
-        else "drop"
-        if target.drop
-        else f"delay {target.delay_s} s"
-        if target.delay_s
-        else "none"
-    )
-    print(f"FC target {args.wwpn}: READ/WRITE fault {fault}")
-    return 0
+    def set_fault(_: cfg.Config, target: cfg.FcTarget) -> str:
+        target.delay_s = 0.0 if args.clear else args.delay or 0.0
+        target.drop = not args.clear and args.drop
+        target.stuck = not args.clear and args.stuck
+        target.stale_after_s = 0.0 if args.clear else args.stale_after or 0.0
+        return f": READ/WRITE fault {_fault_name(target)}"
+
+    return _change_target(args, set_fault)
 
 
 def cmd_assign_xcm(args: argparse.Namespace) -> int:

@@ -7,8 +7,8 @@ keys), its control connection ENABLE_VHBA_Q; the card answers ENABLE_RSP, the FC
 and the targets of the port. Then each WRITE_INDEX_UPDATE makes the card read the new command
 IOCBs from the host's ring (RDMA READ), now and then write the ring's read index back, move
 each command's data against the command's key (RDMA READ for writes, RDMA WRITE for reads) and
-send a status IOCB. No threads: one loop selects on the rdma_cm event channels and the
-connections' completion channels. The commands of the ring updates one poll brings run
+send a status IOCB. Listening, accepting, dropping and the loop are every card's
+(director/card_gateway.py). The commands of the ring updates one poll brings run
 together: the data of all their writes is read at once, and only RDMA READs are waited for (a
 status SEND follows its data's RDMA WRITE on the same QP, so the host sees the data first).
 Data passes through the vHBA's staging buffer (director/staging.py).
@@ -18,24 +18,25 @@ from __future__ import annotations
 
 import array
 import logging
-import select
-import signal
 import struct
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from pyverbs.cmid import CMID
 from pyverbs.device import Context
 from pyverbs.enums import IBV_ACCESS_LOCAL_WRITE
 from pyverbs.mr import MR
 from pyverbs.pd import PD
 
 from director import sbc
-from director.card_listener import CardListener
-from director.config import Config, FcLun, FcTarget, Watched, fabric_address, io_port_guid
-from director.ethgw import ibdev_name
-from director.rc_conn import ConnectionLost, RcConnection, notify_fds, wc_status_words
+from director.card_gateway import CardGateway, HostDevice, ibdev_name
+from director.card_listener import CardPort
+from director.config import FcLun, FcTarget, Watched, fabric_address, io_port_guid
+from director.rc_conn import ConnectionLost, RcConnection, wc_status_words
 from director.staging import Staging
 from xswire.xsvhba_card import (
     XSVHBA_CARD_RDMA_CM_PORT,
@@ -87,7 +88,6 @@ INDEX_LAG = 256
 FIRST_LOOP_ID = 0x81
 FC_DOMAIN = 0x010000  # targets' FC ids: this domain, area 0, AL_PA = loop id
 CONN_DOWN_TIMEOUT = 30
-RELOAD_PERIOD = 1.0
 IDLE_PAUSE = 0.02  # completions wake the loop; this paces held commands and timers
 FAULTED_OPCODES = {sbc.READ_10, sbc.READ_16, sbc.WRITE_10, sbc.WRITE_16}
 SENSE_AREA = 28  # bytes of a status IOCB for response info and sense
@@ -106,15 +106,6 @@ def fcp_swap(raw: bytes) -> bytes:
 
 def wwn_bytes(wwn: int) -> bytes:
     return wwn.to_bytes(8, "big")
-
-
-class FcPort:
-    """One FC port of the card: its listener."""
-
-    def __init__(self, name: str, address: str) -> None:
-        self.name = name
-        self.link_up = True
-        self.listen = CardListener(address, XSVHBA_CARD_RDMA_CM_PORT)
 
 
 @dataclass
@@ -156,14 +147,10 @@ class Started:
 
 
 @dataclass
-class VhbaState:
+class VhbaState(HostDevice[CardPort]):
     """What the card knows of one host vHBA."""
 
-    resource_id: int
-    port: FcPort
-    vp_index: int
-    ctrl: RcConnection | None = None
-    data: RcConnection | None = None
+    vp_index: int = 0
     staging: Staging | None = None
     ring: XsvhbaInitBlock | None = None
     enable_asked: bool = False
@@ -180,11 +167,21 @@ class VhbaState:
     data_out: deque[bytes] = field(default_factory=deque)
     commands: int = 0
 
-    def connections(self) -> list[RcConnection]:
-        return [c for c in (self.ctrl, self.data) if c is not None]
+    def close(self) -> None:
+        super().close()
+        if self.staging is not None:
+            self.staging.mr.close()
+
+    def summary(self) -> str:
+        return f", {self.commands} commands served"
 
 
-class FcGateway:
+class FcGateway(CardGateway[CardPort, VhbaState]):
+    device_noun = "vHBA"
+    request_format = XsvhbaCmPrivateData
+    qp_types = XsvhbaQpType
+    idle_pause = IDLE_PAUSE
+
     def __init__(
         self,
         ports: list[str],
@@ -193,25 +190,25 @@ class FcGateway:
         settings: Watched,
         lun_dir: Path = LUN_DIR,
     ) -> None:
-        self.watched = settings
         self.lun_dir = lun_dir
         self.context = Context(name=ibdev_name())
         self.pd = PD(self.context)
-        self.ports = {
-            name: FcPort(name, fabric_address(prefix, io_port_guid(director_guid, name)))
-            for name in ports
-        }
-        self.vhbas: dict[int, VhbaState] = {}
+        super().__init__(
+            {
+                name: CardPort(
+                    name,
+                    fabric_address(prefix, io_port_guid(director_guid, name)),
+                    XSVHBA_CARD_RDMA_CM_PORT,
+                )
+                for name in ports
+            },
+            settings,
+        )
         self.targets: dict[int, CardTarget] = {}  # by WWPN
         self.loop_ids: dict[int, int] = {}  # WWPN -> loop id, stable while the card runs
         self.luns: dict[tuple[int, int], sbc.Lun] = {}
         self.next_vp_index = 1
-        self.stopping = False
         self._apply_config()
-
-    @property
-    def settings(self) -> Config:
-        return self.watched.config
 
     # Configuration: targets, LUNs, link state.
 
@@ -261,11 +258,9 @@ class FcGateway:
         down = set(self.settings.down_ports)
         for port in self.ports.values():
             port.link_up = port.name not in down
-        configured = {h.resource_id for s in self.settings.servers for h in s.vhbas}
-        for vhba in list(self.vhbas.values()):
-            if vhba.resource_id not in configured:
-                self._drop(vhba, "deleted by the director")
-            elif vhba.enabled:
+        self._drop_unconfigured({h.resource_id for s in self.settings.servers for h in s.vhbas})
+        for vhba in self.devices.values():
+            if vhba.enabled:
                 self._report(vhba)
 
     def _visible(self, vhba: VhbaState) -> list[CardTarget]:
@@ -390,61 +385,33 @@ class FcGateway:
 
     # Connections.
 
-    def _accept(self, port: FcPort) -> None:
-        request = port.listen.next_request()
-        if request is None:
-            return
-        private, cmid = request
-        try:
-            request = XsvhbaCmPrivateData.decode(private)
-            if request.qp_type not in (XsvhbaQpType.CONTROL, XsvhbaQpType.DATA):
-                raise ValueError(f"connection type {request.qp_type}")
-        except ValueError as err:
-            log.warning("port %s: connection request refused: %s", port.name, err)
-            port.listen.refuse(cmid)
-            return
-        control = request.qp_type == XsvhbaQpType.CONTROL
-        label = f"vHBA {request.vid:#x} {'control' if control else 'data'}"
-        try:
-            if control:
-                conn = RcConnection(self.context, self.pd, cmid, CTRL_RING,
-                                    XSVHBA_CTRL_BUF_SIZE, label=label)  # fmt: skip
-            else:
-                conn = RcConnection(self.context, self.pd, cmid, DATA_RING,
-                                    XSVHBA_STATUS_BUF_SIZE, label=label,
-                                    rdma_depth=RDMA_DEPTH, rdma_slots=RDMA_SLOTS)  # fmt: skip
-                buffer = MR(self.pd, STAGING_SIZE, IBV_ACCESS_LOCAL_WRITE)
-                staging = Staging(conn, buffer, STAGING_SIZE)
-        except Exception as err:  # a host gone before the handshake ends
-            log.warning("%s: accept failed: %s", label, err)
-            cmid.close()
-            return
-        vhba = self.vhbas.get(request.vid)
-        # The host opens both connections at once, so either may arrive first: a connection of
-        # a kind the vHBA already has means the host started over, and the vHBA does too.
-        again = vhba is not None and (vhba.ctrl if control else vhba.data) is not None
-        if vhba is None or vhba.port is not port or again:
-            if vhba is not None:
-                self._drop(vhba, "the host connects again")
-            vhba = VhbaState(request.vid, port, self.next_vp_index)
-            self.next_vp_index = self.next_vp_index % 255 + 1
-            self.vhbas[request.vid] = vhba
+    def _open(self, cmid: CMID, control: bool, label: str) -> Callable[[VhbaState], None]:
         if control:
+            conn = RcConnection(self.context, self.pd, cmid, CTRL_RING,
+                                XSVHBA_CTRL_BUF_SIZE, label=label)  # fmt: skip
+            return partial(self._attach, conn=conn, staging=None)
+        conn = RcConnection(self.context, self.pd, cmid, DATA_RING,
+                            XSVHBA_STATUS_BUF_SIZE, label=label,
+                            rdma_depth=RDMA_DEPTH, rdma_slots=RDMA_SLOTS)  # fmt: skip
+        try:
+            buffer = MR(self.pd, STAGING_SIZE, IBV_ACCESS_LOCAL_WRITE)
+        except Exception:
+            conn.close()
+            raise
+        return partial(self._attach, conn=conn, staging=Staging(conn, buffer, STAGING_SIZE))
+
+    @staticmethod
+    def _attach(vhba: VhbaState, conn: RcConnection, staging: Staging | None) -> None:
+        if staging is None:
             vhba.ctrl = conn
         else:
             vhba.data = conn
             vhba.staging = staging
-        log.info("%s connected on port %s", label, port.name)
 
-    def _drop(self, vhba: VhbaState, why: str) -> None:
-        log.info("vHBA %#x: connections closed (%s), %d commands served", vhba.resource_id,
-                 why, vhba.commands)  # fmt: skip
-        for conn in vhba.connections():
-            conn.close()
-        if vhba.staging is not None:
-            vhba.staging.mr.close()
-        if self.vhbas.get(vhba.resource_id) is vhba:
-            del self.vhbas[vhba.resource_id]
+    def _new_device(self, resource_id: int, port: CardPort) -> VhbaState:
+        vhba = VhbaState(resource_id, port, vp_index=self.next_vp_index)
+        self.next_vp_index = self.next_vp_index % 255 + 1
+        return vhba
 
     # The control connection.
 
@@ -713,63 +680,17 @@ class FcGateway:
 
     # The loop.
 
-    def _serve_vhbas(self, ready: set[int]) -> int:
-        """Serve every vHBA; `ready`: the completion channels that have an event."""
-        work = 0
-        for vhba in list(self.vhbas.values()):
-            try:
-                if vhba.ctrl is not None:
-                    for message in vhba.ctrl.poll(notified=vhba.ctrl.notify_fd in ready):
-                        work += 1
-                        self._control(vhba, message)
-                if vhba.data is not None:
-                    for message in vhba.data.poll(notified=vhba.data.notify_fd in ready):
-                        work += 1
-                        self._data(vhba, message)
-                    if vhba.write_index is not None:
-                        write_index, vhba.write_index = vhba.write_index, None
-                        self._run_ring(vhba, write_index)
-                if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
-                    self._enable(vhba)
-                if vhba.held:
-                    self._run_due(vhba)
-                self._flush(vhba)
-            except (ConnectionLost, ValueError) as err:
-                self._drop(vhba, str(err))
-        return work
+    def _tend(self, vhba: VhbaState) -> None:
+        if vhba.data is not None and vhba.write_index is not None:
+            write_index, vhba.write_index = vhba.write_index, None
+            self._run_ring(vhba, write_index)
+        if vhba.enable_asked and not vhba.enabled and vhba.ring is not None:
+            self._enable(vhba)
+        if vhba.held:
+            self._run_due(vhba)
+        self._flush(vhba)
 
-    def _completion_fds(self) -> list[int]:
-        return notify_fds(c for vhba in self.vhbas.values() for c in (vhba.ctrl, vhba.data))
-
-    def serve(self) -> None:
-        for port in self.ports.values():
-            log.info("port %s listening at [%s]:%d", port.name, port.listen.address,
-                     XSVHBA_CARD_RDMA_CM_PORT)  # fmt: skip
-        print("director: fcgw ready", flush=True)
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        next_reload = 0.0
-        busy = False
-        by_fd = {p.listen.fd: p for p in self.ports.values()}
-        while not self.stopping:
-            waited_on = [*by_fd, *self._completion_fds()]
-            ready, _, _ = select.select(waited_on, [], [], 0 if busy else IDLE_PAUSE)
-            for fd in ready:
-                if fd in by_fd:
-                    self._accept(by_fd[fd])
-            busy = self._serve_vhbas(set(ready)) > 0
-            now = time.monotonic()
-            if now >= next_reload:
-                next_reload = now + RELOAD_PERIOD
-                if self.watched.refresh():
-                    self._apply_config()
-        for vhba in list(self.vhbas.values()):
-            self._drop(vhba, "card stopping")
-        for port in self.ports.values():
-            port.listen.close()
+    def _shut_down(self) -> None:
+        super()._shut_down()
         for lun in self.luns.values():
             lun.close()
-
-    def _stop(self, signum: int, _frame: object) -> None:
-        log.info("signal %d: stopping", signum)
-        self.stopping = True

@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterable
 
 from pyverbs.cmid import CMID, ConnParam
 from pyverbs.cq import CQ, WC, CompChannel
@@ -44,6 +43,8 @@ from pyverbs.pd import PD
 from pyverbs.pyverbs_error import PyverbsError, PyverbsRDMAError
 from pyverbs.qp import QP, QPCap, QPInitAttr
 from pyverbs.wr import SGE, RecvWR, SendWR
+
+from director.connection_lost import ConnectionLost
 
 RNR_RETRY_FOREVER = 7
 MIN_RNR_TIMER = 12  # IBTA encoding: 0.64 ms
@@ -95,15 +96,6 @@ def completion_channel(context: Context) -> tuple[CompChannel, int]:
     (fd,) = _fds_to(COMPLETION_CHANNEL) - before
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
     return channel, fd
-
-
-def notify_fds(conns: Iterable[RcConnection | None]) -> list[int]:
-    """The completion channel descriptors of the open connections among `conns`."""
-    return [c.notify_fd for c in conns if c is not None and not c.closed]
-
-
-class ConnectionLost(Exception):
-    """A completion failed: the host is gone or broke the connection."""
 
 
 class RcConnection:

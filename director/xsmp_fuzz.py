@@ -41,6 +41,11 @@ def _with_header(data: bytes, **fields: int) -> bytes:
     return header.encode() + data[XsmpMessageHeader.SIZE :]
 
 
+def _hello_with(**fields: int) -> OneMessage:
+    """A HELLO whose header has fields changed."""
+    return lambda x, h, s: _with_header(_hello(x, h, s), **fields)
+
+
 def _with_object_length(data: bytes, length: int) -> bytes:
     body = XsmpSessionMsg.decode(data, XsmpMessageHeader.SIZE)
     body.length = length
@@ -74,22 +79,10 @@ def _flood(xcm: int, host: int, seq: int) -> list[bytes]:
 _ONE_MESSAGE_KINDS: dict[str, tuple[str, OneMessage]] = {
     "short": ("16 bytes: less than a header", lambda x, h, s: _hello(x, h, s)[:16]),
     "empty": ("a send with no payload", lambda x, h, s: b""),
-    "length-long": (
-        "header length larger than what arrived",
-        lambda x, h, s: _with_header(_hello(x, h, s), length=1000),
-    ),
-    "length-short": (
-        "header length smaller than what arrived",
-        lambda x, h, s: _with_header(_hello(x, h, s), length=100),
-    ),
-    "class-unknown": (
-        "message class 99",
-        lambda x, h, s: _with_header(_hello(x, h, s), type=99),
-    ),
-    "class-zero": (
-        "message class 0",
-        lambda x, h, s: _with_header(_hello(x, h, s), type=0),
-    ),
+    "length-long": ("header length larger than what arrived", _hello_with(length=1000)),
+    "length-short": ("header length smaller than what arrived", _hello_with(length=100)),
+    "class-unknown": ("message class 99", _hello_with(type=99)),
+    "class-zero": ("message class 0", _hello_with(type=0)),
     "session-type": (
         "SESSION object of type 77",
         lambda x, h, s: session_message(s, x, h, XsmpSessionMsg(type=77)),

@@ -8,7 +8,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
-#include <xsigo/xscore_conn.h>
+
+#include "xscore_conn_priv.h"
 
 #define XSCORE_CONN_RESOLVE_MS	2000
 #define XSCORE_CONN_RETRIES	7
@@ -645,8 +646,11 @@ fail:
 	return NULL;
 }
 
-int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
-		     u32 port_num, const struct xscore_conn_params *params)
+static void xscore_conn_cleanup(struct xscore_conn *conn);
+
+static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
+			    u32 port_num,
+			    const struct xscore_conn_params *params)
 {
 	unsigned int i;
 	int ret;
@@ -680,10 +684,9 @@ int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 		conn->tx[i].sg = &conn->tx_sg[i * conn->params.max_send_sge];
 	return 0;
 }
-EXPORT_SYMBOL_GPL(xscore_conn_init);
 
 /* After xscore_conn_close(): the buffers and the PD go. */
-void xscore_conn_cleanup(struct xscore_conn *conn)
+static void xscore_conn_cleanup(struct xscore_conn *conn)
 {
 	xscore_conn_free_bufs(conn, conn->rx, DMA_FROM_DEVICE);
 	xscore_conn_free_bufs(conn, conn->tx, DMA_TO_DEVICE);
@@ -695,4 +698,160 @@ void xscore_conn_cleanup(struct xscore_conn *conn)
 		ib_dealloc_pd(conn->pd);
 	conn->pd = NULL;
 }
-EXPORT_SYMBOL_GPL(xscore_conn_cleanup);
+
+/**
+ * xscore_conn_create() - a connection, not connected yet
+ * @ibdev: the RDMA device
+ * @port_num: its port
+ * @params: ring sizes, connection request data and callbacks (copied)
+ * @context: the owner, for its callbacks (xscore_conn_context())
+ *
+ * Allocates the protection domain and the mapped send and receive
+ * buffers; nothing is posted until xscore_conn_connect().
+ *
+ * Return: the connection, or an ERR_PTR().
+ */
+struct xscore_conn *xscore_conn_create(struct ib_device *ibdev, u32 port_num,
+				       const struct xscore_conn_params *params,
+				       void *context)
+{
+	struct xscore_conn *conn;
+	int ret;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+	ret = xscore_conn_init(conn, ibdev, port_num, params);
+	if (ret) {
+		kfree(conn);
+		return ERR_PTR(ret);
+	}
+	conn->context = context;
+	return conn;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_create);
+
+/**
+ * xscore_conn_destroy() - free a connection
+ * @conn: the connection, closed (xscore_conn_close()), or NULL
+ */
+void xscore_conn_destroy(struct xscore_conn *conn)
+{
+	if (!conn)
+		return;
+	xscore_conn_cleanup(conn);
+	kfree(conn);
+}
+EXPORT_SYMBOL_GPL(xscore_conn_destroy);
+
+/**
+ * xscore_conn_context() - the owner a connection was created for
+ * @conn: the connection
+ *
+ * Return: the context given to xscore_conn_create().
+ */
+void *xscore_conn_context(const struct xscore_conn *conn)
+{
+	return conn->context;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_context);
+
+/**
+ * xscore_conn_established() - whether the connection is up
+ * @conn: the connection, from its owner's work
+ *
+ * Return: true once xscore_conn_step() has seen it established, until
+ * xscore_conn_close().
+ */
+bool xscore_conn_established(const struct xscore_conn *conn)
+{
+	return conn->established;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_established);
+
+/**
+ * xscore_conn_error() - why a connection failed
+ * @conn: the connection, after xscore_conn_step() returned
+ *	XSCORE_CONN_FAILED
+ *
+ * Return: a negative errno.
+ */
+int xscore_conn_error(const struct xscore_conn *conn)
+{
+	return conn->err;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_error);
+
+/**
+ * xscore_conn_ibdev() - the RDMA device a connection runs on
+ * @conn: the connection
+ *
+ * Return: the device, for the owner's own DMA mappings.
+ */
+struct ib_device *xscore_conn_ibdev(const struct xscore_conn *conn)
+{
+	return conn->ibdev;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_ibdev);
+
+/**
+ * xscore_conn_pd() - a connection's protection domain
+ * @conn: the connection
+ *
+ * Return: the PD, for memory keys the owner registers on the connection.
+ */
+struct ib_pd *xscore_conn_pd(const struct xscore_conn *conn)
+{
+	return conn->pd;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_pd);
+
+/**
+ * xscore_conn_buf_size() - bytes in one send or receive buffer
+ * @conn: the connection
+ *
+ * Return: the buffer size the connection was created with.
+ */
+unsigned int xscore_conn_buf_size(const struct xscore_conn *conn)
+{
+	return conn->params.buf_size;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_buf_size);
+
+/**
+ * xscore_conn_ring() - send (and receive) buffers of a connection
+ * @conn: the connection
+ *
+ * Return: the ring size the connection was created with.
+ */
+unsigned int xscore_conn_ring(const struct xscore_conn *conn)
+{
+	return conn->params.ring;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_ring);
+
+/**
+ * xscore_conn_max_send_sge() - gather entries xscore_conn_send_sg() takes
+ * @conn: the connection
+ *
+ * Return: what was asked for, lowered to what the device takes.
+ */
+unsigned int xscore_conn_max_send_sge(const struct xscore_conn *conn)
+{
+	return conn->params.max_send_sge;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_max_send_sge);
+
+/**
+ * xscore_conn_tx_space() - send buffers free now
+ * @conn: the connection
+ *
+ * Return: free send slots; a hint, as completions run concurrently.
+ */
+unsigned int xscore_conn_tx_space(struct xscore_conn *conn)
+{
+	int inflight = atomic_read(&conn->tx_inflight);
+
+	return inflight >= conn->params.ring ? 0 : conn->params.ring - inflight;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_tx_space);

@@ -11,48 +11,46 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
+#include "xscore_conn_priv.h"
 #include "xscore_priv.h"
 
 #define XSCORE_CONNECT_TIMEOUT		(20 * HZ)
+#define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
 #define XSCORE_BACKOFF_MAX		(8 * HZ)
 
-const char *xscore_link_state_name(enum xscore_link_state state)
+const char *xscore_link_state_name(enum xscore_session_state state)
 {
 	switch (state) {
-	case XSCORE_LINK_DOWN:
+	case XSCORE_SESSION_DOWN:
 		return "down";
-	case XSCORE_LINK_CONNECTING:
+	case XSCORE_SESSION_CONNECTING:
 		return "connecting";
-	case XSCORE_LINK_REGISTERING:
+	case XSCORE_SESSION_OPENING:
 		return "registering";
-	case XSCORE_LINK_UP:
+	case XSCORE_SESSION_UP:
 		return "up";
-	case XSCORE_LINK_STOPPED:
+	case XSCORE_SESSION_STOPPED:
 		return "stopped";
 	}
 	return "invalid";
 }
 
-void xscore_link_kick(struct xscore_link *link)
+static struct xscore_link *xscore_link_of(struct xscore_session *session)
 {
-	mod_delayed_work(system_long_wq, &link->work, 0);
+	return container_of(session, struct xscore_link, session);
 }
 
-void xscore_link_set_state(struct xscore_link *link,
-			   enum xscore_link_state state)
+void xscore_link_kick(struct xscore_link *link)
 {
-	spin_lock_bh(&link->lock);
-	link->state = state;
-	if (state == XSCORE_LINK_UP)
-		link->up_since = jiffies;
-	spin_unlock_bh(&link->lock);
+	xscore_session_kick(&link->session);
 }
 
 static void xscore_link_conn_kick(struct xscore_conn *conn)
 {
-	xscore_link_kick(container_of(conn, struct xscore_link, conn));
+	xscore_link_kick(xscore_conn_context(conn));
 }
 
 void xscore_link_count(struct xscore_link *link, u64 *counter)
@@ -90,7 +88,7 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 
 	spin_lock_bh(&link->seq_lock);
 	hdr.seq_number = cpu_to_be32(link->tx_seq + 1);
-	ret = xscore_conn_send(&link->conn, &hdr, sizeof(hdr), payload, len);
+	ret = xscore_conn_send(link->conn, &hdr, sizeof(hdr), payload, len);
 	if (!ret)
 		link->tx_seq++;
 	spin_unlock_bh(&link->seq_lock);
@@ -101,23 +99,16 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 
 bool xscore_link_connected(struct xscore_link *link)
 {
-	return xscore_conn_active(&link->conn);
+	return xscore_conn_active(link->conn);
 }
 
 /* Everything of one connection attempt goes; the link itself stays. */
-static void xscore_link_teardown(struct xscore_link *link)
+static void xscore_link_close(struct xscore_link *link)
 {
-	xscore_conn_close(&link->conn);
+	xscore_conn_close(link->conn);
 	spin_lock_bh(&link->seq_lock);
 	link->tx_seq = 0;
 	spin_unlock_bh(&link->seq_lock);
-}
-
-static unsigned long xscore_link_backoff(struct xscore_link *link)
-{
-	unsigned int shift = min(link->failures, 3U);
-
-	return min_t(unsigned long, HZ << shift, XSCORE_BACKOFF_MAX);
 }
 
 static bool xscore_link_port_active(struct xscore_link *link)
@@ -126,124 +117,205 @@ static bool xscore_link_port_active(struct xscore_link *link)
 }
 
 /*
- * Give up on this connection; the work reconnects after a backoff.
- *
  * Closing a connection sends a DREQ, and on rxe a send while the port is
  * down moves the GSI QP to the error state for good: every later MAD and
  * connection request of the device then fails.  So a connection lost
  * while the port is down is closed only once the port is back.
  */
-void xscore_link_fail(struct xscore_link *link, const char *why, int err)
+static void xscore_link_teardown(struct xscore_session *session)
 {
-	enum xscore_link_state old = link->state;
+	struct xscore_link *link = xscore_link_of(session);
 
-	if (xscore_link_port_active(link) || link->stopping)
-		xscore_link_teardown(link);
-	else
+	lockdep_assert_held(&session->mutex);
+	if (xscore_link_port_active(link) ||
+	    session->state == XSCORE_SESSION_STOPPED) {
+		link->close_pending = false;
+		xscore_link_close(link);
+	} else {
 		link->close_pending = xscore_link_connected(link);
-	if (old == XSCORE_LINK_UP)
-		xscore_vdev_link_event(link, XSCORE_LINK_EVENT_DOWN);
-	link->deadline = jiffies + xscore_link_backoff(link);
-	link->failures++;
-	xscore_link_set_state(link, XSCORE_LINK_DOWN);
+	}
+}
+
+static void xscore_link_down(struct xscore_session *session,
+			     enum xscore_session_state old, const char *why,
+			     int err)
+{
+	struct xscore_link *link = xscore_link_of(session);
+
+	lockdep_assert_held(&session->mutex);
+	if (old == XSCORE_SESSION_UP)
+		xscore_link_queue_event(link, XSCORE_LINK_EVENT_DOWN);
 	/*
 	 * Every session that fails is reported; an XCM that cannot be reached
 	 * only once, until it has been reached again.
 	 */
-	if (old >= XSCORE_LINK_REGISTERING || link->failures == 1)
+	if (old >= XSCORE_SESSION_OPENING || session->failures == 1)
 		dev_info(&link->dev, "%s (%d), %s, reconnecting in %u ms\n",
 			 why, err, xscore_link_state_name(old),
-			 jiffies_to_msecs(link->deadline - jiffies));
+			 xscore_session_retry_in(session));
+}
+
+/* Give up on this connection; the session reconnects after a backoff. */
+void xscore_link_fail(struct xscore_link *link, const char *why, int err)
+{
+	xscore_session_fail(&link->session, why, err);
+}
+
+static int xscore_link_connect(struct xscore_session *session)
+{
+	struct xscore_link *link = xscore_link_of(session);
+
+	lockdep_assert_held(&session->mutex);
+	if (!xscore_link_port_active(link))
+		return -ENETDOWN;
+	if (link->close_pending) {
+		link->close_pending = false;
+		xscore_link_close(link);
+	}
+	return xscore_conn_connect(link->conn, &link->src, &link->dst);
 }
 
 static void xscore_link_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
-	xscore_xsmp_receive(container_of(conn, struct xscore_link, conn),
+	xscore_xsmp_receive(xscore_conn_context(conn),
 			    data, len);
 }
 
-/* Move the state machine on by what the connection's callbacks recorded. */
-static void xscore_link_step(struct xscore_link *link)
+/* Move the session on by what the connection's callbacks recorded. */
+static void xscore_link_step(struct xscore_session *session)
 {
+	struct xscore_link *link = xscore_link_of(session);
 	enum xscore_conn_progress progress;
 	int ret;
 
-	if (link->state == XSCORE_LINK_DOWN) {
-		if (time_before(jiffies, link->deadline))
-			return;
-		if (!xscore_link_port_active(link)) {
-			xscore_link_fail(link, "port not active", -ENETDOWN);
-			return;
-		}
-		if (link->close_pending) {
-			link->close_pending = false;
-			xscore_link_teardown(link);
-		}
-		xscore_link_set_state(link, XSCORE_LINK_CONNECTING);
-		link->deadline = jiffies + XSCORE_CONNECT_TIMEOUT;
-		ret = xscore_conn_connect(&link->conn, &link->src, &link->dst);
-		if (ret)
-			xscore_link_fail(link, "cannot connect", ret);
-		return;
-	}
-
+	lockdep_assert_held(&session->mutex);
 	/* Messages that arrived before an end still count. */
-	if (link->state != XSCORE_LINK_CONNECTING) {
-		ret = xscore_conn_receive(&link->conn, xscore_link_deliver);
+	if (session->state != XSCORE_SESSION_CONNECTING) {
+		ret = xscore_conn_receive(link->conn, xscore_link_deliver);
 		if (ret) {
 			xscore_link_fail(link, "cannot repost a receive", ret);
 			return;
 		}
-		if (link->state == XSCORE_LINK_DOWN)
+		if (session->state == XSCORE_SESSION_DOWN)
 			return;		/* a message ended the session */
 	}
 
-	progress = xscore_conn_step(&link->conn);
+	progress = xscore_conn_step(link->conn);
 	if (progress == XSCORE_CONN_FAILED) {
-		xscore_link_fail(link, link->state == XSCORE_LINK_CONNECTING ?
+		xscore_link_fail(link,
+				 session->state == XSCORE_SESSION_CONNECTING ?
 				 "connection failed" : "connection lost",
-				 link->conn.err);
+				 xscore_conn_error(link->conn));
 		return;
 	}
-
-	switch (link->state) {
-	case XSCORE_LINK_CONNECTING:
-		if (progress == XSCORE_CONN_ESTABLISHED) {
-			ret = xscore_xsmp_register(link);
-			if (ret)
-				xscore_link_fail(link, "cannot register", ret);
-		} else if (time_after_eq(jiffies, link->deadline)) {
-			xscore_link_fail(link, "connection timed out",
-					 -ETIMEDOUT);
-		}
+	if (progress == XSCORE_CONN_ESTABLISHED &&
+	    session->state == XSCORE_SESSION_CONNECTING) {
+		xscore_session_connected(session);
+		ret = xscore_xsmp_register(link);
+		if (ret)
+			xscore_link_fail(link, "cannot register", ret);
 		return;
-	case XSCORE_LINK_REGISTERING:
-	case XSCORE_LINK_UP:
+	}
+	if (session->state == XSCORE_SESSION_UP)
 		xscore_xsmp_report_resources(link);
-		if (xscore_link_connected(link))
-			xscore_xsmp_check_timeouts(link);
-		return;
-	case XSCORE_LINK_DOWN:
-	case XSCORE_LINK_STOPPED:
-		return;
-	}
 }
 
-static void xscore_link_work(struct work_struct *work)
-{
-	struct xscore_link *link = container_of(to_delayed_work(work),
-						struct xscore_link, work);
-	long delay;
+static const struct xscore_session_ops xscore_link_session_ops = {
+	.connect	= xscore_link_connect,
+	.step		= xscore_link_step,
+	.teardown	= xscore_link_teardown,
+	.down		= xscore_link_down,
+};
 
-	mutex_lock(&link->mutex);
-	if (link->stopping)
-		goto out;
-	xscore_link_step(link);
-	/* A kick that came meanwhile keeps its earlier run. */
-	delay = (long)(link->deadline - jiffies);
-	queue_delayed_work(system_long_wq, &link->work, max(delay, 1L));
-out:
-	mutex_unlock(&link->mutex);
+static const struct xscore_session_params xscore_link_session_params = {
+	.ops			= &xscore_link_session_ops,
+	.connect_timeout	= XSCORE_CONNECT_TIMEOUT,
+	.open_timeout		= XSCORE_REGISTER_TIMEOUT,
+	.backoff_max		= XSCORE_BACKOFF_MAX,
+	.open_timeout_why	= "no answer to REGISTER",
+	.alive_timeout_why	= "XCM silent past the hello timeout",
+};
+
+/* A VNIC or VHBA class message (msg_class set) or a link event. */
+struct xscore_link_vdev_item {
+	struct list_head node;
+	u8 msg_class;
+	enum xscore_link_event event;
+	u32 len;
+	u8 objs[];
+};
+
+static void xscore_link_queue_vdev(struct xscore_link *link,
+				   struct xscore_link_vdev_item *item)
+{
+	spin_lock_bh(&link->vdev_queue_lock);
+	list_add_tail(&item->node, &link->vdev_queue);
+	spin_unlock_bh(&link->vdev_queue_lock);
+	queue_work(system_long_wq, &link->vdev_work);
+}
+
+/*
+ * From the session's work, which may run in reclaim: GFP_NOIO.  A message
+ * lost here is counted; the XCM sends its configuration again.
+ */
+void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
+				const void *objs, u32 len)
+{
+	struct xscore_link_vdev_item *item;
+
+	item = kmalloc(struct_size(item, objs, len), GFP_NOIO);
+	if (!item) {
+		xscore_link_count_unhandled(link);
+		return;
+	}
+	item->msg_class = msg_class;
+	item->len = len;
+	memcpy(item->objs, objs, len);
+	xscore_link_queue_vdev(link, item);
+}
+
+/* A lost event would leave a device's view of the link wrong: __GFP_NOFAIL. */
+void xscore_link_queue_event(struct xscore_link *link,
+			     enum xscore_link_event event)
+{
+	struct xscore_link_vdev_item *item;
+
+	item = kmalloc(sizeof(*item), GFP_NOIO | __GFP_NOFAIL);
+	item->msg_class = 0;
+	item->event = event;
+	item->len = 0;
+	xscore_link_queue_vdev(link, item);
+}
+
+static struct xscore_link_vdev_item *
+xscore_link_next_vdev_item(struct xscore_link *link)
+{
+	struct xscore_link_vdev_item *item;
+
+	spin_lock_bh(&link->vdev_queue_lock);
+	item = list_first_entry_or_null(&link->vdev_queue,
+					struct xscore_link_vdev_item, node);
+	if (item)
+		list_del(&item->node);
+	spin_unlock_bh(&link->vdev_queue_lock);
+	return item;
+}
+
+/* Devices are added and removed here, off the recovery workqueue. */
+static void xscore_link_vdev_work(struct work_struct *work)
+{
+	struct xscore_link *link = container_of(work, struct xscore_link,
+						vdev_work);
+	struct xscore_link_vdev_item *item;
+
+	while ((item = xscore_link_next_vdev_item(link))) {
+		if (item->msg_class)
+			xscore_vdev_receive(link, item->msg_class, item->objs,
+					    item->len);
+		else
+			xscore_vdev_link_event(link, item->event);
+		kfree(item);
+	}
 }
 
 static void xscore_link_release(struct device *dev)
@@ -294,14 +366,14 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	memcpy(&link->src.sin6_addr, sgid->raw, sizeof(sgid->raw));
 	xscore_fabric_address(&link->dst, xds_gid->raw, xcm_guid);
 	link->dst.sin6_port = htons(XSMP_RDMA_CM_PORT);
-	mutex_init(&link->mutex);
-	INIT_DELAYED_WORK(&link->work, xscore_link_work);
+	xscore_session_init(&link->session, &xscore_link_session_params);
 	spin_lock_init(&link->seq_lock);
 	spin_lock_init(&link->lock);
+	spin_lock_init(&link->vdev_queue_lock);
+	INIT_LIST_HEAD(&link->vdev_queue);
+	INIT_WORK(&link->vdev_work, xscore_link_vdev_work);
 	INIT_LIST_HEAD(&link->vdevs);
 	INIT_LIST_HEAD(&link->node);
-	link->state = XSCORE_LINK_DOWN;
-	link->deadline = jiffies;
 
 	device_initialize(&link->dev);
 	link->dev.class = &xscore_link_class;
@@ -311,10 +383,13 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	if (ret)
 		goto put;
 
-	ret = xscore_conn_init(&link->conn, ibdev, port->port_num,
-			       &xscore_link_conn_params);
-	if (ret)
+	link->conn = xscore_conn_create(ibdev, port->port_num,
+					&xscore_link_conn_params, link);
+	if (IS_ERR(link->conn)) {
+		ret = PTR_ERR(link->conn);
+		link->conn = NULL;
 		goto put;
+	}
 	ret = device_add(&link->dev);
 	if (ret)
 		goto cleanup_conn;
@@ -325,7 +400,7 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	return link;
 
 cleanup_conn:
-	xscore_conn_cleanup(&link->conn);
+	xscore_conn_destroy(link->conn);
 put:
 	put_device(&link->dev);
 	return ERR_PTR(ret);
@@ -333,19 +408,20 @@ put:
 
 void xscore_link_destroy(struct xscore_link *link)
 {
-	mutex_lock(&link->mutex);
-	link->stopping = true;
-	if (link->state == XSCORE_LINK_UP)
+	struct xscore_link_vdev_item *item;
+
+	if (xscore_session_state(&link->session) == XSCORE_SESSION_UP)
 		dev_info(&link->dev, "closing\n");
-	xscore_link_teardown(link);
-	xscore_link_set_state(link, XSCORE_LINK_STOPPED);
-	mutex_unlock(&link->mutex);
 	/* Nothing can kick it now: its connection is closed. */
-	cancel_delayed_work_sync(&link->work);
+	xscore_session_stop(&link->session);
+	/* Nothing queues now: what is left would configure devices that go. */
+	cancel_work_sync(&link->vdev_work);
+	while ((item = xscore_link_next_vdev_item(link)))
+		kfree(item);
 	/* Children first: their drivers' remove may still use the link. */
 	xscore_vdev_remove_all(link);
 
 	device_del(&link->dev);
-	xscore_conn_cleanup(&link->conn);
+	xscore_conn_destroy(link->conn);
 	put_device(&link->dev);
 }

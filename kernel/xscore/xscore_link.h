@@ -15,20 +15,13 @@
 #include <rdma/rdma_cm.h>
 #include <xsigo/xscore.h>
 #include <xsigo/xscore_conn.h>
+#include <xsigo/xscore_session.h>
 #include <xsigo/wire/xsmp.h>
 
 struct xscore_port;
 
 #define XSCORE_LINK_RING	8
 #define XSCORE_NAME_LEN		32
-
-enum xscore_link_state {
-	XSCORE_LINK_DOWN,		/* waiting to (re)connect */
-	XSCORE_LINK_CONNECTING,		/* address, route, RC connection */
-	XSCORE_LINK_REGISTERING,	/* REGISTER sent, no answer yet */
-	XSCORE_LINK_UP,			/* REG_CONFIRM received */
-	XSCORE_LINK_STOPPED,		/* being removed */
-};
 
 struct xscore_link_stats {
 	u64 msgs_in;
@@ -47,24 +40,31 @@ struct xscore_link {
 	struct sockaddr_in6 src;
 	struct sockaddr_in6 dst;
 
-	/* Connection and session; only the link's work (or stop) uses them. */
-	struct mutex mutex;
-	struct delayed_work work;
-	struct xscore_conn conn;
-	struct list_head vdevs;		/* struct xscore_vdev, by the work */
+	/*
+	 * The session: DOWN, CONNECTING, OPENING (REGISTER sent), UP
+	 * (REG_CONFIRM received).  Under its mutex: what follows, up to
+	 * seq_lock.
+	 */
+	struct xscore_session session;
+	struct xscore_conn *conn;
+	/*
+	 * Device configuration and link events, in the order they came, for
+	 * vdev_work: it adds and removes devices, which the session's
+	 * reclaim-safe work must not.  Only vdev_work uses vdevs.
+	 */
+	spinlock_t vdev_queue_lock;
+	struct list_head vdev_queue;	/* struct xscore_link_vdev_item */
+	struct work_struct vdev_work;
+	struct list_head vdevs;		/* struct xscore_vdev */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
-	bool stopping;
 	bool close_pending;		/* lost while the port was down */
 	bool was_up;
-	unsigned long deadline;
-	unsigned int failures;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
 
 	spinlock_t seq_lock;		/* sends in sequence-number order */
 	u32 tx_seq;
 
 	spinlock_t lock;		/* guards what sysfs shows: */
-	enum xscore_link_state state;
 	unsigned long up_since;
 	char chassis_name[XSCORE_NAME_LEN + 1];
 	char profile_name[XSCORE_NAME_LEN + 1];
@@ -81,10 +81,8 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 void xscore_link_destroy(struct xscore_link *link);
 void xscore_fabric_address(struct sockaddr_in6 *sin6, const u8 *prefix,
 			   u64 guid);
-const char *xscore_link_state_name(enum xscore_link_state state);
+const char *xscore_link_state_name(enum xscore_session_state state);
 void xscore_link_kick(struct xscore_link *link);
-void xscore_link_set_state(struct xscore_link *link,
-			   enum xscore_link_state state);
 void xscore_link_fail(struct xscore_link *link, const char *why, int err);
 int xscore_link_send(struct xscore_link *link, u8 msg_class,
 		     const void *payload, u32 len);
@@ -96,10 +94,14 @@ bool xscore_link_connected(struct xscore_link *link);
 /* xscore_xsmp.c: the session on a connected link */
 int xscore_xsmp_register(struct xscore_link *link);
 void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len);
-void xscore_xsmp_check_timeouts(struct xscore_link *link);
 void xscore_xsmp_report_resources(struct xscore_link *link);
 
-/* xscore_vdev.c: the virtual devices installed over a link */
+void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
+				const void *objs, u32 len);
+void xscore_link_queue_event(struct xscore_link *link,
+			     enum xscore_link_event event);
+
+/* xscore_vdev.c: the virtual devices installed over a link (vdev_work) */
 u32 xscore_services_active(void);
 void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
 			 const void *objs, u32 len);

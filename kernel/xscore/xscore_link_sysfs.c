@@ -42,12 +42,9 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	struct xscore_link *link = to_link(dev);
-	enum xscore_link_state state;
 
-	spin_lock_bh(&link->lock);
-	state = link->state;
-	spin_unlock_bh(&link->lock);
-	return sysfs_emit(buf, "%s\n", xscore_link_state_name(state));
+	return sysfs_emit(buf, "%s\n",
+			  xscore_link_state_name(xscore_session_state(&link->session)));
 }
 static DEVICE_ATTR_RO(state);
 
@@ -58,7 +55,7 @@ static ssize_t uptime_show(struct device *dev, struct device_attribute *attr,
 	unsigned long seconds = 0;
 
 	spin_lock_bh(&link->lock);
-	if (link->state == XSCORE_LINK_UP)
+	if (xscore_session_state(&link->session) == XSCORE_SESSION_UP)
 		seconds = (jiffies - link->up_since) / HZ;
 	spin_unlock_bh(&link->lock);
 	return sysfs_emit(buf, "%lu\n", seconds);

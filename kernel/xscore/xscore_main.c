@@ -16,18 +16,6 @@
 
 static struct ib_client xscore_client;
 
-static void xscore_device_release(struct kref *ref)
-{
-	struct xscore_device *xdev = container_of(ref, struct xscore_device, ref);
-
-	kfree(xdev);
-}
-
-void xscore_device_put(struct xscore_device *xdev)
-{
-	kref_put(&xdev->ref, xscore_device_release);
-}
-
 static int xscore_add_one(struct ib_device *ibdev)
 {
 	u32 num_ports = rdma_end_port(ibdev) - rdma_start_port(ibdev) + 1;
@@ -38,7 +26,6 @@ static int xscore_add_one(struct ib_device *ibdev)
 	if (!xdev)
 		return -ENOMEM;
 
-	kref_init(&xdev->ref);
 	xdev->ibdev = ibdev;
 	xdev->num_ports = num_ports;
 	rdma_for_each_port(ibdev, port_num)
@@ -79,7 +66,8 @@ static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
 	/* No event may reach the ports once they are gone. */
 	ib_unregister_event_handler(&xdev->event_handler);
 	pr_info("%s: released\n", dev_name(&ibdev->dev));
-	xscore_device_put(xdev);
+	/* Its links, which point at its ports, went with discovery. */
+	kfree(xdev);
 }
 
 static struct ib_client xscore_client = {
@@ -92,9 +80,12 @@ static int __init xscore_init(void)
 {
 	int ret;
 
-	ret = class_register(&xscore_link_class);
+	ret = xscore_session_wq_init();
 	if (ret)
 		return ret;
+	ret = class_register(&xscore_link_class);
+	if (ret)
+		goto destroy_wq;
 	xscore_debugfs_init();
 	ret = ib_register_client(&xscore_client);
 	if (ret)
@@ -104,6 +95,8 @@ static int __init xscore_init(void)
 unwind:
 	xscore_debugfs_exit();
 	class_unregister(&xscore_link_class);
+destroy_wq:
+	xscore_session_wq_exit();
 	return ret;
 }
 
@@ -112,6 +105,7 @@ static void __exit xscore_exit(void)
 	ib_unregister_client(&xscore_client);
 	xscore_debugfs_exit();
 	class_unregister(&xscore_link_class);
+	xscore_session_wq_exit();
 }
 
 module_init(xscore_init);

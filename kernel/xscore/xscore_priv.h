@@ -1,17 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * xscore internals shared by its source files.
+ *
+ * Locking, outermost first; lockdep checks each "held" with
+ * lockdep_assert_held():
+ *
+ *   port->lock (mutex)            discovery's results and port->links;
+ *                                 links are created and destroyed
+ *                                 outside it, by the discovery worker
+ *   link->session.mutex           the link's state machine, its conn and
+ *                                 XSMP session (xscore_session.c runs
+ *                                 the link's ops under it)
+ *     link->seq_lock (spin, BH)   sequence numbers, in sending order
+ *       conn->tx_lock (spin, BH)  the send ring and QP
+ *     link->vdev_queue_lock       (spin, BH, leaf) the vdev queue
+ *     link->lock (spin, BH, leaf) what sysfs shows, the counters
+ *
+ *   link->vdev_work (no lock: one work item; the only user of
+ *   link->vdevs)
+ *     vdev->ops_lock (mutex)      a driver's ops and the INSTALL copy.
+ *                                 The driver's message() and
+ *                                 link_event() run under it, so that
+ *                                 remove, which clears the ops under it,
+ *                                 waits for a call in progress; a driver
+ *                                 may take its own locks (rtnl, its
+ *                                 session mutex) there, and must never
+ *                                 take ops_lock from under them.
+ *
+ *   conn->rx_lock (spin, BH, leaf)  received buffers waiting for the owner
+ *
+ * Service drivers' session mutexes nest inside vdev->ops_lock and outside
+ * link->seq_lock (their answers go over the link).  No xscore lock is
+ * held while a service driver's session runs.
  */
 #ifndef _XSCORE_PRIV_H
 #define _XSCORE_PRIV_H
 
 #include <linux/completion.h>
-#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 #include <xsigo/xscore.h>
+#include <xsigo/xscore_session.h>
 #include <xsigo/wire/ib_mad.h>
 #include <xsigo/wire/xds.h>
 #include <xsigo/wire/xsmp.h>
@@ -64,9 +95,12 @@ struct xscore_port {
 	} stats;
 };
 
-/* An RDMA device that xscore's ib_client was told about. */
+/*
+ * An RDMA device that xscore's ib_client was told about.  It lives from
+ * the client's add to its remove, which stops discovery and so destroys
+ * every link (the only holders of port pointers) before freeing it.
+ */
 struct xscore_device {
-	struct kref ref;
 	struct ib_device *ibdev;
 	struct ib_event_handler event_handler;
 	struct dentry *debugfs;
@@ -79,8 +113,6 @@ static inline struct xscore_port *xscore_port(struct xscore_device *xdev,
 {
 	return &xdev->ports[port_num - rdma_start_port(xdev->ibdev)];
 }
-
-void xscore_device_put(struct xscore_device *xdev);
 
 void xscore_port_init(struct xscore_device *xdev, u32 port_num);
 void xscore_port_query(struct xscore_port *port);

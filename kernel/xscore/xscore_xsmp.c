@@ -18,7 +18,6 @@
 #include "xscore_check.h"
 #include "xscore_priv.h"
 
-#define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
 #define XSCORE_HELLO_MISSES		3
 
 static unsigned int hello_timeout;
@@ -47,9 +46,8 @@ static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 /* The link is connected: a new session starts with REGISTER. */
 int xscore_xsmp_register(struct xscore_link *link)
 {
+	lockdep_assert_held(&link->session.mutex);
 	link->resources_sent = xscore_services_active();
-	link->deadline = jiffies + XSCORE_REGISTER_TIMEOUT;
-	xscore_link_set_state(link, XSCORE_LINK_REGISTERING);
 	return xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_REGISTER);
 }
 
@@ -68,22 +66,13 @@ void xscore_xsmp_report_resources(struct xscore_link *link)
 	u32 active = xscore_services_active();
 	u32 sent = link->resources_sent;
 
-	if (link->state != XSCORE_LINK_UP || active == sent)
+	lockdep_assert_held(&link->session.mutex);
+	if (xscore_session_state(&link->session) != XSCORE_SESSION_UP ||
+	    active == sent)
 		return;
 	link->resources_sent = active;
 	if (xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_RESOURCE_LIST))
 		link->resources_sent = sent;	/* again on the next run */
-}
-
-void xscore_xsmp_check_timeouts(struct xscore_link *link)
-{
-	if (time_before(jiffies, link->deadline))
-		return;
-	if (link->state == XSCORE_LINK_REGISTERING)
-		xscore_link_fail(link, "no answer to REGISTER", -ETIMEDOUT);
-	else
-		xscore_link_fail(link, "XCM silent past the hello timeout",
-				 -ETIMEDOUT);
 }
 
 static int xscore_xsmp_confirmed(struct xscore_link *link,
@@ -96,28 +85,29 @@ static int xscore_xsmp_confirmed(struct xscore_link *link,
 		return -EPROTO;
 
 	link->hello_interval = interval;
-	link->failures = 0;
 	spin_lock_bh(&link->lock);
 	if (link->was_up)
 		link->stats.reconnects++;
 	link->was_up = true;
+	link->up_since = jiffies;
 	strscpy(link->chassis_name, chassis, sizeof(link->chassis_name));
 	strscpy(link->profile_name, profile, sizeof(link->profile_name));
 	spin_unlock_bh(&link->lock);
-	xscore_link_set_state(link, XSCORE_LINK_UP);
-	link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
+	xscore_session_opened(&link->session);
+	xscore_session_alive(&link->session, xscore_xsmp_hello_timeout(link));
 	dev_info(&link->dev, "up: chassis %s, profile %s, hello every %u s\n",
 		 chassis, profile, interval);
-	xscore_vdev_link_event(link, XSCORE_LINK_EVENT_UP);
+	xscore_link_queue_event(link, XSCORE_LINK_EVENT_UP);
 	return 0;
 }
 
 static void xscore_xsmp_session(struct xscore_link *link,
 				const struct xsmp_session_msg *msg)
 {
-	bool up = link->state == XSCORE_LINK_UP;
+	bool up = link->session.state == XSCORE_SESSION_UP;
 	int ret;
 
+	lockdep_assert_held(&link->session.mutex);
 	/* Unknown, or not in this state. */
 	if (xscore_xsmp_check_session_type(msg->type, up)) {
 		xscore_link_count_malformed(link);
@@ -151,18 +141,20 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 	const struct xsmp_message_header *hdr = data;
 	const struct xsmp_session_msg *msg;
 
+	lockdep_assert_held(&link->session.mutex);
 	if (xscore_xsmp_check_header(data, len, link->own_guid, link->xcm_guid))
 		goto malformed;
 
 	xscore_link_count(link, &link->stats.msgs_in);
 	/* Any message from the XCM shows it is alive. */
-	if (link->state == XSCORE_LINK_UP)
-		link->deadline = jiffies + xscore_xsmp_hello_timeout(link);
+	xscore_session_alive(&link->session, xscore_xsmp_hello_timeout(link));
 
-	if (xscore_xsmp_check_body(data, len, link->state == XSCORE_LINK_UP))
+	if (xscore_xsmp_check_body(data, len,
+				   link->session.state == XSCORE_SESSION_UP))
 		goto malformed;
 	if (hdr->type == XSMP_CLASS_VNIC || hdr->type == XSMP_CLASS_VHBA) {
-		xscore_vdev_receive(link, hdr->type, hdr + 1, len - sizeof(*hdr));
+		xscore_link_queue_vdev_msg(link, hdr->type, hdr + 1,
+					   len - sizeof(*hdr));
 		return;
 	}
 	if (hdr->type != XSMP_CLASS_SESSION) {

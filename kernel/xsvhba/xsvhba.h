@@ -5,6 +5,20 @@
  * management) and data (a ring of command IOCBs in host memory that the
  * card reads, data moved by the card against per-command memory keys,
  * status IOCBs sent back).
+ *
+ * Locking, outermost first:
+ *
+ *   vdev->ops_lock (xscore's)     message() and link_event() run under it
+ *     vhba->session.mutex         the card session: the work, targets_work
+ *                                 (not across fc_remote_port_add(), which
+ *                                 waits for I/O), host reset, remove
+ *       vhba->ring_lock (spin, BH)  the ring, ready, and the order of key
+ *                                   registration and invalidation
+ *         data conn->tx_lock (xscore's)
+ *       vhba->lock (spin, BH, leaf) counters
+ *
+ * The error handler's take-back waits for invalidations and must not hold
+ * the session mutex (lockdep_assert_not_held()): a host reset takes it.
  */
 #ifndef _XSVHBA_H
 #define _XSVHBA_H
@@ -18,6 +32,7 @@
 #include <scsi/scsi_host.h>
 #include <xsigo/xscore.h>
 #include <xsigo/xscore_conn.h>
+#include <xsigo/xscore_session.h>
 #include <xsigo/wire/xsvhba.h>
 #include <xsigo/wire/xsvhba_card.h>
 
@@ -30,8 +45,8 @@
 #define XSVHBA_LINK_DOWN_DEF	30	/* seconds, when INSTALL says 0 */
 #define XSVHBA_LINK_DOWN_MAX	60
 #define XSVHBA_CTRL_RING	8
-#define XSVHBA_TICK		HZ
-#define XSVHBA_ENABLE_TIMEOUT	(10 * HZ)	/* connect and ENABLE_RSP */
+#define XSVHBA_CONNECT_TIMEOUT	(10 * HZ)	/* both connections */
+#define XSVHBA_ENABLE_TIMEOUT	(10 * HZ)	/* ENABLE_RSP */
 #define XSVHBA_RETRY_MAX	(8 * HZ)
 #define XSVHBA_TMF_WAIT		(10 * HZ)	/* abort and resets */
 #define XSVHBA_POLL_BUDGET	32
@@ -40,14 +55,6 @@
  */
 #define XSVHBA_HANDLE_GEN_SHIFT	10
 #define XSVHBA_HANDLE_GEN_MASK	0x3f
-
-enum xsvhba_state {
-	XSVHBA_DOWN,		/* waiting to (re)connect to the card */
-	XSVHBA_CONNECTING,	/* control and data connections on their way */
-	XSVHBA_ENABLING,	/* ring registered, ENABLE_VHBA_Q sent */
-	XSVHBA_READY,		/* ENABLE_RSP came: commands flow */
-	XSVHBA_STOPPED,		/* being removed */
-};
 
 /* Where one command is; only the winner of a change completes it. */
 enum xsvhba_cmd_state {
@@ -115,23 +122,22 @@ struct xsvhba {
 	struct xsvhba_cm_private_data ctrl_pdata;
 	struct xsvhba_cm_private_data data_pdata;
 
-	struct xscore_conn ctrl;
-	struct xscore_conn data;
+	struct xscore_conn *ctrl;
+	struct xscore_conn *data;
 	struct irq_poll iop;		/* status IOCBs */
-	struct workqueue_struct *wq;	/* per vHBA, named after it */
 
-	/* State machine; only the work (and remove, host reset) under mutex. */
-	struct mutex mutex;
-	struct delayed_work work;
+	/*
+	 * The session with the card: CONNECTING, OPENING (ring registered,
+	 * ENABLE_VHBA_Q sent), UP (ENABLE_RSP came: commands flow).  Its
+	 * mutex guards what follows, up to the ring: the work, remove, host
+	 * reset and targets_work take it.
+	 */
+	struct xscore_session session;
 	struct work_struct targets_work; /* outside mutex: it waits for I/O */
-	enum xsvhba_state state;
 	bool oper_up;			/* what the XCM was last told */
 	bool fc_link_up;
 	u8 vp_index;
 	u32 port_id;			/* our own FC id */
-	unsigned long deadline;
-	unsigned long retry_at;
-	unsigned int failures;
 	struct xsvhba_target targets[XSVHBA_MAX_TARGETS];
 
 	/* The command ring and the read index the card writes. */
@@ -180,8 +186,8 @@ void xsvhba_count(struct xsvhba *vhba, u64 *counter);
 int xsvhba_conns_init(struct xsvhba *vhba);
 void xsvhba_conns_cleanup(struct xsvhba *vhba);
 void xsvhba_kick(struct xsvhba *vhba);
-void xsvhba_work(struct work_struct *work);
 void xsvhba_stop(struct xsvhba *vhba);
+bool xsvhba_enabled_on_card(struct xsvhba *vhba);
 void xsvhba_reconnect(struct xsvhba *vhba, const char *why);
 void xsvhba_ask_reset(struct xsvhba *vhba);
 int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev);

@@ -17,17 +17,22 @@
 
 void xsvhba_kick(struct xsvhba *vhba)
 {
-	mod_delayed_work(vhba->wq, &vhba->work, 0);
+	xscore_session_kick(&vhba->session);
+}
+
+static struct xsvhba *xsvhba_of_session(struct xscore_session *session)
+{
+	return container_of(session, struct xsvhba, session);
 }
 
 static void xsvhba_ctrl_kick(struct xscore_conn *conn)
 {
-	xsvhba_kick(container_of(conn, struct xsvhba, ctrl));
+	xsvhba_kick(xscore_conn_context(conn));
 }
 
 static void xsvhba_data_kick(struct xscore_conn *conn)
 {
-	xsvhba_kick(container_of(conn, struct xsvhba, data));
+	xsvhba_kick(xscore_conn_context(conn));
 }
 
 static u64 xsvhba_wwn(const u8 *wwn)
@@ -105,11 +110,11 @@ static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
 {
 	const struct xsvhba_enable_rsp *msg = data;
 
-	if (xsvhba_check_enable_rsp(len, vhba->state == XSVHBA_ENABLING))
+	if (xsvhba_check_enable_rsp(len, vhba->session.state ==
+				    XSCORE_SESSION_OPENING))
 		return false;
 	vhba->vp_index = msg->vp_index;
-	vhba->state = XSVHBA_READY;
-	vhba->failures = 0;
+	xscore_session_opened(&vhba->session);
 	spin_lock_bh(&vhba->ring_lock);
 	vhba->ready = true;
 	spin_unlock_bh(&vhba->ring_lock);
@@ -122,10 +127,11 @@ static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
 /* One control message from the card; lengths are checked before use. */
 static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
-	struct xsvhba *vhba = container_of(conn, struct xsvhba, ctrl);
+	struct xsvhba *vhba = xscore_conn_context(conn);
 	const u8 *type = data;
 	bool ok;
 
+	lockdep_assert_held(&vhba->session.mutex);
 	if (xsvhba_check_ctrl(data, len)) {
 		xsvhba_count(vhba, &vhba->counters.ctrl_malformed);
 		return;
@@ -155,15 +161,18 @@ static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 }
 
 /* Both connections go; what the card held ends for a retry. */
-static void xsvhba_teardown(struct xsvhba *vhba)
+static void xsvhba_teardown(struct xscore_session *session)
 {
+	struct xsvhba *vhba = xsvhba_of_session(session);
+
+	lockdep_assert_held(&session->mutex);
 	spin_lock_bh(&vhba->ring_lock);
 	vhba->ready = false;
 	spin_unlock_bh(&vhba->ring_lock);
 	xsvhba_targets_lost(vhba);
 	irq_poll_disable(&vhba->iop);
-	xscore_conn_close(&vhba->data);
-	xscore_conn_close(&vhba->ctrl);
+	xscore_conn_close(vhba->data);
+	xscore_conn_close(vhba->ctrl);
 	xsvhba_purge(vhba, DID_TRANSPORT_DISRUPTED);
 	/* Every command has ended: a reset asked for is done. */
 	clear_bit(XSVHBA_RESET_ASKED, &vhba->flags);
@@ -173,13 +182,13 @@ static void xsvhba_teardown(struct xsvhba *vhba)
 	xsvhba_set_port_state(vhba);
 }
 
-static void xsvhba_fail(struct xsvhba *vhba, const char *why, int err)
+static void xsvhba_down(struct xscore_session *session,
+			enum xscore_session_state old, const char *why, int err)
 {
-	unsigned long backoff = min_t(unsigned long,
-				      HZ << min(vhba->failures, 3U),
-				      XSVHBA_RETRY_MAX);
+	struct xsvhba *vhba = xsvhba_of_session(session);
 
-	if (vhba->state == XSVHBA_READY) {
+	lockdep_assert_held(&session->mutex);
+	if (old == XSCORE_SESSION_UP) {
 		shost_printk(KERN_WARNING, vhba->shost,
 			     "FC card connection lost: %s (%d)\n", why, err);
 		xsvhba_count(vhba, &vhba->counters.reconnects);
@@ -187,24 +196,19 @@ static void xsvhba_fail(struct xsvhba *vhba, const char *why, int err)
 		dev_dbg(&vhba->vdev->adev.dev, "connecting to the FC card: %s (%d)\n",
 			why, err);
 	}
-	xsvhba_teardown(vhba);
-	vhba->state = XSVHBA_DOWN;
-	vhba->failures++;
-	vhba->retry_at = jiffies + backoff;
 	if (vhba->oper_up)
 		xsvhba_report_oper(vhba, false);
+}
+
+static void xsvhba_fail(struct xsvhba *vhba, const char *why, int err)
+{
+	xscore_session_fail(&vhba->session, why, err);
 }
 
 /* Start again from nothing (host reset, a stuck card). */
 void xsvhba_reconnect(struct xsvhba *vhba, const char *why)
 {
-	mutex_lock(&vhba->mutex);
-	if (vhba->state != XSVHBA_STOPPED && vhba->state != XSVHBA_DOWN) {
-		xsvhba_fail(vhba, why, -ECONNRESET);
-		vhba->retry_at = jiffies;
-	}
-	mutex_unlock(&vhba->mutex);
-	xsvhba_kick(vhba);
+	xscore_session_reset(&vhba->session, why);
 }
 
 /*
@@ -239,95 +243,90 @@ static int xsvhba_enable(struct xsvhba *vhba)
 	init.base_addr_rkey = cpu_to_le32(vhba->ring_mr->rkey);
 	init.read_index_addr = cpu_to_le64(vhba->index_mr->iova);
 	init.base_addr = cpu_to_le64(vhba->ring_mr->iova);
-	ret = xscore_conn_send(&vhba->data, &init, sizeof(init), NULL, 0);
+	ret = xscore_conn_send(vhba->data, &init, sizeof(init), NULL, 0);
 	if (!ret)
-		ret = xscore_conn_send(&vhba->ctrl, &enable, sizeof(enable),
+		ret = xscore_conn_send(vhba->ctrl, &enable, sizeof(enable),
 				       NULL, 0);
 	return ret;
 }
 
-static void xsvhba_connect(struct xsvhba *vhba)
+static int xsvhba_connect(struct xscore_session *session)
 {
+	struct xsvhba *vhba = xsvhba_of_session(session);
 	struct xscore_card_route *route = &vhba->route;
 	int ret;
 
+	lockdep_assert_held(&session->mutex);
 	/* Data first, as the original: the card expects it. */
-	ret = xscore_conn_connect(&vhba->data, &route->src, &route->dst);
+	ret = xscore_conn_connect(vhba->data, &route->src, &route->dst);
 	if (!ret)
-		ret = xscore_conn_connect(&vhba->ctrl, &route->src, &route->dst);
-	if (ret) {
-		xsvhba_fail(vhba, "connect", ret);
-		return;
-	}
-	vhba->state = XSVHBA_CONNECTING;
-	vhba->deadline = jiffies + XSVHBA_ENABLE_TIMEOUT;
+		ret = xscore_conn_connect(vhba->ctrl, &route->src, &route->dst);
+	return ret;
 }
 
-static void xsvhba_step(struct xsvhba *vhba)
+static void xsvhba_step(struct xscore_session *session)
 {
+	struct xsvhba *vhba = xsvhba_of_session(session);
 	enum xscore_conn_progress ctrl, data;
 	int ret;
 
-	if (vhba->state == XSVHBA_DOWN) {
-		if (time_before(jiffies, vhba->retry_at))
-			return;
-		xsvhba_connect(vhba);
-		return;
-	}
-
+	lockdep_assert_held(&session->mutex);
 	if (test_and_clear_bit(XSVHBA_RESET_ASKED, &vhba->flags)) {
 		xsvhba_fail(vhba, "keys not invalidated", -ETIMEDOUT);
 		return;
 	}
-	ctrl = xscore_conn_step(&vhba->ctrl);
-	data = xscore_conn_step(&vhba->data);
-	if (ctrl == XSCORE_CONN_FAILED || data == XSCORE_CONN_FAILED) {
-		xsvhba_fail(vhba, ctrl == XSCORE_CONN_FAILED ? "control" :
-			    "data", ctrl == XSCORE_CONN_FAILED ?
-			    vhba->ctrl.err : vhba->data.err);
+	ctrl = xscore_conn_step(vhba->ctrl);
+	data = xscore_conn_step(vhba->data);
+	if (ctrl == XSCORE_CONN_FAILED) {
+		xsvhba_fail(vhba, "control", xscore_conn_error(vhba->ctrl));
 		return;
 	}
-	if (vhba->state == XSVHBA_CONNECTING &&
-	    vhba->ctrl.established && vhba->data.established) {
+	if (data == XSCORE_CONN_FAILED) {
+		xsvhba_fail(vhba, "data", xscore_conn_error(vhba->data));
+		return;
+	}
+	if (session->state == XSCORE_SESSION_CONNECTING &&
+	    xscore_conn_established(vhba->ctrl) &&
+	    xscore_conn_established(vhba->data)) {
 		ret = xsvhba_enable(vhba);
 		if (ret) {
 			xsvhba_fail(vhba, "enable", ret);
 			return;
 		}
-		vhba->state = XSVHBA_ENABLING;
+		xscore_session_connected(session);
 	}
-	ret = xscore_conn_receive(&vhba->ctrl, xsvhba_ctrl_deliver);
-	if (ret) {
+	ret = xscore_conn_receive(vhba->ctrl, xsvhba_ctrl_deliver);
+	if (ret)
 		xsvhba_fail(vhba, "control receive", ret);
-		return;
-	}
-	if (vhba->state != XSVHBA_READY &&
-	    time_after(jiffies, vhba->deadline))
-		xsvhba_fail(vhba, "no ENABLE_RSP", -ETIMEDOUT);
-}
-
-void xsvhba_work(struct work_struct *work)
-{
-	struct xsvhba *vhba = container_of(to_delayed_work(work),
-					   struct xsvhba, work);
-
-	mutex_lock(&vhba->mutex);
-	if (vhba->state != XSVHBA_STOPPED) {
-		xsvhba_step(vhba);
-		queue_delayed_work(vhba->wq, &vhba->work, XSVHBA_TICK);
-	}
-	mutex_unlock(&vhba->mutex);
 }
 
 /* No callback and no work runs after this. */
 void xsvhba_stop(struct xsvhba *vhba)
 {
-	mutex_lock(&vhba->mutex);
-	vhba->state = XSVHBA_STOPPED;
-	xsvhba_teardown(vhba);
-	mutex_unlock(&vhba->mutex);
-	cancel_delayed_work_sync(&vhba->work);
+	xscore_session_stop(&vhba->session);
 }
+
+/* Whether commands may flow: ENABLE_RSP came. */
+bool xsvhba_enabled_on_card(struct xsvhba *vhba)
+{
+	return xscore_session_state(&vhba->session) == XSCORE_SESSION_UP;
+}
+
+static const struct xscore_session_ops xsvhba_session_ops = {
+	.connect	= xsvhba_connect,
+	.step		= xsvhba_step,
+	.teardown	= xsvhba_teardown,
+	.down		= xsvhba_down,
+};
+
+static const struct xscore_session_params xsvhba_session_params = {
+	.ops			= &xsvhba_session_ops,
+	.connect_timeout	= XSVHBA_CONNECT_TIMEOUT,
+	.open_timeout		= XSVHBA_ENABLE_TIMEOUT,
+	.backoff_max		= XSVHBA_RETRY_MAX,
+	.open_timeout_why	= "no ENABLE_RSP",
+	.alive_timeout_why	= "FC card silent",
+};
 
 /* TGT_RESET (sdev NULL) or LUN_RESET for the target of sdev. */
 int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev)
@@ -342,7 +341,7 @@ int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev)
 	if (type == XSVHBA_CTRL_TYPE_LUN_RESET)
 		msg.lun = cpu_to_le16(sdev->lun);
 	xsvhba_count(vhba, &vhba->counters.resets);
-	return xscore_conn_send(&vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+	return xscore_conn_send(vhba->ctrl, &msg, sizeof(msg), NULL, 0);
 }
 
 int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
@@ -360,7 +359,7 @@ int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
 	};
 
 	xsvhba_count(vhba, &vhba->counters.aborts);
-	return xscore_conn_send(&vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+	return xscore_conn_send(vhba->ctrl, &msg, sizeof(msg), NULL, 0);
 }
 
 int xsvhba_conns_init(struct xsvhba *vhba)
@@ -389,6 +388,7 @@ int xsvhba_conns_init(struct xsvhba *vhba)
 	};
 	int ret;
 
+	xscore_session_init(&vhba->session, &xsvhba_session_params);
 	xscore_vdev_card_route(vhba->vdev, vhba->card_guid,
 			       XSVHBA_CARD_RDMA_CM_PORT, &vhba->route);
 	vhba->ctrl_pdata.vid = cpu_to_be64(vhba->resource_id);
@@ -396,29 +396,31 @@ int xsvhba_conns_init(struct xsvhba *vhba)
 	vhba->data_pdata.vid = cpu_to_be64(vhba->resource_id);
 	vhba->data_pdata.qp_type = cpu_to_be16(XSVHBA_QP_TYPE_DATA);
 
-	ret = xscore_conn_init(&vhba->ctrl, vhba->route.ibdev,
-			       vhba->route.port_num, &ctrl);
-	if (ret)
-		return ret;
-	ret = xscore_conn_init(&vhba->data, vhba->route.ibdev,
-			       vhba->route.port_num, &data);
-	if (ret)
+	vhba->ctrl = xscore_conn_create(vhba->route.ibdev, vhba->route.port_num,
+					&ctrl, vhba);
+	if (IS_ERR(vhba->ctrl))
+		return PTR_ERR(vhba->ctrl);
+	vhba->data = xscore_conn_create(vhba->route.ibdev, vhba->route.port_num,
+					&data, vhba);
+	if (IS_ERR(vhba->data)) {
+		ret = PTR_ERR(vhba->data);
 		goto cleanup_ctrl;
+	}
 	ret = xsvhba_ring_alloc(vhba);
 	if (ret)
 		goto cleanup_data;
 	return 0;
 
 cleanup_data:
-	xscore_conn_cleanup(&vhba->data);
+	xscore_conn_destroy(vhba->data);
 cleanup_ctrl:
-	xscore_conn_cleanup(&vhba->ctrl);
+	xscore_conn_destroy(vhba->ctrl);
 	return ret;
 }
 
 void xsvhba_conns_cleanup(struct xsvhba *vhba)
 {
 	xsvhba_ring_free(vhba);
-	xscore_conn_cleanup(&vhba->data);
-	xscore_conn_cleanup(&vhba->ctrl);
+	xscore_conn_destroy(vhba->data);
+	xscore_conn_destroy(vhba->ctrl);
 }

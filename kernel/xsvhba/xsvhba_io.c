@@ -100,12 +100,12 @@ static int xsvhba_register_region(struct xsvhba *vhba, struct ib_mr *mr,
 	n = ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE);
 	if (n != 1)
 		return n < 0 ? n : -EINVAL;
-	return xscore_conn_post_wr(&vhba->data, &wr.wr);
+	return xscore_conn_post_wr(vhba->data, &wr.wr);
 }
 
 static struct ib_mr *xsvhba_alloc_mr(struct xsvhba *vhba, u32 pages)
 {
-	return ib_alloc_mr(vhba->data.pd, IB_MR_TYPE_MEM_REG, pages);
+	return ib_alloc_mr(xscore_conn_pd(vhba->data), IB_MR_TYPE_MEM_REG, pages);
 }
 
 /*
@@ -256,7 +256,7 @@ static void xsvhba_end(struct xsvhba_cmd *cmd)
 	 * Not posted: the connection is going, and its teardown (which this
 	 * makes sure of) completes the command once the QP is destroyed.
 	 */
-	if (xscore_conn_post_wr(&cmd->vhba->data, &wr))
+	if (xscore_conn_post_wr(cmd->vhba->data, &wr))
 		xsvhba_ask_reset(cmd->vhba);
 }
 
@@ -348,7 +348,7 @@ static void xsvhba_status(struct xsvhba *vhba, const void *iocb, u32 len)
 /* One message on the data connection: a prefix, then an IOCB. */
 static void xsvhba_data_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
-	struct xsvhba *vhba = container_of(conn, struct xsvhba, data);
+	struct xsvhba *vhba = xscore_conn_context(conn);
 	const u8 *iocb = data + XSVHBA_STATUS_PREFIX;
 
 	if (xsvhba_check_data(data, len)) {
@@ -371,7 +371,7 @@ static void xsvhba_data_deliver(struct xscore_conn *conn, void *data, u32 len)
 
 void xsvhba_data_rx_notify(struct xscore_conn *conn)
 {
-	struct xsvhba *vhba = container_of(conn, struct xsvhba, data);
+	struct xsvhba *vhba = xscore_conn_context(conn);
 
 	irq_poll_sched(&vhba->iop);
 }
@@ -381,10 +381,10 @@ int xsvhba_poll(struct irq_poll *iop, int budget)
 	struct xsvhba *vhba = container_of(iop, struct xsvhba, iop);
 	int done;
 
-	done = xscore_conn_poll_rx(&vhba->data, budget, xsvhba_data_deliver);
+	done = xscore_conn_poll_rx(vhba->data, budget, xsvhba_data_deliver);
 	if (done < budget) {
 		irq_poll_complete(iop);
-		if (xscore_conn_rx_rearm(&vhba->data))
+		if (xscore_conn_rx_rearm(vhba->data))
 			irq_poll_sched(iop);
 	}
 	return done;
@@ -542,9 +542,9 @@ xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 	 * here means the connection is going: its teardown completes the
 	 * command, which is in ISSUED already.
 	 */
-	ret = cmd->mr ? xscore_conn_post_wr(&vhba->data, &reg.wr) : 0;
+	ret = cmd->mr ? xscore_conn_post_wr(vhba->data, &reg.wr) : 0;
 	if (!ret)
-		ret = xscore_conn_send(&vhba->data, &update, sizeof(update),
+		ret = xscore_conn_send(vhba->data, &update, sizeof(update),
 				       NULL, 0);
 	spin_unlock_bh(&vhba->ring_lock);
 	if (ret)
@@ -599,7 +599,7 @@ struct xsvhba_scan {
 /*
  * Take a command back from the card: its key is invalidated and it ends,
  * taken back, once the invalidation has completed (xsvhba_inv_done()).
- * Under ring_lock, so that queuecommand() has posted its registration
+ * It takes ring_lock, so that queuecommand() has posted its registration
  * before this posts the invalidation.  A command whose status came first
  * is ending already.
  */
@@ -655,7 +655,7 @@ void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope)
 
 	might_sleep();
 	/* The reset that ends what invalidations do not runs under it. */
-	lockdep_assert_not_held(&vhba->mutex);
+	lockdep_assert_not_held(&vhba->session.mutex);
 	scsi_host_busy_iter(vhba->shost, xsvhba_scan_one, &scan);
 	if (!scan.busy)
 		return;

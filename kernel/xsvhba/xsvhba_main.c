@@ -39,9 +39,9 @@ void xsvhba_report_oper(struct xsvhba *vhba, bool up)
 
 static void xsvhba_report_state(struct xsvhba *vhba)
 {
-	mutex_lock(&vhba->mutex);
-	xsvhba_report_oper(vhba, vhba->state == XSVHBA_READY);
-	mutex_unlock(&vhba->mutex);
+	mutex_lock(&vhba->session.mutex);
+	xsvhba_report_oper(vhba, xsvhba_enabled_on_card(vhba));
+	mutex_unlock(&vhba->session.mutex);
 }
 
 static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
@@ -135,22 +135,14 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 			 vdev->name);
 		goto put_host;
 	}
-	mutex_init(&vhba->mutex);
 	spin_lock_init(&vhba->ring_lock);
 	spin_lock_init(&vhba->lock);
 	init_waitqueue_head(&vhba->cmd_wait);
-	INIT_DELAYED_WORK(&vhba->work, xsvhba_work);
 	INIT_WORK(&vhba->targets_work, xsvhba_targets_work);
 	irq_poll_init(&vhba->iop, XSVHBA_POLL_BUDGET, xsvhba_poll);
-	vhba->state = XSVHBA_DOWN;
-	ret = -ENOMEM;
-	vhba->wq = alloc_ordered_workqueue("xsvhba_%s", WQ_MEM_RECLAIM,
-					   vdev->name);
-	if (!vhba->wq)
-		goto put_host;
 	ret = xsvhba_conns_init(vhba);
 	if (ret)
-		goto destroy_wq;
+		goto put_host;
 	xsvhba_host_setup(vhba);
 	ret = scsi_add_host(shost, &adev->dev);
 	if (ret)
@@ -172,8 +164,6 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 
 cleanup:
 	xsvhba_conns_cleanup(vhba);
-destroy_wq:
-	destroy_workqueue(vhba->wq);
 put_host:
 	irq_poll_disable(&vhba->iop);
 	scsi_host_put(shost);
@@ -197,7 +187,11 @@ static void xsvhba_remove(struct auxiliary_device *adev)
 	irq_poll_disable(&vhba->iop);
 	xsvhba_debugfs_remove(vhba);
 	xsvhba_conns_cleanup(vhba);
-	destroy_workqueue(vhba->wq);
+	/*
+	 * Commands and their completions kicked the work until now; it did
+	 * nothing, stopped.  None is left to kick it again.
+	 */
+	cancel_delayed_work_sync(&vhba->session.work);
 	dev_info(&adev->dev, "%s removed\n", vdev->name);
 	scsi_host_put(shost);
 }

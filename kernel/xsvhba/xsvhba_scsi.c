@@ -73,7 +73,7 @@ void xsvhba_set_port_state(struct xsvhba *vhba)
 {
 	struct Scsi_Host *shost = vhba->shost;
 
-	fc_host_port_state(shost) = vhba->state == XSVHBA_READY &&
+	fc_host_port_state(shost) = xsvhba_enabled_on_card(vhba) &&
 				    vhba->fc_link_up ? FC_PORTSTATE_ONLINE :
 				    FC_PORTSTATE_LINKDOWN;
 	fc_host_port_id(shost) = vhba->port_id;
@@ -84,7 +84,7 @@ void xsvhba_targets_lost(struct xsvhba *vhba)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&vhba->mutex);
+	lockdep_assert_held(&vhba->session.mutex);
 	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
 		if (vhba->targets[i].rport)
 			fc_remote_port_delete(vhba->targets[i].rport);
@@ -119,7 +119,7 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	struct xsvhba_target *target;
 	struct xsvhba_rport *rp;
 
-	lockdep_assert_held(&vhba->mutex);
+	lockdep_assert_held(&vhba->session.mutex);
 	if (!wwpn)
 		return;
 	target = xsvhba_target_slot(vhba, wwpn);
@@ -169,19 +169,19 @@ static void xsvhba_target_attach(struct xsvhba *vhba,
 	struct xsvhba_rport *rp;
 	struct fc_rport *rport;
 
-	mutex_lock(&vhba->mutex);
+	mutex_lock(&vhba->session.mutex);
 	if (!target->present || target->rport) {
-		mutex_unlock(&vhba->mutex);
+		mutex_unlock(&vhba->session.mutex);
 		return;
 	}
 	ids.node_name = target->wwnn;
 	ids.port_name = target->wwpn;
 	ids.port_id = target->port_id;
-	mutex_unlock(&vhba->mutex);
+	mutex_unlock(&vhba->session.mutex);
 
 	rport = fc_remote_port_add(vhba->shost, 0, &ids);
 
-	mutex_lock(&vhba->mutex);
+	mutex_lock(&vhba->session.mutex);
 	if (!rport) {
 		shost_printk(KERN_WARNING, vhba->shost,
 			     "target %016llx: no remote port\n", ids.port_name);
@@ -199,7 +199,7 @@ static void xsvhba_target_attach(struct xsvhba *vhba,
 			     "target %016llx (FC id %06x) online\n",
 			     target->wwpn, target->port_id);
 	}
-	mutex_unlock(&vhba->mutex);
+	mutex_unlock(&vhba->session.mutex);
 }
 
 static bool xsvhba_lun_listed(const u8 *map, u64 lun)
@@ -234,16 +234,16 @@ static void xsvhba_target_rescan(struct xsvhba *vhba,
 	struct fc_rport *rport;
 	u8 map[32];
 
-	mutex_lock(&vhba->mutex);
+	mutex_lock(&vhba->session.mutex);
 	rport = target->rport;
 	if (!rport || !target->rescan) {
-		mutex_unlock(&vhba->mutex);
+		mutex_unlock(&vhba->session.mutex);
 		return;
 	}
 	target->rescan = false;
 	memcpy(map, target->lun_map, sizeof(map));
 	get_device(&rport->dev);
-	mutex_unlock(&vhba->mutex);
+	mutex_unlock(&vhba->session.mutex);
 	xsvhba_sync_luns(vhba, rport, map);
 	put_device(&rport->dev);
 }
@@ -270,11 +270,11 @@ static int xsvhba_sdev_init(struct scsi_device *sdev)
 }
 
 static const char *const xsvhba_state_names[] = {
-	[XSVHBA_DOWN]		= "down",
-	[XSVHBA_CONNECTING]	= "connecting",
-	[XSVHBA_ENABLING]	= "enabling",
-	[XSVHBA_READY]		= "ready",
-	[XSVHBA_STOPPED]	= "stopped",
+	[XSCORE_SESSION_DOWN]		= "down",
+	[XSCORE_SESSION_CONNECTING]	= "connecting",
+	[XSCORE_SESSION_OPENING]	= "enabling",
+	[XSCORE_SESSION_UP]		= "ready",
+	[XSCORE_SESSION_STOPPED]	= "stopped",
 };
 
 static ssize_t vhba_state_show(struct device *dev,
@@ -283,7 +283,7 @@ static ssize_t vhba_state_show(struct device *dev,
 	struct xsvhba *vhba = shost_to_vhba(class_to_shost(dev));
 
 	return sysfs_emit(buf, "%s\n",
-			  xsvhba_state_names[READ_ONCE(vhba->state)]);
+			  xsvhba_state_names[xscore_session_state(&vhba->session)]);
 }
 static DEVICE_ATTR_RO(vhba_state);
 

@@ -3,6 +3,19 @@
  * xsvnic: one net_device per virtual NIC an XCM installs.  Each vNIC has
  * two RC connections to its I/O card port: control messages and Ethernet
  * frames.
+ *
+ * Locking, outermost first:
+ *
+ *   vdev->ops_lock (xscore's)     message() and link_event() run under it
+ *     rtnl_lock                   admin state from the XCM (dev_change_flags)
+ *       vnic->session.mutex       the card session: the work, open, close,
+ *                                 stop and what the XCM is told
+ *         vnic->filter_lock (spin, BH)  what the stack asked for
+ *         vnic->lock (spin, BH, leaf)   speed and counters
+ *         xscore's link->seq_lock, conn->tx_lock (sends)
+ *
+ * The data path (xmit, NAPI) takes none of these but the connection's
+ * tx_lock.
  */
 #ifndef _XSVNIC_H
 #define _XSVNIC_H
@@ -15,11 +28,13 @@
 #include <linux/workqueue.h>
 #include <xsigo/xscore.h>
 #include <xsigo/xscore_conn.h>
+#include <xsigo/xscore_session.h>
 #include <xsigo/wire/xsvnic.h>
 #include <xsigo/wire/xsvnic_card.h>
 
 #define XSVNIC_START_RX_TIMEOUT	(5 * HZ)	/* for START_RX_RESPONSE */
-#define XSVNIC_TICK		HZ
+/* A control send that found the ring full is tried again this soon. */
+#define XSVNIC_SEND_RETRY	(HZ / 10)
 #define XSVNIC_MAX_MTU		9000
 #define XSVNIC_RETRY_MAX	(8 * HZ)
 /* A control message at least this often, so the card knows the host lives. */
@@ -34,13 +49,6 @@
 #define XSVNIC_TX_SGE		(MAX_SKB_FRAGS + 1)
 /* Frame, tag and room for the card's TSO prefix. */
 #define XSVNIC_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN + 8)
-
-enum xsvnic_state {
-	XSVNIC_DOWN,		/* waiting to (re)connect to the card */
-	XSVNIC_CONNECTING,	/* control and data connections on their way */
-	XSVNIC_CONNECTED,	/* both up, OPER_UP reported */
-	XSVNIC_STOPPED,		/* being removed */
-};
 
 /* Frames from the card, as START_RX and STOP_RX left them. */
 enum xsvnic_rx {
@@ -67,22 +75,24 @@ struct xsvnic {
 	struct xsvnic_cm_private_data ctrl_pdata;
 	struct xsvnic_cm_private_data data_pdata;
 
-	struct xscore_conn ctrl;
-	struct xscore_conn data;
+	struct xscore_conn *ctrl;
+	struct xscore_conn *data;
 	unsigned int data_ring;
+	unsigned int tx_buf_size;	/* the data connection's, for xmit */
+	unsigned int tx_max_sge;
 
-	/* State machine; only the work (and open/stop/remove) under mutex. */
-	struct mutex mutex;
-	struct delayed_work work;
-	enum xsvnic_state state;
+	/*
+	 * The session with the card: CONNECTING until both connections are
+	 * up, then UP (OPER_UP reported).  Its mutex guards what follows, up
+	 * to filter_lock: the work, open, stop and remove take it.
+	 */
+	struct xscore_session session;
 	bool napi_enabled;	/* between open and stop */
 	enum xsvnic_rx rx;	/* what the card was asked and answered */
 	bool card_link_up;
 	bool oper_up;		/* what the XCM was last told */
-	unsigned long deadline;
-	unsigned long retry_at;
+	unsigned long start_rx_by;
 	unsigned long last_ctrl_sent;
-	unsigned int failures;
 
 	/* What the stack asked for; the work pushes it to the card. */
 	spinlock_t filter_lock;
@@ -119,8 +129,8 @@ void xsvnic_data_tx_release(struct xscore_conn *conn, void *cookie,
 int xsvnic_conns_init(struct xsvnic *vnic);
 void xsvnic_conns_cleanup(struct xsvnic *vnic);
 void xsvnic_kick(struct xsvnic *vnic);
-void xsvnic_work(struct work_struct *work);
 void xsvnic_stop(struct xsvnic *vnic);
+bool xsvnic_connected_to_card(struct xsvnic *vnic);
 u32 xsvnic_speed_mbps(u8 speed);
 
 /* xsvnic_main.c: what the XCM is told */

@@ -33,17 +33,22 @@ u32 xsvnic_speed_mbps(u8 speed)
 
 void xsvnic_kick(struct xsvnic *vnic)
 {
-	mod_delayed_work(system_wq, &vnic->work, 0);
+	xscore_session_kick(&vnic->session);
+}
+
+static struct xsvnic *xsvnic_of_session(struct xscore_session *session)
+{
+	return container_of(session, struct xsvnic, session);
 }
 
 static struct xsvnic *xsvnic_of_ctrl(struct xscore_conn *conn)
 {
-	return container_of(conn, struct xsvnic, ctrl);
+	return xscore_conn_context(conn);
 }
 
 static struct xsvnic *xsvnic_of_data(struct xscore_conn *conn)
 {
-	return container_of(conn, struct xsvnic, data);
+	return xscore_conn_context(conn);
 }
 
 static void xsvnic_ctrl_kick(struct xscore_conn *conn)
@@ -73,7 +78,7 @@ static int xsvnic_ctrl_send(struct xsvnic *vnic, u8 type, u32 data,
 	};
 	int ret;
 
-	ret = xscore_conn_send(&vnic->ctrl, &msg, sizeof(msg), list, list_len);
+	ret = xscore_conn_send(vnic->ctrl, &msg, sizeof(msg), list, list_len);
 	if (!ret) {
 		xsvnic_count(vnic, &vnic->counters.ctrl_out);
 		vnic->last_ctrl_sent = jiffies;
@@ -112,6 +117,7 @@ static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	const struct xsvnic_control_msg *msg = data;
 	u8 speed;
 
+	lockdep_assert_held(&vnic->session.mutex);
 	if (xsvnic_check_ctrl_length(data, len)) {
 		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
 		return;
@@ -144,13 +150,16 @@ static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 }
 
 /* Both connections go; frames stop first. */
-static void xsvnic_teardown(struct xsvnic *vnic)
+static void xsvnic_teardown(struct xscore_session *session)
 {
+	struct xsvnic *vnic = xsvnic_of_session(session);
+
+	lockdep_assert_held(&session->mutex);
 	netif_carrier_off(vnic->netdev);
 	if (vnic->napi_enabled)
 		napi_disable(&vnic->napi);
-	xscore_conn_close(&vnic->data);
-	xscore_conn_close(&vnic->ctrl);
+	xscore_conn_close(vnic->data);
+	xscore_conn_close(vnic->ctrl);
 	if (vnic->napi_enabled) {
 		napi_enable(&vnic->napi);
 		/*
@@ -166,26 +175,27 @@ static void xsvnic_teardown(struct xsvnic *vnic)
 	bitmap_zero(vnic->vlans_on_card, VLAN_N_VID);
 }
 
-static void xsvnic_fail(struct xsvnic *vnic, const char *why, int err)
+static void xsvnic_down(struct xscore_session *session,
+			enum xscore_session_state old, const char *why, int err)
 {
-	unsigned long backoff = min_t(unsigned long,
-				      HZ << min(vnic->failures, 3U),
-				      XSVNIC_RETRY_MAX);
+	struct xsvnic *vnic = xsvnic_of_session(session);
 
-	if (vnic->state == XSVNIC_CONNECTED)
+	lockdep_assert_held(&session->mutex);
+	if (old == XSCORE_SESSION_UP) {
 		netdev_warn(vnic->netdev, "I/O card connection lost: %s (%d)\n",
 			    why, err);
-	else
+		xsvnic_count(vnic, &vnic->counters.reconnects);
+	} else {
 		netdev_dbg(vnic->netdev, "connecting to the I/O card: %s (%d)\n",
 			   why, err);
-	xsvnic_teardown(vnic);
-	if (vnic->state == XSVNIC_CONNECTED)
-		xsvnic_count(vnic, &vnic->counters.reconnects);
-	vnic->state = XSVNIC_DOWN;
-	vnic->failures++;
-	vnic->retry_at = jiffies + backoff;
+	}
 	if (vnic->oper_up)
 		xsvnic_report_oper(vnic, false);
+}
+
+static void xsvnic_fail(struct xsvnic *vnic, const char *why, int err)
+{
+	xscore_session_fail(&vnic->session, why, err);
 }
 
 /*
@@ -227,6 +237,7 @@ static int xsvnic_push_vlans(struct xsvnic *vnic)
 	__be16 *list;
 	int ret;
 
+	lockdep_assert_held(&vnic->session.mutex);
 	spin_lock_bh(&vnic->filter_lock);
 	bitmap_andnot(add, vnic->vlans, vnic->vlans_on_card, VLAN_N_VID);
 	bitmap_andnot(del, vnic->vlans_on_card, vnic->vlans, VLAN_N_VID);
@@ -252,6 +263,7 @@ static int xsvnic_push_mcast(struct xsvnic *vnic)
 	bool all;
 	int ret;
 
+	lockdep_assert_held(&vnic->session.mutex);
 	list = kmalloc_array(XSVNIC_MCAST_MAX, ETH_ALEN, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
@@ -285,6 +297,7 @@ static int xsvnic_sync_rx(struct xsvnic *vnic)
 	bool asked = vnic->rx != XSVNIC_RX_STOPPED;
 	int ret;
 
+	lockdep_assert_held(&vnic->session.mutex);
 	if (want == asked)
 		return 0;
 	ret = xsvnic_ctrl_send(vnic, want ? XSVNIC_CTRL_TYPE_START_RX :
@@ -292,114 +305,134 @@ static int xsvnic_sync_rx(struct xsvnic *vnic)
 	if (ret)
 		return ret;
 	vnic->rx = want ? XSVNIC_RX_STARTING : XSVNIC_RX_STOPPED;
-	vnic->deadline = jiffies + XSVNIC_START_RX_TIMEOUT;
+	vnic->start_rx_by = jiffies + XSVNIC_START_RX_TIMEOUT;
 	xsvnic_set_carrier(vnic);
 	return 0;
 }
 
-static void xsvnic_connect(struct xsvnic *vnic)
+static int xsvnic_connect(struct xscore_session *session)
 {
+	struct xsvnic *vnic = xsvnic_of_session(session);
 	struct xscore_card_route *route = &vnic->route;
 	int ret;
 
-	ret = xscore_conn_connect(&vnic->ctrl, &route->src, &route->dst);
+	lockdep_assert_held(&session->mutex);
+	ret = xscore_conn_connect(vnic->ctrl, &route->src, &route->dst);
 	if (!ret)
-		ret = xscore_conn_connect(&vnic->data, &route->src, &route->dst);
-	if (ret) {
-		xsvnic_fail(vnic, "connect", ret);
-		return;
-	}
-	vnic->state = XSVNIC_CONNECTING;
-	vnic->deadline = jiffies + XSVNIC_START_RX_TIMEOUT * 2;
+		ret = xscore_conn_connect(vnic->data, &route->src, &route->dst);
+	return ret;
 }
 
-static void xsvnic_step(struct xsvnic *vnic)
+/* Both connections up: the card is told to pass frames and filters. */
+static void xsvnic_connected(struct xsvnic *vnic)
 {
-	enum xscore_conn_progress ctrl, data;
+	lockdep_assert_held(&vnic->session.mutex);
+	xscore_session_opened(&vnic->session);
+	netdev_info(vnic->netdev, "connected to I/O card %016llx\n",
+		    vnic->card_guid);
+	xsvnic_report_oper(vnic, true);
+	vnic->last_ctrl_sent = jiffies;
+	spin_lock_bh(&vnic->filter_lock);
+	vnic->mcast_dirty = true;
+	spin_unlock_bh(&vnic->filter_lock);
+}
+
+/* Filters, START_RX or STOP_RX, and a heartbeat when nothing else went. */
+static void xsvnic_step_up(struct xsvnic *vnic)
+{
+	struct xscore_session *session = &vnic->session;
 	int ret;
 
-	if (vnic->state == XSVNIC_DOWN) {
-		if (time_before(jiffies, vnic->retry_at))
-			return;
-		xsvnic_connect(vnic);
-		return;
-	}
-
-	ctrl = xscore_conn_step(&vnic->ctrl);
-	data = xscore_conn_step(&vnic->data);
-	if (ctrl == XSCORE_CONN_FAILED || data == XSCORE_CONN_FAILED) {
-		xsvnic_fail(vnic, ctrl == XSCORE_CONN_FAILED ? "control" :
-			    "data", ctrl == XSCORE_CONN_FAILED ?
-			    vnic->ctrl.err : vnic->data.err);
-		return;
-	}
-	ret = xscore_conn_receive(&vnic->ctrl, xsvnic_ctrl_deliver);
-	if (ret) {
-		xsvnic_fail(vnic, "control receive", ret);
-		return;
-	}
-
-	if (vnic->state == XSVNIC_CONNECTING) {
-		if (vnic->ctrl.established && vnic->data.established) {
-			vnic->state = XSVNIC_CONNECTED;
-			vnic->failures = 0;
-			netdev_info(vnic->netdev, "connected to I/O card %016llx\n",
-				    vnic->card_guid);
-			xsvnic_report_oper(vnic, true);
-			vnic->last_ctrl_sent = jiffies;
-			spin_lock_bh(&vnic->filter_lock);
-			vnic->mcast_dirty = true;
-			spin_unlock_bh(&vnic->filter_lock);
-		} else if (time_after(jiffies, vnic->deadline)) {
-			xsvnic_fail(vnic, "timed out", -ETIMEDOUT);
-			return;
-		}
-	}
-	if (vnic->state != XSVNIC_CONNECTED)
-		return;
-
+	lockdep_assert_held(&session->mutex);
 	ret = xsvnic_push_vlans(vnic);
 	if (!ret)
 		ret = xsvnic_push_mcast(vnic);
 	if (!ret)
 		ret = xsvnic_sync_rx(vnic);
 	/* HEART_BEAT on control when nothing else went (the original's mode 1). */
-	if (!ret && time_after(jiffies, vnic->last_ctrl_sent + XSVNIC_HEARTBEAT))
+	if (!ret &&
+	    time_after_eq(jiffies, vnic->last_ctrl_sent + XSVNIC_HEARTBEAT))
 		ret = xsvnic_ctrl_send(vnic, XSVNIC_CTRL_TYPE_HEART_BEAT, 0, NULL, 0);
 	/* A full control ring empties with the card's answers: retry then. */
-	if (ret && ret != -ENOBUFS) {
+	if (ret == -ENOBUFS) {
+		xscore_session_wake_at(session, jiffies + XSVNIC_SEND_RETRY);
+	} else if (ret) {
 		xsvnic_fail(vnic, "control send", ret);
 		return;
 	}
-	if (vnic->rx == XSVNIC_RX_STARTING &&
-	    time_after(jiffies, vnic->deadline))
-		xsvnic_fail(vnic, "no START_RX response", -ETIMEDOUT);
+	if (vnic->rx == XSVNIC_RX_STARTING) {
+		if (time_after_eq(jiffies, vnic->start_rx_by)) {
+			xsvnic_fail(vnic, "no START_RX response", -ETIMEDOUT);
+			return;
+		}
+		xscore_session_wake_at(session, vnic->start_rx_by);
+	}
+	xscore_session_wake_at(session, vnic->last_ctrl_sent + XSVNIC_HEARTBEAT);
 }
 
-void xsvnic_work(struct work_struct *work)
+static void xsvnic_step(struct xscore_session *session)
 {
-	struct xsvnic *vnic = container_of(to_delayed_work(work),
-					   struct xsvnic, work);
+	struct xsvnic *vnic = xsvnic_of_session(session);
+	enum xscore_conn_progress ctrl, data;
+	int ret;
 
-	mutex_lock(&vnic->mutex);
-	if (vnic->state != XSVNIC_STOPPED) {
-		xsvnic_step(vnic);
-		queue_delayed_work(system_wq, &vnic->work, XSVNIC_TICK);
+	lockdep_assert_held(&session->mutex);
+	ctrl = xscore_conn_step(vnic->ctrl);
+	data = xscore_conn_step(vnic->data);
+	if (ctrl == XSCORE_CONN_FAILED) {
+		xsvnic_fail(vnic, "control", xscore_conn_error(vnic->ctrl));
+		return;
 	}
-	mutex_unlock(&vnic->mutex);
+	if (data == XSCORE_CONN_FAILED) {
+		xsvnic_fail(vnic, "data", xscore_conn_error(vnic->data));
+		return;
+	}
+	ret = xscore_conn_receive(vnic->ctrl, xsvnic_ctrl_deliver);
+	if (ret) {
+		xsvnic_fail(vnic, "control receive", ret);
+		return;
+	}
+
+	if (session->state == XSCORE_SESSION_CONNECTING &&
+	    xscore_conn_established(vnic->ctrl) &&
+	    xscore_conn_established(vnic->data))
+		xsvnic_connected(vnic);
+	if (session->state == XSCORE_SESSION_UP)
+		xsvnic_step_up(vnic);
 }
 
 /* No callback and no work runs after this. */
 void xsvnic_stop(struct xsvnic *vnic)
 {
-	mutex_lock(&vnic->mutex);
-	if (vnic->state == XSVNIC_CONNECTED)
+	mutex_lock(&vnic->session.mutex);
+	if (vnic->session.state == XSCORE_SESSION_UP)
 		xsvnic_ctrl_send(vnic, XSVNIC_CTRL_TYPE_STOP_RX, 0, NULL, 0);
-	vnic->state = XSVNIC_STOPPED;
-	xsvnic_teardown(vnic);
-	mutex_unlock(&vnic->mutex);
-	cancel_delayed_work_sync(&vnic->work);
+	mutex_unlock(&vnic->session.mutex);
+	xscore_session_stop(&vnic->session);
 }
+
+bool xsvnic_connected_to_card(struct xsvnic *vnic)
+{
+	lockdep_assert_held(&vnic->session.mutex);
+	return vnic->session.state == XSCORE_SESSION_UP;
+}
+
+static const struct xscore_session_ops xsvnic_session_ops = {
+	.connect	= xsvnic_connect,
+	.step		= xsvnic_step,
+	.teardown	= xsvnic_teardown,
+	.down		= xsvnic_down,
+};
+
+/* Both connections and START_RX's answer have the same time. */
+static const struct xscore_session_params xsvnic_session_params = {
+	.ops			= &xsvnic_session_ops,
+	.connect_timeout	= 2 * XSVNIC_START_RX_TIMEOUT,
+	.open_timeout		= XSVNIC_START_RX_TIMEOUT,
+	.backoff_max		= XSVNIC_RETRY_MAX,
+	.open_timeout_why	= "timed out",
+	.alive_timeout_why	= "I/O card silent",
+};
 
 int xsvnic_conns_init(struct xsvnic *vnic)
 {
@@ -422,8 +455,7 @@ int xsvnic_conns_init(struct xsvnic *vnic)
 		.max_send_sge		= XSVNIC_TX_SGE,
 		.tx_release		= xsvnic_data_tx_release,
 	};
-	int ret;
-
+	xscore_session_init(&vnic->session, &xsvnic_session_params);
 	xscore_vdev_card_route(vnic->vdev, vnic->card_guid,
 			       XSVNIC_CARD_RDMA_CM_PORT, &vnic->route);
 	vnic->ctrl_pdata.vid = cpu_to_be64(vnic->resource_id);
@@ -431,19 +463,23 @@ int xsvnic_conns_init(struct xsvnic *vnic)
 	vnic->data_pdata.vid = cpu_to_be64(vnic->resource_id);
 	vnic->data_pdata.qp_type = cpu_to_be16(XSVNIC_QP_TYPE_DATA);
 
-	ret = xscore_conn_init(&vnic->ctrl, vnic->route.ibdev,
-			       vnic->route.port_num, &ctrl);
-	if (ret)
-		return ret;
-	ret = xscore_conn_init(&vnic->data, vnic->route.ibdev,
-			       vnic->route.port_num, &data);
-	if (ret)
-		xscore_conn_cleanup(&vnic->ctrl);
-	return ret;
+	vnic->ctrl = xscore_conn_create(vnic->route.ibdev, vnic->route.port_num,
+					&ctrl, vnic);
+	if (IS_ERR(vnic->ctrl))
+		return PTR_ERR(vnic->ctrl);
+	vnic->data = xscore_conn_create(vnic->route.ibdev, vnic->route.port_num,
+					&data, vnic);
+	if (IS_ERR(vnic->data)) {
+		xscore_conn_destroy(vnic->ctrl);
+		return PTR_ERR(vnic->data);
+	}
+	vnic->tx_buf_size = xscore_conn_buf_size(vnic->data);
+	vnic->tx_max_sge = xscore_conn_max_send_sge(vnic->data);
+	return 0;
 }
 
 void xsvnic_conns_cleanup(struct xsvnic *vnic)
 {
-	xscore_conn_cleanup(&vnic->data);
-	xscore_conn_cleanup(&vnic->ctrl);
+	xscore_conn_destroy(vnic->data);
+	xscore_conn_destroy(vnic->ctrl);
 }

@@ -69,14 +69,14 @@ static int xsvnic_map_skb(struct ib_device *ibdev, const struct sk_buff *skb,
 /* Once sent, the skb belongs to the connection until tx_release. */
 static int xsvnic_send_gathered(struct xsvnic *vnic, struct sk_buff *skb)
 {
-	struct ib_device *ibdev = vnic->data.ibdev;
+	struct ib_device *ibdev = xscore_conn_ibdev(vnic->data);
 	struct ib_sge sg[XSVNIC_TX_SGE];
 	int num_sg, ret;
 
 	num_sg = xsvnic_map_skb(ibdev, skb, sg);
 	if (num_sg < 0)
 		return num_sg;
-	ret = xscore_conn_send_sg(&vnic->data, sg, num_sg, skb);
+	ret = xscore_conn_send_sg(vnic->data, sg, num_sg, skb);
 	if (ret) {
 		xsvnic_unmap_skb(ibdev, skb, sg, num_sg);
 		return ret;
@@ -90,9 +90,9 @@ static int xsvnic_send_copied(struct xsvnic *vnic, struct sk_buff *skb)
 	unsigned int len = max_t(unsigned int, skb->len, XSVNIC_MIN_FRAME);
 	int ret;
 
-	if (len > vnic->data.params.buf_size)
+	if (len > vnic->tx_buf_size)
 		return -EMSGSIZE;
-	ret = xscore_conn_send_fill(&vnic->data, len, xsvnic_fill_frame, skb);
+	ret = xscore_conn_send_fill(vnic->data, len, xsvnic_fill_frame, skb);
 	if (!ret)
 		dev_consume_skb_any(skb);
 	return ret;
@@ -102,8 +102,8 @@ static bool xsvnic_tx_gathers(const struct xsvnic *vnic,
 			      const struct sk_buff *skb)
 {
 	return skb->len >= XSVNIC_TX_COPYBREAK &&
-	       skb->len <= vnic->data.params.buf_size &&
-	       skb_shinfo(skb)->nr_frags < vnic->data.params.max_send_sge;
+	       skb->len <= vnic->tx_buf_size &&
+	       skb_shinfo(skb)->nr_frags < vnic->tx_max_sge;
 }
 
 netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -128,11 +128,11 @@ netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	/* The skb may be gone already: a gathered send completes anywhere. */
 	dev_sw_netstats_tx_add(dev, 1, bytes);
-	if (!xscore_conn_tx_space(&vnic->data)) {
+	if (!xscore_conn_tx_space(vnic->data)) {
 		netif_stop_queue(dev);
 		/* A completion may have come between the check and the stop. */
 		smp_mb__after_atomic();
-		if (xscore_conn_tx_space(&vnic->data))
+		if (xscore_conn_tx_space(vnic->data))
 			netif_wake_queue(dev);
 	}
 	return NETDEV_TX_OK;
@@ -143,29 +143,29 @@ void xsvnic_data_tx_release(struct xscore_conn *conn, void *cookie,
 {
 	struct sk_buff *skb = cookie;
 
-	xsvnic_unmap_skb(conn->ibdev, skb, sg, num_sg);
+	xsvnic_unmap_skb(xscore_conn_ibdev(conn), skb, sg, num_sg);
 	dev_consume_skb_any(skb);
 }
 
 void xsvnic_data_tx_done(struct xscore_conn *conn)
 {
-	struct xsvnic *vnic = container_of(conn, struct xsvnic, data);
+	struct xsvnic *vnic = xscore_conn_context(conn);
 
 	if (netif_queue_stopped(vnic->netdev) &&
-	    xscore_conn_tx_space(conn) >= conn->params.ring / 4)
+	    xscore_conn_tx_space(conn) >= xscore_conn_ring(conn) / 4)
 		netif_wake_queue(vnic->netdev);
 }
 
 void xsvnic_data_rx_notify(struct xscore_conn *conn)
 {
-	struct xsvnic *vnic = container_of(conn, struct xsvnic, data);
+	struct xsvnic *vnic = xscore_conn_context(conn);
 
 	napi_schedule(&vnic->napi);
 }
 
 static void xsvnic_deliver_frame(struct xscore_conn *conn, void *data, u32 len)
 {
-	struct xsvnic *vnic = container_of(conn, struct xsvnic, data);
+	struct xsvnic *vnic = xscore_conn_context(conn);
 	struct net_device *dev = vnic->netdev;
 	struct sk_buff *skb;
 
@@ -189,9 +189,9 @@ int xsvnic_napi_poll(struct napi_struct *napi, int budget)
 	struct xsvnic *vnic = container_of(napi, struct xsvnic, napi);
 	int done;
 
-	done = xscore_conn_poll_rx(&vnic->data, budget, xsvnic_deliver_frame);
+	done = xscore_conn_poll_rx(vnic->data, budget, xsvnic_deliver_frame);
 	if (done < budget && napi_complete_done(napi, done) &&
-	    xscore_conn_rx_rearm(&vnic->data))
+	    xscore_conn_rx_rearm(vnic->data))
 		napi_schedule(napi);
 	return done;
 }

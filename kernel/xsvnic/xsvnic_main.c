@@ -38,9 +38,9 @@ void xsvnic_report_oper(struct xsvnic *vnic, bool up)
 /* What the XCM asks after: whether both card connections are up. */
 static void xsvnic_report_state(struct xsvnic *vnic)
 {
-	mutex_lock(&vnic->mutex);
-	xsvnic_report_oper(vnic, vnic->state == XSVNIC_CONNECTED);
-	mutex_unlock(&vnic->mutex);
+	mutex_lock(&vnic->session.mutex);
+	xsvnic_report_oper(vnic, xsvnic_connected_to_card(vnic));
+	mutex_unlock(&vnic->session.mutex);
 }
 
 /* The MAC travels byte-reversed in mac_high and mac_low. */
@@ -178,11 +178,8 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	vnic->resource_id = vdev->resource_id;
 	vnic->card_guid = be64_to_cpu(msg->tca_guid);
 	vnic->data_ring = clamp(data_ring, 32U, 2048U);
-	mutex_init(&vnic->mutex);
-	INIT_DELAYED_WORK(&vnic->work, xsvnic_work);
 	spin_lock_init(&vnic->filter_lock);
 	spin_lock_init(&vnic->lock);
-	vnic->state = XSVNIC_DOWN;
 	netif_napi_add(dev, &vnic->napi, xsvnic_napi_poll);
 	netif_carrier_off(dev);
 
@@ -231,7 +228,7 @@ static void xsvnic_remove(struct auxiliary_device *adev)
 	 * The stack kicks the work until unregistered (closing the interface,
 	 * dropping its filters); stopped, it did nothing.  No kick comes now.
 	 */
-	cancel_delayed_work_sync(&vnic->work);
+	cancel_delayed_work_sync(&vnic->session.work);
 	xsvnic_conns_cleanup(vnic);
 	netif_napi_del(&vnic->napi);
 	free_netdev(dev);

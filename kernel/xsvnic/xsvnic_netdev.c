@@ -12,14 +12,14 @@ static int xsvnic_open(struct net_device *dev)
 {
 	struct xsvnic *vnic = netdev_priv(dev);
 
-	mutex_lock(&vnic->mutex);
+	mutex_lock(&vnic->session.mutex);
 	napi_enable(&vnic->napi);
 	vnic->napi_enabled = true;
 	/* Frames that came while the interface was down wait in the CQ. */
 	napi_schedule(&vnic->napi);
 	/* The state machine sends START_RX. */
 	xsvnic_kick(vnic);
-	mutex_unlock(&vnic->mutex);
+	mutex_unlock(&vnic->session.mutex);
 	netif_start_queue(dev);
 	return 0;
 }
@@ -29,13 +29,13 @@ static int xsvnic_close(struct net_device *dev)
 	struct xsvnic *vnic = netdev_priv(dev);
 
 	netif_stop_queue(dev);
-	mutex_lock(&vnic->mutex);
+	mutex_lock(&vnic->session.mutex);
 	napi_disable(&vnic->napi);
 	vnic->napi_enabled = false;
 	netif_carrier_off(dev);
 	/* The state machine sends STOP_RX. */
 	xsvnic_kick(vnic);
-	mutex_unlock(&vnic->mutex);
+	mutex_unlock(&vnic->session.mutex);
 	return 0;
 }
 

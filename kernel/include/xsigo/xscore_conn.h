@@ -3,7 +3,9 @@
  * xscore's RC connection helper, shared by its XSMP links and by the
  * service drivers' connections to I/O cards.
  *
- * A connection is driven from one work item of its owner.  The helper's
+ * A connection is opaque to its owner, which reaches itself from the
+ * callbacks with xscore_conn_context().  It is driven from one work item
+ * of its owner.  The helper's
  * callbacks (rdma_cm events, completions) only record what happened and
  * call the owner's kick(); the owner's work then calls xscore_conn_step()
  * and xscore_conn_receive(), and every decision and teardown happens there.
@@ -32,18 +34,6 @@
 
 struct xscore_conn;
 
-struct xscore_conn_buf {
-	struct ib_cqe cqe;
-	struct list_head node;		/* on rx_done once received */
-	void *data;
-	u64 dma;
-	u32 len;
-	/* A send from the owner's memory: given back through tx_release. */
-	void *cookie;
-	struct ib_sge *sg;
-	unsigned int num_sg;
-};
-
 struct xscore_conn_params {
 	unsigned int ring;		/* receive and send buffers, each */
 	unsigned int buf_size;		/* bytes in one buffer */
@@ -65,7 +55,7 @@ struct xscore_conn_params {
 	u8 responder_resources;
 	/*
 	 * Optional: gather entries per send for xscore_conn_send_sg(), at
-	 * most the device's; xscore_conn_init() lowers it to what the device
+	 * most the device's; xscore_conn_create() lowers it to what the device
 	 * takes.  tx_release is called once per such send, in the context
 	 * of tx_done or of xscore_conn_close().
 	 */
@@ -81,39 +71,10 @@ enum xscore_conn_progress {
 	XSCORE_CONN_FAILED,		/* gone: see err */
 };
 
-struct xscore_conn {
-	struct ib_device *ibdev;
-	u32 port_num;
-	struct xscore_conn_params params;
-	struct ib_pd *pd;
-	struct xscore_conn_buf *rx;
-	struct xscore_conn_buf *tx;
-	struct ib_sge *tx_sg;		/* max_send_sge per send buffer */
-
-	/* One connection attempt; only the owner's work changes these. */
-	struct rdma_cm_id *cm_id;
-	struct ib_cq *cq;		/* sends, and receives without rx_notify */
-	struct ib_cq *rx_cq;		/* receives with rx_notify */
-	bool qp_created;
-	bool established;
-	int err;			/* why it failed, for XSCORE_CONN_FAILED */
-
-	/* Set by callbacks. */
-	unsigned long events;
-	int cm_status;
-	spinlock_t rx_lock;		/* guards rx_done */
-	struct list_head rx_done;
-
-	/* Sends: the QP while it may take them, and the ring. */
-	spinlock_t tx_lock;
-	struct ib_qp *tx_qp;
-	unsigned int tx_next;
-	atomic_t tx_inflight;
-};
-
-int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
-		     u32 port_num, const struct xscore_conn_params *params);
-void xscore_conn_cleanup(struct xscore_conn *conn);
+struct xscore_conn *xscore_conn_create(struct ib_device *ibdev, u32 port_num,
+				       const struct xscore_conn_params *params,
+				       void *context);
+void xscore_conn_destroy(struct xscore_conn *conn);
 
 int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 			struct sockaddr_in6 *dst);
@@ -135,17 +96,14 @@ int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 bool xscore_conn_rx_rearm(struct xscore_conn *conn);
 void xscore_conn_close(struct xscore_conn *conn);
 
-static inline bool xscore_conn_active(const struct xscore_conn *conn)
-{
-	return conn->cm_id;
-}
-
-/* Send buffers free now; a hint, as completions run concurrently. */
-static inline unsigned int xscore_conn_tx_space(struct xscore_conn *conn)
-{
-	int inflight = atomic_read(&conn->tx_inflight);
-
-	return inflight >= conn->params.ring ? 0 : conn->params.ring - inflight;
-}
+void *xscore_conn_context(const struct xscore_conn *conn);
+bool xscore_conn_established(const struct xscore_conn *conn);
+int xscore_conn_error(const struct xscore_conn *conn);
+struct ib_device *xscore_conn_ibdev(const struct xscore_conn *conn);
+struct ib_pd *xscore_conn_pd(const struct xscore_conn *conn);
+unsigned int xscore_conn_buf_size(const struct xscore_conn *conn);
+unsigned int xscore_conn_ring(const struct xscore_conn *conn);
+unsigned int xscore_conn_max_send_sge(const struct xscore_conn *conn);
+unsigned int xscore_conn_tx_space(struct xscore_conn *conn);
 
 #endif /* _XSIGO_XSCORE_CONN_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What an RC connection (include/xsigo/xscore_conn.h) holds: xscore's own;
+ * owners reach it only through the helper's functions.
+ */
+#ifndef _XSCORE_CONN_PRIV_H
+#define _XSCORE_CONN_PRIV_H
+
+#include <linux/atomic.h>
+#include <xsigo/xscore_conn.h>
+
+struct xscore_conn_buf {
+	struct ib_cqe cqe;
+	struct list_head node;		/* on rx_done once received */
+	void *data;
+	u64 dma;
+	u32 len;
+	/* A send from the owner's memory: given back through tx_release. */
+	void *cookie;
+	struct ib_sge *sg;
+	unsigned int num_sg;
+};
+
+struct xscore_conn {
+	void *context;			/* the owner, for its callbacks */
+	struct ib_device *ibdev;
+	u32 port_num;
+	struct xscore_conn_params params;
+	struct ib_pd *pd;
+	struct xscore_conn_buf *rx;
+	struct xscore_conn_buf *tx;
+	struct ib_sge *tx_sg;		/* max_send_sge per send buffer */
+
+	/* One connection attempt; only the owner's work changes these. */
+	struct rdma_cm_id *cm_id;
+	struct ib_cq *cq;		/* sends, and receives without rx_notify */
+	struct ib_cq *rx_cq;		/* receives with rx_notify */
+	bool qp_created;
+	bool established;
+	int err;			/* why it failed, for XSCORE_CONN_FAILED */
+
+	/* Set by callbacks. */
+	unsigned long events;
+	int cm_status;
+	spinlock_t rx_lock;		/* guards rx_done */
+	struct list_head rx_done;
+
+	/* Sends: the QP while it may take them, and the ring. */
+	spinlock_t tx_lock;
+	struct ib_qp *tx_qp;
+	unsigned int tx_next;
+	atomic_t tx_inflight;
+};
+
+static inline bool xscore_conn_active(const struct xscore_conn *conn)
+{
+	return conn->cm_id;
+}
+
+#endif /* _XSCORE_CONN_PRIV_H */
