@@ -20,10 +20,23 @@ static DEFINE_IDA(xscore_vdev_ida);
 static atomic_t xscore_services = ATOMIC_INIT(0);
 
 /* Each device costs the host a driver instance: a director gets a quota. */
+#define XSCORE_MAX_VDEVS_MAX	1024
+
 static unsigned int max_vdevs = 64;
-module_param(max_vdevs, uint, 0644);
+
+static int max_vdevs_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, XSCORE_MAX_VDEVS_MAX);
+}
+
+static const struct kernel_param_ops max_vdevs_ops = {
+	.set	= max_vdevs_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(max_vdevs, &max_vdevs_ops, &max_vdevs, 0644);
 MODULE_PARM_DESC(max_vdevs,
-		 "Most vNICs, and most vHBAs, one link installs; more are refused (default: 64)");
+		 "Most vNICs, and most vHBAs, one link installs; more are refused (0-1024, default: 64)");
 
 u32 xscore_services_active(void)
 {

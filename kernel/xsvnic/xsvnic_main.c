@@ -15,8 +15,23 @@
 #include "compat.h"
 #include "xsvnic.h"
 
+#define XSVNIC_DATA_RING_MIN	32
+#define XSVNIC_DATA_RING_MAX	2048
+
 static unsigned int data_ring = 128;
-module_param(data_ring, uint, 0444);
+
+static int data_ring_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, XSVNIC_DATA_RING_MIN,
+				     XSVNIC_DATA_RING_MAX);
+}
+
+static const struct kernel_param_ops data_ring_ops = {
+	.set	= data_ring_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(data_ring, &data_ring_ops, &data_ring, 0444);
 MODULE_PARM_DESC(data_ring,
 		 "Send and receive buffers of each vNIC's data connection (32-2048, default 128)");
 
@@ -177,7 +192,7 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	vnic->vdev = vdev;
 	vnic->resource_id = vdev->resource_id;
 	vnic->card_guid = be64_to_cpu(msg->tca_guid);
-	vnic->data_ring = clamp(data_ring, 32U, 2048U);
+	vnic->data_ring = data_ring;
 	mutex_init(&vnic->mutex);
 	INIT_DELAYED_WORK(&vnic->work, xsvnic_work);
 	spin_lock_init(&vnic->filter_lock);
