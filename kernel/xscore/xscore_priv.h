@@ -15,8 +15,6 @@
 #include <xsigo/wire/ib_mad.h>
 #include <xsigo/wire/xds.h>
 #include <xsigo/wire/xsmp.h>
-#include <xsigo/wire/xsvhba.h>
-#include <xsigo/wire/xsvnic.h>
 
 #include "compat.h"
 #include "xscore_link.h"

@@ -19,6 +19,19 @@
 static DEFINE_IDA(xscore_vdev_ida);
 static atomic_t xscore_services = ATOMIC_INIT(0);
 
+/*
+ * The registered service of each class.  Held while a service's callbacks
+ * run, and while a new device is made, so that a service registering sees
+ * every device made without it (and names it) or is seen by its making.
+ * Taken before a device's ops_lock.
+ */
+static DEFINE_MUTEX(xscore_services_lock);
+static const struct xscore_service *xscore_service_of[XSMP_CLASS_XVE + 1];
+
+static void xscore_vdev_release(struct device *dev);
+static bool xscore_vdev_take_name(const struct xscore_service *service,
+				  const void *obj, char *name);
+
 /* Each device costs the host a driver instance: a director gets a quota. */
 #define XSCORE_MAX_VDEVS_MAX	1024
 
@@ -43,15 +56,68 @@ u32 xscore_services_active(void)
 	return atomic_read(&xscore_services);
 }
 
-void xscore_service_register(u32 resource)
+static const struct xscore_service *xscore_service_find(u8 msg_class)
 {
-	atomic_or(resource, &xscore_services);
+	lockdep_assert_held(&xscore_services_lock);
+	return msg_class < ARRAY_SIZE(xscore_service_of) ?
+	       xscore_service_of[msg_class] : NULL;
+}
+
+/* A device made while its class had no service gets its name now. */
+static int xscore_vdev_name_late(struct device *dev, void *data)
+{
+	const struct xscore_service *service = data;
+	struct xscore_vdev *vdev;
+
+	lockdep_assert_held(&xscore_services_lock);
+	if (dev->release != xscore_vdev_release)
+		return 0;
+	vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	if (vdev->msg_class != service->msg_class)
+		return 0;
+	mutex_lock(&vdev->ops_lock);
+	if (!vdev->name[0] &&
+	    !xscore_vdev_take_name(service, vdev->install, vdev->name))
+		dev_warn(dev, "invalid name in its INSTALL\n");
+	mutex_unlock(&vdev->ops_lock);
+	return 0;
+}
+
+static int xscore_link_name_late(struct device *dev, void *data)
+{
+	return device_for_each_child(dev, data, xscore_vdev_name_late);
+}
+
+int xscore_service_register(const struct xscore_service *service)
+{
+	int ret = 0;
+
+	if (service->msg_class >= ARRAY_SIZE(xscore_service_of) ||
+	    !service->install_name || !service->card_guid)
+		return -EINVAL;
+	mutex_lock(&xscore_services_lock);
+	if (xscore_service_of[service->msg_class]) {
+		ret = -EBUSY;
+		goto out;
+	}
+	xscore_service_of[service->msg_class] = service;
+	class_for_each_device(&xscore_link_class, NULL, (void *)service,
+			      xscore_link_name_late);
+	atomic_or(service->resource, &xscore_services);
+out:
+	mutex_unlock(&xscore_services_lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(xscore_service_register);
 
-void xscore_service_unregister(u32 resource)
+void xscore_service_unregister(const struct xscore_service *service)
 {
-	atomic_andnot(resource, &xscore_services);
+	mutex_lock(&xscore_services_lock);
+	if (!WARN_ON(xscore_service_find(service->msg_class) != service)) {
+		xscore_service_of[service->msg_class] = NULL;
+		atomic_andnot(service->resource, &xscore_services);
+	}
+	mutex_unlock(&xscore_services_lock);
 }
 EXPORT_SYMBOL_GPL(xscore_service_unregister);
 
@@ -98,7 +164,13 @@ EXPORT_SYMBOL_GPL(xscore_vdev_card_route);
 static ssize_t vdev_name_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_xscore_vdev(to_auxiliary_dev(dev))->name);
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	ssize_t len;
+
+	mutex_lock(&vdev->ops_lock);
+	len = sysfs_emit(buf, "%s\n", vdev->name);
+	mutex_unlock(&vdev->ops_lock);
+	return len;
 }
 static DEVICE_ATTR_RO(vdev_name);
 
@@ -111,19 +183,25 @@ static ssize_t resource_id_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(resource_id);
 
-/* The director's I/O card port the device goes out of. */
+/* The director's I/O card port the device goes out of, as its service reads it. */
 static ssize_t card_guid_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
-	u8 install[XSMP_VDEV_OBJECT_SIZE];
-	const struct xsvnic_msg *vnic = (const void *)install;
-	const struct xsvhba_msg *vhba = (const void *)install;
+	const struct xscore_service *service;
+	ssize_t len;
 
-	xscore_vdev_read_install(vdev, install);
-	return sysfs_emit(buf, "%016llx\n",
-			  be64_to_cpu(vdev->msg_class == XSMP_CLASS_VNIC ?
-				      vnic->tca_guid : vhba->tca_guid));
+	mutex_lock(&xscore_services_lock);
+	service = xscore_service_find(vdev->msg_class);
+	mutex_lock(&vdev->ops_lock);
+	if (service)
+		len = sysfs_emit(buf, "%016llx\n",
+				 service->card_guid(vdev->install));
+	else
+		len = sysfs_emit(buf, "\n");
+	mutex_unlock(&vdev->ops_lock);
+	mutex_unlock(&xscore_services_lock);
+	return len;
 }
 static DEVICE_ATTR_RO(card_guid);
 
@@ -165,13 +243,9 @@ static unsigned int xscore_vdev_count(struct xscore_link *link, u8 msg_class)
 	return count;
 }
 
-/* The name of an INSTALL object, if it is one a device may carry. */
-static bool xscore_vdev_name(u8 msg_class, const void *obj, char *name)
+/* A name field of an INSTALL object, if it is one a device may carry. */
+static bool xscore_vdev_name(const char *field, char *name)
 {
-	const struct xsvnic_msg *vnic = obj;
-	const struct xsvhba_msg *vhba = obj;
-	const char *field = msg_class == XSMP_CLASS_VNIC ? vnic->vnic_name :
-			    vhba->vh_name;
 	size_t len = strnlen(field, XSMP_VDEV_NAME_LEN);
 	size_t i;
 
@@ -184,6 +258,14 @@ static bool xscore_vdev_name(u8 msg_class, const void *obj, char *name)
 	memcpy(name, field, len);
 	name[len] = '\0';
 	return true;
+}
+
+/* The name in an INSTALL object, where the class's service says it is. */
+static bool xscore_vdev_take_name(const struct xscore_service *service,
+				  const void *obj, char *name)
+{
+	lockdep_assert_held(&xscore_services_lock);
+	return xscore_vdev_name(service->install_name(obj), name);
 }
 
 static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
@@ -214,47 +296,28 @@ static void xscore_vdev_deliver(struct xscore_vdev *vdev, const void *obj)
 	mutex_unlock(&vdev->ops_lock);
 }
 
-static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
-				const struct xsmp_vdev_object_header *hdr)
+/*
+ * A device of an INSTALL that none of this link's devices has the resource
+ * id of.  Under the service lock, so that a service registering meanwhile
+ * names it (xscore_vdev_name_late()); a driver bound already probes it here.
+ */
+static void xscore_vdev_make(struct xscore_link *link, u8 msg_class,
+			     const struct xsmp_vdev_object_header *hdr,
+			     const struct xscore_service *service,
+			     const char *name)
 {
 	u64 resource_id = be64_to_cpu(hdr->resource_id);
 	struct xscore_vdev *vdev;
-	char name[XSMP_VDEV_NAME_LEN];
 	int ret;
 
-	if (!xscore_vdev_name(msg_class, hdr, name)) {
-		xscore_link_count_malformed(link);
-		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK);
-		return;
-	}
-
-	vdev = xscore_vdev_find(link, msg_class, resource_id);
-	if (vdev) {
-		mutex_lock(&vdev->ops_lock);
-		memcpy(vdev->install, hdr, sizeof(vdev->install));
-		mutex_unlock(&vdev->ops_lock);
-		/*
-		 * Installed again after a reconnect: the driver answers.  One
-		 * whose probe refused it is probed again, as the XCM asks
-		 * again; that probe answers.
-		 */
-		if (READ_ONCE(vdev->adev.dev.driver)) {
-			xscore_vdev_deliver(vdev, hdr);
-			return;
-		}
-		ret = device_attach(&vdev->adev.dev);
-		if (ret < 0)
-			dev_warn(&vdev->adev.dev, "probe again: %d\n", ret);
-		return;
-	}
-
+	lockdep_assert_held(&xscore_services_lock);
 	if (xscore_vdev_count(link, msg_class) >= READ_ONCE(max_vdevs)) {
 		dev_warn_ratelimited(&link->dev,
-				     "%s refused: %u devices of its kind already\n",
-				     name, READ_ONCE(max_vdevs));
+				     "%s (resource %llx) refused: %u devices of its kind already\n",
+				     name, resource_id, READ_ONCE(max_vdevs));
+		/* Without the class's service, no reason can be given. */
 		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
-				   (msg_class == XSMP_CLASS_VNIC ?
-				    XSVNIC_NACK_LIMIT : XSVHBA_NACK_LIMIT));
+				   (service ? service->nack_limit : 0));
 		return;
 	}
 
@@ -293,13 +356,65 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 		auxiliary_device_uninit(&vdev->adev);
 		goto nack;
 	}
-	dev_info(&link->dev, "%s %s (resource %llx) installed as %s\n",
-		 vdev->adev.name, name, resource_id, dev_name(&vdev->adev.dev));
+	if (service)
+		dev_info(&link->dev, "%s %s (resource %llx) installed as %s\n",
+			 vdev->adev.name, name, resource_id,
+			 dev_name(&vdev->adev.dev));
+	else
+		dev_info(&link->dev,
+			 "%s (resource %llx) installed as %s; no driver of its class is loaded\n",
+			 vdev->adev.name, resource_id,
+			 dev_name(&vdev->adev.dev));
 	return;
 
 nack:
-	xscore_link_answer(link, msg_class, hdr,
-			   XSMP_VDEV_CODE_NACK | XSVNIC_NACK_ALLOC);
+	xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+			   (service ? service->nack_alloc : 0));
+}
+
+static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
+				const struct xsmp_vdev_object_header *hdr)
+{
+	const struct xscore_service *service;
+	struct xscore_vdev *vdev;
+	char name[XSMP_VDEV_NAME_LEN] = "";
+	int ret;
+
+	mutex_lock(&xscore_services_lock);
+	service = xscore_service_find(msg_class);
+	if (service && !xscore_vdev_take_name(service, hdr, name)) {
+		mutex_unlock(&xscore_services_lock);
+		xscore_link_count_malformed(link);
+		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+				   service->nack_invalid);
+		return;
+	}
+
+	vdev = xscore_vdev_find(link, msg_class,
+				be64_to_cpu(hdr->resource_id));
+	if (!vdev) {
+		xscore_vdev_make(link, msg_class, hdr, service, name);
+		mutex_unlock(&xscore_services_lock);
+		return;
+	}
+	mutex_lock(&vdev->ops_lock);
+	memcpy(vdev->install, hdr, sizeof(vdev->install));
+	if (!vdev->name[0])
+		strscpy(vdev->name, name, sizeof(vdev->name));
+	mutex_unlock(&vdev->ops_lock);
+	mutex_unlock(&xscore_services_lock);
+	/*
+	 * Installed again after a reconnect: the driver answers.  One whose
+	 * probe refused it is probed again, as the XCM asks again; that probe
+	 * answers.
+	 */
+	if (READ_ONCE(vdev->adev.dev.driver)) {
+		xscore_vdev_deliver(vdev, hdr);
+		return;
+	}
+	ret = device_attach(&vdev->adev.dev);
+	if (ret < 0)
+		dev_warn(&vdev->adev.dev, "probe again: %d\n", ret);
 }
 
 static void xscore_vdev_remove(struct xscore_vdev *vdev)

@@ -154,6 +154,32 @@ static int xsvnic_check_install(const struct xsvnic_msg *msg, u8 *addr)
 	return 0;
 }
 
+/* Where a VNIC object keeps what xscore reads of it (struct xscore_service). */
+static const char *xsvnic_install_name(const void *install)
+{
+	const struct xsvnic_msg *msg = install;
+
+	static_assert(sizeof(msg->vnic_name) == XSMP_VDEV_NAME_LEN);
+	return msg->vnic_name;
+}
+
+static u64 xsvnic_card_guid(const void *install)
+{
+	const struct xsvnic_msg *msg = install;
+
+	return be64_to_cpu(msg->tca_guid);
+}
+
+static const struct xscore_service xsvnic_service = {
+	.msg_class	= XSMP_CLASS_VNIC,
+	.resource	= XSMP_RESOURCE_VNIC,
+	.nack_invalid	= XSVNIC_NACK_INVALID,
+	.nack_limit	= XSVNIC_NACK_LIMIT,
+	.nack_alloc	= XSVNIC_NACK_ALLOC,
+	.install_name	= xsvnic_install_name,
+	.card_guid	= xsvnic_card_guid,
+};
+
 static int xsvnic_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
 {
@@ -169,6 +195,11 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	if (!msg)
 		return -ENOMEM;
 	xscore_vdev_read_install(vdev, msg);
+	ret = -EINVAL;
+	if (!vdev->name[0]) {
+		dev_warn(&adev->dev, "refused: no valid name\n");
+		goto nack;
+	}
 	ret = xsvnic_check_install(msg, addr);
 	if (ret) {
 		dev_warn(&adev->dev, "%s: refused: bad MAC or MTU\n",
@@ -269,17 +300,20 @@ static int __init xsvnic_init(void)
 {
 	int ret;
 
-	ret = auxiliary_driver_register(&xsvnic_driver);
+	/* The service first: a device's name is known before it is probed. */
+	ret = xscore_service_register(&xsvnic_service);
 	if (ret)
 		return ret;
-	xscore_service_register(XSMP_RESOURCE_VNIC);
-	return 0;
+	ret = auxiliary_driver_register(&xsvnic_driver);
+	if (ret)
+		xscore_service_unregister(&xsvnic_service);
+	return ret;
 }
 
 static void __exit xsvnic_exit(void)
 {
-	xscore_service_unregister(XSMP_RESOURCE_VNIC);
 	auxiliary_driver_unregister(&xsvnic_driver);
+	xscore_service_unregister(&xsvnic_service);
 }
 
 module_init(xsvnic_init);
