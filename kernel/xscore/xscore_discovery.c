@@ -402,6 +402,8 @@ static void xscore_update_links(struct xscore_port *port,
 		}
 		mutex_lock(&port->lock);
 		list_add_tail(&link->node, &port->links);
+		/* Named before its device was renamed: follow it now. */
+		xscore_link_rename(link);
 		mutex_unlock(&port->lock);
 	}
 }

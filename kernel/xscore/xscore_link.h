@@ -22,6 +22,9 @@ struct xscore_port;
 #define XSCORE_LINK_RING	8
 #define XSCORE_NAME_LEN		32
 
+/* A link's name: its RDMA device's, its port number, and its XCM's GUID. */
+#define XSCORE_LINK_NAME_FMT	"%s-%u-%016llx"
+
 enum xscore_link_state {
 	XSCORE_LINK_DOWN,		/* waiting to (re)connect */
 	XSCORE_LINK_CONNECTING,		/* address, route, RC connection */
@@ -98,6 +101,9 @@ int xscore_xsmp_register(struct xscore_link *link);
 void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len);
 void xscore_xsmp_check_timeouts(struct xscore_link *link);
 void xscore_xsmp_report_resources(struct xscore_link *link);
+
+/* xscore_link_sysfs.c */
+void xscore_link_rename(struct xscore_link *link);
 
 /* xscore_vdev.c: the virtual devices installed over a link */
 u32 xscore_services_active(void);

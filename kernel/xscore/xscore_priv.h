@@ -85,11 +85,13 @@ void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);
 const char *xscore_port_state_name(enum ib_port_state state);
+void xscore_port_rename(struct xscore_port *port);
 
 void xscore_debugfs_init(void);
 void xscore_debugfs_exit(void);
 void xscore_debugfs_add_device(struct xscore_device *xdev);
 void xscore_debugfs_remove_device(struct xscore_device *xdev);
+void xscore_debugfs_rename_device(struct xscore_device *xdev);
 
 int xscore_discovery_start(struct xscore_port *port);
 

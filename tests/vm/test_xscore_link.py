@@ -12,7 +12,7 @@ from director.xsmp_fuzz import CONFIRM_KINDS, KINDS, SESSION_KINDS
 from harness import director, modload
 from harness.director import node_guid
 from harness.fabric import Fabric
-from harness.links import links, only_link, wait_for_state
+from harness.links import SYSFS_LINKS, links, only_link, wait_for_state
 from harness.modules import Build
 
 XSCORE = "xscore/xscore.ko"
@@ -86,6 +86,29 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     # the XCM said goodbye rather than vanish
     log = fabric.host.console.output("dmesg | grep 'XCM shut the session down' | tail -n 1")
     assert before["name"] in log, log
+
+
+def test_link_follows_a_rename_of_its_rdma_device(fabric: Fabric, link_up: None) -> None:
+    """Link names embed the RDMA device's name: `rdma dev set` renames the link (and the
+    device's debugfs directory) without disturbing its session, and renaming back restores it."""
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    xcm = before["xcm_guid"]
+    assert before["name"] == f"rxe0-1-{xcm}", before
+    con = fabric.host.console
+    con.run("rdma dev set rxe0 name xsren0")
+    try:
+        assert con.wait_until(f"test -e {SYSFS_LINKS}/xsren0-1-{xcm}", 10), links(fabric.host)
+        con.run(f"! test -e {SYSFS_LINKS}/rxe0-1-{xcm}")
+        con.run("test -e /sys/kernel/debug/xscore/xsren0/port1/discovery")
+        renamed = only_link(fabric.host)
+        assert (renamed["port"], renamed["state"]) == ("xsren0:1", "up"), renamed
+        assert renamed["reconnects"] == before["reconnects"]
+    finally:
+        con.run("rdma dev set xsren0 name rxe0")
+    assert con.wait_until(f"test -e {SYSFS_LINKS}/rxe0-1-{xcm}", 10), links(fabric.host)
+    con.run("test -e /sys/kernel/debug/xscore/rxe0/port1/discovery")
+    assert only_link(fabric.host)["state"] == "up"
 
 
 def test_silent_xcm_is_dropped_after_the_hello_timeout(fabric: Fabric, link_up: None) -> None:
