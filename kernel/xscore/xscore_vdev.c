@@ -88,6 +88,19 @@ static int xscore_link_name_late(struct device *dev, void *data)
 	return device_for_each_child(dev, data, xscore_vdev_name_late);
 }
 
+/**
+ * xscore_service_register() - announce a service driver and its class
+ * @service: what xscore must know of the class's objects; must stay valid
+ *	until xscore_service_unregister()
+ *
+ * XCMs learn through RESOURCE_LIST that the service runs.  Devices of the
+ * class made while it had no service get their names now.  Register before
+ * the auxiliary driver, so that a device's name is known when it is probed.
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a class beyond xscore's or missing callbacks;
+ * -EBUSY when the class has a service already.
+ */
 int xscore_service_register(const struct xscore_service *service)
 {
 	int ret = 0;
@@ -110,6 +123,14 @@ out:
 }
 EXPORT_SYMBOL_GPL(xscore_service_register);
 
+/**
+ * xscore_service_unregister() - withdraw a service registered before
+ * @service: as given to xscore_service_register()
+ *
+ * XCMs learn that the service is gone.  Waits for its callbacks that are
+ * running; none is called afterwards, so its module may go.  Unregister
+ * after the auxiliary driver.  May sleep.
+ */
 void xscore_service_unregister(const struct xscore_service *service)
 {
 	mutex_lock(&xscore_services_lock);
@@ -121,6 +142,14 @@ void xscore_service_unregister(const struct xscore_service *service)
 }
 EXPORT_SYMBOL_GPL(xscore_service_unregister);
 
+/**
+ * xscore_vdev_set_ops() - route a device's messages and link events
+ * @vdev: the device, bound to the caller
+ * @ops: the driver's callbacks; NULL to stop them
+ *
+ * Set in probe, cleared in remove.  Waits for a callback that is running;
+ * so it must not be called from one.  May sleep.
+ */
 void xscore_vdev_set_ops(struct xscore_vdev *vdev,
 			 const struct xscore_vdev_ops *ops)
 {
@@ -130,6 +159,13 @@ void xscore_vdev_set_ops(struct xscore_vdev *vdev,
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_set_ops);
 
+/**
+ * xscore_vdev_read_install() - copy the device's latest INSTALL object
+ * @vdev: the device
+ * @obj: where to put it: XSMP_VDEV_OBJECT_SIZE bytes
+ *
+ * An INSTALL of the device again (after a reconnect) replaces it.  May sleep.
+ */
 void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj)
 {
 	mutex_lock(&vdev->ops_lock);
@@ -138,6 +174,16 @@ void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj)
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_read_install);
 
+/**
+ * xscore_vdev_send() - send one object of the device's class over its link
+ * @vdev: the device
+ * @obj: XSMP_VDEV_OBJECT_SIZE bytes: an answer, or a notification
+ *
+ * Callable from any context that may take a BH spinlock.
+ *
+ * Return: 0; -ENOTCONN while the link is down; -ENOBUFS when its send ring
+ * is full.
+ */
 int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
 {
 	return xscore_link_send(vdev->link, vdev->msg_class, obj,
@@ -145,6 +191,16 @@ int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_send);
 
+/**
+ * xscore_vdev_card_route() - how to reach an I/O card port from a device
+ * @vdev: the device
+ * @card_guid: the card port's GUID, from the device's INSTALL object
+ * @rdma_cm_port: the card's rdma_cm port
+ * @route: filled in: the RDMA device and port of the device's link, its
+ *	source address, and the card port's address on the link's fabric
+ *
+ * The card port shares the fabric prefix of the XCM that the link reached.
+ */
 void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
 			    u16 rdma_cm_port, struct xscore_card_route *route)
 {
@@ -280,6 +336,17 @@ static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
 	return xscore_link_send(link, msg_class, answer, sizeof(answer));
 }
 
+/**
+ * xscore_vdev_answer() - answer an object the XCM sent about a device
+ * @vdev: the device
+ * @obj: the object (XSMP_VDEV_OBJECT_SIZE bytes), echoed
+ * @code: XSMP_VDEV_CODE_ACK, or XSMP_VDEV_CODE_NACK | a reason of the class
+ *
+ * An answer lost to a full ring or a link down is asked for again by the
+ * XCM.  Callable from any context that may take a BH spinlock.
+ *
+ * Return: as xscore_vdev_send().
+ */
 int xscore_vdev_answer(struct xscore_vdev *vdev, const void *obj, u8 code)
 {
 	return xscore_link_answer(vdev->link, vdev->msg_class, obj, code);
