@@ -26,7 +26,7 @@ static atomic_t xscore_services = ATOMIC_INIT(0);
  * Taken before a device's ops_lock.
  */
 static DEFINE_MUTEX(xscore_services_lock);
-static const struct xscore_service *xscore_service_of[XSMP_CLASS_XVE + 1];
+static const struct xscore_service *xscore_service_of[XSMP_CLASS_VHBA + 1];
 
 static void xscore_vdev_release(struct device *dev);
 static bool xscore_vdev_take_name(const struct xscore_service *service,
@@ -98,14 +98,16 @@ static int xscore_link_name_late(struct device *dev, void *data)
  * the auxiliary driver, so that a device's name is known when it is probed.
  * May sleep.
  *
- * Return: 0; -EINVAL for a class beyond xscore's or missing callbacks;
- * -EBUSY when the class has a service already.
+ * Return: 0; -EINVAL for a class other than VNIC and VHBA, or missing
+ * callbacks; -EBUSY when the class has a service already.
  */
 int xscore_service_register(const struct xscore_service *service)
 {
 	int ret = 0;
 
-	if (service->msg_class >= ARRAY_SIZE(xscore_service_of) ||
+	/* The classes xscore makes devices of (xscore_vdev_make()). */
+	if ((service->msg_class != XSMP_CLASS_VNIC &&
+	     service->msg_class != XSMP_CLASS_VHBA) ||
 	    !service->install_name || !service->card_guid)
 		return -EINVAL;
 	mutex_lock(&xscore_services_lock);
