@@ -77,8 +77,11 @@ static int xscore_vdev_name_late(struct device *dev, void *data)
 		return 0;
 	mutex_lock(&vdev->ops_lock);
 	if (!vdev->name[0] &&
-	    !xscore_vdev_take_name(service, vdev->install, vdev->name))
+	    !xscore_vdev_take_name(service, vdev->install, vdev->name)) {
+		/* Counted now, as it is when the service is there first. */
+		xscore_link_count_malformed(vdev->link);
 		dev_warn(dev, "invalid name in its INSTALL\n");
+	}
 	mutex_unlock(&vdev->ops_lock);
 	return 0;
 }

@@ -16,6 +16,7 @@ from harness.links import SYSFS_LINKS, links, only_link, wait_for_state
 from harness.modules import Build
 
 XSCORE = "xscore/xscore.ko"
+XSVNIC = "xsvnic/xsvnic.ko"
 HELLO_INTERVAL = 1
 # xscore's default hello timeout: three hello intervals
 HELLO_TIMEOUT = 3 * HELLO_INTERVAL
@@ -146,10 +147,14 @@ def test_link_recovers_from_a_port_bounce(fabric: Fabric, link_up: None) -> None
     assert "ACTIVE -> DOWN" in log and "DOWN -> ACTIVE" in log, log
 
 
-def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> None:
+def test_hostile_xcm_is_counted_and_survived(
+    fabric: Fabric, module_build: Build, link_up: None
+) -> None:
     """Every fuzz kind once: each malformed message counted and dropped, a broken REG_CONFIRM
-    refused, the oversized message resetting the session; the link ends up again."""
+    refused, the oversized message resetting the session; the link ends up again. xsvnic is
+    loaded: where a vNIC INSTALL keeps its name, xscore learns from the vNIC class's service."""
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    modload.insmod(fabric.host, module_build.release, XSVNIC)
     before = only_link(fabric.host)
     restart_xcm(fabric, tuple(KINDS))
     try:
@@ -174,6 +179,7 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
         host_log = fabric.host.console.output("dmesg | grep xscore | tail -n 30")
     finally:
         restart_xcm(fabric)
+        modload.rmmod(fabric.host, XSVNIC)
     context = f"{after}\nhost:\n{host_log}\nxcm:\n{xcm_log[-3000:]}"
     assert up_again, context
     for kind in CONFIRM_KINDS:
