@@ -1,22 +1,19 @@
 """The kernel's checkpatch.pl, taken from Debian's linux-source package of a matrix kernel.
 
 Debian's headers packages do not ship it; the source package does, inside a tarball from which
-only checkpatch.pl and its two data files are extracted and cached.
+only checkpatch.pl and its two data files are extracted and cached (harness/kernel_scripts.py).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import apt
-from harness.log import step
+from harness import kernel_scripts
 from harness.matrix import KernelSpec
-from harness.paths import REPO, cache_dir
+from harness.paths import REPO
 
 FILES = ("checkpatch.pl", "spelling.txt", "const_structs.checkpatch")
 OPTIONS = ("--no-tree", "--strict", "--terse", "--show-types")
@@ -47,36 +44,7 @@ def unwaived(output: str, kept: list[Waiver]) -> list[str]:
 
 def fetch(spec: KernelSpec) -> Path:
     """Path of checkpatch.pl from linux-source-<series> of a matrix kernel, cached."""
-    package = f"linux-source-{spec.id}"
-    version = apt.candidate_version(package)
-    if version is None:
-        apt.update_lists()
-        version = apt.candidate_version(package)
-    if version is None:
-        raise RuntimeError(f"{package} is not in the archive")
-    dest = cache_dir("checkpatch") / f"{package}_{version}".replace("~", "_")
-    script = dest / FILES[0]
-    if script.exists():
-        return script
-    with (
-        step(f"fetching checkpatch.pl from {package} {version}"),
-        tempfile.TemporaryDirectory(prefix="xs-checkpatch-") as tmp,
-    ):
-        work = Path(tmp)
-        (deb,) = apt.download([package], version, work / "deb")
-        apt.extract(deb, work / "root")
-        (tarball,) = (work / "root" / "usr" / "src").glob("linux-source-*.tar.*")
-        top = tarball.name.split(".tar.")[0]
-        members = [f"{top}/scripts/{name}" for name in FILES]
-        subprocess.run(["tar", "-xaf", str(tarball), "-C", tmp, *members], check=True)
-        staging = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        for name in FILES:
-            shutil.move(work / top / "scripts" / name, staging / name)
-        shutil.rmtree(dest, ignore_errors=True)
-        staging.rename(dest)
-    return script
+    return kernel_scripts.fetch(spec, "checkpatch", FILES) / FILES[0]
 
 
 def kernel_sources(root: Path = REPO) -> list[Path]:

@@ -78,12 +78,6 @@ EXTRA = (
         "\tif (resp->list.xcm_version != XDS_XCM_REC_VERSION)\n",
         "an empty XCM list's record version not checked",
     ),
-    (
-        "xscore_check.c",
-        "msg_class == XSMP_CLASS_VNIC ? vnic->vnic_name :\n\t\t\t    vhba->vh_name",
-        "msg_class != XSMP_CLASS_VNIC ? vnic->vnic_name :\n\t\t\t    vhba->vh_name",
-        "each class's name read from its own field",
-    ),
 )
 
 

@@ -27,6 +27,8 @@ class Device:
 
 
 def card_port(card_guid: str) -> str:
+    if not card_guid:  # xscore reads it only while the device's class driver is loaded
+        return ""
     low = int(card_guid, 16) & 0xFFFF
     kind = IO_PORT_KINDS.get(low >> 8)
     return f"{kind}/{low & 0xFF}" if kind else ""

@@ -8,8 +8,6 @@
 #include <linux/string.h>
 #include <asm/byteorder.h>
 #include <xsigo/wire/ib_mad.h>
-#include <xsigo/wire/xsvhba.h>
-#include <xsigo/wire/xsvnic.h>
 
 #include "xscore_check.h"
 
@@ -145,17 +143,13 @@ enum xscore_check xscore_vdev_check_object(const void *obj)
 }
 
 /*
- * The name of an INSTALL object, copied into name (XSMP_VDEV_NAME_LEN
- * bytes) if it is one a device may carry: not empty, ending inside its
- * field, and only characters safe in a device or interface name.
+ * The name field (XSMP_VDEV_NAME_LEN bytes, where the class's service says
+ * it is) of an INSTALL object, copied into name (as many bytes) if it is
+ * one a device may carry: not empty, ending inside its field, and only
+ * characters safe in a device or interface name.
  */
-enum xscore_check xscore_vdev_check_name(u8 msg_class, const void *obj,
-					 char *name)
+enum xscore_check xscore_vdev_check_name(const char *field, char *name)
 {
-	const struct xsvnic_msg *vnic = obj;
-	const struct xsvhba_msg *vhba = obj;
-	const char *field = msg_class == XSMP_CLASS_VNIC ? vnic->vnic_name :
-			    vhba->vh_name;
 	size_t len = strnlen(field, XSMP_VDEV_NAME_LEN);
 	size_t i;
 

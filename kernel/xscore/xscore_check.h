@@ -72,8 +72,7 @@ enum xscore_check xscore_xsmp_check_confirm(const struct xsmp_session_msg *msg,
 
 enum xscore_check xscore_vdev_check_length(u32 len);
 enum xscore_check xscore_vdev_check_object(const void *obj);
-enum xscore_check xscore_vdev_check_name(u8 msg_class, const void *obj,
-					 char *name);
+enum xscore_check xscore_vdev_check_name(const char *field, char *name);
 
 enum xscore_check xscore_check_mad_answer(const void *mad, u16 attr_id);
 enum xscore_check xscore_check_service_record(const void *mad);

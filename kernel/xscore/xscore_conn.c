@@ -167,9 +167,19 @@ static int xscore_conn_tx_post(struct xscore_conn *conn,
 	return 0;
 }
 
-/*
- * One message of len bytes, written by fill() into the next send buffer.
- * -ENOTCONN without a connection; -ENOBUFS when every buffer is in flight.
+/**
+ * xscore_conn_send_fill() - send one message written into a send buffer
+ * @conn: the connection
+ * @len: the message's length, at most the buffer size of its params
+ * @fill: writes @len bytes from @src into the buffer at @dst
+ * @src: what @fill reads
+ *
+ * The message goes into the next free send buffer.  Callable from any
+ * context that may take a BH spinlock; @fill runs under it.
+ *
+ * Return: 0; -ENOTCONN without a connection; -ENOBUFS when every send buffer
+ * is in flight; -EMSGSIZE when @len exceeds the buffer size; else
+ * ib_post_send()'s error.
  */
 int xscore_conn_send_fill(struct xscore_conn *conn, u32 len,
 			  void (*fill)(void *dst, const void *src, u32 len),
@@ -210,12 +220,23 @@ unlock:
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_fill);
 
-/*
- * One message gathered from num_sg pieces of the owner's memory, mapped by
- * the owner for the device (the helper sets the lkey).  On success the
- * cookie and the gather list come back through tx_release exactly once;
- * on error nothing was sent and nothing comes back.  -ENOTCONN without a
- * connection; -ENOBUFS when every send slot is in flight.
+/**
+ * xscore_conn_send_sg() - send one message from the owner's own memory
+ * @conn: the connection; its params give max_send_sge and tx_release
+ * @sg: @num_sg pieces, mapped by the owner for the device (the helper sets
+ *	the lkey)
+ * @num_sg: how many, at most the connection's max_send_sge
+ * @cookie: given back with the gather list through tx_release
+ *
+ * On success, @cookie and the gather list come back through tx_release
+ * exactly once: when the send completed, or at xscore_conn_close() when it
+ * never will.  On error nothing was sent and nothing comes back.  Callable
+ * from any context that may take a BH spinlock.
+ *
+ * Return: 0; -ENOTCONN without a connection; -ENOBUFS when every send slot
+ * is in flight; -EINVAL for an empty gather list or one longer than
+ * max_send_sge, no @cookie, or params without tx_release; else
+ * ib_post_send()'s error.
  */
 int xscore_conn_send_sg(struct xscore_conn *conn, const struct ib_sge *sg,
 			unsigned int num_sg, void *cookie)
@@ -255,10 +276,15 @@ unlock:
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_sg);
 
-/*
- * One of the owner's own work requests (a memory registration or
- * invalidation, with its own wr_cqe), in order with the messages.
- * -ENOTCONN without a connection.
+/**
+ * xscore_conn_post_wr() - post one of the owner's own work requests
+ * @conn: the connection, whose params reserved owner_wrs for them
+ * @wr: a memory registration or invalidation, with its own wr_cqe
+ *
+ * It goes to the send queue in order with the messages.  Callable from any
+ * context that may take a BH spinlock.
+ *
+ * Return: 0; -ENOTCONN without a connection; else ib_post_send()'s error.
  */
 int xscore_conn_post_wr(struct xscore_conn *conn, const struct ib_send_wr *wr)
 {
@@ -288,7 +314,18 @@ static void xscore_conn_fill_parts(void *dst, const void *src, u32 len)
 		       len - parts->head_len);
 }
 
-/* One message of head and body; see xscore_conn_send_fill(). */
+/**
+ * xscore_conn_send() - send one message of a head and a body
+ * @conn: the connection
+ * @head: the first @head_len bytes of the message
+ * @head_len: its length
+ * @body: the @body_len bytes after it
+ * @body_len: its length
+ *
+ * As xscore_conn_send_fill(), with the two parts copied one after the other.
+ *
+ * Return: as xscore_conn_send_fill().
+ */
 int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 		     const void *body, u32 body_len)
 {
@@ -303,7 +340,17 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send);
 
-/* Everything of one connection attempt goes; the buffers stay. */
+/**
+ * xscore_conn_close() - end one connection attempt
+ * @conn: the connection, connected or not
+ *
+ * The peer is told (a disconnect), then the QP, the CM id and the CQs go;
+ * each waits for its handlers that are running, so none runs afterwards.
+ * Sends from the owner's memory that never completed are given back through
+ * tx_release.  The buffers stay, for the next xscore_conn_connect().  Called
+ * from the owner's work (or its teardown), never from a callback; an owner
+ * that polls receives stops its poller first.
+ */
 void xscore_conn_close(struct xscore_conn *conn)
 {
 	struct xscore_conn_buf *buf, *next;
@@ -350,6 +397,20 @@ void xscore_conn_close(struct xscore_conn *conn)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_close);
 
+/**
+ * xscore_conn_connect() - start one connection attempt
+ * @conn: the connection, initialised and closed
+ * @src: the local address (a GID as an IPv6 address)
+ * @dst: the peer's address and rdma_cm port
+ *
+ * Starts address resolution; route resolution, the QP and the connection
+ * request follow from the CM's events, and xscore_conn_step() reports the
+ * outcome.  Called from the owner's work.
+ *
+ * Return: 0 once started; -EBUSY when an attempt is open already; else the
+ * error of rdma_create_id() or rdma_resolve_addr(), with the CM id kept for
+ * xscore_conn_close().
+ */
 int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 			struct sockaddr_in6 *dst)
 {
@@ -474,10 +535,16 @@ static enum xscore_conn_progress xscore_conn_failed(struct xscore_conn *conn,
 	return XSCORE_CONN_FAILED;
 }
 
-/*
- * Move the connection on by what the callbacks recorded.  A connection
- * that ends here is closed already, unless its owner polls its receives
- * (then the owner closes it); conn->err says why.
+/**
+ * xscore_conn_step() - move the connection on by what its callbacks recorded
+ * @conn: the connection
+ *
+ * Called from the owner's work after a kick.  A connection that ends here
+ * is closed already, unless its owner polls its receives (then the owner
+ * closes it); conn->err says why it ended.
+ *
+ * Return: XSCORE_CONN_ESTABLISHED when it connected just now,
+ * XSCORE_CONN_FAILED when it is gone, else XSCORE_CONN_WAITING.
  */
 enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn)
 {
@@ -510,10 +577,16 @@ enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_step);
 
-/*
- * Hand each message received since the last call to deliver(), which may
- * close the connection; the rest are then dropped.  An error return means
- * the connection is closed (a receive could not be reposted).
+/**
+ * xscore_conn_receive() - deliver the messages received since the last call
+ * @conn: the connection, one whose receives the helper polls (no rx_notify)
+ * @deliver: called for each message, in order; it may close the connection,
+ *	and the messages after it are then dropped
+ *
+ * Called from the owner's work.  Each buffer is reposted after @deliver.
+ *
+ * Return: 0; else the connection is closed, as a receive could not be
+ * reposted, and this is ib_post_recv()'s error.
  */
 int xscore_conn_receive(struct xscore_conn *conn,
 			void (*deliver)(struct xscore_conn *conn, void *data,
@@ -547,9 +620,16 @@ int xscore_conn_receive(struct xscore_conn *conn,
 }
 EXPORT_SYMBOL_GPL(xscore_conn_receive);
 
-/*
- * For an owner that polls receives: deliver up to budget messages (in the
- * poller's context) and repost their buffers; return how many completed.
+/**
+ * xscore_conn_poll_rx() - poll receives, for an owner that polls them
+ * @conn: the connection, whose params set rx_notify
+ * @budget: the most completions to take
+ * @deliver: called for each message received, in the poller's context
+ *
+ * Each buffer is reposted after @deliver.  When fewer than @budget
+ * completed, the poller calls xscore_conn_rx_rearm() before it stops.
+ *
+ * Return: how many receives completed, failed ones included.
  */
 int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 			void (*deliver)(struct xscore_conn *conn, void *data,
@@ -588,7 +668,13 @@ int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 }
 EXPORT_SYMBOL_GPL(xscore_conn_poll_rx);
 
-/* After polling all there was: true when more came and polling goes on. */
+/**
+ * xscore_conn_rx_rearm() - ask for rx_notify again after polling all there was
+ * @conn: the connection, whose params set rx_notify
+ *
+ * Return: true when receives completed meanwhile, and polling goes on;
+ * false when rx_notify will be called for the next one.
+ */
 bool xscore_conn_rx_rearm(struct xscore_conn *conn)
 {
 	return conn->rx_cq &&
@@ -648,6 +734,7 @@ fail:
 
 static void xscore_conn_cleanup(struct xscore_conn *conn);
 
+/* The PD and the buffers; xscore_conn_cleanup() undoes it.  May sleep. */
 static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 			    u32 port_num,
 			    const struct xscore_conn_params *params)

@@ -69,3 +69,15 @@ void xscore_debugfs_exit(void)
 {
 	debugfs_remove_recursive(xscore_debugfs_root);
 }
+
+/*
+ * Made again under the device's new name (debugfs_rename() became
+ * debugfs_change_name() in 6.14: this way needs neither).  Called by the
+ * ib_client's rename, which neither add nor remove of the device can run
+ * beside.
+ */
+void xscore_debugfs_rename_device(struct xscore_device *xdev)
+{
+	xscore_debugfs_remove_device(xdev);
+	xscore_debugfs_add_device(xdev);
+}

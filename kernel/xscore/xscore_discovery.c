@@ -28,7 +28,24 @@
 #include "xscore_priv.h"
 
 static char *xds_gid;
-module_param(xds_gid, charp, 0444);
+
+/* Refused at load unless it is an IPv6 address: a typo would mean no links. */
+static int xds_gid_set(const char *val, const struct kernel_param *kp)
+{
+	struct in6_addr addr;
+
+	if (in6_pton(val, strcspn(val, "\n"), addr.s6_addr, -1, NULL) != 1)
+		return -EINVAL;
+	return param_set_charp(val, kp);
+}
+
+static const struct kernel_param_ops xds_gid_ops = {
+	.set	= xds_gid_set,
+	.get	= param_get_charp,
+	.free	= param_free_charp,
+};
+
+module_param_cb(xds_gid, &xds_gid_ops, &xds_gid, 0444);
 MODULE_PARM_DESC(xds_gid,
 		 "GID (IPv6 form) of the fabric services that answer the XDS ServiceRecord query on RoCE");
 
@@ -382,6 +399,8 @@ static void xscore_update_links(struct xscore_port *port,
 		}
 		mutex_lock(&port->lock);
 		list_add_tail(&link->node, &port->links);
+		/* Named before its device was renamed: follow it now. */
+		xscore_link_rename(link);
 		mutex_unlock(&port->lock);
 	}
 }

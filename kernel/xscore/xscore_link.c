@@ -378,8 +378,8 @@ struct xscore_link *xscore_link_create(struct xscore_port *port, u64 xcm_guid,
 	device_initialize(&link->dev);
 	link->dev.class = &xscore_link_class;
 	link->dev.release = xscore_link_release;
-	ret = dev_set_name(&link->dev, "%s-%u-%016llx", dev_name(&ibdev->dev),
-			   port->port_num, xcm_guid);
+	ret = dev_set_name(&link->dev, XSCORE_LINK_NAME_FMT,
+			   dev_name(&ibdev->dev), port->port_num, xcm_guid);
 	if (ret)
 		goto put;
 

@@ -23,6 +23,9 @@ struct xscore_port;
 #define XSCORE_LINK_RING	8
 #define XSCORE_NAME_LEN		32
 
+/* A link's name: its RDMA device's, its port number, and its XCM's GUID. */
+#define XSCORE_LINK_NAME_FMT	"%s-%u-%016llx"
+
 struct xscore_link_stats {
 	u64 msgs_in;
 	u64 msgs_out;
@@ -100,6 +103,9 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 				const void *objs, u32 len);
 void xscore_link_queue_event(struct xscore_link *link,
 			     enum xscore_link_event event);
+
+/* xscore_link_sysfs.c */
+void xscore_link_rename(struct xscore_link *link);
 
 /* xscore_vdev.c: the virtual devices installed over a link (vdev_work) */
 u32 xscore_services_active(void);

@@ -5,6 +5,7 @@
  */
 #include <linux/device.h>
 #include <linux/jiffies.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "xscore_priv.h"
@@ -146,3 +147,26 @@ struct class xscore_link_class = {
 	.name		= "xscore_link",
 	.dev_groups	= xscore_link_groups,
 };
+
+/*
+ * Name a link again after its RDMA device was renamed.  Under the port's
+ * lock, which keeps the link on port->links (so not yet being destroyed);
+ * the discovery worker calls it too for a link it adds, which closes the
+ * window between the link's making and its joining the list.
+ */
+void xscore_link_rename(struct xscore_link *link)
+{
+	struct xscore_port *port = link->port;
+	char name[IB_DEVICE_NAME_MAX + 32];
+	int ret;
+
+	lockdep_assert_held(&port->lock);
+	snprintf(name, sizeof(name), XSCORE_LINK_NAME_FMT,
+		 dev_name(&port->xdev->ibdev->dev), port->port_num,
+		 link->xcm_guid);
+	if (!strcmp(name, dev_name(&link->dev)))
+		return;
+	ret = device_rename(&link->dev, name);
+	if (ret)
+		dev_warn(&link->dev, "not renamed to %s: %d\n", name, ret);
+}

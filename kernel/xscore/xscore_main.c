@@ -70,10 +70,29 @@ static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
 	kfree(xdev);
 }
 
+/*
+ * Link names embed the RDMA device's name (`rdma dev set <dev> name <new>`).
+ * The RDMA core calls this after renaming the device, holding its device
+ * list and client data locks for reading: neither add nor remove of this
+ * device runs meanwhile, so client_data is ours and alive.  Each port's
+ * links are renamed under the port's lock (xscore_port_rename()).
+ */
+static void xscore_rename_one(struct ib_device *ibdev, void *client_data)
+{
+	struct xscore_device *xdev = client_data;
+	u32 port_num;
+
+	rdma_for_each_port(ibdev, port_num)
+		xscore_port_rename(xscore_port(xdev, port_num));
+	xscore_debugfs_rename_device(xdev);
+	pr_info("%s: renamed\n", dev_name(&ibdev->dev));
+}
+
 static struct ib_client xscore_client = {
 	.name	= "xscore",
 	.add	= xscore_add_one,
 	.remove	= xscore_remove_one,
+	.rename	= xscore_rename_one,
 };
 
 static int __init xscore_init(void)

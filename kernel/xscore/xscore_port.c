@@ -109,3 +109,14 @@ void xscore_port_event(struct ib_event_handler *handler,
 		port_num, xscore_port_state_name(old),
 		xscore_port_state_name(state));
 }
+
+/* The port's links follow their RDMA device's new name. */
+void xscore_port_rename(struct xscore_port *port)
+{
+	struct xscore_link *link;
+
+	mutex_lock(&port->lock);
+	list_for_each_entry(link, &port->links, node)
+		xscore_link_rename(link);
+	mutex_unlock(&port->lock);
+}

@@ -18,6 +18,9 @@
  *
  *   link->vdev_work (no lock: one work item; the only user of
  *   link->vdevs)
+ *     xscore_services_lock (mutex, xscore_vdev.c)  the registered service
+ *                                 of each class; held while a service's
+ *                                 callbacks run and a device is made
  *     vdev->ops_lock (mutex)      a driver's ops and the INSTALL copy.
  *                                 The driver's message() and
  *                                 link_event() run under it, so that
@@ -46,8 +49,6 @@
 #include <xsigo/wire/ib_mad.h>
 #include <xsigo/wire/xds.h>
 #include <xsigo/wire/xsmp.h>
-#include <xsigo/wire/xsvhba.h>
-#include <xsigo/wire/xsvnic.h>
 
 #include "compat.h"
 #include "xscore_link.h"
@@ -119,11 +120,13 @@ void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);
 const char *xscore_port_state_name(enum ib_port_state state);
+void xscore_port_rename(struct xscore_port *port);
 
 void xscore_debugfs_init(void);
 void xscore_debugfs_exit(void);
 void xscore_debugfs_add_device(struct xscore_device *xdev);
 void xscore_debugfs_remove_device(struct xscore_device *xdev);
+void xscore_debugfs_rename_device(struct xscore_device *xdev);
 
 int xscore_discovery_start(struct xscore_port *port);
 

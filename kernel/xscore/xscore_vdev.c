@@ -19,29 +19,142 @@
 static DEFINE_IDA(xscore_vdev_ida);
 static atomic_t xscore_services = ATOMIC_INIT(0);
 
+/*
+ * The registered service of each class.  Held while a service's callbacks
+ * run, and while a new device is made, so that a service registering sees
+ * every device made without it (and names it) or is seen by its making.
+ * Taken before a device's ops_lock.
+ */
+static DEFINE_MUTEX(xscore_services_lock);
+static const struct xscore_service *xscore_service_of[XSMP_CLASS_VHBA + 1];
+
+static void xscore_vdev_release(struct device *dev);
+static bool xscore_vdev_take_name(const struct xscore_service *service,
+				  const void *obj, char *name);
+
 /* Each device costs the host a driver instance: a director gets a quota. */
+#define XSCORE_MAX_VDEVS_MAX	1024
+
 static unsigned int max_vdevs = 64;
-module_param(max_vdevs, uint, 0644);
+
+static int max_vdevs_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, XSCORE_MAX_VDEVS_MAX);
+}
+
+static const struct kernel_param_ops max_vdevs_ops = {
+	.set	= max_vdevs_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(max_vdevs, &max_vdevs_ops, &max_vdevs, 0644);
 MODULE_PARM_DESC(max_vdevs,
-		 "Most vNICs, and most vHBAs, one link installs; more are refused (default: 64)");
+		 "Most vNICs, and most vHBAs, one link installs; more are refused (0-1024, default: 64)");
 
 u32 xscore_services_active(void)
 {
 	return atomic_read(&xscore_services);
 }
 
-void xscore_service_register(u32 resource)
+static const struct xscore_service *xscore_service_find(u8 msg_class)
 {
-	atomic_or(resource, &xscore_services);
+	lockdep_assert_held(&xscore_services_lock);
+	return msg_class < ARRAY_SIZE(xscore_service_of) ?
+	       xscore_service_of[msg_class] : NULL;
+}
+
+/* A device made while its class had no service gets its name now. */
+static int xscore_vdev_name_late(struct device *dev, void *data)
+{
+	const struct xscore_service *service = data;
+	struct xscore_vdev *vdev;
+
+	lockdep_assert_held(&xscore_services_lock);
+	if (dev->release != xscore_vdev_release)
+		return 0;
+	vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	if (vdev->msg_class != service->msg_class)
+		return 0;
+	mutex_lock(&vdev->ops_lock);
+	if (!vdev->name[0] &&
+	    !xscore_vdev_take_name(service, vdev->install, vdev->name)) {
+		/* Counted now, as it is when the service is there first. */
+		xscore_link_count_malformed(vdev->link);
+		dev_warn(dev, "invalid name in its INSTALL\n");
+	}
+	mutex_unlock(&vdev->ops_lock);
+	return 0;
+}
+
+static int xscore_link_name_late(struct device *dev, void *data)
+{
+	return device_for_each_child(dev, data, xscore_vdev_name_late);
+}
+
+/**
+ * xscore_service_register() - announce a service driver and its class
+ * @service: what xscore must know of the class's objects; must stay valid
+ *	until xscore_service_unregister()
+ *
+ * XCMs learn through RESOURCE_LIST that the service runs.  Devices of the
+ * class made while it had no service get their names now.  Register before
+ * the auxiliary driver, so that a device's name is known when it is probed.
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a class other than VNIC and VHBA, or missing
+ * callbacks; -EBUSY when the class has a service already.
+ */
+int xscore_service_register(const struct xscore_service *service)
+{
+	int ret = 0;
+
+	/* The classes xscore makes devices of (xscore_vdev_make()). */
+	if ((service->msg_class != XSMP_CLASS_VNIC &&
+	     service->msg_class != XSMP_CLASS_VHBA) ||
+	    !service->install_name || !service->card_guid)
+		return -EINVAL;
+	mutex_lock(&xscore_services_lock);
+	if (xscore_service_of[service->msg_class]) {
+		ret = -EBUSY;
+		goto out;
+	}
+	xscore_service_of[service->msg_class] = service;
+	class_for_each_device(&xscore_link_class, NULL, (void *)service,
+			      xscore_link_name_late);
+	atomic_or(service->resource, &xscore_services);
+out:
+	mutex_unlock(&xscore_services_lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(xscore_service_register);
 
-void xscore_service_unregister(u32 resource)
+/**
+ * xscore_service_unregister() - withdraw a service registered before
+ * @service: as given to xscore_service_register()
+ *
+ * XCMs learn that the service is gone.  Waits for its callbacks that are
+ * running; none is called afterwards, so its module may go.  Unregister
+ * after the auxiliary driver.  May sleep.
+ */
+void xscore_service_unregister(const struct xscore_service *service)
 {
-	atomic_andnot(resource, &xscore_services);
+	mutex_lock(&xscore_services_lock);
+	if (!WARN_ON(xscore_service_find(service->msg_class) != service)) {
+		xscore_service_of[service->msg_class] = NULL;
+		atomic_andnot(service->resource, &xscore_services);
+	}
+	mutex_unlock(&xscore_services_lock);
 }
 EXPORT_SYMBOL_GPL(xscore_service_unregister);
 
+/**
+ * xscore_vdev_set_ops() - route a device's messages and link events
+ * @vdev: the device, bound to the caller
+ * @ops: the driver's callbacks; NULL to stop them
+ *
+ * Set in probe, cleared in remove.  Waits for a callback that is running;
+ * so it must not be called from one.  May sleep.
+ */
 void xscore_vdev_set_ops(struct xscore_vdev *vdev,
 			 const struct xscore_vdev_ops *ops)
 {
@@ -51,6 +164,13 @@ void xscore_vdev_set_ops(struct xscore_vdev *vdev,
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_set_ops);
 
+/**
+ * xscore_vdev_read_install() - copy the device's latest INSTALL object
+ * @vdev: the device
+ * @obj: where to put it: XSMP_VDEV_OBJECT_SIZE bytes
+ *
+ * An INSTALL of the device again (after a reconnect) replaces it.  May sleep.
+ */
 void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj)
 {
 	mutex_lock(&vdev->ops_lock);
@@ -59,6 +179,16 @@ void xscore_vdev_read_install(struct xscore_vdev *vdev, void *obj)
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_read_install);
 
+/**
+ * xscore_vdev_send() - send one object of the device's class over its link
+ * @vdev: the device
+ * @obj: XSMP_VDEV_OBJECT_SIZE bytes: an answer, or a notification
+ *
+ * Callable from any context that may take a BH spinlock.
+ *
+ * Return: 0; -ENOTCONN while the link is down; -ENOBUFS when its send ring
+ * is full.
+ */
 int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
 {
 	return xscore_link_send(vdev->link, vdev->msg_class, obj,
@@ -66,6 +196,16 @@ int xscore_vdev_send(struct xscore_vdev *vdev, const void *obj)
 }
 EXPORT_SYMBOL_GPL(xscore_vdev_send);
 
+/**
+ * xscore_vdev_card_route() - how to reach an I/O card port from a device
+ * @vdev: the device
+ * @card_guid: the card port's GUID, from the device's INSTALL object
+ * @rdma_cm_port: the card's rdma_cm port
+ * @route: filled in: the RDMA device and port of the device's link, its
+ *	source address, and the card port's address on the link's fabric
+ *
+ * The card port shares the fabric prefix of the XCM that the link reached.
+ */
 void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
 			    u16 rdma_cm_port, struct xscore_card_route *route)
 {
@@ -85,7 +225,13 @@ EXPORT_SYMBOL_GPL(xscore_vdev_card_route);
 static ssize_t vdev_name_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_xscore_vdev(to_auxiliary_dev(dev))->name);
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	ssize_t len;
+
+	mutex_lock(&vdev->ops_lock);
+	len = sysfs_emit(buf, "%s\n", vdev->name);
+	mutex_unlock(&vdev->ops_lock);
+	return len;
 }
 static DEVICE_ATTR_RO(vdev_name);
 
@@ -98,19 +244,25 @@ static ssize_t resource_id_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(resource_id);
 
-/* The director's I/O card port the device goes out of. */
+/* The director's I/O card port the device goes out of, as its service reads it. */
 static ssize_t card_guid_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
-	u8 install[XSMP_VDEV_OBJECT_SIZE];
-	const struct xsvnic_msg *vnic = (const void *)install;
-	const struct xsvhba_msg *vhba = (const void *)install;
+	const struct xscore_service *service;
+	ssize_t len;
 
-	xscore_vdev_read_install(vdev, install);
-	return sysfs_emit(buf, "%016llx\n",
-			  be64_to_cpu(vdev->msg_class == XSMP_CLASS_VNIC ?
-				      vnic->tca_guid : vhba->tca_guid));
+	mutex_lock(&xscore_services_lock);
+	service = xscore_service_find(vdev->msg_class);
+	mutex_lock(&vdev->ops_lock);
+	if (service)
+		len = sysfs_emit(buf, "%016llx\n",
+				 service->card_guid(vdev->install));
+	else
+		len = sysfs_emit(buf, "\n");
+	mutex_unlock(&vdev->ops_lock);
+	mutex_unlock(&xscore_services_lock);
+	return len;
 }
 static DEVICE_ATTR_RO(card_guid);
 
@@ -152,6 +304,14 @@ static unsigned int xscore_vdev_count(struct xscore_link *link, u8 msg_class)
 	return count;
 }
 
+/* The name in an INSTALL object, where the class's service says it is. */
+static bool xscore_vdev_take_name(const struct xscore_service *service,
+				  const void *obj, char *name)
+{
+	lockdep_assert_held(&xscore_services_lock);
+	return !xscore_vdev_check_name(service->install_name(obj), name);
+}
+
 static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
 			      const void *obj, u8 code)
 {
@@ -164,6 +324,17 @@ static int xscore_link_answer(struct xscore_link *link, u8 msg_class,
 	return xscore_link_send(link, msg_class, answer, sizeof(answer));
 }
 
+/**
+ * xscore_vdev_answer() - answer an object the XCM sent about a device
+ * @vdev: the device
+ * @obj: the object (XSMP_VDEV_OBJECT_SIZE bytes), echoed
+ * @code: XSMP_VDEV_CODE_ACK, or XSMP_VDEV_CODE_NACK | a reason of the class
+ *
+ * An answer lost to a full ring or a link down is asked for again by the
+ * XCM.  Callable from any context that may take a BH spinlock.
+ *
+ * Return: as xscore_vdev_send().
+ */
 int xscore_vdev_answer(struct xscore_vdev *vdev, const void *obj, u8 code)
 {
 	return xscore_link_answer(vdev->link, vdev->msg_class, obj, code);
@@ -180,47 +351,28 @@ static void xscore_vdev_deliver(struct xscore_vdev *vdev, const void *obj)
 	mutex_unlock(&vdev->ops_lock);
 }
 
-static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
-				const struct xsmp_vdev_object_header *hdr)
+/*
+ * A device of an INSTALL that none of this link's devices has the resource
+ * id of.  Under the service lock, so that a service registering meanwhile
+ * names it (xscore_vdev_name_late()); a driver bound already probes it here.
+ */
+static void xscore_vdev_make(struct xscore_link *link, u8 msg_class,
+			     const struct xsmp_vdev_object_header *hdr,
+			     const struct xscore_service *service,
+			     const char *name)
 {
 	u64 resource_id = be64_to_cpu(hdr->resource_id);
 	struct xscore_vdev *vdev;
-	char name[XSMP_VDEV_NAME_LEN];
 	int ret;
 
-	if (xscore_vdev_check_name(msg_class, hdr, name)) {
-		xscore_link_count_malformed(link);
-		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK);
-		return;
-	}
-
-	vdev = xscore_vdev_find(link, msg_class, resource_id);
-	if (vdev) {
-		mutex_lock(&vdev->ops_lock);
-		memcpy(vdev->install, hdr, sizeof(vdev->install));
-		mutex_unlock(&vdev->ops_lock);
-		/*
-		 * Installed again after a reconnect: the driver answers.  One
-		 * whose probe refused it is probed again, as the XCM asks
-		 * again; that probe answers.
-		 */
-		if (READ_ONCE(vdev->adev.dev.driver)) {
-			xscore_vdev_deliver(vdev, hdr);
-			return;
-		}
-		ret = device_attach(&vdev->adev.dev);
-		if (ret < 0)
-			dev_warn(&vdev->adev.dev, "probe again: %d\n", ret);
-		return;
-	}
-
+	lockdep_assert_held(&xscore_services_lock);
 	if (xscore_vdev_count(link, msg_class) >= READ_ONCE(max_vdevs)) {
 		dev_warn_ratelimited(&link->dev,
-				     "%s refused: %u devices of its kind already\n",
-				     name, READ_ONCE(max_vdevs));
+				     "%s (resource %llx) refused: %u devices of its kind already\n",
+				     name, resource_id, READ_ONCE(max_vdevs));
+		/* Without the class's service, no reason can be given. */
 		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
-				   (msg_class == XSMP_CLASS_VNIC ?
-				    XSVNIC_NACK_LIMIT : XSVHBA_NACK_LIMIT));
+				   (service ? service->nack_limit : 0));
 		return;
 	}
 
@@ -259,13 +411,65 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 		auxiliary_device_uninit(&vdev->adev);
 		goto nack;
 	}
-	dev_info(&link->dev, "%s %s (resource %llx) installed as %s\n",
-		 vdev->adev.name, name, resource_id, dev_name(&vdev->adev.dev));
+	if (service)
+		dev_info(&link->dev, "%s %s (resource %llx) installed as %s\n",
+			 vdev->adev.name, name, resource_id,
+			 dev_name(&vdev->adev.dev));
+	else
+		dev_info(&link->dev,
+			 "%s (resource %llx) installed as %s; no driver of its class is loaded\n",
+			 vdev->adev.name, resource_id,
+			 dev_name(&vdev->adev.dev));
 	return;
 
 nack:
-	xscore_link_answer(link, msg_class, hdr,
-			   XSMP_VDEV_CODE_NACK | XSVNIC_NACK_ALLOC);
+	xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+			   (service ? service->nack_alloc : 0));
+}
+
+static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
+				const struct xsmp_vdev_object_header *hdr)
+{
+	const struct xscore_service *service;
+	struct xscore_vdev *vdev;
+	char name[XSMP_VDEV_NAME_LEN] = "";
+	int ret;
+
+	mutex_lock(&xscore_services_lock);
+	service = xscore_service_find(msg_class);
+	if (service && !xscore_vdev_take_name(service, hdr, name)) {
+		mutex_unlock(&xscore_services_lock);
+		xscore_link_count_malformed(link);
+		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+				   service->nack_invalid);
+		return;
+	}
+
+	vdev = xscore_vdev_find(link, msg_class,
+				be64_to_cpu(hdr->resource_id));
+	if (!vdev) {
+		xscore_vdev_make(link, msg_class, hdr, service, name);
+		mutex_unlock(&xscore_services_lock);
+		return;
+	}
+	mutex_lock(&vdev->ops_lock);
+	memcpy(vdev->install, hdr, sizeof(vdev->install));
+	if (!vdev->name[0])
+		strscpy(vdev->name, name, sizeof(vdev->name));
+	mutex_unlock(&vdev->ops_lock);
+	mutex_unlock(&xscore_services_lock);
+	/*
+	 * Installed again after a reconnect: the driver answers.  One whose
+	 * probe refused it is probed again, as the XCM asks again; that probe
+	 * answers.
+	 */
+	if (READ_ONCE(vdev->adev.dev.driver)) {
+		xscore_vdev_deliver(vdev, hdr);
+		return;
+	}
+	ret = device_attach(&vdev->adev.dev);
+	if (ret < 0)
+		dev_warn(&vdev->adev.dev, "probe again: %d\n", ret);
 }
 
 static void xscore_vdev_remove(struct xscore_vdev *vdev)

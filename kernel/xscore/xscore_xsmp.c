@@ -21,9 +21,22 @@
 #define XSCORE_HELLO_MISSES		3
 
 static unsigned int hello_timeout;
-module_param(hello_timeout, uint, 0644);
+
+/* 0, or up to the longest the XCM's own hello interval may make it. */
+static int hello_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, XSCORE_HELLO_MISSES *
+				     XSCORE_HELLO_INTERVAL_MAX);
+}
+
+static const struct kernel_param_ops hello_timeout_ops = {
+	.set	= hello_timeout_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(hello_timeout, &hello_timeout_ops, &hello_timeout, 0644);
 MODULE_PARM_DESC(hello_timeout,
-		 "Seconds without a message from an XCM before its link is taken down and reopened (0: three of the XCM's hello intervals)");
+		 "Seconds without a message from an XCM before its link is taken down and reopened (0-10800; 0: three of the XCM's hello intervals)");
 
 static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 {

@@ -106,6 +106,32 @@ static int xsvhba_read_install(struct xsvhba *vhba,
 	return 0;
 }
 
+/* Where a VHBA object keeps what xscore reads of it (struct xscore_service). */
+static const char *xsvhba_install_name(const void *install)
+{
+	const struct xsvhba_msg *msg = install;
+
+	static_assert(sizeof(msg->vh_name) == XSMP_VDEV_NAME_LEN);
+	return msg->vh_name;
+}
+
+static u64 xsvhba_card_guid(const void *install)
+{
+	const struct xsvhba_msg *msg = install;
+
+	return be64_to_cpu(msg->tca_guid);
+}
+
+static const struct xscore_service xsvhba_service = {
+	.msg_class	= XSMP_CLASS_VHBA,
+	.resource	= XSMP_RESOURCE_VHBA,
+	.nack_invalid	= XSVHBA_NACK_INVALID,
+	.nack_limit	= XSVHBA_NACK_LIMIT,
+	.nack_alloc	= XSVHBA_NACK_ALLOC,
+	.install_name	= xsvhba_install_name,
+	.card_guid	= xsvhba_card_guid,
+};
+
 static int xsvhba_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
 {
@@ -120,6 +146,12 @@ static int xsvhba_probe(struct auxiliary_device *adev,
 	if (!msg)
 		return -ENOMEM;
 	xscore_vdev_read_install(vdev, msg);
+	if (!vdev->name[0]) {
+		dev_warn(&adev->dev, "refused: no valid name\n");
+		nack = XSVHBA_NACK_INVALID;
+		ret = -EINVAL;
+		goto nack;
+	}
 
 	shost = xsvhba_host_alloc();
 	if (!shost)
@@ -216,20 +248,27 @@ static int __init xsvhba_init(void)
 	if (ret)
 		return ret;
 	xsvhba_debugfs_init();
+	/* The service first: a device's name is known before it is probed. */
+	ret = xscore_service_register(&xsvhba_service);
+	if (ret)
+		goto debugfs_exit;
 	ret = auxiliary_driver_register(&xsvhba_driver);
-	if (ret) {
-		xsvhba_debugfs_exit();
-		xsvhba_transport_exit();
-		return ret;
-	}
-	xscore_service_register(XSMP_RESOURCE_VHBA);
+	if (ret)
+		goto service_unregister;
 	return 0;
+
+service_unregister:
+	xscore_service_unregister(&xsvhba_service);
+debugfs_exit:
+	xsvhba_debugfs_exit();
+	xsvhba_transport_exit();
+	return ret;
 }
 
 static void __exit xsvhba_exit(void)
 {
-	xscore_service_unregister(XSMP_RESOURCE_VHBA);
 	auxiliary_driver_unregister(&xsvhba_driver);
+	xscore_service_unregister(&xsvhba_service);
 	xsvhba_debugfs_exit();
 	xsvhba_transport_exit();
 }

@@ -15,8 +15,23 @@
 #include "compat.h"
 #include "xsvnic.h"
 
+#define XSVNIC_DATA_RING_MIN	32
+#define XSVNIC_DATA_RING_MAX	2048
+
 static unsigned int data_ring = 128;
-module_param(data_ring, uint, 0444);
+
+static int data_ring_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, XSVNIC_DATA_RING_MIN,
+				     XSVNIC_DATA_RING_MAX);
+}
+
+static const struct kernel_param_ops data_ring_ops = {
+	.set	= data_ring_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(data_ring, &data_ring_ops, &data_ring, 0444);
 MODULE_PARM_DESC(data_ring,
 		 "Send and receive buffers of each vNIC's data connection (32-2048, default 128)");
 
@@ -139,6 +154,32 @@ static int xsvnic_check_install(const struct xsvnic_msg *msg, u8 *addr)
 	return 0;
 }
 
+/* Where a VNIC object keeps what xscore reads of it (struct xscore_service). */
+static const char *xsvnic_install_name(const void *install)
+{
+	const struct xsvnic_msg *msg = install;
+
+	static_assert(sizeof(msg->vnic_name) == XSMP_VDEV_NAME_LEN);
+	return msg->vnic_name;
+}
+
+static u64 xsvnic_card_guid(const void *install)
+{
+	const struct xsvnic_msg *msg = install;
+
+	return be64_to_cpu(msg->tca_guid);
+}
+
+static const struct xscore_service xsvnic_service = {
+	.msg_class	= XSMP_CLASS_VNIC,
+	.resource	= XSMP_RESOURCE_VNIC,
+	.nack_invalid	= XSVNIC_NACK_INVALID,
+	.nack_limit	= XSVNIC_NACK_LIMIT,
+	.nack_alloc	= XSVNIC_NACK_ALLOC,
+	.install_name	= xsvnic_install_name,
+	.card_guid	= xsvnic_card_guid,
+};
+
 static int xsvnic_probe(struct auxiliary_device *adev,
 			const struct auxiliary_device_id *id)
 {
@@ -154,6 +195,11 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	if (!msg)
 		return -ENOMEM;
 	xscore_vdev_read_install(vdev, msg);
+	ret = -EINVAL;
+	if (!vdev->name[0]) {
+		dev_warn(&adev->dev, "refused: no valid name\n");
+		goto nack;
+	}
 	ret = xsvnic_check_install(msg, addr);
 	if (ret) {
 		dev_warn(&adev->dev, "%s: refused: bad MAC or MTU\n",
@@ -177,7 +223,7 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	vnic->vdev = vdev;
 	vnic->resource_id = vdev->resource_id;
 	vnic->card_guid = be64_to_cpu(msg->tca_guid);
-	vnic->data_ring = clamp(data_ring, 32U, 2048U);
+	vnic->data_ring = data_ring;
 	spin_lock_init(&vnic->filter_lock);
 	spin_lock_init(&vnic->lock);
 	netif_napi_add(dev, &vnic->napi, xsvnic_napi_poll);
@@ -251,17 +297,20 @@ static int __init xsvnic_init(void)
 {
 	int ret;
 
-	ret = auxiliary_driver_register(&xsvnic_driver);
+	/* The service first: a device's name is known before it is probed. */
+	ret = xscore_service_register(&xsvnic_service);
 	if (ret)
 		return ret;
-	xscore_service_register(XSMP_RESOURCE_VNIC);
-	return 0;
+	ret = auxiliary_driver_register(&xsvnic_driver);
+	if (ret)
+		xscore_service_unregister(&xsvnic_service);
+	return ret;
 }
 
 static void __exit xsvnic_exit(void)
 {
-	xscore_service_unregister(XSMP_RESOURCE_VNIC);
 	auxiliary_driver_unregister(&xsvnic_driver);
+	xscore_service_unregister(&xsvnic_service);
 }
 
 module_init(xsvnic_init);

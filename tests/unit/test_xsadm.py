@@ -87,3 +87,17 @@ def test_devices_under_links_show_card_port_and_driver(
     (shown,) = json.loads(capsys.readouterr().out)
     assert shown["kind"] == "vnic" and shown["name"] == "xsvnic0"
     assert shown["card_port"] == "eth/1" and shown["driver"] == "xsvnic"
+
+
+def test_device_whose_class_driver_is_not_loaded_shows_no_name_or_card_port(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    device = sysfs / "rxe0-1-505400fffe180002" / "xscore.vhba.4"
+    device.mkdir()
+    (device / "vdev_name").write_text("\n")
+    (device / "resource_id").write_text("0000000000002001\n")
+    (device / "card_guid").write_text("\n")
+    main(["devices", "--json", "--sysfs", str(sysfs)])
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert (shown["name"], shown["card_guid"], shown["card_port"]) == ("", "", "")
+    assert shown["driver"] == ""

@@ -12,10 +12,11 @@ from director.xsmp_fuzz import CONFIRM_KINDS, KINDS, SESSION_KINDS
 from harness import director, modload
 from harness.director import node_guid
 from harness.fabric import Fabric
-from harness.links import links, only_link, wait_for_state
+from harness.links import SYSFS_LINKS, links, only_link, wait_for_state
 from harness.modules import Build
 
 XSCORE = "xscore/xscore.ko"
+XSVNIC = "xsvnic/xsvnic.ko"
 HELLO_INTERVAL = 1
 # xscore's default hello timeout: three hello intervals
 HELLO_TIMEOUT = 3 * HELLO_INTERVAL
@@ -88,6 +89,29 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     assert before["name"] in log, log
 
 
+def test_link_follows_a_rename_of_its_rdma_device(fabric: Fabric, link_up: None) -> None:
+    """Link names embed the RDMA device's name: `rdma dev set` renames the link (and the
+    device's debugfs directory) without disturbing its session, and renaming back restores it."""
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    before = only_link(fabric.host)
+    xcm = before["xcm_guid"]
+    assert before["name"] == f"rxe0-1-{xcm}", before
+    con = fabric.host.console
+    con.run("rdma dev set rxe0 name xsren0")
+    try:
+        assert con.wait_until(f"test -e {SYSFS_LINKS}/xsren0-1-{xcm}", 10), links(fabric.host)
+        con.run(f"! test -e {SYSFS_LINKS}/rxe0-1-{xcm}")
+        con.run("test -e /sys/kernel/debug/xscore/xsren0/port1/discovery")
+        renamed = only_link(fabric.host)
+        assert (renamed["port"], renamed["state"]) == ("xsren0:1", "up"), renamed
+        assert renamed["reconnects"] == before["reconnects"]
+    finally:
+        con.run("rdma dev set xsren0 name rxe0")
+    assert con.wait_until(f"test -e {SYSFS_LINKS}/rxe0-1-{xcm}", 10), links(fabric.host)
+    con.run("test -e /sys/kernel/debug/xscore/rxe0/port1/discovery")
+    assert only_link(fabric.host)["state"] == "up"
+
+
 def test_silent_xcm_is_dropped_after_the_hello_timeout(fabric: Fabric, link_up: None) -> None:
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
     before = only_link(fabric.host)
@@ -123,10 +147,14 @@ def test_link_recovers_from_a_port_bounce(fabric: Fabric, link_up: None) -> None
     assert "ACTIVE -> DOWN" in log and "DOWN -> ACTIVE" in log, log
 
 
-def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> None:
+def test_hostile_xcm_is_counted_and_survived(
+    fabric: Fabric, module_build: Build, link_up: None
+) -> None:
     """Every fuzz kind once: each malformed message counted and dropped, a broken REG_CONFIRM
-    refused, the oversized message resetting the session; the link ends up again."""
+    refused, the oversized message resetting the session; the link ends up again. xsvnic is
+    loaded: where a vNIC INSTALL keeps its name, xscore learns from the vNIC class's service."""
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    modload.insmod(fabric.host, module_build.release, XSVNIC)
     before = only_link(fabric.host)
     restart_xcm(fabric, tuple(KINDS))
     try:
@@ -151,6 +179,7 @@ def test_hostile_xcm_is_counted_and_survived(fabric: Fabric, link_up: None) -> N
         host_log = fabric.host.console.output("dmesg | grep xscore | tail -n 30")
     finally:
         restart_xcm(fabric)
+        modload.rmmod(fabric.host, XSVNIC)
     context = f"{after}\nhost:\n{host_log}\nxcm:\n{xcm_log[-3000:]}"
     assert up_again, context
     for kind in CONFIRM_KINDS:

@@ -36,7 +36,7 @@ def product(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterat
     finally:
         modload.unload_product(fabric.host)
         director.stop_xcm(fabric.director)
-        for name in ("xsvnic0", "xsvhba0", "xsvnic1"):
+        for name in ("xsvnic0", "xsvhba0", "xsvnic1", "xsvnic2"):
             director.ctl(fabric.director, f"delete {SERVER} {name} || true")
 
 
@@ -131,6 +131,45 @@ def test_xcm_learns_which_services_run(fabric: Fabric, module_build: Build, prod
     finally:
         modload.insmod(fabric.host, module_build.release, "xsvnic/xsvnic.ko")
     assert wait_until_director(fabric, "runs services 0x1000003", 30)
+
+
+def test_install_while_its_class_driver_is_unloaded_binds_when_the_driver_loads(
+    fabric: Fabric, module_build: Build, product: None
+) -> None:
+    """xscore reads a class's payload only through that class's service: without xsvnic, an
+    INSTALL still becomes a device (for the driver to be loaded for), unnamed and unanswered;
+    loading xsvnic names it, binds it, and its probe answers the XCM."""
+    name = "xsvnic2"
+    modload.rmmod(fabric.host, "xsvnic/xsvnic.ko")
+    try:
+        director.ctl(fabric.director, f"add-vnic {SERVER} {name} --mac 52:54:00:0a:00:07")
+        made = "no driver of its class is loaded"
+        assert fabric.host.console.wait_until(f"dmesg | grep -q '{made}'", 30), kernel_messages(
+            fabric
+        )
+        device = fabric.host.console.output(
+            f"dmesg | grep -o 'vnic (resource [0-9a-f]*) installed as xscore.vnic.[0-9]*; {made}'"
+            " | tail -n 1 | awk '{print $6}' | tr -d ';'"
+        ).strip()
+        assert device, kernel_messages(fabric)
+        assert fabric.host.console.output(f"cat {AUXILIARY}/{device}/vdev_name").strip() == ""
+        assert bound_driver(fabric, device) == ""
+        assert devices_seen(fabric).get(name) == "installing"
+    finally:
+        modload.insmod(fabric.host, module_build.release, "xsvnic/xsvnic.ko")
+    try:
+        assert fabric.host.console.wait_until(
+            f'test "$(cat {AUXILIARY}/{device}/vdev_name)" = {name}', 30
+        )
+        assert fabric.host.console.wait_until(
+            f'test "$(basename $(readlink {AUXILIARY}/{device}/driver))" = xsvnic', 30
+        ), kernel_messages(fabric)
+        assert director.wait_for_device_status(fabric.director, name, "installed", 30), (
+            kernel_messages(fabric)
+        )
+    finally:
+        director.ctl(fabric.director, f"delete {SERVER} {name}")
+        assert fabric.host.console.wait_until(f"! test -e {AUXILIARY}/{device}", 30)
 
 
 def wait_until_director(fabric: Fabric, text: str, timeout: float) -> bool:

@@ -35,8 +35,17 @@ enum xscore_link_event {
 
 /*
  * What a service driver gives xscore in probe.  Both are called from the
- * link's worker, one call at a time per device, and may sleep; neither may
- * call xscore_vdev_set_ops().
+ * link's vdev work (system_long_wq, never the recovery queue), one call at
+ * a time per device, and may sleep.
+ *
+ * They run under the device's ops_lock.  That is the one service-driver
+ * callback under an xscore lock, and on purpose: remove clears the ops
+ * with xscore_vdev_set_ops(NULL), which takes ops_lock and so waits for a
+ * call in progress; after it returns no callback reaches the driver's
+ * freed device.  So a callback may take the driver's own locks (rtnl, its
+ * session mutex), but must not call xscore_vdev_set_ops(), and the driver
+ * must never call xscore_vdev_read_install() or set_ops() while holding a
+ * lock that a callback takes.
  */
 struct xscore_vdev_ops {
 	/* An object of the device's class about this device, length checked. */
@@ -49,7 +58,12 @@ struct xscore_vdev {
 	struct auxiliary_device adev;
 	u8 msg_class;			/* XSMP_CLASS_VNIC or XSMP_CLASS_VHBA */
 	u64 resource_id;
-	char name[XSMP_VDEV_NAME_LEN];	/* NUL terminated, printable */
+	/*
+	 * NUL terminated, printable; empty until the class's service is
+	 * registered (see struct xscore_service), and guarded by ops_lock
+	 * until then.  A bound driver reads it without the lock.
+	 */
+	char name[XSMP_VDEV_NAME_LEN];
 	/* The latest INSTALL object: read it with xscore_vdev_read_install(). */
 	u8 install[XSMP_VDEV_OBJECT_SIZE];
 
@@ -98,11 +112,43 @@ struct xscore_card_route {
 void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
 			    u16 rdma_cm_port, struct xscore_card_route *route);
 
-/*
- * A service driver announces itself (an XSMP_RESOURCE_* bit) while it is
- * loaded, so that XCMs learn through RESOURCE_LIST which services run.
+/**
+ * struct xscore_service - what xscore must know of one class of devices
+ * @msg_class: the XSMP class of the service's objects (XSMP_CLASS_VNIC or
+ *	XSMP_CLASS_VHBA); one service per class
+ * @resource: the XSMP_RESOURCE_* bit that XCMs are told while the service
+ *	is registered (RESOURCE_LIST)
+ * @nack_invalid: NACK reason for an INSTALL whose name a device may not carry
+ * @nack_limit: NACK reason for an INSTALL past the max_vdevs quota
+ * @nack_alloc: NACK reason for an INSTALL the host has no memory for
+ * @install_name: where an object of the class keeps the device's name: the
+ *	address of its XSMP_VDEV_NAME_LEN byte field in @install
+ * @card_guid: the I/O card port an INSTALL object names, in CPU order
+ *
+ * An INSTALL arrives before any device exists, so what xscore must read in
+ * a class's payload comes from the class's service, not from a device.
+ * xscore reads the object header common to every class (type, length,
+ * resource id) itself.  The callbacks are given a whole object of
+ * XSMP_VDEV_OBJECT_SIZE bytes, must not sleep, and run under xscore's
+ * service lock, which xscore_service_unregister() takes.
+ *
+ * While no service of a class is registered, xscore still makes a device of
+ * each INSTALL, so that the class's driver can be loaded for it (its
+ * modalias) and bind to it.  Its name and card GUID are then empty until
+ * the service registers; a name that proves invalid stays empty, and the
+ * driver refuses the device.  Refusals xscore makes meanwhile carry reason 0.
  */
-void xscore_service_register(u32 resource);
-void xscore_service_unregister(u32 resource);
+struct xscore_service {
+	u8 msg_class;
+	u32 resource;
+	u8 nack_invalid;
+	u8 nack_limit;
+	u8 nack_alloc;
+	const char *(*install_name)(const void *install);
+	u64 (*card_guid)(const void *install);
+};
+
+int xscore_service_register(const struct xscore_service *service);
+void xscore_service_unregister(const struct xscore_service *service);
 
 #endif /* _XSIGO_XSCORE_H */
