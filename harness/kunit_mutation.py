@@ -7,7 +7,9 @@ Not part of `make test` (a build and a boot per check). The mutants:
 - every `return <REASON>;` (and `ret = <REASON>;`) in kernel/*/x*_check.c under an `if`: the
   `if`'s condition becomes `false && (...)`, so the check never refuses;
 - one under a switch's `default:` returns the module's OK instead (the unknown type passes);
-- the clamps and conditions listed in EXTRA, which refuse nothing but keep lengths in bounds.
+- the clamps and conditions listed in EXTRA, which refuse nothing but keep lengths in bounds;
+- the session state machine's rules (xscore_session.c, also in EXTRA): backoff, deadlines,
+  the owner's timers, reset and stop.
 
 The suites build in their own scratch tree under ~/.cache/xsigo-linux/kunit-mutation (one cold
 build, then only the mutated file recompiles); the repository and the cached `make test` build
@@ -77,6 +79,84 @@ EXTRA = (
         "\tif (count && resp->list.xcm_version != XDS_XCM_REC_VERSION)\n",
         "\tif (resp->list.xcm_version != XDS_XCM_REC_VERSION)\n",
         "an empty XCM list's record version not checked",
+    ),
+    (
+        "xscore_session.c",
+        "unsigned int shift = min(session->failures, 3U);",
+        "unsigned int shift = 0 * session->failures;",
+        "session: backoff does not double",
+    ),
+    (
+        "xscore_session.c",
+        "return min_t(unsigned long, HZ << shift, session->params->backoff_max);",
+        "return HZ << shift;",
+        "session: no backoff cap",
+    ),
+    (
+        "xscore_session.c",
+        "if (session->alive_armed &&\n\t\t    time_after_eq(jiffies, session->alive_by))",
+        "if (0 &&\n\t\t    time_after_eq(jiffies, session->alive_by))",
+        "session: liveness deadline ignored",
+    ),
+    (
+        "xscore_session.c",
+        "if (time_after_eq(jiffies, session->open_by))",
+        "if (0 && time_after_eq(jiffies, session->open_by))",
+        "session: open deadline ignored",
+    ),
+    (
+        "xscore_session.c",
+        "if (time_after_eq(jiffies, session->connect_by))",
+        "if (0 && time_after_eq(jiffies, session->connect_by))",
+        "session: connect deadline ignored",
+    ),
+    (
+        "xscore_session.c",
+        "\tsession->failures = 0;\n\tsession->alive_armed = false;\n",
+        "\tsession->alive_armed = false;\n",
+        "session: failures not forgotten when up",
+    ),
+    (
+        "xscore_session.c",
+        "if (session->wake_armed && (!armed ||",
+        "if (0 && session->wake_armed && (!armed ||",
+        "session: owner timer ignored",
+    ),
+    (
+        "xscore_session.c",
+        "\tsession->wake_armed = false;\n\txscore_session_step(session);",
+        "\txscore_session_step(session);",
+        "session: wake not cleared per run",
+    ),
+    (
+        "xscore_session.c",
+        "\t\t*next = session->alive_by;\n\t\tarmed = session->alive_armed;",
+        "\t\t*next = jiffies + HZ;\n\t\tarmed = true;",
+        "session: periodic tick",
+    ),
+    (
+        "xscore_session.c",
+        "\t\txscore_session_fail(session, why, -ECONNRESET);\n\t\tsession->retry_at = jiffies;",
+        "\t\txscore_session_fail(session, why, -ECONNRESET);",
+        "session: reset keeps backoff",
+    ),
+    (
+        "xscore_session.c",
+        "\tsession->params->ops->teardown(session);\n\tmutex_unlock",
+        "\tmutex_unlock",
+        "session: stop skips teardown",
+    ),
+    (
+        "xscore_session.c",
+        "\tif (session->state == XSCORE_SESSION_STOPPED)\n\t\tgoto out;",
+        "\tif (0)\n\t\tgoto out;",
+        "session: stopped work still steps",
+    ),
+    (
+        "xscore_session.c",
+        "\tops->teardown(session);\n\txscore_session_set_state(session, XSCORE_SESSION_DOWN);",
+        "\txscore_session_set_state(session, XSCORE_SESSION_DOWN);",
+        "session: fail does not tear down",
     ),
 )
 
