@@ -79,8 +79,8 @@ enum xscore_check xscore_xsmp_check_session_type(u8 type, bool up)
 
 /*
  * A name from a fixed-size field into dst (XSCORE_XSMP_NAME_LEN bytes):
- * it must end inside the field and hold only printable characters, since
- * sysfs and the log show it.
+ * it must end inside the field and hold only printable ASCII, since sysfs
+ * and the log show it (the kernel's isprint() takes 0xa0-0xff as Latin-1).
  */
 static enum xscore_check xscore_copy_name(char *dst, const char *src,
 					  enum xscore_check unterminated,
@@ -92,7 +92,7 @@ static enum xscore_check xscore_copy_name(char *dst, const char *src,
 	if (len == XSCORE_XSMP_NAME_LEN)
 		return unterminated;
 	for (i = 0; i < len; i++)
-		if (!isprint(src[i]))
+		if (!isascii(src[i]) || !isprint(src[i]))
 			return unprintable;
 	memcpy(dst, src, len);
 	dst[len] = '\0';
@@ -158,8 +158,9 @@ enum xscore_check xscore_vdev_check_name(const char *field, char *name)
 	if (len == XSMP_VDEV_NAME_LEN)
 		return XSCORE_CHECK_VDEV_NAME_UNTERMINATED;
 	for (i = 0; i < len; i++)
-		if (!isalnum(field[i]) && field[i] != '_' && field[i] != '-' &&
-		    field[i] != '.')
+		if (!isascii(field[i]) ||
+		    (!isalnum(field[i]) && field[i] != '_' && field[i] != '-' &&
+		     field[i] != '.'))
 			return XSCORE_CHECK_VDEV_NAME_CHARSET;
 	memcpy(name, field, len);
 	name[len] = '\0';

@@ -133,6 +133,8 @@ static const struct xsmp_case xsmp_cases[] = {
 	  0, false, XSCORE_CHECK_PROFILE_UNTERMINATED },
 	{ "profile_unprintable", { XS_U8(SES(session_name[0]), 0x7f) }, 0, false,
 	  XSCORE_CHECK_PROFILE_UNPRINTABLE },
+	{ "chassis_latin1", { XS_U8(SES(chassis_name[1]), 0xe9) }, 0, false,
+	  XSCORE_CHECK_CHASSIS_UNPRINTABLE },
 };
 
 KUNIT_ARRAY_PARAM_DESC(xsmp, xsmp_cases, name);
@@ -260,6 +262,8 @@ static const struct vdev_case vdev_cases[] = {
 	{ "name_with_space", { XS_U8(VHBA_NAME(0), ' ') }, XSMP_CLASS_VHBA, ONE,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
 	{ "name_with_control_byte", { XS_U8(VNIC_NAME(0) + 1, 0x01) }, XSMP_CLASS_VNIC, ONE,
+	  XSCORE_CHECK_VDEV_NAME_CHARSET },
+	{ "name_with_latin1_letter", { XS_U8(VNIC_NAME(0) + 1, 0xc3) }, XSMP_CLASS_VNIC, ONE,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
 	{ "second_name_with_colon", { XS_U8(VNIC_NAME(1), ':') }, XSMP_CLASS_VNIC, TWO,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
