@@ -12,7 +12,8 @@
 
 /*
  * Connection recovery: a root filesystem on a vHBA may wait on it, so it
- * can make progress under memory pressure.
+ * can make progress under memory pressure.  Unbound: a session's work has
+ * no CPU of its own (and 7.x WARNs on a queue that names neither).
  */
 static struct workqueue_struct *xscore_recovery_wq;
 
@@ -300,7 +301,7 @@ EXPORT_SYMBOL_GPL(xscore_session_stop);
 int xscore_session_wq_init(void)
 {
 	xscore_recovery_wq = alloc_workqueue("xscore_recovery",
-					     WQ_MEM_RECLAIM, 0);
+					     WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return xscore_recovery_wq ? 0 : -ENOMEM;
 }
 
