@@ -12,6 +12,14 @@
  *
  * Every answer is checked before use: status, method, attribute, and the
  * counts and versions inside the payload.
+ *
+ * Nothing here waits for the fabric.  A round of discovery is a chain of
+ * runs of the port's discovery work: each run sends a request and returns;
+ * the MAD agent's send handler (or, for a solicitation, the UD completion
+ * handler) records the outcome and kicks the work, which takes the answer
+ * and sends the next request or ends the round.  The MAD layer times out
+ * and retries MADs itself; a solicitation's timeout is the work's own
+ * deadline.  Locking: above struct xscore_port in xscore_priv.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,34 +68,78 @@ MODULE_PARM_DESC(ud_discovery,
 #define XSCORE_HOP_LIMIT	64
 #define XSCORE_DRIVER_VERSION	0x030000
 
+/* What a step returns while its request is out: the work runs again. */
+#define XSCORE_DISC_WAIT	1
+
+static void xscore_discovery_kick_locked(struct xscore_port *port)
+{
+	lockdep_assert_held(&port->discovery_lock);
+
+	/* Once stopping, the work is cancelled and must stay so. */
+	if (!port->discovery_stopping)
+		mod_delayed_work(system_long_wq, &port->discovery_work, 0);
+}
+
+/* A request finished (answered, failed or timed out): let the work take it. */
+void xscore_discovery_kick(struct xscore_port *port)
+{
+	spin_lock_bh(&port->discovery_lock);
+	xscore_discovery_kick_locked(port);
+	spin_unlock_bh(&port->discovery_lock);
+}
+
+/*
+ * The MAD layer reports every posted send exactly once, answered or not,
+ * in process context: here the request ends, and the message and its AH
+ * go (as the MAD layer's own RMPP send handler frees them).
+ */
 static void xscore_mad_send_done(struct ib_mad_agent *agent,
 				 struct ib_mad_send_wc *wc)
 {
-	struct xscore_port *port = wc->send_buf->context[0];
+	struct ib_mad_send_buf *msg = wc->send_buf;
+	struct xscore_port *port = agent->context;
 
-	if (wc->status != IB_WC_SUCCESS)
-		port->mad_status = wc->status == IB_WC_RESP_TIMEOUT_ERR ?
-				   -ETIMEDOUT : -EIO;
-	else if (!port->mad_answered)
-		port->mad_status = -EIO;
-	else
-		port->mad_status = 0;
-	complete(&port->mad_done);
+	spin_lock_bh(&port->discovery_lock);
+	if (port->mad_msg == msg) {
+		if (wc->status != IB_WC_SUCCESS)
+			port->mad_status = wc->status == IB_WC_RESP_TIMEOUT_ERR ?
+					   -ETIMEDOUT : -EIO;
+		else if (!port->mad_answered)
+			port->mad_status = -EIO;
+		else
+			port->mad_status = 0;
+		port->mad_msg = NULL;
+		xscore_discovery_kick_locked(port);
+	}
+	spin_unlock_bh(&port->discovery_lock);
+
+	rdma_destroy_ah(msg->ah, RDMA_DESTROY_AH_SLEEPABLE);
+	ib_free_send_mad(msg);
 }
 
 static void xscore_mad_recv(struct ib_mad_agent *agent,
 			    struct ib_mad_send_buf *send_buf,
 			    struct ib_mad_recv_wc *wc)
 {
-	struct xscore_port *port;
+	const struct xs_mad_hdr *hdr = (const void *)wc->recv_buf.mad;
+	struct xscore_port *port = agent->context;
 
-	/* Only answers to our own requests reach a client agent. */
-	if (send_buf && wc->mad_len >= sizeof(port->mad_answer)) {
-		port = send_buf->context[0];
+	/*
+	 * Only answers to our own requests reach a client agent, matched by
+	 * the MAD layer on the transaction ID.  An answer is kept only for
+	 * the request in flight, and only if it carries that request's
+	 * transaction ID: a late answer to an earlier request (whose
+	 * message is gone) never passes for the answer to this one.
+	 */
+	spin_lock_bh(&port->discovery_lock);
+	if (send_buf && send_buf == port->mad_msg &&
+	    wc->mad_len >= sizeof(port->mad_answer) &&
+	    hdr->tid == ((const struct xs_mad_hdr *)send_buf->mad)->tid) {
 		memcpy(port->mad_answer, wc->recv_buf.mad,
 		       sizeof(port->mad_answer));
 		port->mad_answered = true;
 	}
+	spin_unlock_bh(&port->discovery_lock);
 	ib_free_recv_mad(wc);
 }
 
@@ -126,12 +178,13 @@ static int xscore_request_sgid_index(struct xscore_port *port)
 }
 
 /*
- * Send one GET and wait for its answer, which lands in port->mad_answer.
- * Only the discovery worker calls this, one request at a time per port.
+ * Send one GET; its answer lands in port->mad_answer, and its send handler
+ * kicks the work.  Only the discovery work calls this, with no request in
+ * flight.
  */
-static int xscore_mad_get(struct xscore_port *port, const union ib_gid *dgid,
-			  int sgid_index, u8 mgmt_class, u16 attr_id,
-			  u64 comp_mask, const void *data, size_t len)
+static int xscore_mad_send(struct xscore_port *port, const union ib_gid *dgid,
+			   u8 mgmt_class, u16 attr_id, u64 comp_mask,
+			   const void *data, size_t len)
 {
 	struct ib_device *ibdev = port->xdev->ibdev;
 	struct ib_mad_send_buf *msg;
@@ -147,7 +200,8 @@ static int xscore_mad_get(struct xscore_port *port, const union ib_gid *dgid,
 
 	ah_attr.type = rdma_ah_find_type(ibdev, port->port_num);
 	rdma_ah_set_port_num(&ah_attr, port->port_num);
-	rdma_ah_set_grh(&ah_attr, &dest, 0, sgid_index, XSCORE_HOP_LIMIT, 0);
+	rdma_ah_set_grh(&ah_attr, &dest, 0, port->sgid_index,
+			XSCORE_HOP_LIMIT, 0);
 	ah = rdma_create_ah(port->mad_agent->qp->pd, &ah_attr,
 			    RDMA_CREATE_AH_SLEEPABLE);
 	if (IS_ERR(ah))
@@ -167,6 +221,7 @@ static int xscore_mad_get(struct xscore_port *port, const union ib_gid *dgid,
 	hdr->class_version = mgmt_class == XS_MGMT_CLASS_SUBN_ADM ?
 			     XS_SA_CLASS_VERSION : XDS_MGMT_CLASS_VERSION;
 	hdr->method = XS_MAD_METHOD_GET;
+	/* A new transaction ID per request, retries aside. */
 	hdr->tid = cpu_to_be64((u64)port->mad_agent->hi_tid << 32 |
 			       ++port->mad_tid);
 	hdr->attr_id = cpu_to_be16(attr_id);
@@ -178,20 +233,41 @@ static int xscore_mad_get(struct xscore_port *port, const union ib_gid *dgid,
 	msg->timeout_ms = XSCORE_MAD_TIMEOUT_MS;
 	msg->retries = XSCORE_MAD_RETRIES;
 	msg->context[0] = port;
+
+	/* In flight before it is posted: its handlers may run at once. */
+	spin_lock_bh(&port->discovery_lock);
+	port->mad_msg = msg;
 	port->mad_answered = false;
-	reinit_completion(&port->mad_done);
+	port->mad_status = -EIO;
+	spin_unlock_bh(&port->discovery_lock);
 
 	ret = ib_post_send_mad(msg, NULL);
 	if (ret)
-		goto free_msg;
+		goto unpublish;
 	/* The MAD layer always reports the send: answered, timed out or flushed. */
-	wait_for_completion(&port->mad_done);
-	ret = port->mad_status;
+	return 0;
 
-free_msg:
+unpublish:
+	spin_lock_bh(&port->discovery_lock);
+	port->mad_msg = NULL;
+	spin_unlock_bh(&port->discovery_lock);
 	ib_free_send_mad(msg);
 destroy_ah:
 	rdma_destroy_ah(ah, RDMA_DESTROY_AH_SLEEPABLE);
+	return ret;
+}
+
+/*
+ * The outcome of the MAD last sent: XSCORE_DISC_WAIT while it is in flight,
+ * else 0 with its answer in port->mad_answer, or why there is none.
+ */
+static int xscore_mad_result(struct xscore_port *port)
+{
+	int ret;
+
+	spin_lock_bh(&port->discovery_lock);
+	ret = port->mad_msg ? XSCORE_DISC_WAIT : port->mad_status;
+	spin_unlock_bh(&port->discovery_lock);
 	return ret;
 }
 
@@ -216,21 +292,32 @@ static int xscore_check_answer(struct xscore_port *port, u16 attr_id)
 	}
 }
 
-static int xscore_find_xds(struct xscore_port *port, const union ib_gid *via,
-			   int sgid_index, union ib_gid *xds)
+/* Ask the fabric services where the XDS is. */
+static int xscore_find_xds(struct xscore_port *port)
 {
 	struct xs_service_record query = {};
-	const struct xs_service_record *rec;
 	int ret;
 
 	strscpy(query.service_name, XDS_SERVICE_NAME,
 		sizeof(query.service_name));
-	ret = xscore_mad_get(port, via, sgid_index, XS_MGMT_CLASS_SUBN_ADM,
-			     XS_SA_ATTR_SERVICE_RECORD,
-			     XS_SA_SERVICE_REC_NAME_MASK, &query,
-			     sizeof(query));
-	if (!ret)
-		ret = xscore_check_answer(port, XS_SA_ATTR_SERVICE_RECORD);
+	ret = xscore_mad_send(port, &port->fabric_services,
+			      XS_MGMT_CLASS_SUBN_ADM,
+			      XS_SA_ATTR_SERVICE_RECORD,
+			      XS_SA_SERVICE_REC_NAME_MASK, &query,
+			      sizeof(query));
+	if (ret)
+		return ret;
+	port->step = XSCORE_DISC_SERVICE_RECORD;
+	return XSCORE_DISC_WAIT;
+}
+
+/* The ServiceRecord answer, checked, gives the XDS's GID. */
+static int xscore_found_xds(struct xscore_port *port, union ib_gid *xds)
+{
+	const struct xs_service_record *rec;
+	int ret;
+
+	ret = xscore_check_answer(port, XS_SA_ATTR_SERVICE_RECORD);
 	if (ret)
 		return ret;
 
@@ -307,39 +394,77 @@ static int xscore_take_answer(struct xscore_port *port,
 	return 0;
 }
 
-static int xscore_ask_xds(struct xscore_port *port, const union ib_gid *xds,
-			  int sgid_index)
+/* Ask the XDS which XCMs this port is assigned to. */
+static int xscore_ask_xds(struct xscore_port *port)
 {
-	struct xds_request req = {};
 	int ret;
 
-	xscore_fill_identity(port, &req);
-	ret = xscore_mad_get(port, xds, sgid_index, XDS_MGMT_CLASS,
-			     XDS_ATTR_XCM_REQUEST, 0, &req, sizeof(req));
-	if (!ret)
-		ret = xscore_check_answer(port, XDS_ATTR_XCM_REQUEST);
+	memset(&port->request, 0, sizeof(port->request));
+	xscore_fill_identity(port, &port->request);
+	ret = xscore_mad_send(port, &port->found_xds, XDS_MGMT_CLASS,
+			      XDS_ATTR_XCM_REQUEST, 0, &port->request,
+			      sizeof(port->request));
 	if (ret)
 		return ret;
-	return xscore_take_answer(port, xds, &req,
+	port->step = XSCORE_DISC_XCM_REQUEST;
+	return XSCORE_DISC_WAIT;
+}
+
+static int xscore_xds_answered(struct xscore_port *port)
+{
+	int ret;
+
+	ret = xscore_check_answer(port, XDS_ATTR_XCM_REQUEST);
+	if (ret)
+		return ret;
+	return xscore_take_answer(port, &port->found_xds, &port->request,
 				  (const void *)(port->mad_answer +
 						 XS_SA_DATA_OFFSET));
 }
 
-/* Ethernet mode: the whole exchange is one solicitation and its answer. */
-static int xscore_solicit(struct xscore_port *port, int sgid_index)
+/*
+ * Ethernet mode: the whole exchange is one solicitation and its answer,
+ * waited for until a deadline of the work's own.
+ */
+static int xscore_solicit(struct xscore_port *port)
 {
+	unsigned long timeout = msecs_to_jiffies(XSCORE_MAD_TIMEOUT_MS);
+	int ret;
+
+	memset(&port->request, 0, sizeof(port->request));
+	xscore_fill_identity(port, &port->request);
+	ret = xscore_ud_solicit(port, port->sgid_index, &port->request);
+	if (ret)
+		return ret;
+	port->step = XSCORE_DISC_SOLICIT;
+	port->deadline = jiffies + timeout;
+	/* An answer that came already has kicked the work: that stands. */
+	queue_delayed_work(system_long_wq, &port->discovery_work, timeout);
+	return XSCORE_DISC_WAIT;
+}
+
+static int xscore_solicited(struct xscore_port *port)
+{
+	unsigned long now = jiffies;
+	bool expired = !time_before(now, port->deadline);
 	const struct xds_response *resp;
-	struct xds_request req = {};
 	union ib_gid xds;
 	int ret;
 
-	xscore_fill_identity(port, &req);
-	ret = xscore_ud_solicit(port, sgid_index, &req, &xds, &resp);
+	if (!xscore_ud_answered(port, expired)) {
+		if (expired)
+			return -ETIMEDOUT;
+		/* Run early, with neither answer nor deadline: wait on. */
+		queue_delayed_work(system_long_wq, &port->discovery_work,
+				   port->deadline - now);
+		return XSCORE_DISC_WAIT;
+	}
+	ret = xscore_ud_answer(port, &xds, &resp);
 	if (ret == -EPROTO)
 		xscore_count(port, &port->stats.malformed);
 	if (ret)
 		return ret;
-	return xscore_take_answer(port, &xds, &req, resp);
+	return xscore_take_answer(port, &xds, &port->request, resp);
 }
 
 static struct xscore_link *xscore_find_link(struct xscore_port *port,
@@ -419,31 +544,51 @@ static void xscore_destroy_links(struct xscore_port *port)
 	}
 }
 
-static int xscore_discover(struct xscore_port *port, const union ib_gid *via)
+/* A round starts: the GID to send from, then the first request. */
+static int xscore_discovery_begin(struct xscore_port *port)
 {
-	union ib_gid xds, sgid;
-	int sgid_index, ret;
+	int ret;
 
 	if (READ_ONCE(port->state) != IB_PORT_ACTIVE)
 		return -ENETDOWN;
-	sgid_index = xscore_request_sgid_index(port);
-	if (sgid_index < 0)
-		return sgid_index;
-	ret = rdma_query_gid(port->xdev->ibdev, port->port_num, sgid_index,
-			     &sgid);
+	port->sgid_index = xscore_request_sgid_index(port);
+	if (port->sgid_index < 0)
+		return port->sgid_index;
+	ret = rdma_query_gid(port->xdev->ibdev, port->port_num,
+			     port->sgid_index, &port->sgid);
 	if (ret)
 		return ret;
 
-	if (port->ud) {
-		ret = xscore_solicit(port, sgid_index);
-	} else {
-		ret = xscore_find_xds(port, via, sgid_index, &xds);
+	return port->ud ? xscore_solicit(port) : xscore_find_xds(port);
+}
+
+/*
+ * One step of the round: XSCORE_DISC_WAIT when a request is out (its
+ * handler, or its deadline, runs the work again), else how the round ended.
+ */
+static int xscore_discovery_step(struct xscore_port *port)
+{
+	int ret;
+
+	switch (port->step) {
+	case XSCORE_DISC_IDLE:
+		return xscore_discovery_begin(port);
+	case XSCORE_DISC_SERVICE_RECORD:
+		ret = xscore_mad_result(port);
 		if (!ret)
-			ret = xscore_ask_xds(port, &xds, sgid_index);
+			ret = xscore_found_xds(port, &port->found_xds);
+		if (!ret)
+			ret = xscore_ask_xds(port);
+		return ret;
+	case XSCORE_DISC_XCM_REQUEST:
+		ret = xscore_mad_result(port);
+		if (!ret)
+			ret = xscore_xds_answered(port);
+		return ret;
+	case XSCORE_DISC_SOLICIT:
+		return xscore_solicited(port);
 	}
-	if (!ret)
-		xscore_update_links(port, &sgid);
-	return ret;
+	return -EINVAL;
 }
 
 static void xscore_discovery_work(struct work_struct *work)
@@ -454,7 +599,12 @@ static void xscore_discovery_work(struct work_struct *work)
 	bool report;
 	int ret;
 
-	ret = xscore_discover(port, &port->fabric_services);
+	ret = xscore_discovery_step(port);
+	if (ret == XSCORE_DISC_WAIT)
+		return;
+	port->step = XSCORE_DISC_IDLE;
+	if (!ret)
+		xscore_update_links(port, &port->sgid);
 
 	mutex_lock(&port->lock);
 	if (ret)
@@ -466,8 +616,12 @@ static void xscore_discovery_work(struct work_struct *work)
 	if (report)
 		pr_info("%s: port %u: discovery failed (%d), retrying\n",
 			dev_name(&port->xdev->ibdev->dev), port->port_num, ret);
-	queue_delayed_work(system_long_wq, &port->discovery_work,
-			   ret ? XSCORE_POLL_RETRY : XSCORE_POLL_OK);
+	/*
+	 * Nothing is in flight, so no handler kick is pending that this
+	 * could replace.
+	 */
+	mod_delayed_work(system_long_wq, &port->discovery_work,
+			 ret ? XSCORE_POLL_RETRY : XSCORE_POLL_OK);
 }
 
 /* Where ServiceRecord queries go; false when discovery is not configured. */
@@ -482,7 +636,9 @@ int xscore_discovery_start(struct xscore_port *port)
 
 	mutex_init(&port->lock);
 	INIT_LIST_HEAD(&port->links);
-	init_completion(&port->mad_done);
+	spin_lock_init(&port->discovery_lock);
+	port->discovery_stopping = false;
+	port->step = XSCORE_DISC_IDLE;
 	INIT_DELAYED_WORK(&port->discovery_work, xscore_discovery_work);
 
 	if (!xscore_fabric_services(&port->fabric_services)) {
@@ -516,14 +672,28 @@ int xscore_discovery_start(struct xscore_port *port)
 	return 0;
 }
 
+/*
+ * When this returns, no handler or work of the port's discovery runs or
+ * can run again, and no request or answer buffer is left in use.
+ */
 void xscore_discovery_stop(struct xscore_port *port)
 {
 	if (!port->mad_agent && !port->ud)
 		return;
-	/* The worker waits for its answers; stop it before their means go. */
+
+	/* Handlers no longer kick the work, so once cancelled it stays so. */
+	spin_lock_bh(&port->discovery_lock);
+	port->discovery_stopping = true;
+	spin_unlock_bh(&port->discovery_lock);
 	cancel_delayed_work_sync(&port->discovery_work);
+
 	xscore_destroy_links(port);
+	/* Its handlers are done once its CQ is freed. */
 	xscore_ud_stop(port);
+	/*
+	 * Flushes a MAD still in flight, whose send handler frees it, and
+	 * returns once no handler of the agent runs.
+	 */
 	if (port->mad_agent)
 		ib_unregister_mad_agent(port->mad_agent);
 	port->mad_agent = NULL;

@@ -6,13 +6,14 @@
  * 0x11111111, hop limit 1; a director on the segment answers unicast with
  * the XCM list, and its GID stands in for the XDS's.
  *
- * Only the discovery worker uses these resources, so the CQ is polled
- * directly from it: no callback runs anywhere else.
+ * The discovery work sends the solicitation and returns; the CQ's
+ * handlers (softirq) keep the first answer and kick the work, which takes
+ * it or, at its deadline, gives up on it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <net/ipv6.h>
 
 #include "xscore_check.h"
@@ -21,7 +22,6 @@
 #define XSCORE_UD_RX		8
 #define XSCORE_UD_BUF		(sizeof(struct ib_grh) + 1024)
 #define XSCORE_UD_MCAST_QPN	0xFFFFFF
-#define XSCORE_UD_POLL_MS	20
 
 struct xscore_ud_buf {
 	struct ib_cqe cqe;
@@ -30,14 +30,27 @@ struct xscore_ud_buf {
 	u64 dma;
 };
 
+/*
+ * lock (spin, BH: the CQ handlers run in softirq) guards what the handlers
+ * and the discovery work share: stopping, send_done, pending, answered,
+ * the writes to responder and answer, and the reposting of receives (so
+ * that none is posted once stopping is set and the QP may go).  A handler
+ * keeps an answer only while its solicitation is pending; once the work
+ * has taken it (pending cleared), answer and responder are the work's
+ * until it solicits again, and it reads them without the lock.  The
+ * discovery work alone owns ah, tx and the QP's send queue.
+ */
 struct xscore_ud {
 	struct xscore_port *port;
 	struct ib_pd *pd;
 	struct ib_cq *cq;
 	struct ib_qp *qp;
 	struct ib_ah *ah;		/* of the last solicitation */
+	spinlock_t lock;
+	bool stopping;			/* no receive is posted again */
 	bool send_done;
-	/* The answer the worker waits for, found by the receive callback. */
+	bool pending;			/* the solicitation waits for an answer */
+	/* The answer the work waits for, found by the receive handler. */
 	bool answered;
 	union ib_gid responder;
 	u8 answer[XSCORE_UD_BUF];
@@ -62,6 +75,7 @@ static int xscore_ud_post_recv(struct xscore_ud *ud, struct xscore_ud_buf *buf)
 		.num_sge	= 1,
 	};
 
+	lockdep_assert_held(&ud->lock);
 	return ib_post_recv(ud->qp, &wr, NULL);
 }
 
@@ -84,37 +98,58 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct xscore_ud_buf *buf =
 		container_of(wc->wr_cqe, struct xscore_ud_buf, cqe);
 	struct xscore_ud *ud = buf->ud;
+	bool kick = false;
 
 	if (wc->status != IB_WC_SUCCESS)
 		return;
+	spin_lock_bh(&ud->lock);
+	if (ud->stopping)
+		goto unlock;
 	ib_dma_sync_single_for_cpu(ud->pd->device, buf->dma, XSCORE_UD_BUF,
 				   DMA_FROM_DEVICE);
-	/* The first answer counts; later ones and strays are dropped. */
-	if (!ud->answered && wc->byte_len <= XSCORE_UD_BUF &&
+	/*
+	 * The first answer to the pending solicitation counts; later ones
+	 * and strays, between solicitations too, are dropped.
+	 */
+	if (ud->pending && !ud->answered && wc->byte_len <= XSCORE_UD_BUF &&
 	    xscore_ud_source(wc, buf->data, &ud->responder)) {
 		memset(ud->answer, 0, sizeof(ud->answer));
 		memcpy(ud->answer, buf->data, wc->byte_len);
 		ud->answered = true;
+		kick = true;
 	}
 	ib_dma_sync_single_for_device(ud->pd->device, buf->dma, XSCORE_UD_BUF,
 				      DMA_FROM_DEVICE);
 	if (xscore_ud_post_recv(ud, buf))
 		pr_warn("port %u: lost a solicitation receive buffer\n",
 			ud->port->port_num);
+unlock:
+	spin_unlock_bh(&ud->lock);
+	/* The CQ, freed only after stopping is set, outlives this. */
+	if (kick)
+		xscore_discovery_kick(ud->port);
 }
 
 static void xscore_ud_send_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct xscore_ud_buf *buf =
 		container_of(wc->wr_cqe, struct xscore_ud_buf, cqe);
+	struct xscore_ud *ud = buf->ud;
 
-	buf->ud->send_done = true;
+	spin_lock_bh(&ud->lock);
+	ud->send_done = true;
+	spin_unlock_bh(&ud->lock);
 }
 
-static int xscore_ud_solicit_send(struct xscore_ud *ud, int sgid_index,
-				  const struct xds_request *req)
+/*
+ * Send a solicitation; its answer, if one comes, kicks the discovery work.
+ * Only the discovery work calls this, with no solicitation pending.
+ */
+int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
+		      const struct xds_request *req)
 {
-	struct ib_device *ibdev = ud->port->xdev->ibdev;
+	struct xscore_ud *ud = port->ud;
+	struct ib_device *ibdev = port->xdev->ibdev;
 	struct xdp_hdr *hdr = ud->tx.data;
 	u16 len = sizeof(*hdr) + sizeof(*req);
 	union ib_gid all_nodes = xscore_all_nodes;
@@ -135,27 +170,25 @@ static int xscore_ud_solicit_send(struct xscore_ud *ud, int sgid_index,
 		.remote_qpn	= XSCORE_UD_MCAST_QPN,
 		.remote_qkey	= XDP_UD_QKEY,
 	};
+	bool busy;
+	int ret;
 
-	/*
-	 * Completions that came after the last solicitation stopped polling:
-	 * its send's, so that its AH can go, and stray answers, which must
-	 * not pass for answers to this one.
-	 */
-	ib_process_cq_direct(ud->cq, -1);
-	/* A previous send that never completed still owns its AH. */
-	if (ud->ah && !ud->send_done)
+	/* A previous send that never completed still owns its AH and tx. */
+	spin_lock_bh(&ud->lock);
+	busy = ud->ah && !ud->send_done;
+	spin_unlock_bh(&ud->lock);
+	if (busy)
 		return -EBUSY;
 	if (ud->ah)
 		rdma_destroy_ah(ud->ah, RDMA_DESTROY_AH_SLEEPABLE);
 	ud->ah = NULL;
 
-	ah_attr.type = rdma_ah_find_type(ibdev, ud->port->port_num);
-	rdma_ah_set_port_num(&ah_attr, ud->port->port_num);
+	ah_attr.type = rdma_ah_find_type(ibdev, port->port_num);
+	rdma_ah_set_port_num(&ah_attr, port->port_num);
 	rdma_ah_set_grh(&ah_attr, &all_nodes, 0, sgid_index, 1, 0);
 	ud->ah = rdma_create_ah(ud->pd, &ah_attr, RDMA_CREATE_AH_SLEEPABLE);
 	if (IS_ERR(ud->ah)) {
-		int ret = PTR_ERR(ud->ah);
-
+		ret = PTR_ERR(ud->ah);
 		ud->ah = NULL;
 		return ret;
 	}
@@ -168,35 +201,53 @@ static int xscore_ud_solicit_send(struct xscore_ud *ud, int sgid_index,
 	ib_dma_sync_single_for_device(ibdev, ud->tx.dma, len, DMA_TO_DEVICE);
 
 	wr.ah = ud->ah;
+	/* Pending before it is posted: the answer may come at once. */
+	spin_lock_bh(&ud->lock);
 	ud->send_done = false;
 	ud->answered = false;
-	return ib_post_send(ud->qp, &wr.wr, NULL);
+	ud->pending = true;
+	spin_unlock_bh(&ud->lock);
+
+	ret = ib_post_send(ud->qp, &wr.wr, NULL);
+	if (ret) {
+		spin_lock_bh(&ud->lock);
+		ud->pending = false;
+		spin_unlock_bh(&ud->lock);
+		/* Never posted, so nothing else holds the AH. */
+		rdma_destroy_ah(ud->ah, RDMA_DESTROY_AH_SLEEPABLE);
+		ud->ah = NULL;
+	}
+	return ret;
 }
 
 /*
- * Solicit, and check the answer: an xdp_hdr marked as a response, long
- * enough for the XCM list it claims to carry.  The responder's GID is
- * returned as the XDS's.
+ * Whether the pending solicitation has its answer.  An answer, or
+ * @expired, ends the wait: later answers are dropped, and the answer stays
+ * as it is for xscore_ud_answer().
  */
-int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
-		      const struct xds_request *req, union ib_gid *xds,
-		      const struct xds_response **resp)
+bool xscore_ud_answered(struct xscore_port *port, bool expired)
+{
+	struct xscore_ud *ud = port->ud;
+	bool answered;
+
+	spin_lock_bh(&ud->lock);
+	answered = ud->answered;
+	if (answered || expired)
+		ud->pending = false;
+	spin_unlock_bh(&ud->lock);
+	return answered;
+}
+
+/*
+ * Check the answer that xscore_ud_answered() saw: an xdp_hdr marked as a
+ * response, long enough for the XCM list it claims to carry.  The
+ * responder's GID is returned as the XDS's.
+ */
+int xscore_ud_answer(struct xscore_port *port, union ib_gid *xds,
+		     const struct xds_response **resp)
 {
 	struct xscore_ud *ud = port->ud;
 	const struct xdp_hdr *hdr;
-	unsigned long deadline;
-	int ret;
-
-	ret = xscore_ud_solicit_send(ud, sgid_index, req);
-	if (ret)
-		return ret;
-	deadline = jiffies + msecs_to_jiffies(XSCORE_MAD_TIMEOUT_MS);
-	do {
-		msleep(XSCORE_UD_POLL_MS);
-		ib_process_cq_direct(ud->cq, -1);
-	} while (!ud->answered && time_before(jiffies, deadline));
-	if (!ud->answered)
-		return -ETIMEDOUT;
 
 	hdr = (const void *)(ud->answer + sizeof(struct ib_grh));
 	if (xscore_check_solicit_answer(hdr, XSCORE_UD_BUF -
@@ -290,12 +341,13 @@ int xscore_ud_start(struct xscore_port *port)
 	if (!ud)
 		return -ENOMEM;
 	ud->port = port;
+	spin_lock_init(&ud->lock);
 	ud->pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(ud->pd)) {
 		ret = PTR_ERR(ud->pd);
 		goto free_ud;
 	}
-	ud->cq = ib_alloc_cq(ibdev, ud, XSCORE_UD_RX + 1, 0, IB_POLL_DIRECT);
+	ud->cq = ib_alloc_cq(ibdev, ud, XSCORE_UD_RX + 1, 0, IB_POLL_SOFTIRQ);
 	if (IS_ERR(ud->cq)) {
 		ret = PTR_ERR(ud->cq);
 		goto dealloc_pd;
@@ -314,23 +366,27 @@ int xscore_ud_start(struct xscore_port *port)
 	ret = xscore_ud_alloc_buf(ud, &ud->tx, DMA_TO_DEVICE);
 	for (i = 0; !ret && i < XSCORE_UD_RX; i++) {
 		ret = xscore_ud_alloc_buf(ud, &ud->rx[i], DMA_FROM_DEVICE);
-		if (!ret)
-			ret = xscore_ud_post_recv(ud, &ud->rx[i]);
+		if (ret)
+			break;
+		spin_lock_bh(&ud->lock);
+		ret = xscore_ud_post_recv(ud, &ud->rx[i]);
+		spin_unlock_bh(&ud->lock);
 	}
 	if (ret)
-		goto free_bufs;
+		goto stop_receiving;
 	port->ud = ud;
 	return 0;
 
-free_bufs:
-	ib_destroy_qp(ud->qp);
-	ud->qp = NULL;
-	xscore_ud_free_bufs(ud);
-	goto free_cq;
+stop_receiving:
+	spin_lock_bh(&ud->lock);
+	ud->stopping = true;
+	spin_unlock_bh(&ud->lock);
 destroy_qp:
 	ib_destroy_qp(ud->qp);
 free_cq:
+	/* No handler runs once the CQ is freed: then the buffers can go. */
 	ib_free_cq(ud->cq);
+	xscore_ud_free_bufs(ud);
 dealloc_pd:
 	ib_dealloc_pd(ud->pd);
 free_ud:
@@ -338,18 +394,24 @@ free_ud:
 	return ret;
 }
 
+/* Called with the discovery work cancelled; no handler runs after it. */
 void xscore_ud_stop(struct xscore_port *port)
 {
 	struct xscore_ud *ud = port->ud;
 
 	if (!ud)
 		return;
-	port->ud = NULL;
-	/* With the QP gone no completion can name the AH or a buffer. */
+	/* A handler still running reposts nothing, so the QP can go ... */
+	spin_lock_bh(&ud->lock);
+	ud->stopping = true;
+	ud->pending = false;
+	spin_unlock_bh(&ud->lock);
 	ib_destroy_qp(ud->qp);
+	/* ... and once the CQ is freed no handler runs, nor names a buffer. */
+	ib_free_cq(ud->cq);
+	port->ud = NULL;
 	if (ud->ah)
 		rdma_destroy_ah(ud->ah, RDMA_DESTROY_AH_SLEEPABLE);
-	ib_free_cq(ud->cq);
 	xscore_ud_free_bufs(ud);
 	ib_dealloc_pd(ud->pd);
 	kfree(ud);
