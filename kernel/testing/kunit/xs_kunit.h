@@ -6,6 +6,7 @@
 #ifndef _XS_KUNIT_H
 #define _XS_KUNIT_H
 
+#include <kunit/test.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -33,6 +34,17 @@ struct xs_poke {
 
 #define XS_POKES	2
 
+/*
+ * A table case of the simplest kind: a message of len bytes, all zero but
+ * for its pokes, and the check's verdict (an enum *_check value).
+ */
+struct xs_case {
+	const char *name;
+	struct xs_poke poke[XS_POKES];
+	u32 len;
+	int want;
+};
+
 static inline void xs_poke(u8 *buf, const struct xs_poke *pokes)
 {
 	const struct xs_poke *p;
@@ -56,6 +68,17 @@ static inline void xs_poke(u8 *buf, const struct xs_poke *pokes)
 			break;
 		}
 	}
+}
+
+/* size bytes of the test's memory, zeroed, then poked. */
+static inline u8 *xs_case_buf(struct kunit *test, size_t size,
+			      const struct xs_poke *pokes)
+{
+	u8 *buf = kunit_kzalloc(test, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	xs_poke(buf, pokes);
+	return buf;
 }
 
 #endif /* _XS_KUNIT_H */

@@ -30,16 +30,9 @@ static enum xsvhba_check data_deliver(const u8 *data, u32 len)
 	return xsvhba_check_status(iocb, len - XSVHBA_STATUS_PREFIX, QUEUE_DEPTH);
 }
 
-struct data_case {
-	const char *name;
-	struct xs_poke poke[XS_POKES];
-	u32 len;
-	enum xsvhba_check want;
-};
-
 #define ENTRY(t)	XS_U8(STS(entry_type), XSVHBA_ENTRY_TYPE_##t)
 
-static const struct data_case data_cases[] = {
+static const struct xs_case data_cases[] = {
 	{ "status", { ENTRY(STATUS) }, DATA_LEN, XSVHBA_CHECK_OK },
 	{ "command_not_executed", { ENTRY(COMMAND) }, DATA_LEN, XSVHBA_CHECK_OK },
 	{ "abort", { ENTRY(ABORT) }, XSVHBA_STATUS_PREFIX + 4, XSVHBA_CHECK_OK },
@@ -68,13 +61,10 @@ KUNIT_ARRAY_PARAM_DESC(data, data_cases, name);
 
 static void data_deliver_case(struct kunit *test)
 {
-	const struct data_case *c = test->param_value;
-	u8 *data;
+	const struct xs_case *c = test->param_value;
+	u8 *data = xs_case_buf(test, DATA_LEN, c->poke);
 
-	data = kunit_kzalloc(test, DATA_LEN, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, data);
-	xs_poke(data, c->poke);
-	KUNIT_EXPECT_EQ(test, data_deliver(data, c->len), c->want);
+	KUNIT_EXPECT_EQ(test, (int)data_deliver(data, c->len), c->want);
 }
 
 /* Residual, response info and sense of a status IOCB for a 4 KiB command. */

@@ -27,16 +27,9 @@ static enum xsvnic_check ctrl_deliver(const u8 *data, u32 len)
 	return xsvnic_check_ctrl_type(msg->type);
 }
 
-struct ctrl_case {
-	const char *name;
-	struct xs_poke poke[XS_POKES];
-	u32 len;
-	enum xsvnic_check want;
-};
-
 #define TYPE(t)		XS_U8(CTRL(type), XSVNIC_CTRL_TYPE_##t)
 
-static const struct ctrl_case ctrl_cases[] = {
+static const struct xs_case ctrl_cases[] = {
 	{ "link_up", { TYPE(LINK_UP) }, HEAD, XSVNIC_CHECK_OK },
 	{ "link_down", { TYPE(LINK_DOWN) }, HEAD, XSVNIC_CHECK_OK },
 	{ "start_rx_response", { TYPE(START_RX_RESPONSE) }, HEAD, XSVNIC_CHECK_OK },
@@ -65,13 +58,10 @@ KUNIT_ARRAY_PARAM_DESC(ctrl, ctrl_cases, name);
 
 static void ctrl_deliver_case(struct kunit *test)
 {
-	const struct ctrl_case *c = test->param_value;
-	u8 *msg;
+	const struct xs_case *c = test->param_value;
+	u8 *msg = xs_case_buf(test, MSG_LEN, c->poke);
 
-	msg = kunit_kzalloc(test, MSG_LEN, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, msg);
-	xs_poke(msg, c->poke);
-	KUNIT_EXPECT_EQ(test, ctrl_deliver(msg, c->len), c->want);
+	KUNIT_EXPECT_EQ(test, (int)ctrl_deliver(msg, c->len), c->want);
 }
 
 static struct kunit_case xsvnic_ctrl_cases[] = {
