@@ -12,11 +12,7 @@ from pathlib import Path
 from harness.paths import REPO
 
 QEMU = "qemu-system-x86_64"
-# la57=off: with 5-level paging, the 7.2-debug kernel took an early interrupt during
-# identify_cpu() and KASAN reported a wild-memory-access in do_raw_spin_lock on a direct-map
-# address (ff11...) in 2 of 4 boots; with 4-level paging, 0 of 6. The guests need no 5-level
-# paging, and the packaged kernels boot the same either way.
-MACHINE = ["-machine", "q35", "-accel", "tcg", "-cpu", "max,la57=off", "-smp", "1"]
+MACHINE = ["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-smp", "1"]
 KERNEL_ARGS = ["console=ttyS0", "loglevel=3", "panic=-1"]
 # Without mergeable receive buffers (and with the 9000-byte MTU) virtio-net fills its ring with
 # page chains of its own, not page_pool pages. rxe frees queued packets while it holds a QP's
