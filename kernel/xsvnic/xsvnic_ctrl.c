@@ -424,14 +424,15 @@ static const struct xscore_session_ops xsvnic_session_ops = {
 	.down		= xsvnic_down,
 };
 
-/* Both connections and START_RX's answer have the same time. */
+/*
+ * The vNIC goes from CONNECTING straight to UP and arms no liveness
+ * deadline (START_RX's answer is its own timer): only the connect timeout
+ * applies.
+ */
 static const struct xscore_session_params xsvnic_session_params = {
 	.ops			= &xsvnic_session_ops,
 	.connect_timeout	= 2 * XSVNIC_START_RX_TIMEOUT,
-	.open_timeout		= XSVNIC_START_RX_TIMEOUT,
 	.backoff_max		= XSVNIC_RETRY_MAX,
-	.open_timeout_why	= "timed out",
-	.alive_timeout_why	= "I/O card silent",
 };
 
 int xsvnic_conns_init(struct xsvnic *vnic)
