@@ -16,6 +16,7 @@
 
 #include "xscore_conn_priv.h"
 #include "xscore_priv.h"
+#include "xscore_trace.h"
 
 #define XSCORE_CONNECT_TIMEOUT		(20 * HZ)
 #define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
@@ -92,9 +93,13 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 	if (!ret)
 		link->tx_seq++;
 	spin_unlock_bh(&link->seq_lock);
-	if (!ret)
-		xscore_link_count(link, &link->stats.msgs_out);
-	return ret;
+	if (ret)
+		return ret;
+	xscore_link_count(link, &link->stats.msgs_out);
+	trace_xscore_xsmp_msg(dev_name(&link->dev), true, msg_class,
+			      len ? *(const u8 *)payload : 0,
+			      sizeof(hdr) + len, be32_to_cpu(hdr.seq_number));
+	return 0;
 }
 
 bool xscore_link_connected(struct xscore_link *link)
@@ -220,11 +225,17 @@ static void xscore_link_step(struct xscore_session *session)
 		xscore_xsmp_report_resources(link);
 }
 
+static const char *xscore_link_name(struct xscore_session *session)
+{
+	return dev_name(&xscore_link_of(session)->dev);
+}
+
 static const struct xscore_session_ops xscore_link_session_ops = {
 	.connect	= xscore_link_connect,
 	.step		= xscore_link_step,
 	.teardown	= xscore_link_teardown,
 	.down		= xscore_link_down,
+	.name		= xscore_link_name,
 };
 
 static const struct xscore_session_params xscore_link_session_params = {
@@ -301,6 +312,21 @@ xscore_link_next_vdev_item(struct xscore_link *link)
 	return item;
 }
 
+/*
+ * KOBJ_CHANGE with XSCORE_LINK_STATE=up|down, so that udev rules and
+ * monitors learn of a link's session without polling its state attribute.
+ */
+static void xscore_link_uevent(struct xscore_link *link,
+			       enum xscore_link_event event)
+{
+	char state[32];
+	char *envp[2] = { state, NULL };
+
+	snprintf(state, sizeof(state), "XSCORE_LINK_STATE=%s",
+		 event == XSCORE_LINK_EVENT_UP ? "up" : "down");
+	kobject_uevent_env(&link->dev.kobj, KOBJ_CHANGE, envp);
+}
+
 /* Devices are added and removed here, off the recovery workqueue. */
 static void xscore_link_vdev_work(struct work_struct *work)
 {
@@ -309,11 +335,13 @@ static void xscore_link_vdev_work(struct work_struct *work)
 	struct xscore_link_vdev_item *item;
 
 	while ((item = xscore_link_next_vdev_item(link))) {
-		if (item->msg_class)
+		if (item->msg_class) {
 			xscore_vdev_receive(link, item->msg_class, item->objs,
 					    item->len);
-		else
+		} else {
 			xscore_vdev_link_event(link, item->event);
+			xscore_link_uevent(link, item->event);
+		}
 		kfree(item);
 	}
 }

@@ -8,6 +8,7 @@
  * OPER_DOWN and retries with a backoff.
  */
 #include <linux/jiffies.h>
+#include <linux/sched/mm.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_transport_fc.h>
 
@@ -89,6 +90,7 @@ static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
 static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 {
 	const struct xsvhba_plink_status *msg = data;
+	unsigned int noio;
 	bool up;
 
 	if (xsvhba_check_plink(len))
@@ -99,6 +101,15 @@ static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 	vhba->fc_link_up = up;
 	shost_printk(KERN_INFO, vhba->shost, "FC link %s\n",
 		     up ? "up" : "down");
+	/*
+	 * The FC transport's netlink event for fcoemon-like listeners.  From
+	 * the recovery work, which a root on this vHBA may wait on: its
+	 * GFP_KERNEL allocation must not start I/O.
+	 */
+	noio = memalloc_noio_save();
+	fc_host_post_event(vhba->shost, fc_get_event_number(),
+			   up ? FCH_EVT_LINKUP : FCH_EVT_LINKDOWN, 0);
+	memalloc_noio_restore(noio);
 	/* Targets block until they come back or their loss timeout ends. */
 	if (!up)
 		xsvhba_targets_lost(vhba);
@@ -312,11 +323,17 @@ bool xsvhba_enabled_on_card(struct xsvhba *vhba)
 	return xscore_session_state(&vhba->session) == XSCORE_SESSION_UP;
 }
 
+static const char *xsvhba_name(struct xscore_session *session)
+{
+	return dev_name(&xsvhba_of_session(session)->shost->shost_gendev);
+}
+
 static const struct xscore_session_ops xsvhba_session_ops = {
 	.connect	= xsvhba_connect,
 	.step		= xsvhba_step,
 	.teardown	= xsvhba_teardown,
 	.down		= xsvhba_down,
+	.name		= xsvhba_name,
 };
 
 static const struct xscore_session_params xsvhba_session_params = {

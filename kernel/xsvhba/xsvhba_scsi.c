@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "xsvhba.h"
+#include "xsvhba_trace.h"
 
 #define XSVHBA_SPEED		FC_PORTSPEED_4GBIT	/* as the original */
 #define XSVHBA_NODE_NAME_BIT	BIT_ULL(32)
@@ -404,7 +405,9 @@ static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
 		return SUCCESS;
 	ret = xsvhba_send_abort(vhba, cmd) ? FAILED :
 	      xsvhba_wait_idle(vhba, &scope);
-	return xsvhba_eh_result(scmnd->device, what, ret);
+	ret = xsvhba_eh_result(scmnd->device, what, ret);
+	trace_xsvhba_cmd_abort(scmnd, cmd->handle, ret);
+	return ret;
 }
 
 static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from harness import director, modload, san
+from harness import director, modload, san, tracefs
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
@@ -133,8 +133,15 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")
-    con.run(f"dd if=/tmp/pattern.bin of={vhba} bs=1M oflag=direct status=none", timeout=600)
-    con.run(f"dd if={vhba} of=/tmp/back.bin bs=1M iflag=direct status=none", timeout=600)
+    with tracefs.recording(fabric.host, "xsvhba"):
+        con.run(f"dd if=/tmp/pattern.bin of={vhba} bs=1M oflag=direct status=none", timeout=600)
+        con.run(f"dd if={vhba} of=/tmp/back.bin bs=1M iflag=direct status=none", timeout=600)
+        submitted = tracefs.events(fabric.host, "xsvhba_cmd_submit")
+        completed = tracefs.events(fabric.host, "xsvhba_cmd_complete")
+    # Every command through the ring is traced going out and coming back.
+    assert any("opcode 0x2a" in e.text for e in submitted), submitted[:5]
+    assert any("opcode 0x28" in e.text for e in submitted), submitted[:5]
+    assert len(completed) == len(submitted) >= 2 * LUN_MB, (len(submitted), len(completed))
     sent = con.output("sha256sum < /tmp/pattern.bin").split()[0]
     got = con.output("sha256sum < /tmp/back.bin").split()[0]
     con.run("rm -f /tmp/pattern.bin /tmp/back.bin")
@@ -257,11 +264,17 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     director.ctl(fabric.director, f"target-fault {TARGET} --drop")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second
-        start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
-        aborted = fabric.director.console.wait_until(
-            f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
-        )
-        assert aborted, diagnostics(fabric)
+        with tracefs.recording(fabric.host, "xsvhba"):
+            start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
+            aborted = fabric.director.console.wait_until(
+                f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
+            )
+            assert aborted, diagnostics(fabric)
+            # The card's answer ends the abort on the host, which traces it.
+            assert con.wait_until(
+                f"grep -q 'xsvhba_cmd_abort: .* outcome SUCCESS' {tracefs.TRACING}/trace",
+                2 * SHORT_SCSI_TIMEOUT,
+            ), tracefs.events(fabric.host)[-10:]
     finally:
         director.ctl(fabric.director, f"target-fault {TARGET} --clear")
     # The midlayer retries the aborted read; with the fault gone it completes.

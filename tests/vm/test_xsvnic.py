@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import director, lan, modload
+from harness import director, lan, modload, tracefs
 from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
@@ -411,11 +411,16 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     try:
         assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
     finally:
-        lan.start_gateway(fabric.director)
-    # The host retries with a backoff of at most 8 s.
-    assert fabric.host.console.wait_until(
-        f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
-    ), diagnostics(fabric)
+        with tracefs.recording(fabric.host, "xscore"):
+            lan.start_gateway(fabric.director)
+            # The host retries with a backoff of at most 8 s.
+            back = fabric.host.console.wait_until(
+                f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
+            )
+            states = [e.text for e in tracefs.events(fabric.host, "xscore_session_state")]
+    assert back, diagnostics(fabric)
+    # The vNIC's session with its card is traced under the interface's name.
+    assert f"{vnic} CONNECTING -> UP" in states, states
     ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
     assert ping.ok, ping.output + diagnostics(fabric)
 

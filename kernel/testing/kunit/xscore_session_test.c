@@ -76,11 +76,17 @@ static void fake_down(struct xscore_session *session,
 	o->down_err = err;
 }
 
+static const char *fake_name(struct xscore_session *session)
+{
+	return "fake";
+}
+
 static const struct xscore_session_ops fake_ops = {
 	.connect	= fake_connect,
 	.step		= fake_step,
 	.teardown	= fake_teardown,
 	.down		= fake_down,
+	.name		= fake_name,
 };
 
 static const struct xscore_session_params fake_params = {
