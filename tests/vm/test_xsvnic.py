@@ -175,6 +175,33 @@ def test_large_ping_with_df_fits_the_changed_mtu(fabric: Fabric, vnic: str) -> N
     assert jumbo.ok, jumbo.output + diagnostics(fabric)
 
 
+def test_ifconfig_alone_sets_address_netmask_mtu_and_state(fabric: Fabric, vnic: str) -> None:
+    """The seed's commands, literally: net-tools' ioctls (SIOCSIFADDR, SIOCSIFNETMASK,
+    SIOCSIFFLAGS, SIOCSIFMTU), not netlink."""
+    con = fabric.host.console
+    remote = PORT.remote_ipv4()
+    try:
+        con.run(f"ifconfig {vnic} down")
+        assert "UP" not in con.output(f"ifconfig {vnic} | head -n 1")
+        con.run(f"ip -4 addr flush dev {vnic}")
+        con.run(f"ifconfig {vnic} {PORT.host_ipv4()} netmask 255.255.255.0 up")
+        con.run(f"ifconfig {vnic} mtu 4000")
+        shown = con.output(f"ifconfig {vnic}")
+        assert f"inet {PORT.host_ipv4()}  netmask 255.255.255.0" in shown, shown
+        assert "mtu 4000" in shown and "UP" in shown, shown
+        assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+        fits = con.run(f"ping -M do -s 3972 -c 2 -W 5 {remote}", check=False, timeout=60)
+        assert fits.ok, fits.output + diagnostics(fabric)
+        assert not con.run(f"ifconfig {vnic} mtu {VNIC_MTU + 1}", check=False).ok
+    finally:
+        con.run(f"ifconfig {vnic} mtu {VNIC_MTU} up")
+        # Down removed the IPv6 addresses; the later tests use the one the fixture gave.
+        con.run(f"ip -6 addr add {PORT.host_ipv6()}/64 dev {vnic} nodad", check=False)
+    assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+    ping = con.run(f"ping -c 2 -W 5 {remote}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
 def test_scp_of_16_mib_both_ways_keeps_the_bytes(fabric: Fabric, vnic: str) -> None:
     host, remote = fabric.host.console, fabric.director.console
     target = authorize_ssh(fabric)
