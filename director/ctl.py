@@ -55,6 +55,28 @@ def cmd_set_vnic(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_vhba(args: argparse.Namespace) -> int:
+    config, server = _edit(args)
+    index = next((i for i, v in enumerate(server.vhbas) if v.name == args.name), None)
+    if index is None:
+        print(f"{args.server} has no vHBA named {args.name}")
+        return 1
+    vhba = server.vhbas[index]
+    if args.queue_depth is not None:
+        vhba = replace(vhba, queue_depth=args.queue_depth)
+    if args.link_down_timeout is not None:
+        vhba = replace(vhba, link_down_timeout=args.link_down_timeout)
+    if args.admin is not None:
+        vhba = replace(vhba, admin_up=args.admin == "up")
+    server.vhbas[index] = vhba
+    cfg.save(args.config, config)
+    print(
+        f"vHBA {args.name}: queue depth {vhba.queue_depth}, link-down timeout"
+        f" {vhba.link_down_timeout} s, admin {'up' if vhba.admin_up else 'down'}"
+    )
+    return 0
+
+
 def cmd_delete(args: argparse.Namespace) -> int:
     config, server = _edit(args)
     before = len(server.vnics) + len(server.vhbas)
@@ -238,6 +260,20 @@ def add_parser(
     vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
     vhba.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
     vhba.set_defaults(func=cmd_add_vhba)
+
+    change = ops.add_parser(
+        "set-vhba",
+        help="change a vHBA's queue depth, link-down timeout or admin state in place"
+        " (the host is sent UPDATE)",
+    )
+    change.add_argument("server")
+    change.add_argument("name")
+    change.add_argument("--queue-depth", type=int, help="commands in flight per LUN (1-64)")
+    change.add_argument(
+        "--link-down-timeout", type=int, help="seconds a lost target waits before failing"
+    )
+    change.add_argument("--admin", choices=["up", "down"])
+    change.set_defaults(func=cmd_set_vhba)
 
     lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
     lun.add_argument("wwpn", help="target port WWN (created on first use)")

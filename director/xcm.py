@@ -190,8 +190,8 @@ class Session:
             director_guid = self.xcm.config.director_guid
             installed = known[0] if known else None
             if (
-                isinstance(installed, Vnic)
-                and isinstance(device, Vnic)
+                installed is not None
+                and type(installed) is type(device)
                 and installed.updatable_to(device)
             ):
                 msg_class, obj = vdev_messages.update(installed, device, director_guid)

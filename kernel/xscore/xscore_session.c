@@ -272,15 +272,16 @@ EXPORT_SYMBOL_GPL(xscore_session_init);
  * @why: what the owner's down() reports
  *
  * For a host reset or a peer that is stuck: a session that is connecting
- * or up fails now and connects again without a backoff.
+ * or up fails now and connects again without a backoff.  A session that
+ * is down waiting out its backoff connects at once.
  */
 void xscore_session_reset(struct xscore_session *session, const char *why)
 {
 	lockdep_assert_not_held(&session->mutex);
 	mutex_lock(&session->mutex);
-	if (session->state != XSCORE_SESSION_STOPPED &&
-	    session->state != XSCORE_SESSION_DOWN) {
-		xscore_session_fail(session, why, -ECONNRESET);
+	if (session->state != XSCORE_SESSION_STOPPED) {
+		if (session->state != XSCORE_SESSION_DOWN)
+			xscore_session_fail(session, why, -ECONNRESET);
 		session->retry_at = jiffies;
 	}
 	mutex_unlock(&session->mutex);

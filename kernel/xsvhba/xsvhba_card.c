@@ -223,6 +223,30 @@ void xsvhba_reconnect(struct xsvhba *vhba, const char *why)
 }
 
 /*
+ * The XCM's admin state.  Down ends the session with the card as a lost
+ * card would: the targets block, and are failed by their loss timeout if
+ * the vHBA is not up again by then.  Up connects at once.
+ */
+void xsvhba_set_admin(struct xsvhba *vhba, bool up)
+{
+	bool changed;
+
+	mutex_lock(&vhba->session.mutex);
+	changed = vhba->admin_down == up;
+	WRITE_ONCE(vhba->admin_down, !up);
+	if (changed && !up &&
+	    vhba->session.state != XSCORE_SESSION_DOWN)
+		xsvhba_fail(vhba, "administratively down", -ENETDOWN);
+	mutex_unlock(&vhba->session.mutex);
+	if (changed) {
+		shost_printk(KERN_INFO, vhba->shost, "administratively %s\n",
+			     up ? "up" : "down");
+		if (up)
+			xsvhba_reconnect(vhba, "administratively up");
+	}
+}
+
+/*
  * From any context: the work resets both connections, which ends every
  * command (the data QP is destroyed before they end).  For when the data
  * connection cannot take a command's key back.
@@ -268,6 +292,8 @@ static int xsvhba_connect(struct xscore_session *session)
 	int ret;
 
 	lockdep_assert_held(&session->mutex);
+	if (vhba->admin_down)
+		return -ENETDOWN;
 	/* Data first, as the original: the card expects it. */
 	ret = xscore_conn_connect(vhba->data, &route->src, &route->dst);
 	if (!ret)

@@ -44,6 +44,37 @@ static void xsvhba_report_state(struct xsvhba *vhba)
 	mutex_unlock(&vhba->session.mutex);
 }
 
+/*
+ * An UPDATE in place: queue depth, link-down timeout and admin state.  A
+ * new card port is not taken over in place (the XCM deletes and installs);
+ * rate, throttle and the like are the card's business.  Nothing changes
+ * unless every field asked for is acceptable.
+ */
+static u8 xsvhba_update(struct xsvhba *vhba, const struct xsvhba_msg *msg)
+{
+	u32 bits = be32_to_cpu(msg->bit_mask);
+	unsigned int depth = be32_to_cpu(msg->scsiqueuedepth);
+	unsigned int down = be32_to_cpu(msg->linkdowntimeout);
+
+	if (bits & XSVHBA_UPDATE_XT_CHANGE)
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+	if ((bits & XSVHBA_UPDATE_QUEUE_DEPTH) &&
+	    (!depth || depth > vhba->queue_depth))
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+	if ((bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT) &&
+	    down > XSVHBA_LINK_DOWN_MAX)
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+
+	if (bits & XSVHBA_UPDATE_QUEUE_DEPTH)
+		xsvhba_set_lun_depth(vhba, depth);
+	if (bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT)
+		xsvhba_set_loss_timeout(vhba, down ? down :
+					XSVHBA_LINK_DOWN_DEF);
+	if (bits & XSVHBA_UPDATE_ADMIN_STATE)
+		xsvhba_set_admin(vhba, be32_to_cpu(msg->adminstate) != 0);
+	return XSMP_VDEV_CODE_ACK;
+}
+
 static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 {
 	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
@@ -58,9 +89,7 @@ static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 		xsvhba_report_state(vhba);
 		break;
 	case XSMP_VDEV_MSG_TYPE_UPDATE:
-		/* No field changes in place yet: the XCM deletes and installs. */
-		xscore_vdev_answer(vdev, obj,
-				   XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID);
+		xscore_vdev_answer(vdev, obj, xsvhba_update(vhba, msg));
 		break;
 	default:
 		dev_dbg(&vdev->adev.dev, "message type %u ignored\n",
@@ -103,6 +132,7 @@ static int xsvhba_read_install(struct xsvhba *vhba,
 			      (unsigned int)XSVHBA_XFER_KB_MAX);
 	vhba->link_down_timeout = min(down ? down : XSVHBA_LINK_DOWN_DEF,
 				      (unsigned int)XSVHBA_LINK_DOWN_MAX);
+	vhba->admin_down = !be32_to_cpu(msg->adminstate);
 	return 0;
 }
 

@@ -184,6 +184,51 @@ def test_fio_randrw_with_verify_finds_no_errors(fabric: Fabric, vhba: str) -> No
     assert run.ok and "err= 0" in run.output, run.output + diagnostics(fabric)
 
 
+UPDATE_WITHIN = 30.0  # the XCM reads its configuration again within a second or two
+UPDATED_DEPTH = 4
+UPDATED_LOSS_TMO = 20
+
+
+def test_queue_depth_loss_timeout_and_admin_state_change_in_place_under_fio(
+    fabric: Fabric, vhba: str
+) -> None:
+    """The operator changes each with `ctl set-vhba`; the XCM sends UPDATE and the host
+    applies it without losing the disk or a block of fio's."""
+    con = fabric.host.console
+    depth = f"/sys/block/{vhba.rsplit('/', 1)[1]}/device/queue_depth"
+    state = "/sys/class/scsi_host/host*/vhba_state"
+    con.run(f"{{ {fio_verify(vhba, 60)}; echo rc=$?; }} > /tmp/fio-update.log 2>&1 &")
+    try:
+        con.run("sleep 3")
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --queue-depth {UPDATED_DEPTH}")
+        assert con.wait_until(f'[ "$(cat {depth})" = {UPDATED_DEPTH} ]', UPDATE_WITHIN), (
+            diagnostics(fabric)
+        )
+        director.ctl(
+            fabric.director, f"set-vhba {SERVER} {VHBA} --link-down-timeout {UPDATED_LOSS_TMO}"
+        )
+        assert con.wait_until(
+            f'[ "$(cat {FC_HOST_LOSS_TMO})" = {UPDATED_LOSS_TMO} ]', UPDATE_WITHIN
+        ), diagnostics(fabric)
+        assert rport_loss_timeouts(fabric) == {str(UPDATED_LOSS_TMO)}, diagnostics(fabric)
+        # Down ends the session with the card; up comes back well inside the loss timeout.
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin down")
+        assert con.wait_until(f"grep -q admin-down {state}", UPDATE_WITHIN), diagnostics(fabric)
+        con.run("sleep 3")
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin up")
+        assert con.wait_until(f"grep -q ready {state}", UPDATE_WITHIN), diagnostics(fabric)
+    finally:
+        director.ctl(
+            fabric.director,
+            f"set-vhba {SERVER} {VHBA} --queue-depth 32 --link-down-timeout 30 --admin up",
+        )
+    con.run("wait", timeout=400, check=False)
+    log = con.output("cat /tmp/fio-update.log")
+    assert "rc=0" in log and "err= 0" in log, log + diagnostics(fabric)
+    assert con.wait_until(f'[ "$(cat {depth})" = 32 ]', UPDATE_WITHIN), diagnostics(fabric)
+    assert con.output(f"cat {FC_HOST_LOSS_TMO}").split()[0] == "30"
+
+
 def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
     """The card goes away and comes back during fio: the host reconnects, fio sees every block
     it wrote, and the remote port keeps the loss timeout the operator gave it."""
