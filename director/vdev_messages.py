@@ -105,6 +105,12 @@ def _vhba_update(old: Vhba, new: Vhba, director_guid: int) -> tuple[int, bytes]:
     return XsmpClass.VHBA, vhba_object(new, XsmpVdevMsgType.UPDATE, card_guid, bit_mask)
 
 
+def sync_marker(msg_class: int, msg_type: int) -> tuple[int, bytes]:
+    """SYNC_BEGIN or SYNC_END of a class: an object of no device (resource id 0)."""
+    header = XsmpVdevObjectHeader(type=msg_type, length=XSMP_VDEV_OBJECT_SIZE)
+    return msg_class, header.encode().ljust(XSMP_VDEV_OBJECT_SIZE, b"\0")
+
+
 def frame(msg_class: int, seq: int, source: int, dest: int, payload: bytes) -> bytes:
     header = XsmpMessageHeader(
         type=msg_class,

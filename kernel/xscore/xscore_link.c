@@ -248,21 +248,38 @@ static const struct xscore_session_params xscore_link_session_params = {
 };
 
 /* A VNIC or VHBA class message (msg_class set) or a link event. */
+enum xscore_link_item_kind {
+	XSCORE_LINK_ITEM_MSG,		/* objects of a VNIC or VHBA message */
+	XSCORE_LINK_ITEM_EVENT,		/* the link came up or went down */
+	XSCORE_LINK_ITEM_PRUNE,		/* the operator deletes orphans */
+};
+
 struct xscore_link_vdev_item {
 	struct list_head node;
+	enum xscore_link_item_kind kind;
 	u8 msg_class;
 	enum xscore_link_event event;
 	u32 len;
 	u8 objs[];
 };
 
-static void xscore_link_queue_vdev(struct xscore_link *link,
+/* False when the link is going: the item is freed, not queued. */
+static bool xscore_link_queue_vdev(struct xscore_link *link,
 				   struct xscore_link_vdev_item *item)
 {
+	bool queued;
+
 	spin_lock_bh(&link->vdev_queue_lock);
-	list_add_tail(&item->node, &link->vdev_queue);
+	queued = !link->vdev_closing;
+	if (queued)
+		list_add_tail(&item->node, &link->vdev_queue);
 	spin_unlock_bh(&link->vdev_queue_lock);
+	if (!queued) {
+		kfree(item);
+		return false;
+	}
 	queue_work(system_long_wq, &link->vdev_work);
+	return true;
 }
 
 /*
@@ -279,6 +296,7 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 		xscore_link_count_unhandled(link);
 		return;
 	}
+	item->kind = XSCORE_LINK_ITEM_MSG;
 	item->msg_class = msg_class;
 	item->len = len;
 	memcpy(item->objs, objs, len);
@@ -292,9 +310,22 @@ void xscore_link_queue_event(struct xscore_link *link,
 	struct xscore_link_vdev_item *item;
 
 	item = kmalloc(sizeof(*item), GFP_NOIO | __GFP_NOFAIL);
+	item->kind = XSCORE_LINK_ITEM_EVENT;
 	item->msg_class = 0;
 	item->event = event;
 	item->len = 0;
+	xscore_link_queue_vdev(link, item);
+}
+
+/* From a device's sysfs: the work removes the orphans marked delete_asked. */
+void xscore_link_queue_prune(struct xscore_link *link)
+{
+	struct xscore_link_vdev_item *item;
+
+	item = kzalloc(sizeof(*item), GFP_KERNEL);
+	if (!item)
+		return;
+	item->kind = XSCORE_LINK_ITEM_PRUNE;
 	xscore_link_queue_vdev(link, item);
 }
 
@@ -335,12 +366,18 @@ static void xscore_link_vdev_work(struct work_struct *work)
 	struct xscore_link_vdev_item *item;
 
 	while ((item = xscore_link_next_vdev_item(link))) {
-		if (item->msg_class) {
+		switch (item->kind) {
+		case XSCORE_LINK_ITEM_MSG:
 			xscore_vdev_receive(link, item->msg_class, item->objs,
 					    item->len);
-		} else {
+			break;
+		case XSCORE_LINK_ITEM_EVENT:
 			xscore_vdev_link_event(link, item->event);
 			xscore_link_uevent(link, item->event);
+			break;
+		case XSCORE_LINK_ITEM_PRUNE:
+			xscore_vdev_prune(link);
+			break;
 		}
 		kfree(item);
 	}
@@ -442,7 +479,13 @@ void xscore_link_destroy(struct xscore_link *link)
 		dev_info(&link->dev, "closing\n");
 	/* Nothing can kick it now: its connection is closed. */
 	xscore_session_stop(&link->session);
-	/* Nothing queues now: what is left would configure devices that go. */
+	/*
+	 * Nothing queues now (a device's sysfs could still ask for a prune):
+	 * what is left would configure devices that go.
+	 */
+	spin_lock_bh(&link->vdev_queue_lock);
+	link->vdev_closing = true;
+	spin_unlock_bh(&link->vdev_queue_lock);
 	cancel_work_sync(&link->vdev_work);
 	while ((item = xscore_link_next_vdev_item(link)))
 		kfree(item);

@@ -10,6 +10,7 @@
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_transport_fc.h>
 
 #include "compat.h"
@@ -108,9 +109,27 @@ static void xsvhba_link_event(struct xscore_vdev *vdev,
 		xsvhba_report_state(vhba);
 }
 
+/*
+ * A vHBA with any LUN is busy: a resync keeps it (xscore_vdev_ops).  Its
+ * disks may hold a mounted filesystem, even the root, and which are open
+ * is not the HBA's to know; the operator deletes the orphan.
+ */
+static bool xsvhba_busy(struct xscore_vdev *vdev)
+{
+	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, vhba->shost) {
+		scsi_device_put(sdev);
+		return true;
+	}
+	return false;
+}
+
 static const struct xscore_vdev_ops xsvhba_vdev_ops = {
 	.message	= xsvhba_message,
 	.link_event	= xsvhba_link_event,
+	.busy		= xsvhba_busy,
 };
 
 /* The install's limits, with the original's defaults for zero. */
