@@ -146,7 +146,11 @@ def test_resync_removes_idle_devices_the_xcm_dropped_while_away_and_keeps_busy_o
     assert con.output(f"cat {AUXILIARY}/{kept}/orphaned").strip() == "0"
     # Only an orphan is the operator's to delete; then it goes, though its interface is up.
     assert not con.run(f"echo 1 > {AUXILIARY}/{kept}/delete", check=False).ok
-    con.run(f"echo 1 > {AUXILIARY}/{busy}/delete")
+    table = con.output(f"{director.GUEST_PYTHON} -m xsadm devices")
+    assert any(
+        row.split()[1:2] == ["xsvnic3"] and row.endswith("yes") for row in table.splitlines()
+    )
+    con.run(f"{director.GUEST_PYTHON} -m xsadm delete xsvnic3")
     assert con.wait_until(f"! test -e {AUXILIARY}/{busy}", 30), kernel_messages(fabric)
     assert con.run(f"test -e {AUXILIARY}/{kept}", check=False).ok
 
