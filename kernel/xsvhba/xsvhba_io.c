@@ -213,7 +213,7 @@ static void xsvhba_finish(struct xsvhba_cmd *cmd)
 	struct scsi_cmnd *scmnd = cmd->scmnd;
 
 	xsvhba_unmap(cmd);
-	trace_xsvhba_cmd_complete(scmnd, cmd->handle);
+	trace_xsvhba_cmd_complete(scmnd, cmd->handle, scmnd->result);
 	atomic_set(&cmd->state, XSVHBA_CMD_IDLE);
 	wake_up_all(&vhba->cmd_wait);
 	scsi_done(scmnd);

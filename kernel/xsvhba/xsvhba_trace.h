@@ -40,36 +40,40 @@ TRACE_EVENT(xsvhba_cmd_submit,
 		      __entry->direction)
 );
 
-TRACE_EVENT(xsvhba_cmd_complete,
-	    TP_PROTO(struct scsi_cmnd *scmnd, u32 handle),
-	    TP_ARGS(scmnd, handle),
-	    TP_STRUCT__entry(__field(unsigned int, host_no)
-			     __field(u32, handle)
-			     __field(int, result)
-			     __field(u32, resid)),
-	    TP_fast_assign(__entry->host_no = scmnd->device->host->host_no;
-			   __entry->handle = handle;
-			   __entry->result = scmnd->result;
-			   __entry->resid = scsi_get_resid(scmnd);),
-	    TP_printk("host%u handle %#x result %#x resid %u",
-		      __entry->host_no, __entry->handle, __entry->result,
-		      __entry->resid)
+/* The end of a command: its completion, or the abort that ended it. */
+DECLARE_EVENT_CLASS(xsvhba_cmd_end,
+		    TP_PROTO(struct scsi_cmnd *scmnd, u32 handle, int result),
+		    TP_ARGS(scmnd, handle, result),
+		    TP_STRUCT__entry(__field(unsigned int, host_no)
+				     __field(u32, handle)
+				     __field(u8, opcode)
+				     __field(int, result)
+				     __field(u32, resid)),
+		    TP_fast_assign(__entry->host_no = scmnd->device->host->host_no;
+				   __entry->handle = handle;
+				   __entry->opcode = scmnd->cmnd[0];
+				   __entry->result = result;
+				   __entry->resid = scsi_get_resid(scmnd);),
+		    TP_printk("host%u handle %#x opcode %#04x result %#x resid %u",
+			      __entry->host_no, __entry->handle,
+			      __entry->opcode, __entry->result,
+			      __entry->resid)
 );
 
-TRACE_EVENT(xsvhba_cmd_abort,
-	    TP_PROTO(struct scsi_cmnd *scmnd, u32 handle, int outcome),
-	    TP_ARGS(scmnd, handle, outcome),
-	    TP_STRUCT__entry(__field(unsigned int, host_no)
-			     __field(u32, handle)
-			     __field(u8, opcode)
-			     __field(int, outcome)),
-	    TP_fast_assign(__entry->host_no = scmnd->device->host->host_no;
-			   __entry->handle = handle;
-			   __entry->opcode = scmnd->cmnd[0];
-			   __entry->outcome = outcome;),
-	    TP_printk("host%u handle %#x opcode %#04x outcome %s",
-		      __entry->host_no, __entry->handle, __entry->opcode,
-		      __entry->outcome == SUCCESS ? "SUCCESS" : "FAILED")
+/* result: the command's SCSI result. */
+DEFINE_EVENT(xsvhba_cmd_end, xsvhba_cmd_complete,
+	     TP_PROTO(struct scsi_cmnd *scmnd, u32 handle, int result),
+	     TP_ARGS(scmnd, handle, result)
+);
+
+/* result: the abort handler's SUCCESS or FAILED. */
+DEFINE_EVENT_PRINT(xsvhba_cmd_end, xsvhba_cmd_abort,
+		   TP_PROTO(struct scsi_cmnd *scmnd, u32 handle, int result),
+		   TP_ARGS(scmnd, handle, result),
+		   TP_printk("host%u handle %#x opcode %#04x outcome %s",
+			     __entry->host_no, __entry->handle,
+			     __entry->opcode,
+			     __entry->result == SUCCESS ? "SUCCESS" : "FAILED")
 );
 
 #endif /* _XSVHBA_TRACE_H */
