@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from director import config as cfg
+from director import stats
 from director.state import read_hosts, read_sessions
 
 
@@ -231,6 +232,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+STATS_WITHIN = 10.0  # seconds: the XCM looks for requests every second, the host answers at once
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    token = stats.write_request(args.state_dir, args.server, args.name, args.clear)
+    answer = stats.wait_answer(args.state_dir, token, STATS_WITHIN)
+    if answer is None:
+        print(
+            f"no answer for {args.server} {args.name} within {STATS_WITHIN:.0f} s: no XCM"
+            " has a session with the host that installed it, or the host did not answer"
+        )
+        return 1
+    if args.json:
+        print(json.dumps(answer, indent=1))
+    elif answer.get("cleared"):
+        print(f"{args.name}: counters cleared")
+    else:
+        width = max(len(name) for name in answer)
+        for name, value in answer.items():
+            print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
 def add_parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parents: list[argparse.ArgumentParser],
@@ -279,6 +303,15 @@ def add_parser(
     )
     change.add_argument("--admin", choices=["up", "down"])
     change.set_defaults(func=cmd_set_vhba)
+
+    show = ops.add_parser(
+        "stats", help="a vNIC's or vHBA's counters, live from its host (STATS request)"
+    )
+    show.add_argument("server", help="the server as the configuration matches it")
+    show.add_argument("name")
+    show.add_argument("--clear", action="store_true", help="count from zero from now on")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_stats)
 
     lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
     lun.add_argument("wwpn", help="target port WWN (created on first use)")

@@ -21,7 +21,7 @@ from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo
 from pyverbs.pyverbs_error import PyverbsError
 
-from director import vdev_messages
+from director import stats, vdev_messages
 from director.config import Config, Server, Vhba, Vnic, Watched
 from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
 from director.state import STATE_DIR, read_hosts, write_json, xcm_file
@@ -135,7 +135,12 @@ class Session:
         try:
             header = parse_header(data)
             if header.type in (XsmpClass.VNIC, XsmpClass.VHBA):
-                answers = vdev_messages.parse_answers(data[XsmpMessageHeader.SIZE :])
+                payload = data[XsmpMessageHeader.SIZE :]
+                if payload[:1] == bytes([stats.STATS_TYPE]):
+                    token, counters = stats.parse_answer(header.type, payload)
+                    stats.write_answer(self.xcm.config.state_dir, token, counters)
+                    return
+                answers = vdev_messages.parse_answers(payload)
                 for answer in answers:
                     self._answered(answer)
                 return
@@ -209,6 +214,19 @@ class Session:
                 self.devices[rid] = (device, "deleting")
                 log.info("delete %s on host %016x", device.name, self.host_guid)
         self.xcm.dirty = True
+
+    def device_named(self, server: str, name: str) -> Vnic | Vhba | None:
+        """The device `name` this session installed, when its host is `server`."""
+        configured = self.xcm.server_for(self.host_guid)
+        if not self.registered or configured is None or configured.match != server:
+            return None
+        return next((d for d, _ in self.devices.values() if d.name == name), None)
+
+    def ask_stats(self, device: Vnic | Vhba, request: dict[str, Any]) -> None:
+        self._send_object(*stats.request_object(device, request["token"], request["clear"]))
+        if request["clear"] and isinstance(device, Vhba):
+            # A vHBA does not answer a clear.
+            stats.write_answer(self.xcm.config.state_dir, request["token"], {"cleared": True})
 
     def _resync(self) -> None:
         """A new session gives the host every device again between SYNC_BEGIN and SYNC_END,
@@ -379,6 +397,7 @@ class Xcm:
             now = time.monotonic()
             if now >= next_reload:
                 self._reload()
+                self._serve_stats_requests()
                 next_reload = now + RELOAD_PERIOD
             for session in list(self.sessions):
                 # What arrived before a disconnect is still handled; the session's own
@@ -390,6 +409,17 @@ class Xcm:
                     self.dirty = True
             self._publish()
         self._shut_down()
+
+    def _serve_stats_requests(self) -> None:
+        """Send each `ctl stats` request this XCM can serve to the session whose host has the
+        device; the others are left to the XCMs that can (ctl gives up on them in time)."""
+        for path, request in stats.pending_requests(self.config.state_dir):
+            for session in self.sessions:
+                device = session.device_named(request["server"], request["device"])
+                if device is not None:
+                    if stats.claim(path):
+                        session.ask_stats(device, request)
+                    break
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("signal %d: shutting down", signum)

@@ -17,6 +17,7 @@ XSVHBA_NACK_DUP_VID = 2  # NACK reason: a vHBA of that resource id exists
 XSVHBA_NACK_LIMIT = 3  # NACK reason: too many vHBAs
 XSVHBA_NACK_ALLOC = 4  # NACK reason: out of memory
 XSVHBA_MAX_QUEUES = 4  # most num_queues
+XSVHBA_STATS_CLEAR = 1  # xsvhba_stats.action: clear the counters
 
 
 class XsvhbaMsgType(enum.IntEnum):
@@ -191,4 +192,155 @@ class XsvhbaMsg:
             q_classification=[XsvhbaLunClass.decode(buf, offset + 96 + 12 * i) for i in range(4)],
             mtu=v1[0],
             reserved=v1[1],
+        )
+
+
+_XSVHBA_STATS_0 = struct.Struct(">2BHB3sQ8s")
+_XSVHBA_STATS_1 = struct.Struct("<31Q240s")
+
+
+@dataclass
+class XsvhbaStats:
+    """STATS (type 10), both ways: the XCM asks with action and cookie, the host answers with
+    the counters of the vHBA the vid names (a clear has no answer). The counters travel in
+    the x86 host's order, as the original's did; the rest is big endian."""
+
+    SIZE: ClassVar[int] = 512
+
+    type: int = 0
+    code: int = 0
+    length: int = 0
+    action: int = 0
+    reserv: bytes = b""
+    vid: int = 0
+    statscookie: bytes = b""
+    totalio: int = 0
+    readbytecount: int = 0
+    writebytecount: int = 0
+    outstandingrequestcount: int = 0
+    iorequestcount: int = 0
+    readrequestcount: int = 0
+    writerequestcount: int = 0
+    taskmanagementrequestcount: int = 0
+    targetcount: int = 0
+    luncount: int = 0
+    xsmpxtdowncount: int = 0
+    xsmpxtoperstaterequestcount: int = 0
+    mapfmrcount: int = 0
+    ummapfmrcount: int = 0
+    usedmapfmrcount: int = 0
+    abortcommandcount: int = 0
+    resetluncommandcount: int = 0
+    resettargetcommandcount: int = 0
+    resetbuscommandcount: int = 0
+    linkdowncount: int = 0
+    discinfoupdatecount: int = 0
+    targetlostcount: int = 0
+    targetfoundcount: int = 0
+    cqpdisconnectcount: int = 0
+    dqpdisconnectcount: int = 0
+    cqpibsenterrorcount: int = 0
+    dqpibsenterrorcount: int = 0
+    cqpibreceiveerrorcount: int = 0
+    dqpibreceiverrrorcount: int = 0
+    cqpibremotedisconnecterrorcount: int = 0
+    dqpibremotedisconnecterrorcount: int = 0
+    reserved: bytes = b""
+
+    def encode(self) -> bytes:
+        buf = bytearray(self.SIZE)
+        _XSVHBA_STATS_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.action,
+            fit(self.reserv, 3, "reserv"),
+            self.vid,
+            fit(self.statscookie, 8, "statscookie"),
+        )
+        _XSVHBA_STATS_1.pack_into(
+            buf,
+            24,
+            self.totalio,
+            self.readbytecount,
+            self.writebytecount,
+            self.outstandingrequestcount,
+            self.iorequestcount,
+            self.readrequestcount,
+            self.writerequestcount,
+            self.taskmanagementrequestcount,
+            self.targetcount,
+            self.luncount,
+            self.xsmpxtdowncount,
+            self.xsmpxtoperstaterequestcount,
+            self.mapfmrcount,
+            self.ummapfmrcount,
+            self.usedmapfmrcount,
+            self.abortcommandcount,
+            self.resetluncommandcount,
+            self.resettargetcommandcount,
+            self.resetbuscommandcount,
+            self.linkdowncount,
+            self.discinfoupdatecount,
+            self.targetlostcount,
+            self.targetfoundcount,
+            self.cqpdisconnectcount,
+            self.dqpdisconnectcount,
+            self.cqpibsenterrorcount,
+            self.dqpibsenterrorcount,
+            self.cqpibreceiveerrorcount,
+            self.dqpibreceiverrrorcount,
+            self.cqpibremotedisconnecterrorcount,
+            self.dqpibremotedisconnecterrorcount,
+            fit(self.reserved, 240, "reserved"),
+        )
+        return bytes(buf)
+
+    @classmethod
+    def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvhbaStats:
+        need(buf, offset, cls.SIZE, "xsvhba_stats")
+        v0 = _XSVHBA_STATS_0.unpack_from(buf, offset)
+        v1 = _XSVHBA_STATS_1.unpack_from(buf, offset + 24)
+        return cls(
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            action=v0[3],
+            reserv=v0[4],
+            vid=v0[5],
+            statscookie=v0[6],
+            totalio=v1[0],
+            readbytecount=v1[1],
+            writebytecount=v1[2],
+            outstandingrequestcount=v1[3],
+            iorequestcount=v1[4],
+            readrequestcount=v1[5],
+            writerequestcount=v1[6],
+            taskmanagementrequestcount=v1[7],
+            targetcount=v1[8],
+            luncount=v1[9],
+            xsmpxtdowncount=v1[10],
+            xsmpxtoperstaterequestcount=v1[11],
+            mapfmrcount=v1[12],
+            ummapfmrcount=v1[13],
+            usedmapfmrcount=v1[14],
+            abortcommandcount=v1[15],
+            resetluncommandcount=v1[16],
+            resettargetcommandcount=v1[17],
+            resetbuscommandcount=v1[18],
+            linkdowncount=v1[19],
+            discinfoupdatecount=v1[20],
+            targetlostcount=v1[21],
+            targetfoundcount=v1[22],
+            cqpdisconnectcount=v1[23],
+            dqpdisconnectcount=v1[24],
+            cqpibsenterrorcount=v1[25],
+            dqpibsenterrorcount=v1[26],
+            cqpibreceiveerrorcount=v1[27],
+            dqpibreceiverrrorcount=v1[28],
+            cqpibremotedisconnecterrorcount=v1[29],
+            dqpibremotedisconnecterrorcount=v1[30],
+            reserved=v1[31],
         )

@@ -162,3 +162,89 @@ class XsvnicMsg:
             mp_group=v0[24].rstrip(b"\0"),
             pad=v0[25],
         )
+
+
+_XSVNIC_STATS_0 = struct.Struct(">2BHIQ64s8s")
+_XSVNIC_STATS_1 = struct.Struct("<9Q352s")
+
+
+@dataclass
+class XsvnicStats:
+    """STATS (type 10), both ways; the original xsvnic left it unhandled, so this is the layout
+    of its sibling class XVE (docs/wire-deviations.md). The XCM asks; the host answers with
+    the interface's counters in the x86 host's order, as XVE did. A bitmask of 0 clears the
+    counters first (the answer then reads zero)."""
+
+    SIZE: ClassVar[int] = 512
+
+    type: int = 0
+    code: int = 0
+    length: int = 0
+    bitmask: int = 0
+    resource_id: int = 0
+    counter: bytes = b""
+    stats_handle: bytes = b""
+    rx_packets: int = 0
+    rx_bytes: int = 0
+    rx_errors: int = 0
+    rx_drops: int = 0
+    rx_overruns: int = 0
+    tx_packets: int = 0
+    tx_bytes: int = 0
+    tx_errors: int = 0
+    tx_drops: int = 0
+    reserved: bytes = b""
+
+    def encode(self) -> bytes:
+        buf = bytearray(self.SIZE)
+        _XSVNIC_STATS_0.pack_into(
+            buf,
+            0,
+            self.type,
+            self.code,
+            self.length,
+            self.bitmask,
+            self.resource_id,
+            fit(self.counter, 64, "counter"),
+            fit(self.stats_handle, 8, "stats_handle"),
+        )
+        _XSVNIC_STATS_1.pack_into(
+            buf,
+            88,
+            self.rx_packets,
+            self.rx_bytes,
+            self.rx_errors,
+            self.rx_drops,
+            self.rx_overruns,
+            self.tx_packets,
+            self.tx_bytes,
+            self.tx_errors,
+            self.tx_drops,
+            fit(self.reserved, 352, "reserved"),
+        )
+        return bytes(buf)
+
+    @classmethod
+    def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsvnicStats:
+        need(buf, offset, cls.SIZE, "xsvnic_stats")
+        v0 = _XSVNIC_STATS_0.unpack_from(buf, offset)
+        v1 = _XSVNIC_STATS_1.unpack_from(buf, offset + 88)
+        return cls(
+            type=v0[0],
+            code=v0[1],
+            length=v0[2],
+            bitmask=v0[3],
+            resource_id=v0[4],
+            counter=v0[5],
+            stats_handle=v0[6],
+            rx_packets=v1[0],
+            rx_bytes=v1[1],
+            rx_errors=v1[2],
+            rx_drops=v1[3],
+            rx_overruns=v1[4],
+            tx_packets=v1[5],
+            tx_bytes=v1[6],
+            tx_errors=v1[7],
+            tx_drops=v1[8],
+            reserved=v1[9],
+        )

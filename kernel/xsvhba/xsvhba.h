@@ -44,6 +44,8 @@
 #define XSVHBA_XFER_KB_MAX	2040
 #define XSVHBA_LINK_DOWN_DEF	30	/* seconds, when INSTALL says 0 */
 #define XSVHBA_LINK_DOWN_MAX	60
+/* The u64 counters of a STATS answer, totalio to the last reserved one. */
+#define XSVHBA_STATS_COUNTERS	31
 #define XSVHBA_CTRL_RING	8
 #define XSVHBA_CONNECT_TIMEOUT	(10 * HZ)	/* both connections */
 #define XSVHBA_ENABLE_TIMEOUT	(10 * HZ)	/* ENABLE_RSP */
@@ -106,7 +108,27 @@ struct xsvhba_counters {
 	u64 status_stale;
 	u64 reconnects;
 	u64 aborts;
-	u64 resets;
+	u64 resets;		/* LUN, target and host resets */
+	/* Only reported to the XCM (STATS), not in sysfs: */
+	u64 lun_resets;
+	u64 target_resets;
+	u64 host_resets;
+	u64 fc_link_downs;
+	u64 disc_updates;
+	u64 targets_lost;
+	u64 targets_found;
+	u64 xt_downs;
+	u64 oper_reqs;
+};
+
+/* The commands through the ring, counted under ring_lock. */
+struct xsvhba_io_counters {
+	u64 reads;
+	u64 writes;
+	u64 nodata;
+	u64 read_bytes;
+	u64 write_bytes;
+	u64 keys;		/* data keys registered */
 };
 
 struct xsvhba {
@@ -156,6 +178,7 @@ struct xsvhba {
 	spinlock_t ring_lock;
 	bool ready;			/* commands may go to the card */
 	u16 write_index;
+	struct xsvhba_io_counters io;
 
 	wait_queue_head_t cmd_wait;	/* a command went idle */
 	unsigned long flags;
@@ -163,6 +186,8 @@ struct xsvhba {
 	struct dentry *debugfs;
 	spinlock_t lock;		/* guards counters */
 	struct xsvhba_counters counters;
+	/* What a STATS clear saw: later answers count from it (ops_lock). */
+	u64 stats_base[XSVHBA_STATS_COUNTERS];
 };
 
 /* Which commands xsvhba_take_back() and xsvhba_idle() mean: one, a LUN's or a
@@ -190,6 +215,7 @@ void xsvhba_kick(struct xsvhba *vhba);
 void xsvhba_stop(struct xsvhba *vhba);
 bool xsvhba_enabled_on_card(struct xsvhba *vhba);
 void xsvhba_reconnect(struct xsvhba *vhba, const char *why);
+void xsvhba_stats(struct xsvhba *vhba, const struct xsvhba_stats *req);
 void xsvhba_set_admin(struct xsvhba *vhba, bool up);
 void xsvhba_set_lun_depth(struct xsvhba *vhba, unsigned int depth);
 void xsvhba_set_loss_timeout(struct xsvhba *vhba, unsigned int seconds);

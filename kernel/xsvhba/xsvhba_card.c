@@ -65,6 +65,7 @@ static bool xsvhba_disc_info(struct xsvhba *vhba, const void *data, u32 len,
 
 	if (xsvhba_check_disc_info(data, len, first, &count))
 		return false;
+	xsvhba_count(vhba, &vhba->counters.disc_updates);
 	info = data + head;
 	for (i = 0; i < count; i++)
 		xsvhba_tgt_info(vhba, &info[i]);
@@ -111,8 +112,10 @@ static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 			   up ? FCH_EVT_LINKUP : FCH_EVT_LINKDOWN, 0);
 	memalloc_noio_restore(noio);
 	/* Targets block until they come back or their loss timeout ends. */
-	if (!up)
+	if (!up) {
+		xsvhba_count(vhba, &vhba->counters.fc_link_downs);
 		xsvhba_targets_lost(vhba);
+	}
 	xsvhba_set_port_state(vhba);
 	return true;
 }
@@ -384,6 +387,9 @@ int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev)
 	if (type == XSVHBA_CTRL_TYPE_LUN_RESET)
 		msg.lun = cpu_to_le16(sdev->lun);
 	xsvhba_count(vhba, &vhba->counters.resets);
+	xsvhba_count(vhba, type == XSVHBA_CTRL_TYPE_LUN_RESET ?
+		     &vhba->counters.lun_resets :
+		     &vhba->counters.target_resets);
 	return xscore_conn_send(vhba->ctrl, &msg, sizeof(msg), NULL, 0);
 }
 

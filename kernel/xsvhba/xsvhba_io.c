@@ -492,6 +492,28 @@ static bool xsvhba_ring_full(struct xsvhba *vhba)
 	       read % XSVHBA_RING_SIZE;
 }
 
+/* For the XCM's STATS (xsvhba_stats.c); under ring_lock. */
+static void xsvhba_count_io(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
+{
+	struct scsi_cmnd *scmnd = cmd->scmnd;
+
+	lockdep_assert_held(&vhba->ring_lock);
+	switch (scmnd->sc_data_direction) {
+	case DMA_FROM_DEVICE:
+		vhba->io.reads++;
+		vhba->io.read_bytes += scsi_bufflen(scmnd);
+		break;
+	case DMA_TO_DEVICE:
+		vhba->io.writes++;
+		vhba->io.write_bytes += scsi_bufflen(scmnd);
+		break;
+	default:
+		vhba->io.nodata++;
+		break;
+	}
+	vhba->io.keys += !!cmd->mr;
+}
+
 xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 				     struct scsi_cmnd *scmnd)
 {
@@ -540,6 +562,7 @@ xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 				      DMA_TO_DEVICE);
 	vhba->write_index = (vhba->write_index + 1) % XSVHBA_RING_SIZE;
 	update.write_index = cpu_to_le16(vhba->write_index);
+	xsvhba_count_io(vhba, cmd);
 	trace_xsvhba_cmd_submit(scmnd, cmd->handle);
 	atomic_set(&cmd->state, XSVHBA_CMD_ISSUED);
 	/*

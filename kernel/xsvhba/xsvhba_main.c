@@ -57,6 +57,8 @@ static u8 xsvhba_update(struct xsvhba *vhba, const struct xsvhba_msg *msg)
 	unsigned int depth = be32_to_cpu(msg->scsiqueuedepth);
 	unsigned int down = be32_to_cpu(msg->linkdowntimeout);
 
+	if (bits & XSVHBA_UPDATE_XT_STATE_DOWN)
+		xsvhba_count(vhba, &vhba->counters.xt_downs);
 	if (bits & XSVHBA_UPDATE_XT_CHANGE)
 		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
 	if ((bits & XSVHBA_UPDATE_QUEUE_DEPTH) &&
@@ -87,7 +89,12 @@ static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 		xscore_vdev_answer(vdev, obj, XSMP_VDEV_CODE_ACK);
 		fallthrough;
 	case XSVHBA_MSG_TYPE_OPER_REQ:
+		if (msg->type == XSVHBA_MSG_TYPE_OPER_REQ)
+			xsvhba_count(vhba, &vhba->counters.oper_reqs);
 		xsvhba_report_state(vhba);
+		break;
+	case XSVHBA_MSG_TYPE_STATS:
+		xsvhba_stats(vhba, obj);
 		break;
 	case XSMP_VDEV_MSG_TYPE_UPDATE:
 		xscore_vdev_answer(vdev, obj, xsvhba_update(vhba, msg));

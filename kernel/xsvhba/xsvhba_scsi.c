@@ -131,12 +131,16 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 		return;
 	}
 	if (!present) {
+		if (target->present)
+			xsvhba_count(vhba, &vhba->counters.targets_lost);
 		if (target->rport)
 			fc_remote_port_delete(target->rport);
 		target->rport = NULL;
 		target->present = false;
 		return;
 	}
+	if (!target->present)
+		xsvhba_count(vhba, &vhba->counters.targets_found);
 	target->wwpn = wwpn;
 	target->wwnn = wwnn;
 	target->port_id = port_id;
@@ -483,6 +487,7 @@ static int xsvhba_eh_host_reset(struct scsi_cmnd *scmnd)
 	int ret;
 
 	xsvhba_count(vhba, &vhba->counters.resets);
+	xsvhba_count(vhba, &vhba->counters.host_resets);
 	xsvhba_reconnect(vhba, "host reset");
 	ret = xsvhba_eh_block(scmnd);
 	return xsvhba_eh_result(scmnd->device, "host reset",

@@ -111,6 +111,8 @@ struct xsvnic {
 	atomic64_t tx_dropped;
 	atomic64_t tx_gathered;	/* frames sent from the skb's memory */
 	atomic64_t rx_errors;
+	/* What the XCM's STATS clear saw: later answers count from it (ops_lock). */
+	struct rtnl_link_stats64 stats_base;
 };
 
 /* xsvnic_netdev.c */

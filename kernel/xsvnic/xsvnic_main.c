@@ -104,6 +104,37 @@ static u8 xsvnic_update(struct xsvnic *vnic, const struct xsvnic_msg *msg)
 	return XSMP_VDEV_CODE_ACK;
 }
 
+/*
+ * The XCM's STATS request: the interface's counters in the layout of the
+ * original's sibling class XVE (struct xsvnic_stats), counted from the
+ * last clear (a bitmask of 0 clears first).  Under the device's ops_lock,
+ * which also guards the baseline.
+ */
+static void xsvnic_stats(struct xsvnic *vnic, const struct xsvnic_stats *req)
+{
+	struct xsvnic_stats msg = {
+		.type		= XSVNIC_MSG_TYPE_STATS,
+		.length		= cpu_to_be16(sizeof(msg)),
+		.bitmask	= req->bitmask,
+		.resource_id	= req->resource_id,
+	};
+	struct rtnl_link_stats64 now, *base = &vnic->stats_base;
+
+	dev_get_stats(vnic->netdev, &now);
+	if (!req->bitmask)
+		*base = now;
+	memcpy(msg.stats_handle, req->stats_handle, sizeof(msg.stats_handle));
+	msg.rx_packets = cpu_to_le64(now.rx_packets - base->rx_packets);
+	msg.rx_bytes = cpu_to_le64(now.rx_bytes - base->rx_bytes);
+	msg.rx_errors = cpu_to_le64(now.rx_errors - base->rx_errors);
+	msg.rx_drops = cpu_to_le64(now.rx_dropped - base->rx_dropped);
+	msg.tx_packets = cpu_to_le64(now.tx_packets - base->tx_packets);
+	msg.tx_bytes = cpu_to_le64(now.tx_bytes - base->tx_bytes);
+	msg.tx_errors = cpu_to_le64(now.tx_errors - base->tx_errors);
+	msg.tx_drops = cpu_to_le64(now.tx_dropped - base->tx_dropped);
+	xscore_vdev_send(vnic->vdev, &msg);
+}
+
 static void xsvnic_message(struct xscore_vdev *vdev, const void *obj)
 {
 	struct xsvnic *vnic = dev_get_drvdata(&vdev->adev.dev);
@@ -116,6 +147,9 @@ static void xsvnic_message(struct xscore_vdev *vdev, const void *obj)
 		fallthrough;
 	case XSVNIC_MSG_TYPE_OPER_REQ:
 		xsvnic_report_state(vnic);
+		break;
+	case XSVNIC_MSG_TYPE_STATS:
+		xsvnic_stats(vnic, obj);
 		break;
 	case XSMP_VDEV_MSG_TYPE_UPDATE:
 		xscore_vdev_answer(vdev, obj, xsvnic_update(vnic, msg));

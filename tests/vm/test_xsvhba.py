@@ -4,6 +4,7 @@ ports and their LUNs disks, and data moves by RDMA intact."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -133,6 +134,7 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")
+    director.ctl(fabric.director, f"stats {SERVER} {VHBA} --clear")
     with tracefs.recording(fabric.host, "xsvhba"):
         con.run(f"dd if=/tmp/pattern.bin of={vhba} bs=1M oflag=direct status=none", timeout=600)
         con.run(f"dd if={vhba} of=/tmp/back.bin bs=1M iflag=direct status=none", timeout=600)
@@ -142,6 +144,12 @@ def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -
     assert any("opcode 0x2a" in e.text for e in submitted), submitted[:5]
     assert any("opcode 0x28" in e.text for e in submitted), submitted[:5]
     assert len(completed) == len(submitted) >= 2 * LUN_MB, (len(submitted), len(completed))
+    # The director asks the host for the vHBA's counters (STATS), counted from the clear.
+    counters = json.loads(director.ctl(fabric.director, f"stats {SERVER} {VHBA} --json"))
+    assert counters["readbytecount"] >= LUN_MB << 20, counters
+    assert counters["writebytecount"] >= LUN_MB << 20, counters
+    assert counters["totalio"] >= len(submitted), (counters, len(submitted))
+    assert counters["targetcount"] == 1 and counters["luncount"] >= 1, counters
     sent = con.output("sha256sum < /tmp/pattern.bin").split()[0]
     got = con.output("sha256sum < /tmp/back.bin").split()[0]
     con.run("rm -f /tmp/pattern.bin /tmp/back.bin")

@@ -4,6 +4,7 @@ ping, ping6, VLANs, ssh/scp and iperf3; the card's link state shows as carrier."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -89,10 +90,15 @@ def test_vnic_has_the_installed_mac_and_mtu(fabric: Fabric, vnic: str) -> None:
 
 def test_ping_and_ping6_reach_the_remote_host(fabric: Fabric, vnic: str) -> None:
     con = fabric.host.console
+    assert "cleared" in director.ctl(fabric.director, f"stats {SERVER} {VNIC} --clear")
     ping = con.run(f"ping -c 3 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
     assert ping.ok, ping.output + diagnostics(fabric)
     ping6 = con.run(f"ping -6 -c 3 -W 5 {PORT.remote_ipv6()}", check=False, timeout=60)
     assert ping6.ok, ping6.output + diagnostics(fabric)
+    # The director asks the host for the vNIC's counters (STATS): they moved with the pings.
+    counters = json.loads(director.ctl(fabric.director, f"stats {SERVER} {VNIC} --json"))
+    assert counters["tx_packets"] >= 6 and counters["rx_packets"] >= 6, counters
+    assert counters["tx_bytes"] >= 6 * 84 and counters["tx_errors"] == 0, counters
 
 
 def test_ethtool_shows_driver_speed_rings_and_counters(fabric: Fabric, vnic: str) -> None:

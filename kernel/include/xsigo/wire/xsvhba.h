@@ -30,6 +30,9 @@
 /* most num_queues */
 #define XSVHBA_MAX_QUEUES 4
 
+/* xsvhba_stats.action: clear the counters */
+#define XSVHBA_STATS_CLEAR 1
+
 /* Types of a VHBA object beyond the shared ones (xsmp_vdev_msg_type). */
 enum xsvhba_msg_type {
 	/* XCM asks for statistics */
@@ -145,5 +148,101 @@ static_assert(offsetof(struct xsvhba_msg, vh_name) == 80);
 static_assert(offsetof(struct xsvhba_msg, q_classification) == 96);
 static_assert(offsetof(struct xsvhba_msg, mtu) == 144);
 static_assert(offsetof(struct xsvhba_msg, reserved) == 148);
+
+/*
+ * STATS (type 10), both ways: the XCM asks with action and cookie, the
+ * host answers with the counters of the vHBA the vid names (a clear has no
+ * answer). The counters travel in the x86 host's order, as the original's
+ * did; the rest is big endian.
+ */
+struct xsvhba_stats {
+	__u8 type;	/* 0: XSVHBA_MSG_TYPE_STATS */
+	__u8 code;	/* 1: 0 */
+	__be16 length;	/* 2: 512 */
+	/* 4: XSVHBA_STATS_CLEAR: start the counters from zero; else report */
+	__u8 action;
+	__u8 reserv[3];	/* 5: zero */
+	__be64 vid;	/* 8: the vHBA's resource id */
+	__u8 statscookie[8];	/* 16: the XCM's, echoed */
+	/* 24: every command: reads, writes and those without data */
+	__le64 totalio;
+	/* 32: bytes of the reads (the original names it so, in bytes) */
+	__le64 readbytecount;
+	__le64 writebytecount;	/* 40: bytes of the writes */
+	__le64 outstandingrequestcount;	/* 48: commands with the card now */
+	__le64 iorequestcount;	/* 56: as totalio */
+	__le64 readrequestcount;	/* 64: reads */
+	__le64 writerequestcount;	/* 72: writes */
+	/* 80: commands without data (the original's name) */
+	__le64 taskmanagementrequestcount;
+	__le64 targetcount;	/* 88: targets online */
+	__le64 luncount;	/* 96: LUNs */
+	/* 104: UPDATEs that said the I/O card went down */
+	__le64 xsmpxtdowncount;
+	__le64 xsmpxtoperstaterequestcount;	/* 112: OPER_REQs from the XCM */
+	__le64 mapfmrcount;	/* 120: data keys registered */
+	/* 128: data keys released (the original's spelling) */
+	__le64 ummapfmrcount;
+	__le64 usedmapfmrcount;	/* 136: data keys in use */
+	__le64 abortcommandcount;	/* 144: aborts */
+	__le64 resetluncommandcount;	/* 152: LUN resets */
+	__le64 resettargetcommandcount;	/* 160: target resets */
+	__le64 resetbuscommandcount;	/* 168: host resets */
+	__le64 linkdowncount;	/* 176: FC link downs the card reported */
+	__le64 discinfoupdatecount;	/* 184: target lists from the card */
+	__le64 targetlostcount;	/* 192: targets the card lost */
+	__le64 targetfoundcount;	/* 200: targets the card found */
+	__le64 cqpdisconnectcount;	/* 208: control connection losses */
+	__le64 dqpdisconnectcount;	/* 216: data connection losses */
+	__le64 cqpibsenterrorcount;	/* 224: control send errors */
+	__le64 dqpibsenterrorcount;	/* 232: data send errors */
+	__le64 cqpibreceiveerrorcount;	/* 240: control receive errors */
+	/* 248: data receive errors (the original's spelling) */
+	__le64 dqpibreceiverrrorcount;
+	__le64 cqpibremotedisconnecterrorcount;	/* 256: zero, as the original */
+	__le64 dqpibremotedisconnecterrorcount;	/* 264: zero, as the original */
+	__u8 reserved[240];	/* 272: zero */
+};
+
+static_assert(sizeof(struct xsvhba_stats) == 512);
+static_assert(offsetof(struct xsvhba_stats, type) == 0);
+static_assert(offsetof(struct xsvhba_stats, code) == 1);
+static_assert(offsetof(struct xsvhba_stats, length) == 2);
+static_assert(offsetof(struct xsvhba_stats, action) == 4);
+static_assert(offsetof(struct xsvhba_stats, reserv) == 5);
+static_assert(offsetof(struct xsvhba_stats, vid) == 8);
+static_assert(offsetof(struct xsvhba_stats, statscookie) == 16);
+static_assert(offsetof(struct xsvhba_stats, totalio) == 24);
+static_assert(offsetof(struct xsvhba_stats, readbytecount) == 32);
+static_assert(offsetof(struct xsvhba_stats, writebytecount) == 40);
+static_assert(offsetof(struct xsvhba_stats, outstandingrequestcount) == 48);
+static_assert(offsetof(struct xsvhba_stats, iorequestcount) == 56);
+static_assert(offsetof(struct xsvhba_stats, readrequestcount) == 64);
+static_assert(offsetof(struct xsvhba_stats, writerequestcount) == 72);
+static_assert(offsetof(struct xsvhba_stats, taskmanagementrequestcount) == 80);
+static_assert(offsetof(struct xsvhba_stats, targetcount) == 88);
+static_assert(offsetof(struct xsvhba_stats, luncount) == 96);
+static_assert(offsetof(struct xsvhba_stats, xsmpxtdowncount) == 104);
+static_assert(offsetof(struct xsvhba_stats, xsmpxtoperstaterequestcount) == 112);
+static_assert(offsetof(struct xsvhba_stats, mapfmrcount) == 120);
+static_assert(offsetof(struct xsvhba_stats, ummapfmrcount) == 128);
+static_assert(offsetof(struct xsvhba_stats, usedmapfmrcount) == 136);
+static_assert(offsetof(struct xsvhba_stats, abortcommandcount) == 144);
+static_assert(offsetof(struct xsvhba_stats, resetluncommandcount) == 152);
+static_assert(offsetof(struct xsvhba_stats, resettargetcommandcount) == 160);
+static_assert(offsetof(struct xsvhba_stats, resetbuscommandcount) == 168);
+static_assert(offsetof(struct xsvhba_stats, linkdowncount) == 176);
+static_assert(offsetof(struct xsvhba_stats, discinfoupdatecount) == 184);
+static_assert(offsetof(struct xsvhba_stats, targetlostcount) == 192);
+static_assert(offsetof(struct xsvhba_stats, targetfoundcount) == 200);
+static_assert(offsetof(struct xsvhba_stats, cqpdisconnectcount) == 208);
+static_assert(offsetof(struct xsvhba_stats, dqpdisconnectcount) == 216);
+static_assert(offsetof(struct xsvhba_stats, cqpibsenterrorcount) == 224);
+static_assert(offsetof(struct xsvhba_stats, dqpibsenterrorcount) == 232);
+static_assert(offsetof(struct xsvhba_stats, cqpibreceiveerrorcount) == 240);
+static_assert(offsetof(struct xsvhba_stats, dqpibreceiverrrorcount) == 248);
+static_assert(offsetof(struct xsvhba_stats, cqpibremotedisconnecterrorcount) == 256);
+static_assert(offsetof(struct xsvhba_stats, dqpibremotedisconnecterrorcount) == 264);
+static_assert(offsetof(struct xsvhba_stats, reserved) == 272);
 
 #endif /* _XSIGO_WIRE_XSVHBA_H */

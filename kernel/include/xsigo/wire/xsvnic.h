@@ -155,4 +155,50 @@ static_assert(offsetof(struct xsvnic_msg, mp_flag) == 78);
 static_assert(offsetof(struct xsvnic_msg, mp_group) == 80);
 static_assert(offsetof(struct xsvnic_msg, pad) == 128);
 
+/*
+ * STATS (type 10), both ways; the original xsvnic left it unhandled, so
+ * this is the layout of its sibling class XVE (docs/wire-deviations.md).
+ * The XCM asks; the host answers with the interface's counters in the x86
+ * host's order, as XVE did. A bitmask of 0 clears the counters first (the
+ * answer then reads zero).
+ */
+struct xsvnic_stats {
+	__u8 type;	/* 0: XSVNIC_MSG_TYPE_STATS */
+	__u8 code;	/* 1: 0 */
+	__be16 length;	/* 2: 512 */
+	__be32 bitmask;	/* 4: 0: clear, then report; else report */
+	__be64 resource_id;	/* 8: the vNIC's resource id */
+	__u8 counter[64];	/* 16: XVE's, meaning unknown: zero */
+	__u8 stats_handle[8];	/* 80: the XCM's, echoed */
+	__le64 rx_packets;	/* 88: frames received */
+	__le64 rx_bytes;	/* 96: bytes received */
+	__le64 rx_errors;	/* 104: receive errors */
+	__le64 rx_drops;	/* 112: frames dropped on receive */
+	__le64 rx_overruns;	/* 120: zero */
+	__le64 tx_packets;	/* 128: frames sent */
+	__le64 tx_bytes;	/* 136: bytes sent */
+	__le64 tx_errors;	/* 144: send errors */
+	__le64 tx_drops;	/* 152: frames dropped on send */
+	__u8 reserved[352];	/* 160: zero */
+};
+
+static_assert(sizeof(struct xsvnic_stats) == 512);
+static_assert(offsetof(struct xsvnic_stats, type) == 0);
+static_assert(offsetof(struct xsvnic_stats, code) == 1);
+static_assert(offsetof(struct xsvnic_stats, length) == 2);
+static_assert(offsetof(struct xsvnic_stats, bitmask) == 4);
+static_assert(offsetof(struct xsvnic_stats, resource_id) == 8);
+static_assert(offsetof(struct xsvnic_stats, counter) == 16);
+static_assert(offsetof(struct xsvnic_stats, stats_handle) == 80);
+static_assert(offsetof(struct xsvnic_stats, rx_packets) == 88);
+static_assert(offsetof(struct xsvnic_stats, rx_bytes) == 96);
+static_assert(offsetof(struct xsvnic_stats, rx_errors) == 104);
+static_assert(offsetof(struct xsvnic_stats, rx_drops) == 112);
+static_assert(offsetof(struct xsvnic_stats, rx_overruns) == 120);
+static_assert(offsetof(struct xsvnic_stats, tx_packets) == 128);
+static_assert(offsetof(struct xsvnic_stats, tx_bytes) == 136);
+static_assert(offsetof(struct xsvnic_stats, tx_errors) == 144);
+static_assert(offsetof(struct xsvnic_stats, tx_drops) == 152);
+static_assert(offsetof(struct xsvnic_stats, reserved) == 160);
+
 #endif /* _XSIGO_WIRE_XSVNIC_H */
