@@ -165,7 +165,10 @@ class Session:
             log.info("host %016x answered for unknown device %#x", self.host_guid,
                      answer.resource_id)  # fmt: skip
             return
-        device, _ = entry
+        device, status = entry
+        if answer.msg_type == XsmpVdevMsgType.DELETE and status != "deleting":
+            # The delete that made way for a new identity; the INSTALL's answer follows.
+            return
         if answer.refused:
             what = "update refused" if answer.msg_type == XsmpVdevMsgType.UPDATE else "refused"
             status = f"{what} (reason {answer.reason})"
@@ -202,6 +205,10 @@ class Session:
                 msg_class, obj = vdev_messages.update(installed, device, director_guid)
                 status = "updating"
             else:
+                if installed is not None:
+                    # A new identity under the same resource id: the host refuses an INSTALL
+                    # that changes it, so the old device goes first.
+                    self._send_object(*vdev_messages.delete(installed, director_guid))
                 msg_class, obj = vdev_messages.install(device, director_guid)
                 status = "installing"
             self._send_object(msg_class, obj)

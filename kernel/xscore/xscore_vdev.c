@@ -111,7 +111,8 @@ int xscore_service_register(const struct xscore_service *service)
 	/* The classes xscore makes devices of (xscore_vdev_make()). */
 	if ((service->msg_class != XSMP_CLASS_VNIC &&
 	     service->msg_class != XSMP_CLASS_VHBA) ||
-	    !service->install_name || !service->card_guid)
+	    !service->install_name || !service->card_guid ||
+	    !service->same_device)
 		return -EINVAL;
 	mutex_lock(&xscore_services_lock);
 	if (xscore_service_of[service->msg_class]) {
@@ -490,6 +491,16 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 		return;
 	}
 	mutex_lock(&vdev->ops_lock);
+	if (service && !service->same_device(vdev->install, hdr)) {
+		mutex_unlock(&vdev->ops_lock);
+		mutex_unlock(&xscore_services_lock);
+		dev_warn_ratelimited(&link->dev,
+				     "%s %s: INSTALL again with another identity refused\n",
+				     vdev->adev.name, vdev->name);
+		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
+				   service->nack_invalid);
+		return;
+	}
 	memcpy(vdev->install, hdr, sizeof(vdev->install));
 	if (!vdev->name[0])
 		strscpy(vdev->name, name, sizeof(vdev->name));

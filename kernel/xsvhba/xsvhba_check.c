@@ -6,7 +6,9 @@
  * count and drop.
  */
 #include <linux/minmax.h>
+#include <linux/string.h>
 #include <asm/byteorder.h>
+#include <xsigo/wire/xsvhba.h>
 
 #include "xsvhba_check.h"
 
@@ -149,5 +151,21 @@ enum xsvhba_check xsvhba_check_disc_info(const void *data, u32 len,
 	if ((len - head) / sizeof(struct xsvhba_tgt_info) < n)
 		return XSVHBA_CHECK_DISC_TRUNCATED;
 	*count = n;
+	return XSVHBA_CHECK_OK;
+}
+
+/*
+ * An XCM's INSTALL of a vHBA that exists (after a reconnect): it must name
+ * the same vHBA, WWN and card port; another identity under the same
+ * resource id is refused, as an UPDATE that changes them is.
+ */
+enum xsvhba_check xsvhba_check_reinstall(const void *installed,
+					 const void *install)
+{
+	const struct xsvhba_msg *a = installed, *b = install;
+
+	if (a->wwn != b->wwn || a->tca_guid != b->tca_guid ||
+	    memcmp(a->vh_name, b->vh_name, sizeof(a->vh_name)))
+		return XSVHBA_CHECK_REINSTALL_IDENTITY;
 	return XSVHBA_CHECK_OK;
 }

@@ -31,6 +31,8 @@ enum xsvhba_check {
 	XSVHBA_CHECK_DISC_SHORT,	/* shorter than its header */
 	XSVHBA_CHECK_DISC_COUNT,	/* more targets than a vHBA takes */
 	XSVHBA_CHECK_DISC_TRUNCATED,	/* fewer targets than it counts */
+	/* the XCM's objects */
+	XSVHBA_CHECK_REINSTALL_IDENTITY, /* INSTALL again as another vHBA */
 };
 
 /* What of a status IOCB's residual, response info and sense to use. */
@@ -54,5 +56,8 @@ enum xsvhba_check xsvhba_check_plink(u32 len);
 enum xsvhba_check xsvhba_check_tgt_status(u32 len);
 enum xsvhba_check xsvhba_check_disc_info(const void *data, u32 len,
 					 bool first, unsigned int *count);
+
+enum xsvhba_check xsvhba_check_reinstall(const void *installed,
+					 const void *install);
 
 #endif /* _XSVHBA_CHECK_H */

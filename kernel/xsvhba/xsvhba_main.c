@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "xsvhba.h"
+#include "xsvhba_check.h"
 
 void xsvhba_count(struct xsvhba *vhba, u64 *counter)
 {
@@ -178,6 +179,11 @@ static u64 xsvhba_card_guid(const void *install)
 	return be64_to_cpu(msg->tca_guid);
 }
 
+static bool xsvhba_same_device(const void *installed, const void *install)
+{
+	return xsvhba_check_reinstall(installed, install) == XSVHBA_CHECK_OK;
+}
+
 static const struct xscore_service xsvhba_service = {
 	.msg_class	= XSMP_CLASS_VHBA,
 	.resource	= XSMP_RESOURCE_VHBA,
@@ -186,6 +192,7 @@ static const struct xscore_service xsvhba_service = {
 	.nack_alloc	= XSVHBA_NACK_ALLOC,
 	.install_name	= xsvhba_install_name,
 	.card_guid	= xsvhba_card_guid,
+	.same_device	= xsvhba_same_device,
 };
 
 static int xsvhba_probe(struct auxiliary_device *adev,

@@ -4,6 +4,8 @@
  * the bytes given (xsvnic_check.h says why); the caller counts and drops.
  */
 #include <asm/byteorder.h>
+#include <linux/string.h>
+#include <xsigo/wire/xsvnic.h>
 #include <xsigo/wire/xsvnic_card.h>
 
 #include "xsvnic_check.h"
@@ -35,4 +37,21 @@ enum xsvnic_check xsvnic_check_ctrl_type(u8 type)
 	default:
 		return XSVNIC_CHECK_CTRL_TYPE;
 	}
+}
+
+/*
+ * An XCM's INSTALL of a vNIC that exists (after a reconnect): it must name
+ * the same interface, MAC and card port; another identity under the same
+ * resource id is refused, as an UPDATE that changes them is.
+ */
+enum xsvnic_check xsvnic_check_reinstall(const void *installed,
+					 const void *install)
+{
+	const struct xsvnic_msg *a = installed, *b = install;
+
+	if (a->tca_guid != b->tca_guid || a->mac_high != b->mac_high ||
+	    a->mac_low != b->mac_low ||
+	    memcmp(a->vnic_name, b->vnic_name, sizeof(a->vnic_name)))
+		return XSVNIC_CHECK_REINSTALL_IDENTITY;
+	return XSVNIC_CHECK_OK;
 }

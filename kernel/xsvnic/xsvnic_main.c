@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "xsvnic.h"
+#include "xsvnic_check.h"
 
 #define XSVNIC_DATA_RING_MIN	32
 #define XSVNIC_DATA_RING_MAX	2048
@@ -213,6 +214,11 @@ static u64 xsvnic_card_guid(const void *install)
 	return be64_to_cpu(msg->tca_guid);
 }
 
+static bool xsvnic_same_device(const void *installed, const void *install)
+{
+	return xsvnic_check_reinstall(installed, install) == XSVNIC_CHECK_OK;
+}
+
 static const struct xscore_service xsvnic_service = {
 	.msg_class	= XSMP_CLASS_VNIC,
 	.resource	= XSMP_RESOURCE_VNIC,
@@ -221,6 +227,7 @@ static const struct xscore_service xsvnic_service = {
 	.nack_alloc	= XSVNIC_NACK_ALLOC,
 	.install_name	= xsvnic_install_name,
 	.card_guid	= xsvnic_card_guid,
+	.same_device	= xsvnic_same_device,
 };
 
 static int xsvnic_probe(struct auxiliary_device *adev,

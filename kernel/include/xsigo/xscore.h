@@ -133,6 +133,10 @@ void xscore_vdev_card_route(struct xscore_vdev *vdev, u64 card_guid,
  * @install_name: where an object of the class keeps the device's name: the
  *	address of its XSMP_VDEV_NAME_LEN byte field in @install
  * @card_guid: the I/O card port an INSTALL object names, in CPU order
+ * @same_device: whether a repeated INSTALL (@install) names the device as
+ *	installed (@installed): the same name, card port and address (a
+ *	vNIC's MAC, a vHBA's WWN).  One that changes them is refused with
+ *	@nack_invalid, as an UPDATE that changes them is.
  *
  * An INSTALL arrives before any device exists, so what xscore must read in
  * a class's payload comes from the class's service, not from a device.
@@ -155,6 +159,7 @@ struct xscore_service {
 	u8 nack_alloc;
 	const char *(*install_name)(const void *install);
 	u64 (*card_guid)(const void *install);
+	bool (*same_device)(const void *installed, const void *install);
 };
 
 int xscore_service_register(const struct xscore_service *service);

@@ -95,4 +95,22 @@ static inline u8 *xs_case_buf(struct kunit *test, size_t size,
 	return buf;
 }
 
+/*
+ * A repeated object: size bytes of a pattern in *orig, and the copy of
+ * them with its pokes that is returned, for checks that compare the two.
+ */
+static inline u8 *xs_repeat_buf(struct kunit *test, size_t size,
+				const struct xs_poke *pokes, u8 **orig)
+{
+	u8 *copy = kunit_kmalloc(test, size, GFP_KERNEL);
+
+	*orig = kunit_kmalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	KUNIT_ASSERT_NOT_NULL(test, *orig);
+	memset(*orig, 0x5a, size);
+	memcpy(copy, *orig, size);
+	xs_poke(copy, pokes);
+	return copy;
+}
+
 #endif /* _XS_KUNIT_H */

@@ -6,6 +6,7 @@
  * refused (or a length cut to what it may be), and good messages.
  */
 #include <kunit/test.h>
+#include <xsigo/wire/xsvhba.h>
 #include <xsigo/wire/xsvhba_card.h>
 
 #include "xs_kunit.h"
@@ -259,8 +260,31 @@ static void ctrl_deliver_case(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, count, c->count);
 }
 
+#define VHBA(field)	offsetof(struct xsvhba_msg, field)
+
+/* An INSTALL repeated for a vHBA that exists: len unused. */
+static const struct xs_case reinstall_cases[] = {
+	{ "same", {}, 0, XSVHBA_CHECK_OK },
+	{ "other_queue_depth", { XS_BE32(VHBA(scsiqueuedepth), 8) }, 0, XSVHBA_CHECK_OK },
+	{ "other_wwn", { XS_BE64(VHBA(wwn), 1) }, 0, XSVHBA_CHECK_REINSTALL_IDENTITY },
+	{ "other_card", { XS_BE64(VHBA(tca_guid), 1) }, 0, XSVHBA_CHECK_REINSTALL_IDENTITY },
+	{ "other_name", { XS_U8(VHBA(vh_name), 'x') }, 0, XSVHBA_CHECK_REINSTALL_IDENTITY },
+};
+
+KUNIT_ARRAY_PARAM_DESC(reinstall, reinstall_cases, name);
+
+static void reinstall_case(struct kunit *test)
+{
+	const struct xs_case *c = test->param_value;
+	u8 *installed, *install;
+
+	install = xs_repeat_buf(test, sizeof(struct xsvhba_msg), c->poke, &installed);
+	KUNIT_EXPECT_EQ(test, (int)xsvhba_check_reinstall(installed, install), c->want);
+}
+
 static struct kunit_case xsvhba_ctrl_cases[] = {
 	KUNIT_CASE_PARAM(ctrl_deliver_case, ctrl_gen_params),
+	KUNIT_CASE_PARAM(reinstall_case, reinstall_gen_params),
 	{}
 };
 

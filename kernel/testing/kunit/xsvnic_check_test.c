@@ -5,6 +5,7 @@
  * message is refused, and each message a card may send.
  */
 #include <kunit/test.h>
+#include <xsigo/wire/xsvnic.h>
 #include <xsigo/wire/xsvnic_card.h>
 
 #include "xs_kunit.h"
@@ -64,8 +65,34 @@ static void ctrl_deliver_case(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (int)ctrl_deliver(msg, c->len), c->want);
 }
 
+#define VNIC(field)	offsetof(struct xsvnic_msg, field)
+
+/* An INSTALL repeated for a vNIC that exists: len unused. */
+static const struct xs_case reinstall_cases[] = {
+	{ "same", {}, 0, XSVNIC_CHECK_OK },
+	{ "other_mtu", { XS_BE16(VNIC(vn_mtu), 1500) }, 0, XSVNIC_CHECK_OK },
+	{ "other_mac_high", { XS_BE16(VNIC(mac_high), 0x1234) }, 0,
+	  XSVNIC_CHECK_REINSTALL_IDENTITY },
+	{ "other_mac_low", { XS_BE32(VNIC(mac_low), 0x12345678) }, 0,
+	  XSVNIC_CHECK_REINSTALL_IDENTITY },
+	{ "other_card", { XS_BE64(VNIC(tca_guid), 1) }, 0, XSVNIC_CHECK_REINSTALL_IDENTITY },
+	{ "other_name", { XS_U8(VNIC(vnic_name) + 15, 0) }, 0, XSVNIC_CHECK_REINSTALL_IDENTITY },
+};
+
+KUNIT_ARRAY_PARAM_DESC(reinstall, reinstall_cases, name);
+
+static void reinstall_case(struct kunit *test)
+{
+	const struct xs_case *c = test->param_value;
+	u8 *installed, *install;
+
+	install = xs_repeat_buf(test, sizeof(struct xsvnic_msg), c->poke, &installed);
+	KUNIT_EXPECT_EQ(test, (int)xsvnic_check_reinstall(installed, install), c->want);
+}
+
 static struct kunit_case xsvnic_ctrl_cases[] = {
 	KUNIT_CASE_PARAM(ctrl_deliver_case, ctrl_gen_params),
+	KUNIT_CASE_PARAM(reinstall_case, reinstall_gen_params),
 	{}
 };
 
