@@ -96,6 +96,7 @@ struct xsvhba_target {
 	u32 port_id;
 	u16 loop_id;
 	bool present;			/* the card has it: targets_work adds it */
+	unsigned long lost_at;		/* jiffies when it was last lost */
 	struct fc_rport *rport;		/* NULL while not registered */
 	u8 lun_map[32];			/* LUNs 0..255 the card listed last */
 	bool rescan;			/* the list changed: targets_work syncs it */

@@ -90,22 +90,45 @@ void xsvhba_targets_lost(struct xsvhba *vhba)
 		if (vhba->targets[i].rport)
 			fc_remote_port_delete(vhba->targets[i].rport);
 		vhba->targets[i].rport = NULL;
+		if (vhba->targets[i].present)
+			vhba->targets[i].lost_at = jiffies;
 		vhba->targets[i].present = false;
 	}
 }
 
+/* Lost for longer than a remote port is held: its slot may take another. */
+static bool xsvhba_target_gone(struct xsvhba *vhba,
+			       const struct xsvhba_target *target)
+{
+	unsigned long held = fc_host_dev_loss_tmo(vhba->shost) * HZ;
+
+	return target->wwpn && !target->present && !target->rport &&
+	       time_after(jiffies, target->lost_at + held);
+}
+
+/*
+ * The target's slot, a never used one, or else the slot of a target gone
+ * for good (its remote port's loss timeout over), made new: a card that
+ * lists more than XSVHBA_MAX_TARGETS WWPNs over time is not refused for
+ * ever.  NULL when every slot holds a target that may still return.
+ */
 static struct xsvhba_target *xsvhba_target_slot(struct xsvhba *vhba, u64 wwpn)
 {
-	struct xsvhba_target *free = NULL;
+	struct xsvhba_target *unused = NULL, *gone = NULL;
 	unsigned int i;
 
 	for (i = 0; i < XSVHBA_MAX_TARGETS; i++) {
 		if (vhba->targets[i].wwpn == wwpn)
 			return &vhba->targets[i];
-		if (!free && !vhba->targets[i].wwpn)
-			free = &vhba->targets[i];
+		if (!unused && !vhba->targets[i].wwpn)
+			unused = &vhba->targets[i];
+		if (!gone && xsvhba_target_gone(vhba, &vhba->targets[i]))
+			gone = &vhba->targets[i];
 	}
-	return free;
+	if (unused || !gone)
+		return unused;
+	memset(gone, 0, sizeof(*gone));
+	return gone;
 }
 
 /*
@@ -126,13 +149,15 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 	target = xsvhba_target_slot(vhba, wwpn);
 	if (!target) {
 		shost_printk(KERN_WARNING, vhba->shost,
-			     "more than %u targets: %016llx ignored\n",
+			     "all %u target slots in use: %016llx ignored\n",
 			     XSVHBA_MAX_TARGETS, wwpn);
 		return;
 	}
 	if (!present) {
-		if (target->present)
+		if (target->present) {
 			xsvhba_count(vhba, &vhba->counters.targets_lost);
+			target->lost_at = jiffies;
+		}
 		if (target->rport)
 			fc_remote_port_delete(target->rport);
 		target->rport = NULL;
@@ -222,7 +247,8 @@ static void xsvhba_target_attach(struct xsvhba *vhba,
 	if (!rport) {
 		shost_printk(KERN_WARNING, vhba->shost,
 			     "target %016llx: no remote port\n", ids.port_name);
-	} else if (!target->present) {
+	} else if (!target->present || target->wwpn != ids.port_name) {
+		/* Lost meanwhile, or its slot went to another target since. */
 		fc_remote_port_delete(rport);
 	} else {
 		rp = rport->dd_data;
