@@ -50,6 +50,7 @@ struct xscore_ud {
 	bool stopping;			/* no receive is posted again */
 	bool send_done;
 	bool pending;			/* the solicitation waits for an answer */
+	bool broken;			/* an error completion: the QP is remade */
 	/* The answer the work waits for, found by the receive handler. */
 	bool answered;
 	union ib_gid responder;
@@ -93,6 +94,26 @@ static bool xscore_ud_source(const struct ib_wc *wc, const u8 *hdr,
 	return !ipv6_addr_v4mapped((const struct in6_addr *)gid->raw);
 }
 
+/*
+ * An error completion (a flush included: the QP is in the error state
+ * unless it is being destroyed) leaves the QP unable to solicit or hear
+ * answers; the discovery work makes the UD resources anew before its next
+ * solicitation (xscore_ud_recover()).
+ */
+static void xscore_ud_error(struct xscore_ud *ud)
+{
+	bool kick = false;
+
+	spin_lock_bh(&ud->lock);
+	if (!ud->stopping && !ud->broken) {
+		ud->broken = true;
+		kick = true;
+	}
+	spin_unlock_bh(&ud->lock);
+	if (kick)
+		xscore_discovery_kick(ud->port);
+}
+
 static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct xscore_ud_buf *buf =
@@ -100,8 +121,10 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct xscore_ud *ud = buf->ud;
 	bool kick = false;
 
-	if (wc->status != IB_WC_SUCCESS)
+	if (wc->status != IB_WC_SUCCESS) {
+		xscore_ud_error(ud);
 		return;
+	}
 	spin_lock_bh(&ud->lock);
 	if (ud->stopping)
 		goto unlock;
@@ -139,14 +162,12 @@ static void xscore_ud_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	spin_lock_bh(&ud->lock);
 	ud->send_done = true;
 	spin_unlock_bh(&ud->lock);
+	if (wc->status != IB_WC_SUCCESS)
+		xscore_ud_error(ud);
 }
 
-/*
- * Send a solicitation; its answer, if one comes, kicks the discovery work.
- * Only the discovery work calls this, with no solicitation pending.
- */
-int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
-		      const struct xds_request *req)
+static int xscore_ud_send(struct xscore_port *port, int sgid_index,
+			  const struct xds_request *req)
 {
 	struct xscore_ud *ud = port->ud;
 	struct ib_device *ibdev = port->xdev->ibdev;
@@ -319,7 +340,7 @@ static int xscore_ud_ready_qp(struct xscore_ud *ud)
 	return ib_modify_qp(ud->qp, &attr, IB_QP_STATE | IB_QP_SQ_PSN);
 }
 
-int xscore_ud_start(struct xscore_port *port)
+static struct xscore_ud *xscore_ud_create(struct xscore_port *port)
 {
 	struct ib_device *ibdev = port->xdev->ibdev;
 	struct ib_qp_init_attr init = {
@@ -339,7 +360,7 @@ int xscore_ud_start(struct xscore_port *port)
 
 	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
 	if (!ud)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	ud->port = port;
 	spin_lock_init(&ud->lock);
 	ud->pd = ib_alloc_pd(ibdev, 0);
@@ -374,8 +395,7 @@ int xscore_ud_start(struct xscore_port *port)
 	}
 	if (ret)
 		goto stop_receiving;
-	port->ud = ud;
-	return 0;
+	return ud;
 
 stop_receiving:
 	spin_lock_bh(&ud->lock);
@@ -391,16 +411,12 @@ dealloc_pd:
 	ib_dealloc_pd(ud->pd);
 free_ud:
 	kfree(ud);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-/* Called with the discovery work cancelled; no handler runs after it. */
-void xscore_ud_stop(struct xscore_port *port)
+/* No handler of ud runs once this returns. */
+static void xscore_ud_destroy(struct xscore_ud *ud)
 {
-	struct xscore_ud *ud = port->ud;
-
-	if (!ud)
-		return;
 	/* A handler still running reposts nothing, so the QP can go ... */
 	spin_lock_bh(&ud->lock);
 	ud->stopping = true;
@@ -409,10 +425,65 @@ void xscore_ud_stop(struct xscore_port *port)
 	ib_destroy_qp(ud->qp);
 	/* ... and once the CQ is freed no handler runs, nor names a buffer. */
 	ib_free_cq(ud->cq);
-	port->ud = NULL;
 	if (ud->ah)
 		rdma_destroy_ah(ud->ah, RDMA_DESTROY_AH_SLEEPABLE);
 	xscore_ud_free_bufs(ud);
 	ib_dealloc_pd(ud->pd);
 	kfree(ud);
+}
+
+int xscore_ud_start(struct xscore_port *port)
+{
+	struct xscore_ud *ud = xscore_ud_create(port);
+
+	if (IS_ERR(ud))
+		return PTR_ERR(ud);
+	port->ud = ud;
+	return 0;
+}
+
+/* Called with the discovery work cancelled; no handler runs after it. */
+void xscore_ud_stop(struct xscore_port *port)
+{
+	if (!port->ud)
+		return;
+	xscore_ud_destroy(port->ud);
+	port->ud = NULL;
+}
+
+/*
+ * After an error completion: new UD resources in place of the broken ones.
+ * If they cannot be made the broken ones stay, and the next round tries
+ * again; the port never leaves solicitation mode.
+ */
+static int xscore_ud_recover(struct xscore_port *port)
+{
+	struct xscore_ud *ud = port->ud, *fresh;
+	bool broken;
+
+	spin_lock_bh(&ud->lock);
+	broken = ud->broken;
+	spin_unlock_bh(&ud->lock);
+	if (!broken)
+		return 0;
+	fresh = xscore_ud_create(port);
+	if (IS_ERR(fresh))
+		return PTR_ERR(fresh);
+	pr_warn_ratelimited("port %u: solicitation QP made anew after an error completion\n",
+			    port->port_num);
+	xscore_ud_destroy(ud);
+	port->ud = fresh;
+	return 0;
+}
+
+/*
+ * Send a solicitation; its answer, if one comes, kicks the discovery work.
+ * Only the discovery work calls this, with no solicitation pending.
+ */
+int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
+		      const struct xds_request *req)
+{
+	int ret = xscore_ud_recover(port);
+
+	return ret ? ret : xscore_ud_send(port, sgid_index, req);
 }
