@@ -246,7 +246,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 1
     if args.json:
         print(json.dumps(answer, indent=1))
-    elif answer.get("cleared"):
+    elif args.clear:
         print(f"{args.name}: counters cleared")
     else:
         width = max(len(name) for name in answer)

@@ -37,7 +37,8 @@ def diagnostics(fabric: Fabric) -> str:
         " grep -H . /sys/class/scsi_host/host*/vhba_state 2>/dev/null"
     )
     card = fabric.director.console.output(f"tail -n 30 {san.FCGW_LOG}")
-    return f"host:\n{host}\ncard:\n{card}"
+    xcm = fabric.director.console.output(f"grep -v HELLO {director.XCM_LOG} | tail -n 15")
+    return f"host:\n{host}\ncard:\n{card}\nxcm:\n{xcm}"
 
 
 @contextmanager
