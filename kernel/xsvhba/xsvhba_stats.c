@@ -45,6 +45,29 @@ static_assert(offsetof(struct xsvhba_stats, dqpibremotedisconnecterrorcount) ==
 	      offsetof(struct xsvhba_stats, totalio) +
 	      (XSVHBA_STATS_COUNTERS - 1) * sizeof(__le64));
 
+#define XSVHBA_COUNTER(s, field) \
+	{ XSVHBA_STAT_##s, offsetof(struct xsvhba_counters, field) }
+
+/* The answer's counters that are the vHBA's own. */
+static const struct {
+	enum xsvhba_stat stat;
+	size_t offset;		/* in struct xsvhba_counters */
+} xsvhba_stat_counters[] = {
+	XSVHBA_COUNTER(XT_DOWNS, xt_downs),
+	XSVHBA_COUNTER(OPER_REQS, oper_reqs),
+	XSVHBA_COUNTER(ABORTS, aborts),
+	XSVHBA_COUNTER(LUN_RESETS, lun_resets),
+	XSVHBA_COUNTER(TARGET_RESETS, target_resets),
+	XSVHBA_COUNTER(HOST_RESETS, host_resets),
+	XSVHBA_COUNTER(LINK_DOWNS, fc_link_downs),
+	XSVHBA_COUNTER(DISC_UPDATES, disc_updates),
+	XSVHBA_COUNTER(TARGETS_LOST, targets_lost),
+	XSVHBA_COUNTER(TARGETS_FOUND, targets_found),
+	/* A lost session takes both connections. */
+	XSVHBA_COUNTER(CTRL_LOSSES, reconnects),
+	XSVHBA_COUNTER(DATA_LOSSES, reconnects),
+};
+
 /* What is now, not a count since a clear. */
 static bool xsvhba_stat_is_gauge(unsigned int i)
 {
@@ -88,19 +111,9 @@ static void xsvhba_stats_read(struct xsvhba *vhba, u64 *v)
 	v[XSVHBA_STAT_KEYS_IN_USE] = in_use;
 	v[XSVHBA_STAT_KEYS_RELEASED] = io.keys > in_use ? io.keys - in_use : 0;
 
-	v[XSVHBA_STAT_XT_DOWNS] = c.xt_downs;
-	v[XSVHBA_STAT_OPER_REQS] = c.oper_reqs;
-	v[XSVHBA_STAT_ABORTS] = c.aborts;
-	v[XSVHBA_STAT_LUN_RESETS] = c.lun_resets;
-	v[XSVHBA_STAT_TARGET_RESETS] = c.target_resets;
-	v[XSVHBA_STAT_HOST_RESETS] = c.host_resets;
-	v[XSVHBA_STAT_LINK_DOWNS] = c.fc_link_downs;
-	v[XSVHBA_STAT_DISC_UPDATES] = c.disc_updates;
-	v[XSVHBA_STAT_TARGETS_LOST] = c.targets_lost;
-	v[XSVHBA_STAT_TARGETS_FOUND] = c.targets_found;
-	/* A lost session takes both connections. */
-	v[XSVHBA_STAT_CTRL_LOSSES] = c.reconnects;
-	v[XSVHBA_STAT_DATA_LOSSES] = c.reconnects;
+	for (i = 0; i < ARRAY_SIZE(xsvhba_stat_counters); i++)
+		v[xsvhba_stat_counters[i].stat] =
+			*(u64 *)((u8 *)&c + xsvhba_stat_counters[i].offset);
 }
 
 /**
