@@ -194,8 +194,12 @@ void xsvhba_set_lun_depth(struct xsvhba *vhba, unsigned int depth)
 	struct scsi_device *sdev;
 
 	vhba->shost->cmd_per_lun = depth;
+	/*
+	 * Also the most the midlayer ramps a LUN up to again after a
+	 * QUEUE FULL (track_queue_depth), as a write to its queue_depth does.
+	 */
 	shost_for_each_device(sdev, vhba->shost)
-		scsi_change_queue_depth(sdev, depth);
+		sdev->max_queue_depth = scsi_change_queue_depth(sdev, depth);
 }
 
 /*
