@@ -69,11 +69,17 @@ static u8 xsvhba_update(struct xsvhba *vhba, const struct xsvhba_msg *msg)
 	    down > XSVHBA_LINK_DOWN_MAX)
 		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
 
-	if (bits & XSVHBA_UPDATE_QUEUE_DEPTH)
+	if (bits & XSVHBA_UPDATE_QUEUE_DEPTH) {
 		xsvhba_set_lun_depth(vhba, depth);
-	if (bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT)
-		xsvhba_set_loss_timeout(vhba, down ? down :
-					XSVHBA_LINK_DOWN_DEF);
+		shost_printk(KERN_INFO, vhba->shost,
+			     "queue depth %u per LUN\n", depth);
+	}
+	if (bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT) {
+		down = down ? down : XSVHBA_LINK_DOWN_DEF;
+		xsvhba_set_loss_timeout(vhba, down);
+		shost_printk(KERN_INFO, vhba->shost,
+			     "link-down timeout %u s\n", down);
+	}
 	if (bits & XSVHBA_UPDATE_ADMIN_STATE)
 		xsvhba_set_admin(vhba, be32_to_cpu(msg->adminstate) != 0);
 	return XSMP_VDEV_CODE_ACK;

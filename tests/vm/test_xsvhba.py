@@ -205,9 +205,9 @@ def test_fio_verify_finds_no_errors_while_depth_loss_timeout_and_admin_state_cha
     try:
         con.run("sleep 3")
         director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --queue-depth {UPDATED_DEPTH}")
-        assert con.wait_until(f'[ "$(cat {depth})" = {UPDATED_DEPTH} ]', UPDATE_WITHIN), (
-            diagnostics(fabric)
-        )
+        assert con.wait_until(f'[ "$(cat {depth})" = {UPDATED_DEPTH} ]', UPDATE_WITHIN), con.output(
+            f"cat {depth}"
+        ) + diagnostics(fabric)
         director.ctl(
             fabric.director, f"set-vhba {SERVER} {VHBA} --link-down-timeout {UPDATED_LOSS_TMO}"
         )
