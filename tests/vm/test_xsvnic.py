@@ -34,7 +34,10 @@ def diagnostics(fabric: Fabric) -> str:
     host = fabric.host.console.output(
         f"dmesg | grep -E 'xscore|xsvnic' | tail -n 20; ip -s link show {VNIC} 2>&1 | head -n 12"
     )
-    card = fabric.director.console.output(f"tail -n 30 {lan.ETHGW_LOG}")
+    card = fabric.director.console.output(
+        f"tail -n 10 {lan.ETHGW_LOG}; {lan.CARD_LOG} | tail -n 30;"
+        " cat /sys/kernel/config/xsethgw/*/vnics/*/stats 2>&1 | grep -v ' 0$'"
+    )
     return f"host:\n{host}\ncard:\n{card}"
 
 
@@ -147,14 +150,14 @@ def test_vlans_from_vconfig_and_ip_link_reach_the_remote_vlans(fabric: Fabric, v
             assert ping.ok, f"VLAN {vlan}:\n{ping.output}{diagnostics(fabric)}"
         untagged = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
         assert untagged.ok, untagged.output
-        card = fabric.director.console.output(f"grep VLANs {lan.ETHGW_LOG} | tail -n 1")
+        card = fabric.director.console.output(f"{lan.CARD_LOG} | grep VLANs | tail -n 1")
         assert f"{ten}, {twenty}]" in card, card
     finally:
         con.run(f"vconfig rem {vnic}.{ten}", check=False)
         con.run(f"ip link del {vnic}.{twenty}", check=False)
     # The card is told; VID 0 (priority tags) stays while the interface is up.
     assert fabric.director.console.wait_until(
-        f"grep VLANs {lan.ETHGW_LOG} | tail -n 1 | grep -q 'VLANs \\[0\\]'", 15
+        f"{lan.CARD_LOG} | grep VLANs | tail -n 1 | grep -q 'VLANs \\[0\\]'", 15
     ), diagnostics(fabric)
 
 
@@ -264,7 +267,7 @@ def multicast_frames_seen(fabric: Fabric, vnic: str) -> int:
 def wait_for_card_multicast(fabric: Fabric, summary: str) -> bool:
     """Whether the card's latest multicast filter for a vNIC reads `summary` ("all", ...)."""
     return fabric.director.console.wait_until(
-        f"grep 'multicast' {lan.ETHGW_LOG} | tail -n 1 | grep -q 'multicast {summary}$'", 15
+        f"{lan.CARD_LOG} | grep multicast | tail -n 1 | grep -q 'multicast {summary}$'", 15
     )
 
 
@@ -474,5 +477,7 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
 def test_vnic_deleted_under_traffic_goes_cleanly(fabric: Fabric, vnic: str) -> None:
     delete_under_iperf3(fabric, vnic, PORT.remote_ipv4(), reverse=True)
     assert fabric.director.console.wait_until(
-        f"grep -q 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed' {lan.ETHGW_LOG}", 30
+        f"{lan.CARD_LOG} | grep -q 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed"
+        " (deleted by the director)'",
+        30,
     ), diagnostics(fabric)
