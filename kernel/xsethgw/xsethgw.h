@@ -136,7 +136,7 @@ struct xsethgw_vnic {
 
 	/* What the host asked for; the rx_handler reads these. */
 	bool rx_started;
-	spinlock_t filter_lock;
+	spinlock_t filter_lock;		/* the multicast list's writers */
 	struct xsethgw_mcast __rcu *mcast;
 	unsigned long vlans[BITS_TO_LONGS(VLAN_N_VID)];
 

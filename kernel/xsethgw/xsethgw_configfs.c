@@ -23,6 +23,7 @@
 
 #include "xsethgw.h"
 
+/* Serialises configfs writes: ports' settings, enable and link. */
 DEFINE_MUTEX(xsethgw_cfg_mutex);
 
 static const char *const xsethgw_drop_names[XSETHGW_DROP_COUNT] = {
