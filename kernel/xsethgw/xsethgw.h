@@ -96,7 +96,6 @@ enum xsethgw_drop {
 	XSETHGW_DROP_RING_FULL,		/* no send buffer toward the host */
 	XSETHGW_DROP_TOO_BIG_FOR_HOST,	/* uplink frame above the vNIC's MTU */
 	XSETHGW_DROP_CTRL_MALFORMED,	/* control message that does not decode */
-	XSETHGW_DROP_REFUSED,		/* connection requests refused */
 	XSETHGW_DROP_COUNT,
 };
 

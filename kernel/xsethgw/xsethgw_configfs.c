@@ -36,7 +36,6 @@ static const char *const xsethgw_drop_names[XSETHGW_DROP_COUNT] = {
 	[XSETHGW_DROP_RING_FULL]	= "ring_full",
 	[XSETHGW_DROP_TOO_BIG_FOR_HOST]	= "too_big_for_host",
 	[XSETHGW_DROP_CTRL_MALFORMED]	= "ctrl_malformed",
-	[XSETHGW_DROP_REFUSED]		= "refused",
 };
 
 static struct xsethgw_vnic *to_vnic(struct config_item *item)
