@@ -196,6 +196,11 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	}
 	if (ctrl)
 		xsethgw_conn_destroy(ctrl);
+	/* A control message may have come while they closed. */
+	mutex_lock(&vnic->lock);
+	if (!vnic->ctrl && !rcu_access_pointer(vnic->data))
+		xsethgw_vnic_forget(vnic);
+	mutex_unlock(&vnic->lock);
 	rtnl_lock();
 	xsethgw_vnic_sync_uplink(vnic);
 	rtnl_unlock();
