@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from director.ethgw import port_dirname
 from harness import director, lan, modload
 from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
@@ -232,6 +233,36 @@ def test_iperf3_tcp_both_directions_without_errors(fabric: Fabric, vnic: str) ->
     after = interface_errors(fabric, vnic)
     assert after["rx_errors"] == before["rx_errors"], after
     assert after["tx_errors"] == before["tx_errors"], after
+
+
+CARD_VNIC = f"{lan.CONFIGFS}/xsethgw/{port_dirname(PORT.card_port)}/vnics/{VNIC_RESOURCE_ID:x}"
+
+
+def card_counters(fabric: Fabric) -> dict[str, int]:
+    """The kernel gateway's counters for the vNIC (configfs)."""
+    out = fabric.director.console.output(f"cat {CARD_VNIC}/stats")
+    return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
+
+
+def test_frames_the_vnic_may_not_send_are_counted_and_dropped(fabric: Fabric, vnic: str) -> None:
+    """A host's frames from another MAC, on a VLAN it did not assign, or above the card's MTU
+    for the vNIC are dropped and counted by the card; the vNIC goes on."""
+    host = fabric.host.console
+    send = f"{GUEST_PYTHON} tests/vm/guest/rawframe.py {vnic} ff:ff:ff:ff:ff:ff"
+    before = card_counters(fabric)
+    host.run(f"{send} 52:54:00:0a:00:99 --count 3")
+    host.run(f"{send} {VNIC_MAC} --vlan 77 --count 3")
+    fabric.director.console.run(f"echo 1500 > {CARD_VNIC}/mtu")
+    try:
+        host.run(f"{send} {VNIC_MAC} --size 2000 --count 3")
+        host.run("sleep 1")
+    finally:
+        fabric.director.console.run(f"echo {VNIC_MTU} > {CARD_VNIC}/mtu")
+    after = card_counters(fabric)
+    for counter in ("foreign_src_mac", "vlan_not_assigned", "oversize"):
+        assert after[counter] >= before[counter] + 3, (counter, after, diagnostics(fabric))
+    ping = host.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
 
 
 def test_carrier_follows_the_card_port_link(fabric: Fabric, vnic: str) -> None:
