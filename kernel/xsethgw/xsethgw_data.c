@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 
 #include "xsethgw.h"
+#include "xsethgw_check.h"
 
 /**
  * xsethgw_data_from_host() - a frame the host sent on its data connection
@@ -23,48 +24,31 @@
  */
 void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len)
 {
+	static const enum xsethgw_drop drop_for[] = {
+		[XSETHGW_CHECK_RUNT]		= XSETHGW_DROP_RUNT,
+		[XSETHGW_CHECK_VLAN]		= XSETHGW_DROP_VLAN,
+		[XSETHGW_CHECK_SRC_MAC]		= XSETHGW_DROP_SRC_MAC,
+		[XSETHGW_CHECK_OVERSIZE]	= XSETHGW_DROP_OVERSIZE,
+	};
 	struct xsethgw_vnic *vnic = conn->vnic;
 	struct xsethgw_port *port = vnic->port;
-	const struct ethhdr *eth = frame;
+	enum xsethgw_check verdict;
 	struct net_device *uplink;
-	unsigned int payload, mtu;
 	struct sk_buff *skb;
-
-	/* Hosts pad every frame to the minimum. */
-	if (len < XSVNIC_MIN_FRAME) {
-		xsethgw_count(vnic, XSETHGW_DROP_RUNT);
-		return;
-	}
-	payload = len - ETH_HLEN;
-	if (eth->h_proto == htons(ETH_P_8021Q)) {
-		const struct vlan_ethhdr *veth = frame;
-		u16 vid = be16_to_cpu(veth->h_vlan_TCI) & VLAN_VID_MASK;
-
-		if (!test_bit(vid, vnic->vlans)) {
-			xsethgw_count(vnic, XSETHGW_DROP_VLAN);
-			return;
-		}
-		payload -= VLAN_HLEN;
-	}
-	/* No learning: a vNIC sends from its own MAC only. */
-	if (!ether_addr_equal(eth->h_source, vnic->mac)) {
-		xsethgw_count(vnic, XSETHGW_DROP_SRC_MAC);
-		return;
-	}
-	if (!READ_ONCE(port->link_up)) {
-		xsethgw_count(vnic, XSETHGW_DROP_LINK_DOWN);
-		return;
-	}
+	unsigned int mtu;
 
 	rcu_read_lock();
 	uplink = rcu_dereference(port->uplink);
-	if (!uplink) {
+	if (!uplink || !READ_ONCE(port->link_up)) {
 		xsethgw_count(vnic, XSETHGW_DROP_LINK_DOWN);
 		goto unlock;
 	}
 	mtu = min(READ_ONCE(vnic->mtu), READ_ONCE(uplink->mtu));
-	if (payload > mtu) {
-		xsethgw_count(vnic, XSETHGW_DROP_OVERSIZE);
+	verdict = xsethgw_check_host_frame(frame, len, vnic->mac, vnic->vlans,
+					   mtu);
+	if (verdict != XSETHGW_CHECK_OK) {
+		if (verdict < ARRAY_SIZE(drop_for))
+			xsethgw_count(vnic, drop_for[verdict]);
 		goto unlock;
 	}
 	skb = netdev_alloc_skb(uplink, len);
@@ -74,7 +58,7 @@ void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len)
 	}
 	skb_put_data(skb, frame, len);
 	skb_reset_mac_header(skb);
-	skb->protocol = eth->h_proto;
+	skb->protocol = eth_hdr(skb)->h_proto;
 	atomic64_inc(&vnic->frames_from_host);
 	dev_queue_xmit(skb);
 unlock:

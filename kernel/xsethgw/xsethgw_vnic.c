@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 
 #include "xsethgw.h"
+#include "xsethgw_check.h"
 
 #define XSETHGW_WATCH_PERIOD	(5 * HZ)
 #define XSETHGW_VLAN_LOG_MAX	16
@@ -348,13 +349,14 @@ static void xsethgw_log_vlans(struct xsethgw_vnic *vnic)
 static int xsethgw_ctrl_vlans(struct xsethgw_vnic *vnic, const u8 *body,
 			      u16 len, bool assign)
 {
+	/* At offset 8 of a kmalloc'ed buffer: aligned for __be16. */
 	const __be16 *ids = (const __be16 *)body;
 	unsigned int i, count = len / sizeof(*ids);
 
-	if (len % sizeof(*ids) || count > XSVNIC_VLAN_MAX)
+	if (xsethgw_check_vlan_list(len) != XSETHGW_CHECK_OK)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
-		u16 vid = get_unaligned_be16(&ids[i]) & VLAN_VID_MASK;
+		u16 vid = be16_to_cpu(ids[i]) & VLAN_VID_MASK;
 
 		if (assign)
 			set_bit(vid, vnic->vlans);
@@ -372,7 +374,7 @@ static int xsethgw_ctrl_mcast(struct xsethgw_conn *conn, const u8 *body,
 	struct xsethgw_mcast *mc, *old;
 	unsigned int i, count = len / ETH_ALEN;
 
-	if (len % ETH_ALEN || count > XSVNIC_MCAST_MAX)
+	if (xsethgw_check_mcast_list(len) != XSETHGW_CHECK_OK)
 		return -EINVAL;
 	mc = kzalloc(struct_size(mc, addr, count), GFP_KERNEL);
 	if (!mc)
@@ -417,11 +419,9 @@ void xsethgw_vnic_ctrl(struct xsethgw_conn *conn, const void *msg, u32 len)
 	u16 body_len;
 	int ret = 0;
 
-	if (len < sizeof(*hdr))
+	if (xsethgw_check_ctrl_length(msg, len) != XSETHGW_CHECK_OK)
 		goto malformed;
 	body_len = le16_to_cpu(hdr->length);
-	if (body_len > len - sizeof(*hdr))
-		goto malformed;
 	WRITE_ONCE(vnic->last_heard, jiffies);
 
 	switch (hdr->type) {
