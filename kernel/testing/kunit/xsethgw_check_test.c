@@ -18,27 +18,28 @@
 
 static const u8 vnic_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x0a, 0x00, 0x02 };
 
-#define TAG(tci)	XS_BE16(12, ETH_P_8021Q), XS_BE16(14, (tci))
+/* An 802.1Q tag: the TPID and the TCI, two pokes. */
+#define TAG(tci)	{ XS_BE16(12, ETH_P_8021Q), XS_BE16(14, (tci)) }
 
 /* A frame from the vNIC's MAC, untagged, pokes on top; VLANs 0 and 10 assigned. */
 static const struct xs_case frame_cases[] = {
 	{ "minimum", {}, XSVNIC_MIN_FRAME, XSETHGW_CHECK_OK },
 	{ "at_the_mtu", {}, ETH_HLEN + MTU, XSETHGW_CHECK_OK },
-	{ "tagged_assigned", { TAG(VID) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_OK },
-	{ "tagged_at_the_mtu", { TAG(VID) }, VLAN_ETH_HLEN + MTU, XSETHGW_CHECK_OK },
-	{ "priority_tagged", { TAG(0x6000) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_OK },
-	{ "priority_bits_ignored", { TAG(0xe000 | VID) }, XSVNIC_MIN_FRAME,
+	{ "tagged_assigned", TAG(VID), XSVNIC_MIN_FRAME, XSETHGW_CHECK_OK },
+	{ "tagged_at_the_mtu", TAG(VID), VLAN_ETH_HLEN + MTU, XSETHGW_CHECK_OK },
+	{ "priority_tagged", TAG(0x6000), XSVNIC_MIN_FRAME, XSETHGW_CHECK_OK },
+	{ "priority_bits_ignored", TAG(0xe000 | VID), XSVNIC_MIN_FRAME,
 	  XSETHGW_CHECK_OK },
 
 	{ "empty", {}, 0, XSETHGW_CHECK_RUNT },
 	{ "header_only", {}, ETH_HLEN, XSETHGW_CHECK_RUNT },
 	{ "unpadded", {}, XSVNIC_MIN_FRAME - 1, XSETHGW_CHECK_RUNT },
-	{ "tagged_unassigned", { TAG(VID + 1) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_VLAN },
-	{ "tagged_last_vid", { TAG(VLAN_VID_MASK) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_VLAN },
+	{ "tagged_unassigned", TAG(VID + 1), XSVNIC_MIN_FRAME, XSETHGW_CHECK_VLAN },
+	{ "tagged_last_vid", TAG(VLAN_VID_MASK), XSVNIC_MIN_FRAME, XSETHGW_CHECK_VLAN },
 	{ "foreign_source", { XS_U8(11, 0x03) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_SRC_MAC },
 	{ "multicast_source", { XS_U8(6, 0x53) }, XSVNIC_MIN_FRAME, XSETHGW_CHECK_SRC_MAC },
 	{ "above_the_mtu", {}, ETH_HLEN + MTU + 1, XSETHGW_CHECK_OVERSIZE },
-	{ "tagged_above_the_mtu", { TAG(VID) }, VLAN_ETH_HLEN + MTU + 1,
+	{ "tagged_above_the_mtu", TAG(VID), VLAN_ETH_HLEN + MTU + 1,
 	  XSETHGW_CHECK_OVERSIZE },
 	{ "untagged_with_room_of_a_tag", {}, VLAN_ETH_HLEN + MTU, XSETHGW_CHECK_OVERSIZE },
 };
@@ -48,9 +49,10 @@ KUNIT_ARRAY_PARAM_DESC(frame, frame_cases, name);
 static void host_frame_case(struct kunit *test)
 {
 	const struct xs_case *c = test->param_value;
-	unsigned long *vlans = kunit_kzalloc(test, BITS_TO_LONGS(VLAN_N_VID) *
-					     sizeof(long), GFP_KERNEL);
+	size_t vlan_bytes = BITS_TO_LONGS(VLAN_N_VID) * sizeof(long);
+	unsigned long *vlans = kunit_kzalloc(test, vlan_bytes, GFP_KERNEL);
 	u8 *frame = kunit_kzalloc(test, FRAME_MAX, GFP_KERNEL);
+	enum xsethgw_check got;
 
 	KUNIT_ASSERT_NOT_NULL(test, vlans);
 	KUNIT_ASSERT_NOT_NULL(test, frame);
@@ -60,10 +62,8 @@ static void host_frame_case(struct kunit *test)
 	memcpy(frame + ETH_ALEN, vnic_mac, ETH_ALEN);
 	frame[12] = 0x08;
 	xs_poke(frame, c->poke);
-	KUNIT_EXPECT_EQ(test, (int)xsethgw_check_host_frame(frame, c->len,
-							     vnic_mac, vlans,
-							     MTU),
-			c->want);
+	got = xsethgw_check_host_frame(frame, c->len, vnic_mac, vlans, MTU);
+	KUNIT_EXPECT_EQ(test, (int)got, c->want);
 }
 
 static struct kunit_case xsethgw_frame_cases[] = {
