@@ -116,10 +116,17 @@ class KernelCard:
             if had == settings:
                 continue
             path = self._vnic(resource_id, settings.port)
-            if had is None:
-                path.mkdir(parents=True)  # configfs has vnics/ already; a test's directory not
-            self._write(path / "mac", settings.mac)
-            self._write(path / "mtu", str(settings.mtu))
+            try:
+                if had is None:
+                    path.mkdir(parents=True)  # configfs has vnics/ already; a test's not
+                    self.vnics[resource_id] = VnicSettings(settings.port, "", 0)
+                self._write(path / "mac", settings.mac)
+                self._write(path / "mtu", str(settings.mtu))
+            except OSError as err:
+                # The gateway refuses what it cannot serve (an MTU above 9000): it keeps
+                # what it had, and the next change of the configuration tries again.
+                log.warning("vNIC %#x: the gateway refused %s: %s", resource_id, settings, err)
+                continue
             self.vnics[resource_id] = settings
             log.info("vNIC %#x on %s: mac %s mtu %d", resource_id, settings.port, settings.mac,
                      settings.mtu)  # fmt: skip

@@ -75,3 +75,16 @@ def test_stop_disables_each_port_before_removing_it(tmp_path: Path) -> None:
     assert ("2001", "0") in removed
     assert ("eth1", "0") in removed
     assert not list(tmp_path.iterdir())
+
+
+def test_a_setting_the_gateway_refuses_is_logged_and_tried_again(tmp_path: Path) -> None:
+    gw = card(tmp_path)
+    gw.start(config(Vnic("xsvnic0", 0x2001, mtu=9000, port="eth/1")))
+    mtu = tmp_path / "eth1" / "vnics" / "2001" / "mtu"
+    mtu.unlink()
+    mtu.mkdir()  # writing it now fails, as the gateway's EINVAL would
+    gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=9001, port="eth/1")))
+    assert gw.vnics[0x2001].mtu == 9000
+    mtu.rmdir()
+    gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=4000, port="eth/1")))
+    assert read(mtu) == "4000"
