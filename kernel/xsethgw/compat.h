@@ -11,4 +11,18 @@
 #ifndef _XSETHGW_COMPAT_H
 #define _XSETHGW_COMPAT_H
 
+#include <linux/version.h>
+
+/*
+ * mac_pton() moved from kernel.h to hex.h, which kernel.h stopped
+ * including by 7.2.  Every kernel from 6.12 has hex.h; older ones reach
+ * it, or the declaration, through kernel.h.  (sparse 0.6.4 cannot parse
+ * __has_include, so the version decides.)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/hex.h>
+#else
+#include <linux/kernel.h>
+#endif
+
 #endif /* _XSETHGW_COMPAT_H */
