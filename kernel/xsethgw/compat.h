@@ -3,7 +3,7 @@
  * Differences between the kernels xsethgw builds against, bridged here so
  * that the gateway reads as if written for the newest one.
  *
- * Identical from 6.1 to 6.12, so not bridged: rdma_accept() without a
+ * Identical from 6.1 to 7.2, so not bridged: rdma_accept() without a
  * udata, rdma_set_min_rnr_timer(), netdev_hold()/netdev_put() with a
  * tracker, netdev_rx_handler_register(), the configfs group and attribute
  * API.
@@ -11,15 +11,12 @@
 #ifndef _XSETHGW_COMPAT_H
 #define _XSETHGW_COMPAT_H
 
-#include <linux/version.h>
-
 /*
  * mac_pton() moved from kernel.h to hex.h, which kernel.h stopped
- * including by 7.2.  Every kernel from 6.12 has hex.h; older ones reach
- * it, or the declaration, through kernel.h.  (sparse 0.6.4 cannot parse
- * __has_include, so the version decides.)
+ * including by 7.2; Kbuild looks for hex.h (sparse 0.6.4 cannot parse
+ * __has_include).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef XSETHGW_HAVE_HEX_H
 #include <linux/hex.h>
 #else
 #include <linux/kernel.h>
