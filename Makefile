@@ -52,6 +52,7 @@ demo: setup
 	$(PY) -m harness demo $(kernel_arg)
 
 bench: setup
+	@sh harness/bootstrap.sh bench
 	$(PY) -m harness bench $(kernel_arg) $(BENCH_ARGS)
 
 matrix: setup

@@ -10,7 +10,9 @@ GUID it discovers from (16 hex digits) or by its hostname.
                              "mac": "52:54:00:0a:00:02", "mtu": 9000, "port": "eth/1",
                              "admin_up": true}],
                   "vhbas": [{"name": "xsvhba0", "resource_id": 8193,
-                             "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1"}]}],
+                             "wwn": "21:00:00:1b:32:00:00:01", "port": "fc/1",
+                             "queue_depth": 32, "link_down_timeout": 30,
+                             "admin_up": true}]}],
      "fc_targets": [{"wwpn": "50:01:43:80:00:00:00:01", "port": "fc/1",
                      "luns": [{"lun": 0, "size_mb": 64}]}]}
 """
@@ -49,12 +51,38 @@ class Vnic:
         return replace(other, mtu=self.mtu, admin_up=self.admin_up) == self
 
 
+# What a vHBA's INSTALL and UPDATE may say: the host sizes its tags, keys and command ring
+# by the installed queue depth (at most 64), and takes a link-down timeout of up to 60 s.
+VHBA_QUEUE_DEPTHS = range(1, 65)
+VHBA_LINK_DOWN_TIMEOUTS = range(0, 61)
+
+
 @dataclass(frozen=True)
 class Vhba:
     name: str
     resource_id: int
     wwn: str = "21:00:00:00:00:00:00:01"
     port: str = "fc/1"
+    # Commands each LUN may have in flight; an UPDATE may lower it and raise it again up to
+    # the value the vHBA was installed with (the host refuses more).
+    queue_depth: int = 32
+    # Seconds a target may stay lost before its LUNs fail (0: the host's default, 30).
+    link_down_timeout: int = 30
+    admin_up: bool = True
+
+    def updatable_to(self, other: Vhba) -> bool:
+        """Whether a host can take `other` as an UPDATE of this vHBA (queue depth, link-down
+        timeout and admin state change in place; anything else means deleting and
+        installing anew)."""
+        return (
+            replace(
+                other,
+                queue_depth=self.queue_depth,
+                link_down_timeout=self.link_down_timeout,
+                admin_up=self.admin_up,
+            )
+            == self
+        )
 
 
 @dataclass(frozen=True)
@@ -156,8 +184,19 @@ class Config:
                     raise ConfigError(f"{server.match}: {device.name}: {err}") from err
                 if device.resource_id in ids:
                     raise ConfigError(f"resource id {device.resource_id:#x} used twice")
+                if isinstance(device, Vhba):
+                    self._validate_vhba(server, device)
                 names.add(device.name)
                 ids.add(device.resource_id)
+
+    @staticmethod
+    def _validate_vhba(server: Server, vhba: Vhba) -> None:
+        if vhba.queue_depth not in VHBA_QUEUE_DEPTHS:
+            raise ConfigError(f"{server.match}: {vhba.name}: queue depth {vhba.queue_depth}")
+        if vhba.link_down_timeout not in VHBA_LINK_DOWN_TIMEOUTS:
+            raise ConfigError(
+                f"{server.match}: {vhba.name}: link-down timeout {vhba.link_down_timeout}"
+            )
 
     def _validate_fc_targets(self) -> None:
         wwpns: set[int] = set()

@@ -38,20 +38,47 @@ def cmd_add_vhba(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_set_vnic(args: argparse.Namespace) -> int:
+def _set_device(
+    args: argparse.Namespace, kind: str, changes: dict[str, object]
+) -> cfg.Vnic | cfg.Vhba | None:
+    """Change the named vNIC or vHBA of a server in the configuration (the changes that are
+    not None) and save it; the XCM sends the host the UPDATE. None when there is no such."""
     config, server = _edit(args)
-    index = next((i for i, v in enumerate(server.vnics) if v.name == args.name), None)
+    devices: list[Any] = server.vnics if kind == "vNIC" else server.vhbas
+    index = next((i for i, d in enumerate(devices) if d.name == args.name), None)
     if index is None:
-        print(f"{args.server} has no vNIC named {args.name}")
-        return 1
-    vnic = server.vnics[index]
-    if args.mtu is not None:
-        vnic = replace(vnic, mtu=args.mtu)
-    if args.admin is not None:
-        vnic = replace(vnic, admin_up=args.admin == "up")
-    server.vnics[index] = vnic
+        print(f"{args.server} has no {kind} named {args.name}")
+        return None
+    devices[index] = replace(devices[index], **{k: v for k, v in changes.items() if v is not None})
     cfg.save(args.config, config)
+    return devices[index]
+
+
+def _admin_up(args: argparse.Namespace) -> bool | None:
+    return None if args.admin is None else args.admin == "up"
+
+
+def cmd_set_vnic(args: argparse.Namespace) -> int:
+    vnic = _set_device(args, "vNIC", {"mtu": args.mtu, "admin_up": _admin_up(args)})
+    if not isinstance(vnic, cfg.Vnic):
+        return 1
     print(f"vNIC {args.name}: MTU {vnic.mtu}, admin {'up' if vnic.admin_up else 'down'}")
+    return 0
+
+
+def cmd_set_vhba(args: argparse.Namespace) -> int:
+    changes = {
+        "queue_depth": args.queue_depth,
+        "link_down_timeout": args.link_down_timeout,
+        "admin_up": _admin_up(args),
+    }
+    vhba = _set_device(args, "vHBA", changes)
+    if not isinstance(vhba, cfg.Vhba):
+        return 1
+    print(
+        f"vHBA {args.name}: queue depth {vhba.queue_depth}, link-down timeout"
+        f" {vhba.link_down_timeout} s, admin {'up' if vhba.admin_up else 'down'}"
+    )
     return 0
 
 
@@ -238,6 +265,20 @@ def add_parser(
     vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
     vhba.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
     vhba.set_defaults(func=cmd_add_vhba)
+
+    change = ops.add_parser(
+        "set-vhba",
+        help="change a vHBA's queue depth, link-down timeout or admin state in place"
+        " (the host is sent UPDATE)",
+    )
+    change.add_argument("server")
+    change.add_argument("name")
+    change.add_argument("--queue-depth", type=int, help="commands in flight per LUN (1-64)")
+    change.add_argument(
+        "--link-down-timeout", type=int, help="seconds a lost target waits before failing"
+    )
+    change.add_argument("--admin", choices=["up", "down"])
+    change.set_defaults(func=cmd_set_vhba)
 
     lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
     lun.add_argument("wwpn", help="target port WWN (created on first use)")

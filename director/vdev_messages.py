@@ -15,13 +15,11 @@ from xswire.xsmp import (
     XsmpVdevMsgType,
     XsmpVdevObjectHeader,
 )
-from xswire.xsvhba import XsvhbaMsg
+from xswire.xsvhba import XsvhbaMsg, XsvhbaUpdate
 from xswire.xsvnic import XsvnicMsg, XsvnicUpdate
 
 ADMIN_UP = 1
 ADMIN_DOWN = 0
-VHBA_QUEUE_DEPTH = 32
-VHBA_LINK_DOWN_TIMEOUT = 30
 VHBA_MAX_TRANSFER_KB = 256
 
 
@@ -47,16 +45,17 @@ def vnic_object(vnic: Vnic, msg_type: int, card_guid: int, bitmask: int = 0) -> 
     ).encode()
 
 
-def vhba_object(vhba: Vhba, msg_type: int, card_guid: int) -> bytes:
+def vhba_object(vhba: Vhba, msg_type: int, card_guid: int, bit_mask: int = 0) -> bytes:
     return XsvhbaMsg(
         type=msg_type,
         length=XSMP_VDEV_OBJECT_SIZE,
+        bit_mask=bit_mask,
         resource_id=vhba.resource_id,
         wwn=int(vhba.wwn.replace(":", ""), 16),
         tca_guid=card_guid,
-        scsiqueuedepth=VHBA_QUEUE_DEPTH,
-        linkdowntimeout=VHBA_LINK_DOWN_TIMEOUT,
-        adminstate=ADMIN_UP,
+        scsiqueuedepth=vhba.queue_depth,
+        linkdowntimeout=vhba.link_down_timeout,
+        adminstate=ADMIN_UP if vhba.admin_up else ADMIN_DOWN,
         num_queues=1,
         vh_name=vhba.name.encode(),
         mtu=VHBA_MAX_TRANSFER_KB,
@@ -79,8 +78,12 @@ def delete(device: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
     return device_object(device, XsmpVdevMsgType.DELETE, director_guid)
 
 
-def update(old: Vnic, new: Vnic, director_guid: int) -> tuple[int, bytes]:
-    """The UPDATE that changes an installed vNIC from `old` to `new` in place."""
+def update(old: Vnic | Vhba, new: Vnic | Vhba, director_guid: int) -> tuple[int, bytes]:
+    """The UPDATE that changes an installed device from `old` to `new` in place, naming only
+    the fields that changed."""
+    if isinstance(old, Vhba) and isinstance(new, Vhba):
+        return _vhba_update(old, new, director_guid)
+    assert isinstance(old, Vnic) and isinstance(new, Vnic)
     bitmask = XsvnicUpdate(0)
     if new.mtu != old.mtu:
         bitmask |= XsvnicUpdate.MTU
@@ -88,6 +91,24 @@ def update(old: Vnic, new: Vnic, director_guid: int) -> tuple[int, bytes]:
         bitmask |= XsvnicUpdate.ADMIN_STATE
     card_guid = io_port_guid(director_guid, new.port)
     return XsmpClass.VNIC, vnic_object(new, XsmpVdevMsgType.UPDATE, card_guid, bitmask)
+
+
+def _vhba_update(old: Vhba, new: Vhba, director_guid: int) -> tuple[int, bytes]:
+    bit_mask = XsvhbaUpdate(0)
+    if new.queue_depth != old.queue_depth:
+        bit_mask |= XsvhbaUpdate.QUEUE_DEPTH
+    if new.link_down_timeout != old.link_down_timeout:
+        bit_mask |= XsvhbaUpdate.LINK_DOWN_TIMEOUT
+    if new.admin_up != old.admin_up:
+        bit_mask |= XsvhbaUpdate.ADMIN_STATE
+    card_guid = io_port_guid(director_guid, new.port)
+    return XsmpClass.VHBA, vhba_object(new, XsmpVdevMsgType.UPDATE, card_guid, bit_mask)
+
+
+def sync_marker(msg_class: int, msg_type: int) -> tuple[int, bytes]:
+    """SYNC_BEGIN or SYNC_END of a class: an object of no device (resource id 0)."""
+    header = XsmpVdevObjectHeader(type=msg_type, length=XSMP_VDEV_OBJECT_SIZE)
+    return msg_class, header.encode().ljust(XSMP_VDEV_OBJECT_SIZE, b"\0")
 
 
 def frame(msg_class: int, seq: int, source: int, dest: int, payload: bytes) -> bytes:

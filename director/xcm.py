@@ -190,8 +190,8 @@ class Session:
             director_guid = self.xcm.config.director_guid
             installed = known[0] if known else None
             if (
-                isinstance(installed, Vnic)
-                and isinstance(device, Vnic)
+                installed is not None
+                and type(installed) is type(device)
                 and installed.updatable_to(device)
             ):
                 msg_class, obj = vdev_messages.update(installed, device, director_guid)
@@ -209,6 +209,15 @@ class Session:
                 self.devices[rid] = (device, "deleting")
                 log.info("delete %s on host %016x", device.name, self.host_guid)
         self.xcm.dirty = True
+
+    def _resync(self) -> None:
+        """A new session gives the host every device again between SYNC_BEGIN and SYNC_END,
+        so that the host drops what this XCM deleted while the session was down."""
+        for msg_class in (XsmpClass.VNIC, XsmpClass.VHBA):
+            self._send_object(*vdev_messages.sync_marker(msg_class, XsmpVdevMsgType.SYNC_BEGIN))
+        self.sync_devices()
+        for msg_class in (XsmpClass.VNIC, XsmpClass.VHBA):
+            self._send_object(*vdev_messages.sync_marker(msg_class, XsmpVdevMsgType.SYNC_END))
 
     def _send_object(self, msg_class: int, obj: bytes) -> None:
         self.seq += 1
@@ -251,7 +260,7 @@ class Session:
             return
         self.registered = True
         self.next_hello = time.monotonic() + settings.hello_interval
-        self.sync_devices()
+        self._resync()
         for kind in self.xcm.session_fuzz(host_guid):
             log.info("fuzz: to %016x: %s", host_guid, SESSION_KINDS[kind][0])
             for data in SESSION_KINDS[kind][1](self.xcm.config.guid, host_guid, self.seq + 1):

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what the build and the tests need on a Debian 12 machine, idempotently:
-# Debian packages (only the missing ones) and a Python virtual environment with requirements.txt.
+# Debian packages (only the missing ones) and a Python virtual environment with requirements.txt
+# at the versions constraints.txt pins. `bootstrap.sh bench` adds requirements-bench.txt.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,12 +39,17 @@ if [ ! -x "$venv/bin/python" ]; then
 	say "creating Python virtual environment in .venv"
 	python3 -m venv "$venv"
 fi
-stamp="$venv/.requirements-$(sha256sum "$top/requirements.txt" | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
-	say "installing Python requirements"
-	"$venv/bin/pip" install -q -r "$top/requirements.txt"
-	rm -f "$venv"/.requirements-*
-	touch "$stamp"
-else
-	say "Python requirements: up to date"
-fi
+sets="requirements.txt"
+[ "${1:-}" = bench ] && sets="$sets requirements-bench.txt"
+for set in $sets; do
+	key=$(cat "$top/$set" "$top/constraints.txt" | sha256sum | cut -c1-16)
+	stamp="$venv/.${set%.txt}-$key"
+	if [ ! -e "$stamp" ]; then
+		say "installing Python $set (pinned by constraints.txt)"
+		"$venv/bin/pip" install -q -r "$top/$set" -c "$top/constraints.txt"
+		rm -f "$venv/.${set%.txt}"-????????????????
+		touch "$stamp"
+	else
+		say "Python $set: up to date"
+	fi
+done

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import bootdisk, image, initramfs, pvh
+from harness import bootdisk, image, initramfs, pvh, qemu
 from harness.console import ConsoleError
 from harness.kernels import Kernel
 from harness.log import say
@@ -74,6 +74,7 @@ class Fabric:
             link=FabricLink(socket=socket, server=server, mac=who.mac),
             ipv4=who.ipv4,
             ipv6=who.ipv6,
+            cpu=qemu.cpu_model(built_here=self.kernel.spec.source is not None),
         )
 
     def start(self) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xsadm.devices import read_devices
+from xsadm.devices import delete_orphan, read_devices
 from xsadm.links import SYSFS_LINKS, read_links
 
 LINK_COLUMNS = (
@@ -34,12 +34,19 @@ DEVICE_COLUMNS = (
     ("PORT", "card_port"),
     ("LINK", "link"),
     ("DRIVER", "driver"),
+    ("ORPHAN", "orphaned"),
 )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "-"
+    return str(value) or "-"
 
 
 def table(columns: tuple[tuple[str, str], ...], items: list[dict[str, Any]]) -> str:
     rows = [[title for title, _ in columns]]
-    rows += [[str(item[key]) or "-" for _, key in columns] for item in items]
+    rows += [[_cell(item[key]) for _, key in columns] for item in items]
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -66,6 +73,14 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return show(args, DEVICE_COLUMNS, read_devices(Path(args.sysfs)))
 
 
+def cmd_delete(args: argparse.Namespace) -> int:
+    why = delete_orphan(args.device, Path(args.sysfs))
+    if why:
+        print(f"xsadm: {why}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="xsadm", description="Xsigo virtual I/O on this host")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     devices.add_argument("--json", action="store_true", help="machine-readable output")
     devices.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
     devices.set_defaults(func=cmd_devices)
+    delete = sub.add_parser(
+        "delete", help="remove an orphan: a device a resync kept busy that no XCM installs"
+    )
+    delete.add_argument("device", help="the device (xscore.vnic.3) or its name")
+    delete.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
+    delete.set_defaults(func=cmd_delete)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -21,6 +21,8 @@ class Device:
     card_port: str  # the director's I/O port, e.g. eth/1, when the GUID names one
     link: str
     driver: str  # bound driver, or "" when none is
+    # kept by a resynchronisation because it was busy; the XCM no longer installs it
+    orphaned: bool = False
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -46,7 +48,31 @@ def read_device(link: Path, directory: Path) -> Device:
         card_port=card_port(card),
         link=link.name,
         driver=driver.resolve().name if driver.exists() else "",
+        orphaned=_flag(directory / "orphaned"),
     )
+
+
+def _flag(path: Path) -> bool:
+    """A 0/1 attribute; False where the kernel has none (an older xscore)."""
+    try:
+        return path.read_text().strip() == "1"
+    except FileNotFoundError:
+        return False
+
+
+def delete_orphan(name: str, root: Path = SYSFS_LINKS) -> str | None:
+    """Ask xscore to remove the orphan `name` (a device, e.g. xscore.vnic.3, or its vNIC or
+    vHBA name); None when done, else why not."""
+    found = [d for d in read_devices(root) if name in (d.device, d.name)]
+    if not found:
+        return f"no device {name}"
+    if len(found) > 1:
+        return f"{name} names {len(found)} devices: give the device, e.g. {found[0].device}"
+    (device,) = found
+    if not device.orphaned:
+        return f"{device.device} ({device.name}) is not an orphan: its XCM deletes it"
+    (root / device.link / device.device / "delete").write_text("1\n")
+    return None
 
 
 def read_devices(root: Path = SYSFS_LINKS) -> list[Device]:

@@ -61,7 +61,7 @@ class XsmpResource(enum.IntFlag):
 
 class XsmpVdevMsgType(enum.IntEnum):
     """Types shared by the virtual-device classes (VNIC, VHBA): their numbering agrees up to
-    OPER_READY; each class spec lists its own beyond that."""
+    OPER_READY and again at SYNC_BEGIN and SYNC_END; each class spec lists its own besides."""
 
     INSTALL = 1  # create the virtual device
     DELETE = 2  # remove it
@@ -71,6 +71,8 @@ class XsmpVdevMsgType(enum.IntEnum):
     OPER_UP = 6  # host: the device works
     OPER_DOWN = 7  # host: the device does not work
     OPER_READY = 8  # XCM: the I/O card side is ready
+    SYNC_BEGIN = 11  # XCM: a resynchronisation of the class begins
+    SYNC_END = 12  # XCM: it ends; devices not installed since go
 
 
 _XSMP_NODE_ID_0 = struct.Struct(">IQ")

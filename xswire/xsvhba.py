@@ -31,6 +31,22 @@ class XsvhbaMsgType(enum.IntEnum):
     BOOT_INFO = 15  # SAN boot parameters
 
 
+class XsvhbaUpdate(enum.IntFlag):
+    """Bits of an UPDATE object's bit_mask; the fields they name carry the new values."""
+
+    PORT_RATE = 0x1  # bandwidth
+    TAPE_SUPPORT = 0x2  # tapesupport
+    IDT = 0x4  # interruptdelaytimer
+    EXEC_THROTTLE = 0x8  # executionthrottle
+    QUEUE_DEPTH = 0x10  # scsiqueuedepth
+    LINK_DOWN_TIMEOUT = 0x20  # linkdowntimeout
+    TARGET_RESET = 0x40  # enabletargetreset
+    LUNS_PER_TARGET = 0x80  # maxlunspertarget
+    ADMIN_STATE = 0x100  # adminstate
+    XT_STATE_DOWN = 0x40000000  # the I/O card went down
+    XT_CHANGE = 0x80000000  # new I/O card port (tca_guid, tca_lid)
+
+
 _XSVHBA_LUN_CLASS_0 = struct.Struct(">8sI")
 
 

@@ -1,7 +1,7 @@
 """Where the director's cards spend their time: py-spy samples a card while a workload runs,
 and the samples are summed by the line the card was on (self) and by function (inclusive).
 
-py-spy comes from requirements.txt into the virtual environment, which the director VM sees
+py-spy comes from requirements-bench.txt into the virtual environment, which the director VM sees
 through the repository share; `--idle` keeps the samples of a card waiting in select(), so
 the summary also says how much of the time the card had nothing to do.
 """

@@ -21,4 +21,15 @@
 #define __counted_by(member)
 #endif
 
+/*
+ * 6.10 dropped __assign_str()'s source argument (the string given to
+ * __string() is copied).  No macro tells a macro's arity, so Kbuild looks
+ * for the one-argument definition in the trace stage headers.
+ */
+#ifdef XSCORE_ASSIGN_STR_ONE_ARG
+#define xscore_assign_str(dst, src)	__assign_str(dst)
+#else
+#define xscore_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
 #endif /* _XSCORE_COMPAT_H */

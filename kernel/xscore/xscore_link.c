@@ -16,6 +16,7 @@
 
 #include "xscore_conn_priv.h"
 #include "xscore_priv.h"
+#include "xscore_trace.h"
 
 #define XSCORE_CONNECT_TIMEOUT		(20 * HZ)
 #define XSCORE_REGISTER_TIMEOUT		(10 * HZ)
@@ -92,9 +93,13 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 	if (!ret)
 		link->tx_seq++;
 	spin_unlock_bh(&link->seq_lock);
-	if (!ret)
-		xscore_link_count(link, &link->stats.msgs_out);
-	return ret;
+	if (ret)
+		return ret;
+	xscore_link_count(link, &link->stats.msgs_out);
+	trace_xscore_xsmp_msg(dev_name(&link->dev), true, msg_class,
+			      len ? *(const u8 *)payload : 0,
+			      sizeof(hdr) + len, be32_to_cpu(hdr.seq_number));
+	return 0;
 }
 
 bool xscore_link_connected(struct xscore_link *link)
@@ -220,11 +225,17 @@ static void xscore_link_step(struct xscore_session *session)
 		xscore_xsmp_report_resources(link);
 }
 
+static const char *xscore_link_name(struct xscore_session *session)
+{
+	return dev_name(&xscore_link_of(session)->dev);
+}
+
 static const struct xscore_session_ops xscore_link_session_ops = {
 	.connect	= xscore_link_connect,
 	.step		= xscore_link_step,
 	.teardown	= xscore_link_teardown,
 	.down		= xscore_link_down,
+	.name		= xscore_link_name,
 };
 
 static const struct xscore_session_params xscore_link_session_params = {
@@ -237,21 +248,38 @@ static const struct xscore_session_params xscore_link_session_params = {
 };
 
 /* A VNIC or VHBA class message (msg_class set) or a link event. */
+enum xscore_link_item_kind {
+	XSCORE_LINK_ITEM_MSG,		/* objects of a VNIC or VHBA message */
+	XSCORE_LINK_ITEM_EVENT,		/* the link came up or went down */
+	XSCORE_LINK_ITEM_PRUNE,		/* the operator deletes orphans */
+};
+
 struct xscore_link_vdev_item {
 	struct list_head node;
+	enum xscore_link_item_kind kind;
 	u8 msg_class;
 	enum xscore_link_event event;
 	u32 len;
 	u8 objs[];
 };
 
-static void xscore_link_queue_vdev(struct xscore_link *link,
+/* False when the link is going: the item is freed, not queued. */
+static bool xscore_link_queue_vdev(struct xscore_link *link,
 				   struct xscore_link_vdev_item *item)
 {
+	bool queued;
+
 	spin_lock_bh(&link->vdev_queue_lock);
-	list_add_tail(&item->node, &link->vdev_queue);
+	queued = !link->vdev_closing;
+	if (queued)
+		list_add_tail(&item->node, &link->vdev_queue);
 	spin_unlock_bh(&link->vdev_queue_lock);
+	if (!queued) {
+		kfree(item);
+		return false;
+	}
 	queue_work(system_long_wq, &link->vdev_work);
+	return true;
 }
 
 /*
@@ -268,6 +296,7 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 		xscore_link_count_unhandled(link);
 		return;
 	}
+	item->kind = XSCORE_LINK_ITEM_MSG;
 	item->msg_class = msg_class;
 	item->len = len;
 	memcpy(item->objs, objs, len);
@@ -281,9 +310,22 @@ void xscore_link_queue_event(struct xscore_link *link,
 	struct xscore_link_vdev_item *item;
 
 	item = kmalloc(sizeof(*item), GFP_NOIO | __GFP_NOFAIL);
+	item->kind = XSCORE_LINK_ITEM_EVENT;
 	item->msg_class = 0;
 	item->event = event;
 	item->len = 0;
+	xscore_link_queue_vdev(link, item);
+}
+
+/* From a device's sysfs: the work removes the orphans marked delete_asked. */
+void xscore_link_queue_prune(struct xscore_link *link)
+{
+	struct xscore_link_vdev_item *item;
+
+	item = kzalloc(sizeof(*item), GFP_KERNEL);
+	if (!item)
+		return;
+	item->kind = XSCORE_LINK_ITEM_PRUNE;
 	xscore_link_queue_vdev(link, item);
 }
 
@@ -301,6 +343,21 @@ xscore_link_next_vdev_item(struct xscore_link *link)
 	return item;
 }
 
+/*
+ * KOBJ_CHANGE with XSCORE_LINK_STATE=up|down, so that udev rules and
+ * monitors learn of a link's session without polling its state attribute.
+ */
+static void xscore_link_uevent(struct xscore_link *link,
+			       enum xscore_link_event event)
+{
+	char state[32];
+	char *envp[2] = { state, NULL };
+
+	snprintf(state, sizeof(state), "XSCORE_LINK_STATE=%s",
+		 event == XSCORE_LINK_EVENT_UP ? "up" : "down");
+	kobject_uevent_env(&link->dev.kobj, KOBJ_CHANGE, envp);
+}
+
 /* Devices are added and removed here, off the recovery workqueue. */
 static void xscore_link_vdev_work(struct work_struct *work)
 {
@@ -309,11 +366,19 @@ static void xscore_link_vdev_work(struct work_struct *work)
 	struct xscore_link_vdev_item *item;
 
 	while ((item = xscore_link_next_vdev_item(link))) {
-		if (item->msg_class)
+		switch (item->kind) {
+		case XSCORE_LINK_ITEM_MSG:
 			xscore_vdev_receive(link, item->msg_class, item->objs,
 					    item->len);
-		else
+			break;
+		case XSCORE_LINK_ITEM_EVENT:
 			xscore_vdev_link_event(link, item->event);
+			xscore_link_uevent(link, item->event);
+			break;
+		case XSCORE_LINK_ITEM_PRUNE:
+			xscore_vdev_prune(link);
+			break;
+		}
 		kfree(item);
 	}
 }
@@ -414,7 +479,13 @@ void xscore_link_destroy(struct xscore_link *link)
 		dev_info(&link->dev, "closing\n");
 	/* Nothing can kick it now: its connection is closed. */
 	xscore_session_stop(&link->session);
-	/* Nothing queues now: what is left would configure devices that go. */
+	/*
+	 * Nothing queues now (a device's sysfs could still ask for a prune):
+	 * what is left would configure devices that go.
+	 */
+	spin_lock_bh(&link->vdev_queue_lock);
+	link->vdev_closing = true;
+	spin_unlock_bh(&link->vdev_queue_lock);
 	cancel_work_sync(&link->vdev_work);
 	while ((item = xscore_link_next_vdev_item(link)))
 		kfree(item);

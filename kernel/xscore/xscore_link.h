@@ -59,6 +59,8 @@ struct xscore_link {
 	struct list_head vdev_queue;	/* struct xscore_link_vdev_item */
 	struct work_struct vdev_work;
 	struct list_head vdevs;		/* struct xscore_vdev */
+	unsigned long syncing;		/* BIT(class) between SYNC_BEGIN and END */
+	bool vdev_closing;		/* under vdev_queue_lock: nothing queues */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
 	bool close_pending;		/* lost while the port was down */
 	bool was_up;
@@ -103,6 +105,7 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 				const void *objs, u32 len);
 void xscore_link_queue_event(struct xscore_link *link,
 			     enum xscore_link_event event);
+void xscore_link_queue_prune(struct xscore_link *link);
 
 /* xscore_link_sysfs.c */
 void xscore_link_rename(struct xscore_link *link);
@@ -114,5 +117,6 @@ void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
 void xscore_vdev_link_event(struct xscore_link *link,
 			    enum xscore_link_event event);
 void xscore_vdev_remove_all(struct xscore_link *link);
+void xscore_vdev_prune(struct xscore_link *link);
 
 #endif /* _XSCORE_LINK_H */

@@ -13,7 +13,8 @@
  *                                 the link's ops under it)
  *     link->seq_lock (spin, BH)   sequence numbers, in sending order
  *       conn->tx_lock (spin, BH)  the send ring and QP
- *     link->vdev_queue_lock       (spin, BH, leaf) the vdev queue
+ *     link->vdev_queue_lock       (spin, BH, leaf) the vdev queue and
+ *                                 vdev_closing
  *     link->lock (spin, BH, leaf) what sysfs shows, the counters
  *
  *   link->vdev_work (no lock: one work item; the only user of

@@ -10,6 +10,9 @@
 #include <linux/module.h>
 #include <xsigo/xscore_session.h>
 
+#define CREATE_TRACE_POINTS
+#include "xscore_trace.h"
+
 /*
  * Connection recovery: a root filesystem on a vHBA may wait on it, so it
  * can make progress under memory pressure.  Unbound: a session's work has
@@ -28,6 +31,9 @@ static void xscore_session_set_state(struct xscore_session *session,
 				     enum xscore_session_state state)
 {
 	lockdep_assert_held(&session->mutex);
+	if (session->state != state)
+		trace_xscore_session_state(session->params->ops->name(session),
+					   session->state, state);
 	WRITE_ONCE(session->state, state);
 }
 
@@ -93,13 +99,17 @@ void xscore_session_fail(struct xscore_session *session, const char *why,
 {
 	const struct xscore_session_ops *ops = session->params->ops;
 	enum xscore_session_state old = session->state;
+	unsigned long backoff;
 
 	lockdep_assert_held(&session->mutex);
 	if (old == XSCORE_SESSION_STOPPED)
 		return;
 	ops->teardown(session);
 	xscore_session_set_state(session, XSCORE_SESSION_DOWN);
-	session->retry_at = jiffies + xscore_session_backoff(session);
+	backoff = xscore_session_backoff(session);
+	session->retry_at = jiffies + backoff;
+	trace_xscore_session_fail(ops->name(session), old, why, err,
+				  jiffies_to_msecs(backoff));
 	session->failures++;
 	session->alive_armed = false;
 	if (ops->down)
@@ -262,15 +272,16 @@ EXPORT_SYMBOL_GPL(xscore_session_init);
  * @why: what the owner's down() reports
  *
  * For a host reset or a peer that is stuck: a session that is connecting
- * or up fails now and connects again without a backoff.
+ * or up fails now and connects again without a backoff.  A session that
+ * is down waiting out its backoff connects at once.
  */
 void xscore_session_reset(struct xscore_session *session, const char *why)
 {
 	lockdep_assert_not_held(&session->mutex);
 	mutex_lock(&session->mutex);
-	if (session->state != XSCORE_SESSION_STOPPED &&
-	    session->state != XSCORE_SESSION_DOWN) {
-		xscore_session_fail(session, why, -ECONNRESET);
+	if (session->state != XSCORE_SESSION_STOPPED) {
+		if (session->state != XSCORE_SESSION_DOWN)
+			xscore_session_fail(session, why, -ECONNRESET);
 		session->retry_at = jiffies;
 	}
 	mutex_unlock(&session->mutex);

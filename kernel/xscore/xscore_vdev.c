@@ -266,10 +266,46 @@ static ssize_t card_guid_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(card_guid);
 
+static ssize_t orphaned_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(vdev->orphaned));
+}
+static DEVICE_ATTR_RO(orphaned);
+
+/*
+ * The operator's delete of an orphan (a device a resynchronisation kept
+ * because it was busy).  The link's work removes it; a device the XCM
+ * still installs is the XCM's to delete.
+ */
+static ssize_t delete_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(buf, &yes);
+	if (ret)
+		return ret;
+	if (!yes)
+		return count;
+	if (!READ_ONCE(vdev->orphaned))
+		return -EPERM;
+	WRITE_ONCE(vdev->delete_asked, true);
+	xscore_link_queue_prune(vdev->link);
+	return count;
+}
+static DEVICE_ATTR_WO(delete);
+
 static struct attribute *xscore_vdev_attrs[] = {
 	&dev_attr_vdev_name.attr,
 	&dev_attr_resource_id.attr,
 	&dev_attr_card_guid.attr,
+	&dev_attr_orphaned.attr,
+	&dev_attr_delete.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xscore_vdev);
@@ -393,6 +429,7 @@ static void xscore_vdev_make(struct xscore_link *link, u8 msg_class,
 	vdev->msg_class = msg_class;
 	vdev->resource_id = resource_id;
 	vdev->link = link;
+	vdev->synced = true;
 	strscpy(vdev->name, name, sizeof(vdev->name));
 	memcpy(vdev->install, hdr, sizeof(vdev->install));
 	mutex_init(&vdev->ops_lock);
@@ -458,6 +495,13 @@ static void xscore_vdev_install(struct xscore_link *link, u8 msg_class,
 		strscpy(vdev->name, name, sizeof(vdev->name));
 	mutex_unlock(&vdev->ops_lock);
 	mutex_unlock(&xscore_services_lock);
+	vdev->synced = true;
+	if (READ_ONCE(vdev->orphaned)) {
+		dev_info(&vdev->adev.dev, "%s installed again: no longer an orphan\n",
+			 vdev->name);
+		WRITE_ONCE(vdev->orphaned, false);
+		WRITE_ONCE(vdev->delete_asked, false);
+	}
 	/*
 	 * Installed again after a reconnect: the driver answers.  One whose
 	 * probe refused it is probed again, as the XCM asks again; that probe
@@ -477,6 +521,73 @@ static void xscore_vdev_remove(struct xscore_vdev *vdev)
 	list_del(&vdev->node);
 	auxiliary_device_delete(&vdev->adev);
 	auxiliary_device_uninit(&vdev->adev);
+}
+
+/*
+ * A resynchronisation after a reconnect: SYNC_BEGIN, the INSTALL of every
+ * device the XCM has for this host, SYNC_END.  What was not installed in
+ * between goes, unless its driver says it is busy: then it stays as an
+ * orphan the operator deletes (its delete attribute), or the XCM installs
+ * again.  A sync cut short by the link going down removes nothing.
+ */
+static void xscore_vdev_sync_begin(struct xscore_link *link, u8 msg_class)
+{
+	struct xscore_vdev *vdev;
+
+	set_bit(msg_class, &link->syncing);
+	list_for_each_entry(vdev, &link->vdevs, node)
+		if (vdev->msg_class == msg_class)
+			vdev->synced = false;
+}
+
+static bool xscore_vdev_busy(struct xscore_vdev *vdev)
+{
+	bool busy;
+
+	mutex_lock(&vdev->ops_lock);
+	busy = vdev->ops && vdev->ops->busy && vdev->ops->busy(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return busy;
+}
+
+static void xscore_vdev_sync_end(struct xscore_link *link, u8 msg_class)
+{
+	struct xscore_vdev *vdev, *next;
+
+	if (!test_and_clear_bit(msg_class, &link->syncing)) {
+		xscore_link_count_unhandled(link);
+		return;
+	}
+	list_for_each_entry_safe(vdev, next, &link->vdevs, node) {
+		if (vdev->msg_class != msg_class || vdev->synced)
+			continue;
+		if (xscore_vdev_busy(vdev)) {
+			if (!vdev->orphaned)
+				dev_warn(&link->dev,
+					 "%s %s not installed by the XCM any more; kept while in use\n",
+					 vdev->adev.name, vdev->name);
+			WRITE_ONCE(vdev->orphaned, true);
+			continue;
+		}
+		dev_info(&link->dev,
+			 "%s %s not installed by the XCM any more: removed\n",
+			 vdev->adev.name, vdev->name);
+		xscore_vdev_remove(vdev);
+	}
+}
+
+/* The orphans the operator asked to delete (xscore_link_queue_prune()). */
+void xscore_vdev_prune(struct xscore_link *link)
+{
+	struct xscore_vdev *vdev, *next;
+
+	list_for_each_entry_safe(vdev, next, &link->vdevs, node) {
+		if (!READ_ONCE(vdev->orphaned) || !READ_ONCE(vdev->delete_asked))
+			continue;
+		dev_info(&link->dev, "%s %s deleted by the operator\n",
+			 vdev->adev.name, vdev->name);
+		xscore_vdev_remove(vdev);
+	}
 }
 
 /* Every object of a VNIC or VHBA class message, each checked first. */
@@ -503,6 +614,12 @@ void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
 		case XSMP_VDEV_MSG_TYPE_INSTALL:
 			xscore_vdev_install(link, msg_class, hdr);
 			break;
+		case XSMP_VDEV_MSG_TYPE_SYNC_BEGIN:
+			xscore_vdev_sync_begin(link, msg_class);
+			break;
+		case XSMP_VDEV_MSG_TYPE_SYNC_END:
+			xscore_vdev_sync_end(link, msg_class);
+			break;
 		case XSMP_VDEV_MSG_TYPE_DELETE:
 			if (vdev) {
 				dev_info(&link->dev, "%s %s deleted\n",
@@ -528,6 +645,8 @@ void xscore_vdev_link_event(struct xscore_link *link,
 {
 	struct xscore_vdev *vdev;
 
+	if (event == XSCORE_LINK_EVENT_DOWN)
+		link->syncing = 0;
 	list_for_each_entry(vdev, &link->vdevs, node) {
 		mutex_lock(&vdev->ops_lock);
 		if (vdev->ops && vdev->ops->link_event)

@@ -17,6 +17,7 @@
 
 #include "xscore_check.h"
 #include "xscore_priv.h"
+#include "xscore_trace.h"
 
 #define XSCORE_HELLO_MISSES		3
 
@@ -159,6 +160,9 @@ void xscore_xsmp_receive(struct xscore_link *link, const void *data, u32 len)
 		goto malformed;
 
 	xscore_link_count(link, &link->stats.msgs_in);
+	trace_xscore_xsmp_msg(dev_name(&link->dev), false, hdr->type,
+			      len > sizeof(*hdr) ? *(const u8 *)(hdr + 1) : 0,
+			      len, be32_to_cpu(hdr->seq_number));
 	/* Any message from the XCM shows it is alive. */
 	xscore_session_alive(&link->session, xscore_xsmp_hello_timeout(link));
 

@@ -135,6 +135,7 @@ struct xsvhba {
 	struct xscore_session session;
 	struct work_struct targets_work; /* outside mutex: it waits for I/O */
 	bool oper_up;			/* what the XCM was last told */
+	bool admin_down;		/* the XCM took the vHBA down: no session */
 	bool fc_link_up;
 	u8 vp_index;
 	u32 port_id;			/* our own FC id */
@@ -189,6 +190,9 @@ void xsvhba_kick(struct xsvhba *vhba);
 void xsvhba_stop(struct xsvhba *vhba);
 bool xsvhba_enabled_on_card(struct xsvhba *vhba);
 void xsvhba_reconnect(struct xsvhba *vhba, const char *why);
+void xsvhba_set_admin(struct xsvhba *vhba, bool up);
+void xsvhba_set_lun_depth(struct xsvhba *vhba, unsigned int depth);
+void xsvhba_set_loss_timeout(struct xsvhba *vhba, unsigned int seconds);
 void xsvhba_ask_reset(struct xsvhba *vhba);
 int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev);
 int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd);

@@ -8,6 +8,7 @@
  * OPER_DOWN and retries with a backoff.
  */
 #include <linux/jiffies.h>
+#include <linux/sched/mm.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_transport_fc.h>
 
@@ -89,6 +90,7 @@ static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
 static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 {
 	const struct xsvhba_plink_status *msg = data;
+	unsigned int noio;
 	bool up;
 
 	if (xsvhba_check_plink(len))
@@ -99,6 +101,15 @@ static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 	vhba->fc_link_up = up;
 	shost_printk(KERN_INFO, vhba->shost, "FC link %s\n",
 		     up ? "up" : "down");
+	/*
+	 * The FC transport's netlink event for fcoemon-like listeners.  From
+	 * the recovery work, which a root on this vHBA may wait on: its
+	 * GFP_KERNEL allocation must not start I/O.
+	 */
+	noio = memalloc_noio_save();
+	fc_host_post_event(vhba->shost, fc_get_event_number(),
+			   up ? FCH_EVT_LINKUP : FCH_EVT_LINKDOWN, 0);
+	memalloc_noio_restore(noio);
 	/* Targets block until they come back or their loss timeout ends. */
 	if (!up)
 		xsvhba_targets_lost(vhba);
@@ -212,6 +223,30 @@ void xsvhba_reconnect(struct xsvhba *vhba, const char *why)
 }
 
 /*
+ * The XCM's admin state.  Down ends the session with the card as a lost
+ * card would: the targets block, and are failed by their loss timeout if
+ * the vHBA is not up again by then.  Up connects at once.
+ */
+void xsvhba_set_admin(struct xsvhba *vhba, bool up)
+{
+	bool changed;
+
+	mutex_lock(&vhba->session.mutex);
+	changed = vhba->admin_down == up;
+	WRITE_ONCE(vhba->admin_down, !up);
+	if (changed && !up &&
+	    vhba->session.state != XSCORE_SESSION_DOWN)
+		xsvhba_fail(vhba, "administratively down", -ENETDOWN);
+	mutex_unlock(&vhba->session.mutex);
+	if (changed) {
+		shost_printk(KERN_INFO, vhba->shost, "administratively %s\n",
+			     up ? "up" : "down");
+		if (up)
+			xsvhba_reconnect(vhba, "administratively up");
+	}
+}
+
+/*
  * From any context: the work resets both connections, which ends every
  * command (the data QP is destroyed before they end).  For when the data
  * connection cannot take a command's key back.
@@ -257,6 +292,8 @@ static int xsvhba_connect(struct xscore_session *session)
 	int ret;
 
 	lockdep_assert_held(&session->mutex);
+	if (vhba->admin_down)
+		return -ENETDOWN;
 	/* Data first, as the original: the card expects it. */
 	ret = xscore_conn_connect(vhba->data, &route->src, &route->dst);
 	if (!ret)
@@ -312,11 +349,17 @@ bool xsvhba_enabled_on_card(struct xsvhba *vhba)
 	return xscore_session_state(&vhba->session) == XSCORE_SESSION_UP;
 }
 
+static const char *xsvhba_name(struct xscore_session *session)
+{
+	return dev_name(&xsvhba_of_session(session)->shost->shost_gendev);
+}
+
 static const struct xscore_session_ops xsvhba_session_ops = {
 	.connect	= xsvhba_connect,
 	.step		= xsvhba_step,
 	.teardown	= xsvhba_teardown,
 	.down		= xsvhba_down,
+	.name		= xsvhba_name,
 };
 
 static const struct xscore_session_params xsvhba_session_params = {

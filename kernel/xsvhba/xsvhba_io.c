@@ -17,6 +17,9 @@
 #include "xsvhba.h"
 #include "xsvhba_check.h"
 
+#define CREATE_TRACE_POINTS
+#include "xsvhba_trace.h"
+
 #define XSVHBA_RING_BYTES	(XSVHBA_RING_SIZE * sizeof(struct xsvhba_cmd_iocb))
 
 static_assert(sizeof(struct xsvhba_cmd_iocb) == XSVHBA_IOCB_SIZE);
@@ -210,6 +213,7 @@ static void xsvhba_finish(struct xsvhba_cmd *cmd)
 	struct scsi_cmnd *scmnd = cmd->scmnd;
 
 	xsvhba_unmap(cmd);
+	trace_xsvhba_cmd_complete(scmnd, cmd->handle, scmnd->result);
 	atomic_set(&cmd->state, XSVHBA_CMD_IDLE);
 	wake_up_all(&vhba->cmd_wait);
 	scsi_done(scmnd);
@@ -536,6 +540,7 @@ xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 				      DMA_TO_DEVICE);
 	vhba->write_index = (vhba->write_index + 1) % XSVHBA_RING_SIZE;
 	update.write_index = cpu_to_le16(vhba->write_index);
+	trace_xsvhba_cmd_submit(scmnd, cmd->handle);
 	atomic_set(&cmd->state, XSVHBA_CMD_ISSUED);
 	/*
 	 * Registration, then the news, in order on one queue.  A failure

@@ -10,6 +10,7 @@
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_transport_fc.h>
 
 #include "compat.h"
@@ -44,6 +45,37 @@ static void xsvhba_report_state(struct xsvhba *vhba)
 	mutex_unlock(&vhba->session.mutex);
 }
 
+/*
+ * An UPDATE in place: queue depth, link-down timeout and admin state.  A
+ * new card port is not taken over in place (the XCM deletes and installs);
+ * rate, throttle and the like are the card's business.  Nothing changes
+ * unless every field asked for is acceptable.
+ */
+static u8 xsvhba_update(struct xsvhba *vhba, const struct xsvhba_msg *msg)
+{
+	u32 bits = be32_to_cpu(msg->bit_mask);
+	unsigned int depth = be32_to_cpu(msg->scsiqueuedepth);
+	unsigned int down = be32_to_cpu(msg->linkdowntimeout);
+
+	if (bits & XSVHBA_UPDATE_XT_CHANGE)
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+	if ((bits & XSVHBA_UPDATE_QUEUE_DEPTH) &&
+	    (!depth || depth > vhba->queue_depth))
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+	if ((bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT) &&
+	    down > XSVHBA_LINK_DOWN_MAX)
+		return XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID;
+
+	if (bits & XSVHBA_UPDATE_QUEUE_DEPTH)
+		xsvhba_set_lun_depth(vhba, depth);
+	if (bits & XSVHBA_UPDATE_LINK_DOWN_TIMEOUT)
+		xsvhba_set_loss_timeout(vhba, down ? down :
+					XSVHBA_LINK_DOWN_DEF);
+	if (bits & XSVHBA_UPDATE_ADMIN_STATE)
+		xsvhba_set_admin(vhba, be32_to_cpu(msg->adminstate) != 0);
+	return XSMP_VDEV_CODE_ACK;
+}
+
 static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 {
 	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
@@ -58,9 +90,7 @@ static void xsvhba_message(struct xscore_vdev *vdev, const void *obj)
 		xsvhba_report_state(vhba);
 		break;
 	case XSMP_VDEV_MSG_TYPE_UPDATE:
-		/* No field changes in place yet: the XCM deletes and installs. */
-		xscore_vdev_answer(vdev, obj,
-				   XSMP_VDEV_CODE_NACK | XSVHBA_NACK_INVALID);
+		xscore_vdev_answer(vdev, obj, xsvhba_update(vhba, msg));
 		break;
 	default:
 		dev_dbg(&vdev->adev.dev, "message type %u ignored\n",
@@ -79,9 +109,27 @@ static void xsvhba_link_event(struct xscore_vdev *vdev,
 		xsvhba_report_state(vhba);
 }
 
+/*
+ * A vHBA with any LUN is busy: a resync keeps it (xscore_vdev_ops).  Its
+ * disks may hold a mounted filesystem, even the root, and which are open
+ * is not the HBA's to know; the operator deletes the orphan.
+ */
+static bool xsvhba_busy(struct xscore_vdev *vdev)
+{
+	struct xsvhba *vhba = dev_get_drvdata(&vdev->adev.dev);
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, vhba->shost) {
+		scsi_device_put(sdev);
+		return true;
+	}
+	return false;
+}
+
 static const struct xscore_vdev_ops xsvhba_vdev_ops = {
 	.message	= xsvhba_message,
 	.link_event	= xsvhba_link_event,
+	.busy		= xsvhba_busy,
 };
 
 /* The install's limits, with the original's defaults for zero. */
@@ -103,6 +151,7 @@ static int xsvhba_read_install(struct xsvhba *vhba,
 			      (unsigned int)XSVHBA_XFER_KB_MAX);
 	vhba->link_down_timeout = min(down ? down : XSVHBA_LINK_DOWN_DEF,
 				      (unsigned int)XSVHBA_LINK_DOWN_MAX);
+	vhba->admin_down = !be32_to_cpu(msg->adminstate);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "xsvhba.h"
+#include "xsvhba_trace.h"
 
 #define XSVHBA_SPEED		FC_PORTSPEED_4GBIT	/* as the original */
 #define XSVHBA_NODE_NAME_BIT	BIT_ULL(32)
@@ -155,6 +156,38 @@ void xsvhba_target_update(struct xsvhba *vhba, u64 wwpn, u64 wwnn,
 }
 
 /*
+ * The XCM's queue depth: how many commands each LUN may have with the
+ * card, at most what the vHBA was installed with (its tags, keys and ring
+ * are sized by that).  New LUNs start with it too.
+ */
+void xsvhba_set_lun_depth(struct xsvhba *vhba, unsigned int depth)
+{
+	struct scsi_device *sdev;
+
+	vhba->shost->cmd_per_lun = depth;
+	shost_for_each_device(sdev, vhba->shost)
+		scsi_change_queue_depth(sdev, depth);
+}
+
+/*
+ * The XCM's link-down timeout: how long a target the card lost may stay
+ * away before its LUNs fail, for the remote ports there are and the ones
+ * to come.  A loss already counting keeps the timeout it started with.
+ */
+void xsvhba_set_loss_timeout(struct xsvhba *vhba, unsigned int seconds)
+{
+	unsigned int i;
+
+	mutex_lock(&vhba->session.mutex);
+	vhba->link_down_timeout = seconds;
+	fc_host_dev_loss_tmo(vhba->shost) = seconds;
+	for (i = 0; i < XSVHBA_MAX_TARGETS; i++)
+		if (vhba->targets[i].rport)
+			vhba->targets[i].rport->dev_loss_tmo = seconds;
+	mutex_unlock(&vhba->session.mutex);
+}
+
+/*
  * Give a present target its remote port.  fc_remote_port_add() runs
  * outside the mutex: it flushes the transport's work, whose scans wait
  * for commands that the error handler (a host reset takes the mutex) may
@@ -281,9 +314,11 @@ static ssize_t vhba_state_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
 	struct xsvhba *vhba = shost_to_vhba(class_to_shost(dev));
+	enum xscore_session_state state = xscore_session_state(&vhba->session);
 
-	return sysfs_emit(buf, "%s\n",
-			  xsvhba_state_names[xscore_session_state(&vhba->session)]);
+	if (state == XSCORE_SESSION_DOWN && READ_ONCE(vhba->admin_down))
+		return sysfs_emit(buf, "admin-down\n");
+	return sysfs_emit(buf, "%s\n", xsvhba_state_names[state]);
 }
 static DEVICE_ATTR_RO(vhba_state);
 
@@ -404,7 +439,9 @@ static int xsvhba_eh_abort(struct scsi_cmnd *scmnd)
 		return SUCCESS;
 	ret = xsvhba_send_abort(vhba, cmd) ? FAILED :
 	      xsvhba_wait_idle(vhba, &scope);
-	return xsvhba_eh_result(scmnd->device, what, ret);
+	ret = xsvhba_eh_result(scmnd->device, what, ret);
+	trace_xsvhba_cmd_abort(scmnd, cmd->handle, ret);
+	return ret;
 }
 
 static int xsvhba_eh_device_reset(struct scsi_cmnd *scmnd)

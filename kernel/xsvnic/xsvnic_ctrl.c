@@ -417,11 +417,17 @@ bool xsvnic_connected_to_card(struct xsvnic *vnic)
 	return vnic->session.state == XSCORE_SESSION_UP;
 }
 
+static const char *xsvnic_name(struct xscore_session *session)
+{
+	return netdev_name(xsvnic_of_session(session)->netdev);
+}
+
 static const struct xscore_session_ops xsvnic_session_ops = {
 	.connect	= xsvnic_connect,
 	.step		= xsvnic_step,
 	.teardown	= xsvnic_teardown,
 	.down		= xsvnic_down,
+	.name		= xsvnic_name,
 };
 
 /*

@@ -137,9 +137,18 @@ static void xsvnic_link_event(struct xscore_vdev *vdev,
 		xsvnic_report_state(vnic);
 }
 
+/* An interface that is up has users: a resync keeps it (xscore_vdev_ops). */
+static bool xsvnic_busy(struct xscore_vdev *vdev)
+{
+	struct xsvnic *vnic = dev_get_drvdata(&vdev->adev.dev);
+
+	return netif_running(vnic->netdev);
+}
+
 static const struct xscore_vdev_ops xsvnic_vdev_ops = {
 	.message	= xsvnic_message,
 	.link_event	= xsvnic_link_event,
+	.busy		= xsvnic_busy,
 };
 
 /* Checks the INSTALL object; 0 or a NACK reason. */

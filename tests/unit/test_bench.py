@@ -128,6 +128,8 @@ def test_markdown_gives_ratios_to_the_limits_and_the_peers() -> None:
 
 
 def test_plot_and_json_are_written(tmp_path: Path) -> None:
+    # matplotlib is a bench requirement (requirements-bench.txt), which make test does not install.
+    pytest.importorskip("matplotlib")
     results = _results()
     report.write_json(results, tmp_path / "bench.json")
     report.plot(results, tmp_path / "bench.png")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 import termios
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from harness.qemu import QEMU, SERIAL, FabricLink, GuestSpec, command
+from harness.qemu import QEMU, SERIAL, FabricLink, GuestSpec, command, cpu_model
 
 
 def spec(tmp_path: Path) -> GuestSpec:
@@ -36,6 +37,16 @@ def test_serial_console_is_a_stdio_chardev_that_turns_no_key_into_a_signal(
     ident = next(opt.removeprefix("id=") for opt in chardev if opt.startswith("id="))
     assert argv[argv.index("-serial") + 1] == f"chardev:{ident}"
     assert argv.count("-serial") == 1
+
+
+def test_kernels_built_here_boot_with_four_level_paging_and_packaged_ones_as_before(
+    tmp_path: Path,
+) -> None:
+    packaged = command(replace(spec(tmp_path), cpu=cpu_model(built_here=False)))
+    built = command(replace(spec(tmp_path), cpu=cpu_model(built_here=True)))
+    assert packaged[packaged.index("-cpu") + 1] == "max"
+    assert built[built.index("-cpu") + 1].split(",") == ["max", "la57=off"]
+    assert packaged.count("-cpu") == built.count("-cpu") == 1
 
 
 def _wait_for_raw_terminal(child: pexpect.spawn, timeout: float = 10.0) -> None:

@@ -101,3 +101,40 @@ def test_device_whose_class_driver_is_not_loaded_shows_no_name_or_card_port(
     (shown,) = json.loads(capsys.readouterr().out)
     assert (shown["name"], shown["card_guid"], shown["card_port"]) == ("", "", "")
     assert shown["driver"] == ""
+
+
+def _vnic(sysfs: Path, device: str, name: str, orphaned: str | None) -> Path:
+    path = sysfs / "rxe0-1-505400fffe180002" / device
+    path.mkdir()
+    (path / "vdev_name").write_text(f"{name}\n")
+    (path / "resource_id").write_text("0000000000001001\n")
+    (path / "card_guid").write_text("505400fffe18e001\n")
+    if orphaned is not None:
+        (path / "orphaned").write_text(f"{orphaned}\n")
+    return path
+
+
+def test_orphans_are_shown_and_only_they_are_deleted(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    orphan = _vnic(sysfs, "xscore.vnic.3", "xsvnic3", "1")
+    owned = _vnic(sysfs, "xscore.vnic.4", "xsvnic4", "0")
+    main(["devices", "--sysfs", str(sysfs)])
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split()[-1] == "ORPHAN"
+    assert rows[1].split()[-1] == "yes" and rows[2].split()[-1] == "-"
+    assert main(["delete", "xsvnic3", "--sysfs", str(sysfs)]) == 0
+    assert (orphan / "delete").read_text() == "1\n"
+    assert main(["delete", "xscore.vnic.4", "--sysfs", str(sysfs)]) == 1
+    assert not (owned / "delete").exists()
+    assert "not an orphan" in capsys.readouterr().err
+    assert main(["delete", "nosuch", "--sysfs", str(sysfs)]) == 1
+
+
+def test_a_kernel_without_orphans_shows_none(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _vnic(sysfs, "xscore.vnic.3", "xsvnic3", None)
+    main(["devices", "--json", "--sysfs", str(sysfs)])
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert shown["orphaned"] is False

@@ -9,7 +9,7 @@ from ipaddress import IPv6Address
 import pytest
 
 from director.xsmp_fuzz import CONFIRM_KINDS, KINDS, SESSION_KINDS
-from harness import director, modload
+from harness import director, modload, tracefs
 from harness.director import node_guid
 from harness.fabric import Fabric
 from harness.links import SYSFS_LINKS, links, only_link, wait_for_state
@@ -65,8 +65,14 @@ def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None
 def test_link_answers_every_hello(fabric: Fabric, link_up: None) -> None:
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
     before = only_link(fabric.host)
-    fabric.host.console.run(f"sleep {3 * HELLO_INTERVAL + 1}")
+    with tracefs.recording(fabric.host, "xscore"):
+        fabric.host.console.run(f"sleep {3 * HELLO_INTERVAL + 1}")
+        traced = tracefs.events(fabric.host, "xscore_xsmp_msg")
     after = only_link(fabric.host)
+    # Each message in and out is a trace event of the link, with its class and length.
+    ours = [event.text for event in traced if event.text.startswith(f"{before['name']} ")]
+    assert any(" in class " in text for text in ours), traced
+    assert any(" out class " in text for text in ours), traced
     assert after["msgs_in"] >= before["msgs_in"] + 2, (before, after)
     assert after["msgs_out"] >= before["msgs_out"] + 2, (before, after)
     assert after["state"] == "up"
@@ -79,9 +85,13 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     before = only_link(fabric.host)
     director.stop_xcm(fabric.director)
     assert wait_for_state(fabric.host, "up", 30, negate=True), links(fabric.host)
-    director.start_xcm(fabric.director, HELLO_INTERVAL)
-    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    with tracefs.recording(fabric.host, "xscore"):
+        director.start_xcm(fabric.director, HELLO_INTERVAL)
+        assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+        states = [e.text for e in tracefs.events(fabric.host, "xscore_session_state")]
     after = only_link(fabric.host)
+    # The session's way back up is traced, under the link's name.
+    assert f"{before['name']} OPENING -> UP" in states, states
     assert after["reconnects"] == before["reconnects"] + 1
     assert after["chassis_name"] == "xsigo-director"
     # the XCM said goodbye rather than vanish

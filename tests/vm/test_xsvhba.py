@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from harness import director, modload, san
+from harness import director, modload, san, tracefs
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
@@ -133,8 +133,15 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")
-    con.run(f"dd if=/tmp/pattern.bin of={vhba} bs=1M oflag=direct status=none", timeout=600)
-    con.run(f"dd if={vhba} of=/tmp/back.bin bs=1M iflag=direct status=none", timeout=600)
+    with tracefs.recording(fabric.host, "xsvhba"):
+        con.run(f"dd if=/tmp/pattern.bin of={vhba} bs=1M oflag=direct status=none", timeout=600)
+        con.run(f"dd if={vhba} of=/tmp/back.bin bs=1M iflag=direct status=none", timeout=600)
+        submitted = tracefs.events(fabric.host, "xsvhba_cmd_submit")
+        completed = tracefs.events(fabric.host, "xsvhba_cmd_complete")
+    # Every command through the ring is traced going out and coming back.
+    assert any("opcode 0x2a" in e.text for e in submitted), submitted[:5]
+    assert any("opcode 0x28" in e.text for e in submitted), submitted[:5]
+    assert len(completed) == len(submitted) >= 2 * LUN_MB, (len(submitted), len(completed))
     sent = con.output("sha256sum < /tmp/pattern.bin").split()[0]
     got = con.output("sha256sum < /tmp/back.bin").split()[0]
     con.run("rm -f /tmp/pattern.bin /tmp/back.bin")
@@ -171,10 +178,50 @@ def fio_verify(disk: str, runtime: int) -> str:
     )
 
 
-def test_fio_randrw_with_verify_finds_no_errors(fabric: Fabric, vhba: str) -> None:
-    # --verify_fatal: a block that reads back wrong ends fio with an error.
-    run = fabric.host.console.run(fio_verify(vhba, 60), check=False, timeout=400)
-    assert run.ok and "err= 0" in run.output, run.output + diagnostics(fabric)
+UPDATE_WITHIN = 30.0  # the XCM reads its configuration again within a second or two
+UPDATED_DEPTH = 4
+UPDATED_LOSS_TMO = 20
+
+
+def test_fio_verify_finds_no_errors_while_depth_loss_timeout_and_admin_state_change(
+    fabric: Fabric, vhba: str
+) -> None:
+    """fio randrw with verify (--verify_fatal: a block that reads back wrong ends fio with an
+    error) while the operator changes each with `ctl set-vhba`; the XCM sends UPDATE and the
+    host applies it in place, without losing the disk or a block of fio's."""
+    con = fabric.host.console
+    depth = f"/sys/block/{vhba.rsplit('/', 1)[1]}/device/queue_depth"
+    state = "/sys/class/scsi_host/host*/vhba_state"
+    con.run(f"{{ {fio_verify(vhba, 45)}; echo rc=$?; }} > /tmp/fio-update.log 2>&1 &")
+    try:
+        con.run("sleep 3")
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --queue-depth {UPDATED_DEPTH}")
+        assert con.wait_until(f'[ "$(cat {depth})" = {UPDATED_DEPTH} ]', UPDATE_WITHIN), (
+            diagnostics(fabric)
+        )
+        director.ctl(
+            fabric.director, f"set-vhba {SERVER} {VHBA} --link-down-timeout {UPDATED_LOSS_TMO}"
+        )
+        assert con.wait_until(
+            f'[ "$(cat {FC_HOST_LOSS_TMO})" = {UPDATED_LOSS_TMO} ]', UPDATE_WITHIN
+        ), diagnostics(fabric)
+        assert rport_loss_timeouts(fabric) == {str(UPDATED_LOSS_TMO)}, diagnostics(fabric)
+        # Down ends the session with the card; up comes back well inside the loss timeout.
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin down")
+        assert con.wait_until(f"grep -q admin-down {state}", UPDATE_WITHIN), diagnostics(fabric)
+        con.run("sleep 3")
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin up")
+        assert con.wait_until(f"grep -q ready {state}", UPDATE_WITHIN), diagnostics(fabric)
+    finally:
+        director.ctl(
+            fabric.director,
+            f"set-vhba {SERVER} {VHBA} --queue-depth 32 --link-down-timeout 30 --admin up",
+        )
+    con.run("wait", timeout=400, check=False)
+    log = con.output("cat /tmp/fio-update.log")
+    assert "rc=0" in log and "err= 0" in log, log + diagnostics(fabric)
+    assert con.wait_until(f'[ "$(cat {depth})" = 32 ]', UPDATE_WITHIN), diagnostics(fabric)
+    assert con.output(f"cat {FC_HOST_LOSS_TMO}").split()[0] == "30"
 
 
 def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
@@ -257,11 +304,17 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     director.ctl(fabric.director, f"target-fault {TARGET} --drop")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second
-        start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
-        aborted = fabric.director.console.wait_until(
-            f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
-        )
-        assert aborted, diagnostics(fabric)
+        with tracefs.recording(fabric.host, "xsvhba"):
+            start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
+            aborted = fabric.director.console.wait_until(
+                f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
+            )
+            assert aborted, diagnostics(fabric)
+            # The card's answer ends the abort on the host, which traces it.
+            assert con.wait_until(
+                f"grep -q 'xsvhba_cmd_abort: .* outcome SUCCESS' {tracefs.TRACING}/trace",
+                2 * SHORT_SCSI_TIMEOUT,
+            ), tracefs.events(fabric.host)[-10:]
     finally:
         director.ctl(fabric.director, f"target-fault {TARGET} --clear")
     # The midlayer retries the aborted read; with the fault gone it completes.

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from director.ethgw import port_dirname
-from harness import director, lan, modload
+from harness import director, lan, modload, tracefs
 from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
@@ -177,6 +177,33 @@ def test_large_ping_with_df_fits_the_changed_mtu(fabric: Fabric, vnic: str) -> N
         con.run(f"ip link set {vnic} mtu {VNIC_MTU}")
     jumbo = con.run(f"ping -M do -s 8972 -c 2 -W 5 {remote}", check=False, timeout=60)
     assert jumbo.ok, jumbo.output + diagnostics(fabric)
+
+
+def test_ifconfig_alone_sets_address_netmask_mtu_and_state(fabric: Fabric, vnic: str) -> None:
+    """The seed's commands, literally: net-tools' ioctls (SIOCSIFADDR, SIOCSIFNETMASK,
+    SIOCSIFFLAGS, SIOCSIFMTU), not netlink."""
+    con = fabric.host.console
+    remote = PORT.remote_ipv4()
+    try:
+        con.run(f"ifconfig {vnic} down")
+        assert "UP" not in con.output(f"ifconfig {vnic} | head -n 1")
+        con.run(f"ip -4 addr flush dev {vnic}")
+        con.run(f"ifconfig {vnic} {PORT.host_ipv4()} netmask 255.255.255.0 up")
+        con.run(f"ifconfig {vnic} mtu 4000")
+        shown = con.output(f"ifconfig {vnic}")
+        assert f"inet {PORT.host_ipv4()}  netmask 255.255.255.0" in shown, shown
+        assert "mtu 4000" in shown and "UP" in shown, shown
+        assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+        fits = con.run(f"ping -M do -s 3972 -c 2 -W 5 {remote}", check=False, timeout=60)
+        assert fits.ok, fits.output + diagnostics(fabric)
+        assert not con.run(f"ifconfig {vnic} mtu {VNIC_MTU + 1}", check=False).ok
+    finally:
+        con.run(f"ifconfig {vnic} mtu {VNIC_MTU} up")
+        # Down removed the IPv6 addresses; the later tests use the one the fixture gave.
+        con.run(f"ip -6 addr add {PORT.host_ipv6()}/64 dev {vnic} nodad", check=False)
+    assert wait_for_carrier(fabric, vnic, True), diagnostics(fabric)
+    ping = con.run(f"ping -c 2 -W 5 {remote}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
 
 
 def test_scp_of_16_mib_both_ways_keeps_the_bytes(fabric: Fabric, vnic: str) -> None:
@@ -445,11 +472,16 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     try:
         assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
     finally:
-        lan.start_gateway(fabric.director)
-    # The host retries with a backoff of at most 8 s.
-    assert fabric.host.console.wait_until(
-        f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
-    ), diagnostics(fabric)
+        with tracefs.recording(fabric.host, "xscore"):
+            lan.start_gateway(fabric.director)
+            # The host retries with a backoff of at most 8 s.
+            back = fabric.host.console.wait_until(
+                f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
+            )
+            states = [e.text for e in tracefs.events(fabric.host, "xscore_session_state")]
+    assert back, diagnostics(fabric)
+    # The vNIC's session with its card is traced under the interface's name.
+    assert f"{vnic} CONNECTING -> UP" in states, states
     ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
     assert ping.ok, ping.output + diagnostics(fabric)
 

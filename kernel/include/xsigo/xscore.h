@@ -52,6 +52,12 @@ struct xscore_vdev_ops {
 	void (*message)(struct xscore_vdev *vdev, const void *obj);
 	void (*link_event)(struct xscore_vdev *vdev,
 			   enum xscore_link_event event);
+	/*
+	 * Optional: whether removing the device now would take it from its
+	 * users (an interface that is up, a disk).  A resynchronisation keeps
+	 * a busy device the XCM no longer installs, as an orphan.
+	 */
+	bool (*busy)(struct xscore_vdev *vdev);
 };
 
 struct xscore_vdev {
@@ -70,6 +76,9 @@ struct xscore_vdev {
 	/* xscore's own */
 	struct xscore_link *link;
 	struct list_head node;
+	bool synced;			/* installed since the class's SYNC_BEGIN */
+	bool orphaned;			/* not installed by a resync, kept busy */
+	bool delete_asked;		/* the operator deletes the orphan */
 	struct mutex ops_lock;		/* guards ops and install */
 	const struct xscore_vdev_ops *ops;
 };

@@ -62,6 +62,8 @@ enum xscore_session_state {
  *	DOWN or CONNECTING, so it must take what is not there.
  * @down: optional: report a session that failed (after @teardown), from
  *	the state it was in, with why and an errno.
+ * @name: the owner's name as operators know it (a link, a net_device, a
+ *	SCSI host), for the session's trace events.
  *
  * All are called with the session's mutex held, from its work, or from
  * xscore_session_reset() and xscore_session_stop().
@@ -72,6 +74,7 @@ struct xscore_session_ops {
 	void (*teardown)(struct xscore_session *session);
 	void (*down)(struct xscore_session *session,
 		     enum xscore_session_state old, const char *why, int err);
+	const char *(*name)(struct xscore_session *session);
 };
 
 /**

@@ -45,6 +45,20 @@ struct xs_case {
 	int want;
 };
 
+/*
+ * A table case whose check also depends on the state it runs in (the class
+ * of the message, whether an answer is awaited), and which, when it passes,
+ * may report a count (of the objects it found).
+ */
+struct xs_state_case {
+	const char *name;
+	struct xs_poke poke[XS_POKES];
+	u32 len;
+	u32 state;
+	int want;
+	unsigned int count;
+};
+
 static inline void xs_poke(u8 *buf, const struct xs_poke *pokes)
 {
 	const struct xs_poke *p;

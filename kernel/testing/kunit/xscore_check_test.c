@@ -224,48 +224,41 @@ static enum xscore_check vdev_receive(u8 msg_class, const u8 *objs, u32 len)
 	return ret;
 }
 
-struct vdev_case {
-	const char *name;
-	struct xs_poke poke[XS_POKES];
-	u8 msg_class;
-	u32 len;
-	enum xscore_check want;
-};
-
 #define ONE	XSMP_VDEV_OBJECT_SIZE
 #define TWO	(2 * XSMP_VDEV_OBJECT_SIZE)
 
-static const struct vdev_case vdev_cases[] = {
-	{ "vnic", {}, XSMP_CLASS_VNIC, ONE, XSCORE_CHECK_OK },
-	{ "vhba", {}, XSMP_CLASS_VHBA, ONE, XSCORE_CHECK_OK },
-	{ "two_objects", {}, XSMP_CLASS_VNIC, TWO, XSCORE_CHECK_OK },
+/* The state of a vdev case is the class of its message. */
+static const struct xs_state_case vdev_cases[] = {
+	{ "vnic", {}, ONE, XSMP_CLASS_VNIC, XSCORE_CHECK_OK },
+	{ "vhba", {}, ONE, XSMP_CLASS_VHBA, XSCORE_CHECK_OK },
+	{ "two_objects", {}, TWO, XSMP_CLASS_VNIC, XSCORE_CHECK_OK },
 	{ "vnic_name_longest", { XS_FILL(VNIC_NAME(0), XSMP_VDEV_NAME_LEN - 1, 'n') },
-	  XSMP_CLASS_VNIC, ONE, XSCORE_CHECK_OK },
+	  ONE, XSMP_CLASS_VNIC, XSCORE_CHECK_OK },
 
-	{ "no_object", {}, XSMP_CLASS_VNIC, 0, XSCORE_CHECK_VDEV_EMPTY },
-	{ "part_of_an_object", {}, XSMP_CLASS_VNIC, ONE - 1, XSCORE_CHECK_VDEV_PARTIAL },
-	{ "object_and_a_part", {}, XSMP_CLASS_VNIC, ONE + 16, XSCORE_CHECK_VDEV_PARTIAL },
-	{ "object_length", { XS_BE16(OBJ_LENGTH(0), ONE - 1) }, XSMP_CLASS_VNIC, ONE,
+	{ "no_object", {}, 0, XSMP_CLASS_VNIC, XSCORE_CHECK_VDEV_EMPTY },
+	{ "part_of_an_object", {}, ONE - 1, XSMP_CLASS_VNIC, XSCORE_CHECK_VDEV_PARTIAL },
+	{ "object_and_a_part", {}, ONE + 16, XSMP_CLASS_VNIC, XSCORE_CHECK_VDEV_PARTIAL },
+	{ "object_length", { XS_BE16(OBJ_LENGTH(0), ONE - 1) }, ONE, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_OBJECT_LENGTH },
-	{ "second_object_length", { XS_BE16(OBJ_LENGTH(1), 0) }, XSMP_CLASS_VHBA, TWO,
+	{ "second_object_length", { XS_BE16(OBJ_LENGTH(1), 0) }, TWO, XSMP_CLASS_VHBA,
 	  XSCORE_CHECK_VDEV_OBJECT_LENGTH },
-	{ "vnic_name_empty", { XS_U8(VNIC_NAME(0), 0) }, XSMP_CLASS_VNIC, ONE,
+	{ "vnic_name_empty", { XS_U8(VNIC_NAME(0), 0) }, ONE, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_NAME_EMPTY },
-	{ "vhba_name_empty", { XS_U8(VHBA_NAME(0), 0) }, XSMP_CLASS_VHBA, ONE,
+	{ "vhba_name_empty", { XS_U8(VHBA_NAME(0), 0) }, ONE, XSMP_CLASS_VHBA,
 	  XSCORE_CHECK_VDEV_NAME_EMPTY },
 	{ "vnic_name_unterminated", { XS_FILL(VNIC_NAME(0), XSMP_VDEV_NAME_LEN, 'n') },
-	  XSMP_CLASS_VNIC, ONE, XSCORE_CHECK_VDEV_NAME_UNTERMINATED },
+	  ONE, XSMP_CLASS_VNIC, XSCORE_CHECK_VDEV_NAME_UNTERMINATED },
 	{ "vhba_name_unterminated", { XS_FILL(VHBA_NAME(0), XSMP_VDEV_NAME_LEN, 'n') },
-	  XSMP_CLASS_VHBA, ONE, XSCORE_CHECK_VDEV_NAME_UNTERMINATED },
-	{ "name_with_slash", { XS_U8(VNIC_NAME(0) + 3, '/') }, XSMP_CLASS_VNIC, ONE,
+	  ONE, XSMP_CLASS_VHBA, XSCORE_CHECK_VDEV_NAME_UNTERMINATED },
+	{ "name_with_slash", { XS_U8(VNIC_NAME(0) + 3, '/') }, ONE, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
-	{ "name_with_space", { XS_U8(VHBA_NAME(0), ' ') }, XSMP_CLASS_VHBA, ONE,
+	{ "name_with_space", { XS_U8(VHBA_NAME(0), ' ') }, ONE, XSMP_CLASS_VHBA,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
-	{ "name_with_control_byte", { XS_U8(VNIC_NAME(0) + 1, 0x01) }, XSMP_CLASS_VNIC, ONE,
+	{ "name_with_control_byte", { XS_U8(VNIC_NAME(0) + 1, 0x01) }, ONE, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
-	{ "name_with_latin1_letter", { XS_U8(VNIC_NAME(0) + 1, 0xc3) }, XSMP_CLASS_VNIC, ONE,
+	{ "name_with_latin1_letter", { XS_U8(VNIC_NAME(0) + 1, 0xc3) }, ONE, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
-	{ "second_name_with_colon", { XS_U8(VNIC_NAME(1), ':') }, XSMP_CLASS_VNIC, TWO,
+	{ "second_name_with_colon", { XS_U8(VNIC_NAME(1), ':') }, TWO, XSMP_CLASS_VNIC,
 	  XSCORE_CHECK_VDEV_NAME_CHARSET },
 };
 
@@ -273,14 +266,14 @@ KUNIT_ARRAY_PARAM_DESC(vdev, vdev_cases, name);
 
 static void vdev_receive_case(struct kunit *test)
 {
-	const struct vdev_case *c = test->param_value;
+	const struct xs_state_case *c = test->param_value;
 	u8 *objs;
 
 	objs = kunit_kzalloc(test, TWO, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	vdev_good(objs, 2);
 	xs_poke(objs, c->poke);
-	KUNIT_EXPECT_EQ(test, vdev_receive(c->msg_class, objs, c->len), c->want);
+	KUNIT_EXPECT_EQ(test, vdev_receive(c->state, objs, c->len), c->want);
 }
 
 /* A good name is handed back whole and terminated. */

@@ -76,11 +76,17 @@ static void fake_down(struct xscore_session *session,
 	o->down_err = err;
 }
 
+static const char *fake_name(struct xscore_session *session)
+{
+	return "fake";
+}
+
 static const struct xscore_session_ops fake_ops = {
 	.connect	= fake_connect,
 	.step		= fake_step,
 	.teardown	= fake_teardown,
 	.down		= fake_down,
+	.name		= fake_name,
 };
 
 static const struct xscore_session_params fake_params = {
@@ -323,6 +329,23 @@ static void reset_reconnects_without_backoff(struct kunit *test)
 	stop(o);
 }
 
+static void reset_of_a_down_session_skips_its_backoff(struct kunit *test)
+{
+	struct fake_owner *o = new_owner(test);
+
+	o->connect_ret = -EIO;
+	run(o);
+	run(o);
+	KUNIT_EXPECT_EQ(test, o->connects, 1U);
+	o->connect_ret = 0;
+	xscore_session_reset(&o->session, "admin up");
+	flush_delayed_work(&o->session.work);
+	KUNIT_EXPECT_EQ(test, o->connects, 2U);
+	/* Nothing was up to tear down or report. */
+	KUNIT_EXPECT_EQ(test, o->downs, 1U);
+	stop(o);
+}
+
 static void a_stopped_session_runs_no_op(struct kunit *test)
 {
 	struct fake_owner *o = new_owner(test);
@@ -366,6 +389,7 @@ static struct kunit_case session_cases[] = {
 	KUNIT_CASE(the_owners_timer_runs_the_work),
 	KUNIT_CASE(a_failure_in_the_step_tears_down_and_reports),
 	KUNIT_CASE(reset_reconnects_without_backoff),
+	KUNIT_CASE(reset_of_a_down_session_skips_its_backoff),
 	KUNIT_CASE(a_stopped_session_runs_no_op),
 	{}
 };

@@ -192,18 +192,14 @@ static enum xsvhba_check ctrl_deliver(const u8 *data, u32 len, bool enabling,
 	}
 }
 
-struct ctrl_case {
-	const char *name;
-	struct xs_poke poke[XS_POKES];
-	u32 len;
-	bool enabling;
-	enum xsvhba_check want;
-	unsigned int count;	/* targets, when want is OK */
-};
+/*
+ * The state of a control case is whether an ENABLE answer is awaited; its
+ * count, the targets a discovery update lists when want is OK.
+ */
 
 #define CTYPE(t)	XS_U8(0, XSVHBA_CTRL_TYPE_##t)
 
-static const struct ctrl_case ctrl_cases[] = {
+static const struct xs_state_case ctrl_cases[] = {
 	{ "heart_beat", { CTYPE(HEART_BEAT) }, 1, false, XSVHBA_CHECK_OK },
 	{ "enable_rsp", { CTYPE(ENABLE_RSP) }, sizeof(struct xsvhba_enable_rsp), true,
 	  XSVHBA_CHECK_OK },
@@ -250,14 +246,14 @@ KUNIT_ARRAY_PARAM_DESC(ctrl, ctrl_cases, name);
 
 static void ctrl_deliver_case(struct kunit *test)
 {
-	const struct ctrl_case *c = test->param_value;
+	const struct xs_state_case *c = test->param_value;
 	unsigned int count = UINT_MAX;
 	u8 *data;
 
 	data = kunit_kzalloc(test, CTRL_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, data);
 	xs_poke(data, c->poke);
-	KUNIT_EXPECT_EQ(test, ctrl_deliver(data, c->len, c->enabling, &count), c->want);
+	KUNIT_EXPECT_EQ(test, ctrl_deliver(data, c->len, c->state, &count), c->want);
 	if (c->want == XSVHBA_CHECK_OK && (data[0] == XSVHBA_CTRL_TYPE_DISC_INFO_UPDATE ||
 					   data[0] == XSVHBA_CTRL_TYPE_DISC_INFO_CONT_UPDATE))
 		KUNIT_EXPECT_EQ(test, count, c->count);

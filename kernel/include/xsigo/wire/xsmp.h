@@ -97,7 +97,8 @@ enum xsmp_resource {
 
 /*
  * Types shared by the virtual-device classes (VNIC, VHBA): their numbering
- * agrees up to OPER_READY; each class spec lists its own beyond that.
+ * agrees up to OPER_READY and again at SYNC_BEGIN and SYNC_END; each class
+ * spec lists its own besides.
  */
 enum xsmp_vdev_msg_type {
 	/* create the virtual device */
@@ -116,6 +117,10 @@ enum xsmp_vdev_msg_type {
 	XSMP_VDEV_MSG_TYPE_OPER_DOWN = 7,
 	/* XCM: the I/O card side is ready */
 	XSMP_VDEV_MSG_TYPE_OPER_READY = 8,
+	/* XCM: a resynchronisation of the class begins */
+	XSMP_VDEV_MSG_TYPE_SYNC_BEGIN = 11,
+	/* XCM: it ends; devices not installed since go */
+	XSMP_VDEV_MSG_TYPE_SYNC_END = 12,
 };
 
 /* A node's identity in the header. */

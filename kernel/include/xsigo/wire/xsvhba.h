@@ -48,6 +48,35 @@ enum xsvhba_msg_type {
 	XSVHBA_MSG_TYPE_BOOT_INFO = 15,
 };
 
+/*
+ * Bits of an UPDATE object's bit_mask; the fields they name carry the new
+ * values.
+ */
+enum xsvhba_update {
+	/* bandwidth */
+	XSVHBA_UPDATE_PORT_RATE = 0x1,
+	/* tapesupport */
+	XSVHBA_UPDATE_TAPE_SUPPORT = 0x2,
+	/* interruptdelaytimer */
+	XSVHBA_UPDATE_IDT = 0x4,
+	/* executionthrottle */
+	XSVHBA_UPDATE_EXEC_THROTTLE = 0x8,
+	/* scsiqueuedepth */
+	XSVHBA_UPDATE_QUEUE_DEPTH = 0x10,
+	/* linkdowntimeout */
+	XSVHBA_UPDATE_LINK_DOWN_TIMEOUT = 0x20,
+	/* enabletargetreset */
+	XSVHBA_UPDATE_TARGET_RESET = 0x40,
+	/* maxlunspertarget */
+	XSVHBA_UPDATE_LUNS_PER_TARGET = 0x80,
+	/* adminstate */
+	XSVHBA_UPDATE_ADMIN_STATE = 0x100,
+	/* the I/O card went down */
+	XSVHBA_UPDATE_XT_STATE_DOWN = 0x40000000,
+	/* new I/O card port (tca_guid, tca_lid) */
+	XSVHBA_UPDATE_XT_CHANGE = 0x80000000,
+};
+
 /* One entry of q_classification. */
 struct xsvhba_lun_class {
 	__u8 target_wwn[8];	/* 0: target port WWN */
