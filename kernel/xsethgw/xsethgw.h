@@ -81,7 +81,6 @@ struct xsethgw_conn {
 	atomic_t tx_inflight;
 
 	/* Set by callbacks; the vNIC's work closes a failed connection. */
-	bool established;
 	bool failed;
 };
 

@@ -327,15 +327,9 @@ fail:
 int xsethgw_conn_cm_event(struct xsethgw_conn *conn,
 			  struct rdma_cm_event *event)
 {
-	switch (event->event) {
-	case RDMA_CM_EVENT_ESTABLISHED:
-		WRITE_ONCE(conn->established, true);
-		break;
-	default:
-		/* Disconnected, timed out, device gone: the host starts over. */
+	/* The QP takes sends from the accept on; anything else means it is gone. */
+	if (event->event != RDMA_CM_EVENT_ESTABLISHED)
 		xsethgw_conn_fail(conn);
-		break;
-	}
 	return 0;
 }
 

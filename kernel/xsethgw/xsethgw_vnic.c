@@ -285,10 +285,6 @@ unlock:
 	return ret;
 }
 
-struct xsethgw_ctrl_reply {
-	struct xsvnic_control_msg hdr;
-};
-
 static void xsethgw_fill_ctrl(void *dst, const void *src, u32 len)
 {
 	memcpy(dst, src, len);
