@@ -35,7 +35,8 @@ def run(spec: KernelSpec) -> int:
         print(f"rping: {count} verified RDMA READ/WRITE round trips")
         say("starting the director's fabric services (XDS; ServiceRecord answers on RoCE)")
         xds_gid = director.start_fabric_services(fabric.director)
-        say("starting the director's XCM, its Ethernet I/O card (bridged to the lan) and its")
+        say("starting the director's XCM, its Ethernet I/O card (the kernel gateway xsethgw,")
+        say("bridged to the lan) and its")
         say(f"FC I/O card (target {DEMO_TARGET} with a 64 MiB file-backed LUN)")
         director.start_xcm(fabric.director, HELLO_INTERVAL)
         lan.start_gateway(fabric.director)
@@ -65,6 +66,8 @@ def run(spec: KernelSpec) -> int:
         say("ping and ping6 from the host's vNIC to the remote host behind the director")
         _show(fabric.host, f"ping -c 3 {port.remote_ipv4()}")
         _show(fabric.host, f"ping -6 -c 3 {port.remote_ipv6()}")
+        say("the director's kernel gateway counted the frames both ways (configfs)")
+        _show(fabric.director, "grep -H . /sys/kernel/config/xsethgw/eth1/vnics/*/stats")
         if not _show_vhba(fabric):
             return 1
         director.ctl(fabric.director, "delete host xsvnic0")

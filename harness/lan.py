@@ -1,18 +1,23 @@
 """The test network behind the director's Ethernet I/O card: a network namespace "lan" in the
 director VM holding the remote host (dropbear, iperf3), one veth per card port, and VLANs 10
-and 20 on the first; and the card itself (python3 -m director ethgw)."""
+and 20 on the first; and the card itself: the kernel gateway xsethgw, configured by its control
+plane (python3 -m director ethgw)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import director
+from harness import director, modload
+from harness.modules import GATEWAY_MODULES
 from harness.vm import Guest
 
 NETNS = "lan"
 IN_LAN = f"ip netns exec {NETNS}"
 ETHGW_LOG = "/tmp/ethgw.log"
 ETHGW_PID = "/tmp/ethgw.pid"
+# What the gateway itself logs: the kernel's messages of xsethgw.
+CARD_LOG = "dmesg | grep 'xsethgw: '"
+CONFIGFS = "/sys/kernel/config"
 VLANS = (10, 20)
 # iperf3 serves one client at a time: a test that cuts a stream off uses its own server.
 SPARE_IPERF_PORT = 5202
@@ -78,10 +83,22 @@ def build(guest: Guest) -> None:
     con.run(f"{IN_LAN} iperf3 -s -D -p {SPARE_IPERF_PORT}")
 
 
+def load_gateway(guest: Guest) -> None:
+    """Load the kernel gateway of this guest's kernel unless it is loaded, with configfs."""
+    con = guest.console
+    con.run(f"mountpoint -q {CONFIGFS} || mount -t configfs none {CONFIGFS}")
+    if con.run("grep -q '^xsethgw ' /proc/modules", check=False).ok:
+        return
+    release = con.output("uname -r").strip()
+    for relative in GATEWAY_MODULES:
+        modload.insmod(guest, release, relative)
+
+
 def start_gateway(guest: Guest) -> None:
     """Give each card port its fabric address and start the Ethernet card."""
     con = guest.console
     build(guest)
+    load_gateway(guest)
     director.ensure_config(guest, 1)
     director.add_card_addresses(guest, [p.card_port for p in PORTS])
     ports = " ".join(f"--port {p.card_port}={p.gateway_ifname}" for p in PORTS)
@@ -93,8 +110,11 @@ def start_gateway(guest: Guest) -> None:
 
 
 def stop_gateway(guest: Guest) -> str:
-    """Stop the card and take its addresses away; return what it logged."""
+    """Stop the card (its control plane takes the configuration down, the connections close),
+    unload the gateway and take its addresses away; return what the control plane logged."""
     con = guest.console
     con.run(f"kill $(cat {ETHGW_PID}) && wait $(cat {ETHGW_PID}) 2>/dev/null; true")
+    for relative in reversed(GATEWAY_MODULES):
+        modload.rmmod(guest, relative)
     director.remove_card_addresses(guest, [p.card_port for p in PORTS])
     return con.output(f"cat {ETHGW_LOG}")

@@ -20,6 +20,8 @@ from harness.paths import BUILD, REPO
 from harness.sparse import checker
 
 MODULES = ("xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
+# The director's side: loaded in the director VM only.
+GATEWAY_MODULES = ("xsethgw/xsethgw.ko",)
 # Built only for the log scanner's self-test; never part of the product.
 SPLAT_MODULE_DIR = "testing/xs_splat"
 WARNING = re.compile(r"\b(warning|error):", re.IGNORECASE)
@@ -93,7 +95,7 @@ def build(kdir: Path, config: Path | None = None, sparse: bool = True) -> Build:
         log = _make(kdir, tree, sparse)
         log += _make(kdir, tree / SPLAT_MODULE_DIR, sparse)
     result = Build(release=release, tree=tree, log=log)
-    missing = [m for m in MODULES if not result.module(m).exists()]
+    missing = [m for m in (*MODULES, *GATEWAY_MODULES) if not result.module(m).exists()]
     if missing:
         raise BuildFailed(f"build for {release} produced no {', '.join(missing)}")
     return result

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import image, initramfs, kernels, lan, modules, pvh, qemu, san
+from harness import image, initramfs, kernels, modules, pvh, qemu, san
 from harness.bench import network, ours, parse, peers, profile, report, storage, suite
 from harness.console import CommandFailed
 from harness.fabric import DIRECTOR, Fabric
@@ -216,26 +216,18 @@ def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) ->
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
     sections = [
-        "# Where the director's cards spend their time",
+        "# Where the director's FC card spends its time",
         "",
         f"py-spy, {profile.RATE} samples/s with idle samples, on {kernel.release}; `make bench"
         " BENCH_ARGS=--profile` writes this. Self: the line a card was on; inclusive: the"
-        " functions on the stack. A card waiting for work is in its serve loop's select().",
+        " functions on the stack. A card waiting for work is in its serve loop's select()."
+        " The Ethernet card is the kernel gateway xsethgw: no user-space process to sample.",
         "",
     ]
     with Fabric(kernel, ARTIFACTS / "bench") as fabric:
         host, director = fabric.host, fabric.director
         with step("starting the director's services and cards, loading our modules"):
             ours.start_product(director, host, build.release)
-        port = ours.start_vnic(director, host)
-        for reverse, direction in ((False, "tx"), (True, "rx")):
-            sample = f"/tmp/ethgw-{direction}.prof"
-            with step(f"ethgw under xsvnic iperf3 {direction}"):
-                profile.start(director, lan.ETHGW_PID, d.tcp_s, sample)
-                gbps = network.iperf3_gbps(host, port.remote_ipv4(), d.tcp_s, reverse=reverse)
-                found = profile.collect(director, sample, d.tcp_s + 30)
-            title = f"ethgw: xsvnic iperf3 {direction}, 1 stream ({gbps:.2f} Gbit/s sampled)"
-            sections.append(profile.markdown(title, found))
         peers.make_ramdisk(director)
         contender = ours.XsvhbaContender(director, host)
         disk = contender.start()

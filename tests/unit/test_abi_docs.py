@@ -1,6 +1,6 @@
-"""Every sysfs attribute and module parameter that kernel/ defines has an entry in docs/ABI, in
-the kernel's Documentation/ABI format, and every entry there names one that exists: the two
-cannot drift apart."""
+"""Every sysfs attribute, configfs attribute and module parameter that kernel/ defines has an
+entry in docs/ABI, in the kernel's Documentation/ABI format, and every entry there names one
+that exists: the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ SYSFS_DIRS = {
     "xscore/xscore_vdev.c": "/sys/bus/auxiliary/devices/xscore.<kind>.<N>/",
     "xsvhba/xsvhba_scsi.c": "/sys/class/scsi_host/host<H>/",
 }
+
+# Where the configfs attributes of each CONFIGFS_ATTR prefix appear.
+CONFIGFS_DIRS = {
+    "xsethgw_port_": "/sys/kernel/config/xsethgw/<port>/",
+    "xsethgw_vnic_": "/sys/kernel/config/xsethgw/<port>/vnics/<resource id>/",
+}
+CONFIGFS_ATTR = re.compile(r"\bCONFIGFS_(?:BIN_)?ATTR(?:_RO|_WO)?\s*\(\s*(\w+)\s*,\s*(\w+)")
 
 ATTR_MACROS = r"DEVICE_ATTR(?:_RO|_RW|_WO|_ADMIN_RO|_ADMIN_RW)?|__ATTR(?:_RO|_RW|_WO|_RO_MODE)?"
 DEFINE = re.compile(r"^#define\s+(\w+)\(([^)]*)\)((?:.*\\\n)*.*)$", re.MULTILINE)
@@ -48,7 +55,7 @@ def attribute_names(source: str) -> list[str]:
 
 
 def defined() -> set[str]:
-    """Every sysfs file and module parameter kernel/ defines, as its path under /sys."""
+    """Every sysfs or configfs file and module parameter kernel/ defines, as its path."""
     paths = set()
     for path in sources():
         text = path.read_text()
@@ -57,6 +64,9 @@ def defined() -> set[str]:
         if names:
             assert relative in SYSFS_DIRS, f"{relative} defines sysfs attributes {names}: add it"
             paths.update(SYSFS_DIRS[relative] + name for name in names)
+        for prefix, name in CONFIGFS_ATTR.findall(text):
+            assert prefix in CONFIGFS_DIRS, f"{relative}: configfs prefix {prefix}: add it"
+            paths.add(CONFIGFS_DIRS[prefix] + name)
         module = path.parent.name  # kernel/<module>/, kernel/testing/<module>/
         paths.update(f"/sys/module/{module}/parameters/{p}" for p in PARAM.findall(text))
     return paths

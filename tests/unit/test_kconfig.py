@@ -21,6 +21,7 @@ COMPLETE = {
     "SCSI_FC_ATTRS": "m",
     "BLOCK": "y",
     "PCI": "y",
+    "CONFIGFS_FS": "m",
 }
 
 
@@ -43,4 +44,4 @@ def test_kernel_lacking_a_dependency_is_refused_naming_it(tmp_path: Path, missin
 
 def test_every_module_has_a_kconfig_entry() -> None:
     folders = {path.parent.name for path in kconfig.module_kconfigs()}
-    assert {"xscore", "xsvnic", "xsvhba"} <= folders
+    assert {"xscore", "xsvnic", "xsvhba", "xsethgw"} <= folders

@@ -160,7 +160,7 @@ def _reasons(header: Path, prefix: str) -> list[str]:
 
 def test_every_reason_a_check_refuses_has_a_case_expecting_it() -> None:
     suites = "".join(p.read_text() for p in (REPO / kunit.SUITE_DIR).glob("*_test.c"))
-    for module in ("xscore", "xsvnic", "xsvhba"):
+    for module in ("xscore", "xsvnic", "xsvhba", "xsethgw"):
         header = REPO / f"kernel/{module}/{module}_check.h"
         reasons = _reasons(header, f"{module.upper()}_")
         assert len(reasons) >= 3, header

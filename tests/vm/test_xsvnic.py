@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from director.ethgw import port_dirname
 from harness import director, lan, modload, tracefs
 from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
@@ -35,7 +36,10 @@ def diagnostics(fabric: Fabric) -> str:
     host = fabric.host.console.output(
         f"dmesg | grep -E 'xscore|xsvnic' | tail -n 20; ip -s link show {VNIC} 2>&1 | head -n 12"
     )
-    card = fabric.director.console.output(f"tail -n 30 {lan.ETHGW_LOG}")
+    card = fabric.director.console.output(
+        f"tail -n 10 {lan.ETHGW_LOG}; {lan.CARD_LOG} | tail -n 30;"
+        " cat /sys/kernel/config/xsethgw/*/vnics/*/stats 2>&1 | grep -v ' 0$'"
+    )
     return f"host:\n{host}\ncard:\n{card}"
 
 
@@ -153,14 +157,14 @@ def test_vlans_from_vconfig_and_ip_link_reach_the_remote_vlans(fabric: Fabric, v
             assert ping.ok, f"VLAN {vlan}:\n{ping.output}{diagnostics(fabric)}"
         untagged = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
         assert untagged.ok, untagged.output
-        card = fabric.director.console.output(f"grep VLANs {lan.ETHGW_LOG} | tail -n 1")
+        card = fabric.director.console.output(f"{lan.CARD_LOG} | grep VLANs | tail -n 1")
         assert f"{ten}, {twenty}]" in card, card
     finally:
         con.run(f"vconfig rem {vnic}.{ten}", check=False)
         con.run(f"ip link del {vnic}.{twenty}", check=False)
     # The card is told; VID 0 (priority tags) stays while the interface is up.
     assert fabric.director.console.wait_until(
-        f"grep VLANs {lan.ETHGW_LOG} | tail -n 1 | grep -q 'VLANs \\[0\\]'", 15
+        f"{lan.CARD_LOG} | grep VLANs | tail -n 1 | grep -q 'VLANs \\[0\\]'", 15
     ), diagnostics(fabric)
 
 
@@ -264,6 +268,36 @@ def test_iperf3_tcp_both_directions_without_errors(fabric: Fabric, vnic: str) ->
     assert after["tx_errors"] == before["tx_errors"], after
 
 
+CARD_VNIC = f"{lan.CONFIGFS}/xsethgw/{port_dirname(PORT.card_port)}/vnics/{VNIC_RESOURCE_ID:x}"
+
+
+def card_counters(fabric: Fabric) -> dict[str, int]:
+    """The kernel gateway's counters for the vNIC (configfs)."""
+    out = fabric.director.console.output(f"cat {CARD_VNIC}/stats")
+    return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
+
+
+def test_frames_the_vnic_may_not_send_are_counted_and_dropped(fabric: Fabric, vnic: str) -> None:
+    """A host's frames from another MAC, on a VLAN it did not assign, or above the card's MTU
+    for the vNIC are dropped and counted by the card; the vNIC goes on."""
+    host = fabric.host.console
+    send = f"{GUEST_PYTHON} tests/vm/guest/rawframe.py {vnic} ff:ff:ff:ff:ff:ff"
+    before = card_counters(fabric)
+    host.run(f"{send} 52:54:00:0a:00:99 --count 3")
+    host.run(f"{send} {VNIC_MAC} --vlan 77 --count 3")
+    fabric.director.console.run(f"echo 1500 > {CARD_VNIC}/mtu")
+    try:
+        host.run(f"{send} {VNIC_MAC} --size 2000 --count 3")
+        host.run("sleep 1")
+    finally:
+        fabric.director.console.run(f"echo {VNIC_MTU} > {CARD_VNIC}/mtu")
+    after = card_counters(fabric)
+    for counter in ("foreign_src_mac", "vlan_not_assigned", "oversize"):
+        assert after[counter] >= before[counter] + 3, (counter, after, diagnostics(fabric))
+    ping = host.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
 def test_carrier_follows_the_card_port_link(fabric: Fabric, vnic: str) -> None:
     director.ctl(fabric.director, f"port-link {PORT.card_port} down")
     try:
@@ -297,7 +331,7 @@ def multicast_frames_seen(fabric: Fabric, vnic: str) -> int:
 def wait_for_card_multicast(fabric: Fabric, summary: str) -> bool:
     """Whether the card's latest multicast filter for a vNIC reads `summary` ("all", ...)."""
     return fabric.director.console.wait_until(
-        f"grep 'multicast' {lan.ETHGW_LOG} | tail -n 1 | grep -q 'multicast {summary}$'", 15
+        f"{lan.CARD_LOG} | grep multicast | tail -n 1 | grep -q 'multicast {summary}$'", 15
     )
 
 
@@ -510,7 +544,12 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
 
 
 def test_vnic_deleted_under_traffic_goes_cleanly(fabric: Fabric, vnic: str) -> None:
+    # The card closes the connections when the director deletes the vNIC or when the host,
+    # told first, closes them: whichever comes first, once more than before.
+    closed = f"{lan.CARD_LOG} | grep -c 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed'"
+    before = int(fabric.director.console.output(f"{closed} || true").split()[0])
     delete_under_iperf3(fabric, vnic, PORT.remote_ipv4(), reverse=True)
-    assert fabric.director.console.wait_until(
-        f"grep -q 'vNIC {VNIC_RESOURCE_ID:#x}: connections closed' {lan.ETHGW_LOG}", 30
-    ), diagnostics(fabric)
+    assert fabric.director.console.wait_until(f'[ "$({closed})" -gt {before} ]', 30), diagnostics(
+        fabric
+    )
+    assert fabric.director.console.wait_until(f"! [ -e {CARD_VNIC} ]", 30), diagnostics(fabric)

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Frames both ways.  From a host: one frame per SEND on its data
+ * connection, checked (length, MTU, source MAC, VLAN) and transmitted on
+ * the port's uplink.  From the uplink: its rx_handler takes every frame and
+ * copies it to each vNIC it is for (its MAC, broadcast, its multicast
+ * list or all multicast, on an untagged or assigned VLAN), with the VLAN
+ * tag back in the frame as the wire carries it.
+ */
+#include <linux/etherdevice.h>
+#include <linux/skbuff.h>
+
+#include "xsethgw.h"
+#include "xsethgw_check.h"
+
+/**
+ * xsethgw_data_from_host() - a frame the host sent on its data connection
+ * @conn: the data connection
+ * @frame: the frame as received
+ * @len: its length
+ *
+ * Runs in the connection's completion softirq.  A frame the vNIC may not
+ * send is counted and dropped.
+ */
+void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len)
+{
+	static const enum xsethgw_drop drop_for[] = {
+		[XSETHGW_CHECK_RUNT]		= XSETHGW_DROP_RUNT,
+		[XSETHGW_CHECK_VLAN]		= XSETHGW_DROP_VLAN,
+		[XSETHGW_CHECK_SRC_MAC]		= XSETHGW_DROP_SRC_MAC,
+		[XSETHGW_CHECK_OVERSIZE]	= XSETHGW_DROP_OVERSIZE,
+	};
+	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_port *port = vnic->port;
+	enum xsethgw_check verdict;
+	struct net_device *uplink;
+	struct sk_buff *skb;
+	unsigned int mtu;
+
+	rcu_read_lock();
+	uplink = rcu_dereference(port->uplink);
+	if (!uplink || !READ_ONCE(port->link_up)) {
+		xsethgw_count(vnic, XSETHGW_DROP_LINK_DOWN);
+		goto unlock;
+	}
+	mtu = min(READ_ONCE(vnic->mtu), READ_ONCE(uplink->mtu));
+	verdict = xsethgw_check_host_frame(frame, len, vnic->mac, vnic->vlans,
+					   mtu);
+	if (verdict != XSETHGW_CHECK_OK) {
+		if (verdict < ARRAY_SIZE(drop_for))
+			xsethgw_count(vnic, drop_for[verdict]);
+		goto unlock;
+	}
+	skb = netdev_alloc_skb(uplink, len);
+	if (!skb) {
+		xsethgw_count(vnic, XSETHGW_DROP_NO_MEM);
+		goto unlock;
+	}
+	skb_put_data(skb, frame, len);
+	skb_reset_mac_header(skb);
+	skb->protocol = eth_hdr(skb)->h_proto;
+	atomic64_inc(&vnic->frames_from_host);
+	dev_queue_xmit(skb);
+unlock:
+	rcu_read_unlock();
+}
+
+/* A frame from the uplink: its Ethernet header (tag put back) and the rest. */
+struct xsethgw_frame {
+	const struct sk_buff *skb;
+	u8 hdr[VLAN_ETH_HLEN];
+	unsigned int hdr_len;
+	unsigned int len;
+};
+
+static void xsethgw_fill_frame(void *dst, const void *src, u32 len)
+{
+	const struct xsethgw_frame *f = src;
+
+	memcpy(dst, f->hdr, f->hdr_len);
+	/* Cannot fail: the lengths come from the skb itself. */
+	skb_copy_bits(f->skb, 0, dst + f->hdr_len, f->skb->len);
+	if (len > f->len)
+		memset(dst + f->len, 0, len - f->len);
+}
+
+static bool xsethgw_vnic_wants(struct xsethgw_vnic *vnic, const u8 *dst,
+			       bool tagged, u16 vid)
+{
+	const struct xsethgw_mcast *mc;
+	unsigned int i;
+
+	if (tagged && !test_bit(vid, vnic->vlans))
+		return false;
+	if (is_broadcast_ether_addr(dst))
+		return true;
+	if (!is_multicast_ether_addr(dst))
+		return ether_addr_equal(dst, vnic->mac);
+	mc = rcu_dereference(vnic->mcast);
+	if (!mc)
+		return false;
+	if (mc->all)
+		return true;
+	for (i = 0; i < mc->count; i++)
+		if (ether_addr_equal(dst, mc->addr[i]))
+			return true;
+	return false;
+}
+
+static void xsethgw_to_vnic(struct xsethgw_vnic *vnic,
+			    const struct xsethgw_frame *f)
+{
+	struct xsethgw_conn *conn;
+	int ret;
+
+	if (!READ_ONCE(vnic->rx_started))
+		return;
+	conn = rcu_dereference(vnic->data);
+	if (!conn)
+		return;
+	if (f->skb->len > READ_ONCE(vnic->mtu)) {
+		xsethgw_count(vnic, XSETHGW_DROP_TOO_BIG_FOR_HOST);
+		return;
+	}
+	ret = xsethgw_conn_send(conn, max_t(u32, f->len, XSVNIC_MIN_FRAME),
+				xsethgw_fill_frame, f);
+	if (ret)
+		xsethgw_count(vnic, XSETHGW_DROP_RING_FULL);
+	else
+		atomic64_inc(&vnic->frames_to_host);
+}
+
+/**
+ * xsethgw_handle_frame() - the uplink's rx_handler
+ * @pskb: the frame received on the uplink
+ *
+ * The uplink belongs to the card: every frame is consumed, delivered to
+ * the vNICs it is for, or dropped.
+ *
+ * Return: RX_HANDLER_CONSUMED, or RX_HANDLER_PASS for looped-back frames.
+ */
+rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct xsethgw_port *port = rcu_dereference(skb->dev->rx_handler_data);
+	const struct ethhdr *eth = eth_hdr(skb);
+	struct xsethgw_vnic *vnic;
+	struct xsethgw_frame f = { .skb = skb };
+	bool tagged = skb_vlan_tag_present(skb);
+	u16 vid = 0;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+	if (!READ_ONCE(port->link_up) || !skb_mac_header_was_set(skb))
+		goto done;
+
+	memcpy(f.hdr, eth, 2 * ETH_ALEN);
+	f.hdr_len = 2 * ETH_ALEN;
+	if (tagged) {
+		__be16 tag[2] = { skb->vlan_proto, htons(skb_vlan_tag_get(skb)) };
+
+		vid = skb_vlan_tag_get_id(skb);
+		memcpy(f.hdr + f.hdr_len, tag, sizeof(tag));
+		f.hdr_len += sizeof(tag);
+	}
+	memcpy(f.hdr + f.hdr_len, &eth->h_proto, sizeof(eth->h_proto));
+	f.hdr_len += sizeof(eth->h_proto);
+	f.len = f.hdr_len + skb->len;
+
+	list_for_each_entry_rcu(vnic, &port->vnics, node)
+		if (xsethgw_vnic_wants(vnic, eth->h_dest, tagged, vid))
+			xsethgw_to_vnic(vnic, &f);
+done:
+	consume_skb(skb);
+	return RX_HANDLER_CONSUMED;
+}

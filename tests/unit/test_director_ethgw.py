@@ -1,0 +1,90 @@
+"""The Ethernet card's control plane writes the kernel gateway's configfs tree from the
+director's configuration and follows it (a plain directory stands in for configfs)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from director.config import Config, Server, Vnic
+from director.ethgw import KernelCard, port_dirname
+
+PORTS = {"eth/1": "gw-eth1", "eth/2": "gw-eth2"}
+ADDRESSES = {"eth/1": "2001:db8::1", "eth/2": "2001:db8::2"}
+
+
+def card(root: Path) -> KernelCard:
+    return KernelCard(root, PORTS, ADDRESSES, remove_dir=shutil.rmtree)
+
+
+def config(*vnics: Vnic, down: tuple[str, ...] = ()) -> Config:
+    return Config(servers=[Server(match="host", vnics=list(vnics))], down_ports=list(down))
+
+
+def read(path: Path) -> str:
+    return path.read_text().strip()
+
+
+def test_port_directories_drop_the_slash() -> None:
+    assert port_dirname("eth/12") == "eth12"
+
+
+def test_start_creates_enabled_ports_and_the_configured_vnics(tmp_path: Path) -> None:
+    vnic = Vnic("xsvnic0", 0x2001, mac="52:54:00:0A:00:02", mtu=9000, port="eth/1")
+    card(tmp_path).start(config(vnic, down=("eth/2",)))
+    assert read(tmp_path / "eth1" / "uplink") == "gw-eth1"
+    assert read(tmp_path / "eth1" / "address") == "2001:db8::1"
+    assert read(tmp_path / "eth1" / "enable") == "1"
+    assert read(tmp_path / "eth1" / "link") == "1"
+    assert read(tmp_path / "eth2" / "link") == "0"
+    assert read(tmp_path / "eth1" / "vnics" / "2001" / "mac") == "52:54:00:0a:00:02"
+    assert read(tmp_path / "eth1" / "vnics" / "2001" / "mtu") == "9000"
+
+
+def test_apply_follows_additions_changes_moves_deletions_and_links(tmp_path: Path) -> None:
+    gw = card(tmp_path)
+    first = Vnic("xsvnic0", 0x2001, port="eth/1")
+    gw.start(config(first))
+    gw.apply(config(first, Vnic("xsvnic1", 0x2002, port="eth/2"), down=("eth/1",)))
+    assert (tmp_path / "eth2" / "vnics" / "2002").is_dir()
+    assert read(tmp_path / "eth1" / "link") == "0"
+    gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=4000, port="eth/2")))
+    assert not (tmp_path / "eth1" / "vnics" / "2001").exists()
+    assert not (tmp_path / "eth2" / "vnics" / "2002").exists()
+    assert read(tmp_path / "eth2" / "vnics" / "2001" / "mtu") == "4000"
+    assert read(tmp_path / "eth1" / "link") == "1"
+
+
+def test_vnics_on_ports_the_card_does_not_serve_are_left_out(tmp_path: Path) -> None:
+    card(tmp_path).start(config(Vnic("xsvnic9", 0x2009, port="eth/7")))
+    assert not list((tmp_path / "eth1" / "vnics").glob("*"))
+
+
+def test_stop_disables_each_port_before_removing_it(tmp_path: Path) -> None:
+    removed: list[tuple[str, str]] = []
+
+    def remove(path: Path) -> None:
+        port = path if path.parent == tmp_path else path.parent.parent
+        removed.append((path.name, read(port / "enable")))
+        shutil.rmtree(path)
+
+    gw = KernelCard(tmp_path, PORTS, ADDRESSES, remove_dir=remove)
+    gw.start(config(Vnic("xsvnic0", 0x2001, port="eth/1")))
+    removed.clear()
+    gw.stop()
+    assert ("2001", "0") in removed
+    assert ("eth1", "0") in removed
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_setting_the_gateway_refuses_is_logged_and_tried_again(tmp_path: Path) -> None:
+    gw = card(tmp_path)
+    gw.start(config(Vnic("xsvnic0", 0x2001, mtu=9000, port="eth/1")))
+    mtu = tmp_path / "eth1" / "vnics" / "2001" / "mtu"
+    mtu.unlink()
+    mtu.mkdir()  # writing it now fails, as the gateway's EINVAL would
+    gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=9001, port="eth/1")))
+    assert gw.vnics[0x2001].mtu == 9000
+    mtu.rmdir()
+    gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=4000, port="eth/1")))
+    assert read(mtu) == "4000"
