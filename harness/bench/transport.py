@@ -1,0 +1,66 @@
+"""The transport's floor and ceiling: perftest between the two VMs over rxe RC (rdma_cm), the
+same link every contender uses. Latency rows are the floor of a round trip of that size;
+bandwidth rows the ceiling of what a protocol over RC can move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.bench import parse
+from harness.fabric import RXE_DEVICE
+from harness.vm import Guest
+
+
+@dataclass(frozen=True)
+class PerftestRow:
+    name: str
+    tool: str
+    options: str
+
+    @property
+    def is_latency(self) -> bool:
+        return self.tool.endswith("_lat")
+
+
+ROWS = (
+    PerftestRow("ib_send_lat 64 B", "ib_send_lat", "-s 64"),
+    PerftestRow("ib_write_lat 4 KiB", "ib_write_lat", "-s 4096"),
+    PerftestRow("ib_read_lat 4 KiB", "ib_read_lat", "-s 4096"),
+    PerftestRow("ib_write_bw 4 KiB, 32 outstanding", "ib_write_bw", "-s 4096 -t 32"),
+    PerftestRow("ib_write_bw 1 MiB", "ib_write_bw", "-s 1048576"),
+    PerftestRow("ib_send_bw 64 KiB", "ib_send_bw", "-s 65536"),
+)
+SEND_BW_64K = "ib_send_bw 64 KiB"
+SEND_LAT_64 = "ib_send_lat 64 B"
+
+
+def _perftest(tool: str, options: str, server: Guest, client: Guest, server_ip: str) -> str:
+    """Run one perftest pair over rdma_cm; return the client's output."""
+    log = f"/tmp/{tool}-server.log"
+    common = f"{tool} -d {RXE_DEVICE} -R -F {options}"
+    server.console.run(f"{common} > {log} 2>&1 & echo $! > /tmp/{tool}.pid")
+    client.console.run("sleep 1")
+    out = client.console.output(f"timeout 120 {common} {server_ip} 2>&1", timeout=150)
+    server.console.run(f"wait $(cat /tmp/{tool}.pid) 2>/dev/null; true", timeout=60)
+    return out
+
+
+def measure(
+    row: PerftestRow,
+    server: Guest,
+    client: Guest,
+    server_ip: str,
+    seconds: int,
+    iterations: int,
+) -> dict[str, float]:
+    """A latency row's p50 and p99 (µs; perftest reports half a round trip for send and
+    write, a whole one for read), or a bandwidth row's Gbit/s, MB/s and messages/s."""
+    if row.is_latency:
+        out = _perftest(row.tool, f"{row.options} -n {iterations}", server, client, server_ip)
+        latency = parse.perftest_latency(out)
+        return {"p50_us": latency.p50_us, "p99_us": latency.p99_us}
+    out = _perftest(
+        row.tool, f"{row.options} --report_gbits -D {seconds}", server, client, server_ip
+    )
+    bw = parse.perftest_bw(out)
+    return {"gbps": bw.gbps, "mb_per_s": bw.gbps * 125, "msg_per_s": bw.msg_per_s}
