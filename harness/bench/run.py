@@ -43,6 +43,8 @@ from harness.paths import ARTIFACTS, REPO
 from harness.vm import Guest
 
 RESULTS = REPO / "bench" / "results"
+# Where --quick writes: its figures are not the published ones.
+QUICK_RESULTS = ARTIFACTS / "bench-quick"
 
 
 def _drop_page_cache(paths: list[Path]) -> None:
@@ -108,8 +110,9 @@ def contenders(fabric: Fabric) -> list[diskphase.Contender]:
     ]
 
 
-def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
+def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
     plan: Plan = QUICK if quick else FULL
+    out = out or (QUICK_RESULTS if quick else RESULTS)
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
     boot_files = [image.build_image(), pvh.boot_image(kernel), initramfs.build_initramfs(kernel)]
@@ -150,7 +153,7 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     table = report.markdown(results)
     (out / "bench.md").write_text(table)
     plot.plot(results, out / "bench.png")
-    if out == RESULTS and not quick:
+    if out == RESULTS:
         report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
     print(table)
     say(f"results: {out}/bench.json, bench.md, bench.png")
