@@ -18,5 +18,5 @@ class Plan:
     idle_s: int  # the guests' CPU with nothing running
 
 
-FULL = Plan(repetitions=5, tcp_s=6, rdma_s=4, fio_s=6, pings=200, lat_iterations=1000, idle_s=5)
+FULL = Plan(repetitions=5, tcp_s=5, rdma_s=3, fio_s=5, pings=200, lat_iterations=1000, idle_s=5)
 QUICK = Plan(repetitions=1, tcp_s=3, rdma_s=2, fio_s=3, pings=20, lat_iterations=100, idle_s=2)

@@ -145,6 +145,7 @@ def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
             "suite": suite.last(),
             "bench_s": round(time.monotonic() - started, 1),
         }
+    results["environment"]["host_load_1min_at_end"] = os.getloadavg()[0]
     results["setup"] = setup
     results.update(series.tree)
     results["errors"] = series.errors

@@ -33,9 +33,13 @@ class Series:
             node.setdefault(name, []).append(float(value))
 
     def fail(self, path: tuple[str, ...], error: str) -> None:
-        """Say that one repetition at `path` gave no figures, and why (its first line)."""
-        line = (error.strip().splitlines() or ["unknown error"])[0][:200]
-        self.errors.append(f"{' / '.join(path)}: {line}")
+        """Say that one repetition at `path` gave no figures, and why: the error's first line
+        and, when there are more, its last (a tool's own last word)."""
+        lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+        why = lines[0][:200] if lines else "unknown error"
+        if len(lines) > 1:
+            why += f" ... {lines[-1][:120]}"
+        self.errors.append(f"{' / '.join(path)}: {why}")
 
 
 def values(tree: Tree, *path: str) -> list[float] | None:

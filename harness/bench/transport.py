@@ -35,14 +35,24 @@ SEND_LAT_64 = "ib_send_lat 64 B"
 
 
 def _perftest(tool: str, options: str, server: Guest, client: Guest, server_ip: str) -> str:
-    """Run one perftest pair over rdma_cm; return the client's output."""
+    """Run one perftest pair over rdma_cm; return the client's output. The client starts once
+    the server's rdma_cm ID listens: a client that comes first is rejected (no listener for the
+    service ID) and a loaded machine can take seconds to start the server."""
     log = f"/tmp/{tool}-server.log"
+    pid = f"/tmp/{tool}.pid"
     common = f"{tool} -d {RXE_DEVICE} -R -F {options}"
-    server.console.run(f"{common} > {log} 2>&1 & echo $! > /tmp/{tool}.pid")
-    client.console.run("sleep 1")
-    out = client.console.output(f"timeout 120 {common} {server_ip} 2>&1", timeout=150)
-    server.console.run(f"wait $(cat /tmp/{tool}.pid) 2>/dev/null; true", timeout=60)
-    return out
+    con = server.console
+    con.run(f"timeout 200 {common} > {log} 2>&1 & echo $! > {pid}")
+    if not con.wait_until(f"rdma res show cm_id | grep -q 'state LISTEN.*comm {tool}'", 60):
+        con.run(f"kill $(cat {pid}) 2>/dev/null; cat {log}; false")
+    try:
+        return client.console.output(f"timeout 120 {common} {server_ip} 2>&1", timeout=150)
+    finally:
+        # The server ends with its client; one left waiting (its client failed) is stopped, so
+        # that the next row finds the port free.
+        if not con.wait_until(f"! kill -0 $(cat {pid}) 2>/dev/null", 30):
+            con.run(f"kill $(cat {pid}) 2>/dev/null; true")
+        con.run(f"wait $(cat {pid}) 2>/dev/null; true", timeout=60)
 
 
 def measure(
