@@ -8,7 +8,14 @@ from typing import Any
 
 from harness.bench import backends, transport
 from harness.bench.netphase import TCP_CASES
-from harness.bench.report import CONTENDERS, Results, jobs_of, summary, throughput_key
+from harness.bench.report import (
+    CONTENDERS,
+    Results,
+    jobs_of,
+    plural,
+    summary,
+    throughput_key,
+)
 from harness.bench.stats import RANGE, Summary
 
 BASE = "ib_srp"
@@ -86,7 +93,8 @@ def plot(results: Results, path: Path) -> None:
     env = results.get("environment", {})
     reps = results.get("plan", {}).get("repetitions", "?")
     fig.suptitle(
-        f"xsigo-linux bench: {env.get('kernel', '?')}, {env.get('accel', '?')}, {reps} repetitions"
+        f"xsigo-linux bench: {env.get('kernel', '?')}, {env.get('accel', '?')},"
+        f" {plural(reps, 'repetition')}"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=100)

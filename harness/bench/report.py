@@ -28,6 +28,10 @@ GUESTS = ("host", "director")
 DASH = "—"
 
 
+def plural(count: object, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
@@ -71,7 +75,8 @@ def heading(results: Results) -> list[str]:
     return [
         f"Kernel {env.get('kernel', '?')}, {env.get('accel', '?')} on {env.get('cpu', '?')},"
         f" commit {env.get('commit', '?')}, {env.get('date', '?')}.",
-        f"{reps} repetitions of everything, interleaved and rotated: median (min{RANGE}max);"
+        f"{plural(reps, 'repetition')} of everything, interleaved and rotated:"
+        f" median (min{RANGE}max);"
         " ratios are of medians.",
         f"Director's cards: Ethernet {setup.get('ethernet_card', '?')},"
         f" FC {setup.get('fc_card', '?')}. lan veths: {setup.get('lan_offloads', '?')}."
