@@ -1,5 +1,6 @@
-"""Our contenders set up as an operator would: the director's services and cards, the modules
-in the host, then a vNIC on the first Ethernet port and a vHBA whose LUN is the RAM disk."""
+"""Our contenders set up as an operator would: the director's services and cards (whichever
+implementation the director runs, through the harness's own start functions), the modules in
+the host, then a vNIC on the first Ethernet port and a vHBA whose LUNs are the backends."""
 
 from __future__ import annotations
 
