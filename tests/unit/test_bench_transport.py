@@ -44,6 +44,12 @@ def _pair(*clients: Result) -> tuple[Any, Any]:
 
 REJECTED = Result("client", 139, "RDMA CM event error:\nEvent: RDMA_CM_EVENT_REJECTED; error: 8.")
 ROW_OK = Result("client", 0, ROW)
+BW_OK = Result(
+    "client",
+    0,
+    " #bytes     #iterations    BW peak[Gb/sec]    BW average[Gb/sec]   MsgRate[Mpps]\n"
+    " 65536      2790             0.00               0.59   		   0.001122\n",
+)
 LATENCY = transport.ROWS[0]
 
 
@@ -53,6 +59,16 @@ def test_a_rejected_connection_is_tried_again() -> None:
     assert figures == {"p50_us": 251.33, "p99_us": 540.77}
     starts = [c for c in server.console.commands if c.startswith("timeout 200 ib_send_lat")]
     assert len(starts) == 2
+
+
+def test_each_row_has_its_own_port() -> None:
+    ports = set()
+    for row in transport.ROWS:
+        server, client = _pair(ROW_OK if row.is_latency else BW_OK)
+        transport.measure(row, server, client, "198.18.0.2", 2, 100)
+        start = next(c for c in server.console.commands if c.startswith("timeout 200"))
+        ports.add(start.split(" -p ")[1].split()[0])
+    assert len(ports) == len(transport.ROWS)
 
 
 def test_a_hung_client_is_tried_again_until_the_last_attempt() -> None:
