@@ -119,7 +119,8 @@ def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
     _drop_page_cache(boot_files)
     results: dict[str, Any] = {"environment": _environment(kernel), "plan": asdict(plan)}
     setup: dict[str, Any] = {}
-    series = Series()
+    # Every figure as it comes, for a run that does not finish (bench.json is written at the end).
+    series = Series(journal=out / "bench.partial.json")
     started = time.monotonic()
     say(f"bench on {kernel.release}: booting the VM pair (cold page cache)")
     with Fabric(kernel, ARTIFACTS / "bench") as fabric:
@@ -151,6 +152,7 @@ def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
     results["errors"] = series.errors
     out.mkdir(parents=True, exist_ok=True)
     report.write_json(results, out / "bench.json")
+    (out / "bench.partial.json").unlink(missing_ok=True)
     table = report.markdown(results)
     (out / "bench.md").write_text(table)
     plot.plot(results, out / "bench.png")

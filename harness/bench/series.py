@@ -4,7 +4,9 @@ The report makes medians out of these; the JSON keeps them all."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from harness.console import ConsoleError
@@ -14,11 +16,20 @@ Tree = dict[str, Any]
 
 
 class Series:
-    """Figures of repeated measurements, kept by path."""
+    """Figures of repeated measurements, kept by path; with `journal`, written there as JSON
+    after every change, so that a run that is killed still leaves what it measured."""
 
-    def __init__(self) -> None:
+    def __init__(self, journal: Path | None = None) -> None:
         self.tree: Tree = {}
         self.errors: list[str] = []
+        self.journal = journal
+
+    def _save(self) -> None:
+        if self.journal is not None:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.journal.with_suffix(".tmp")
+            temporary.write_text(json.dumps({**self.tree, "errors": self.errors}, indent=1))
+            temporary.replace(self.journal)
 
     def _node(self, path: tuple[str, ...]) -> Tree:
         node = self.tree
@@ -31,6 +42,7 @@ class Series:
         node = self._node(path)
         for name, value in figures.items():
             node.setdefault(name, []).append(float(value))
+        self._save()
 
     def fail(self, path: tuple[str, ...], error: str) -> None:
         """Say that one repetition at `path` gave no figures, and why: the error's first line
@@ -40,6 +52,7 @@ class Series:
         if len(lines) > 1:
             why += f" ... {lines[-1][:120]}"
         self.errors.append(f"{' / '.join(path)}: {why}")
+        self._save()
 
 
 def values(tree: Tree, *path: str) -> list[float] | None:

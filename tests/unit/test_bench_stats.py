@@ -3,6 +3,9 @@ medians, and rotated repetitions."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from harness.bench import rotation
@@ -79,3 +82,13 @@ def test_attempt_records_a_failure_and_goes_on() -> None:
     assert attempt(series, ("network", "idle"), lambda: {"host_cpu": 0.1})
     assert series.errors == ["storage / xsvhba: no new disk after 60 s ... more lines"]
     assert values(series.tree, "network", "idle", "host_cpu") == [0.1]
+
+
+def test_a_journal_holds_every_figure_as_it_comes(tmp_path: Path) -> None:
+    journal = tmp_path / "bench.partial.json"
+    series = Series(journal)
+    series.add(("network", "idle"), {"host_cpu": 0.1})
+    series.fail(("storage", "xsvhba", "set-up"), "no disk")
+    saved = json.loads(journal.read_text())
+    assert saved["network"]["idle"]["host_cpu"] == [0.1]
+    assert saved["errors"] == ["storage / xsvhba / set-up: no disk"]
