@@ -32,10 +32,10 @@ ROWS = (
     PerftestRow("ib_send_bw 64 KiB", "ib_send_bw", "-s 65536"),
 )
 SEND_BW_64K = "ib_send_bw 64 KiB"
-# Each row its own rdma_cm port: a row that reuses the port of the one before it was rejected
+SEND_LAT_64 = "ib_send_lat 64 B"
+# Each row its own rdma_cm port: a row that reused the port of the one before it was rejected
 # (no listener) for about a minute, though its own server listened.
 FIRST_PORT = 18515
-SEND_LAT_64 = "ib_send_lat 64 B"
 
 
 # A client rejected for want of a listener, or one that hangs (timeout's 124): rdma_cm
