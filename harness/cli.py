@@ -102,7 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.profile:
+    if args.rewrite:
+        bench_run.rewrite()
+    elif args.profile:
         bench_run.profile_cards(_selected(args)[0], quick=args.quick)
     else:
         bench_run.run(_selected(args)[0], quick=args.quick)
@@ -142,7 +144,14 @@ def parser() -> argparse.ArgumentParser:
     )
     add("demo", cmd_demo, "boot the fabric and show the product working end to end")
     p = add("bench", cmd_bench, "measure ours beside the link's limits and the peers")
-    p.add_argument("--quick", action="store_true", help="short runs, to try the bench out")
+    p.add_argument(
+        "--quick", action="store_true", help="one short repetition, to try the bench out"
+    )
+    p.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="measure nothing: rewrite the table, plot and README from bench/results/bench.json",
+    )
     p.add_argument(
         "--profile",
         action="store_true",

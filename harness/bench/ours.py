@@ -1,10 +1,11 @@
-"""Our contenders set up as an operator would: the director's services and cards, the modules
-in the host, then a vNIC on the first Ethernet port and a vHBA whose LUN is the RAM disk."""
+"""Our contenders set up as an operator would: the director's services and cards (whichever
+implementation the director runs, through the harness's own start functions), the modules in
+the host, then a vNIC on the first Ethernet port and a vHBA whose LUNs are the backends."""
 
 from __future__ import annotations
 
 from harness import director, lan, modload, san
-from harness.bench import peers, storage
+from harness.bench import backends, storage
 from harness.links import wait_for_state
 from harness.vm import Guest
 
@@ -44,7 +45,9 @@ def start_vnic(director_vm: Guest, host: Guest) -> lan.LanPort:
 
 
 class XsvhbaContender:
-    """Our vHBA, its one LUN served by the FC card from the RAM disk."""
+    """Our vHBA behind whichever FC card the director runs, LUN n of its target served from
+    backend n. Its maximum transfer size is what the director installs in the vHBA; the block
+    layer's limit makes it the bench's when that is larger."""
 
     name = "xsvhba"
 
@@ -52,11 +55,12 @@ class XsvhbaContender:
         self.director = director_vm
         self.host = host
 
-    def start(self) -> str:
-        director.ctl(self.director, f"add-lun {TARGET} 0 --backing {peers.RAMDISK}")
+    def start(self, transfer_kb: int) -> dict[str, str]:
+        for index, backend in enumerate(backends.BACKENDS):
+            director.ctl(self.director, f"add-lun {TARGET} {index} --backing {backend.device}")
         before = storage.disks(self.host)
         director.ctl(self.director, f"add-vhba host {VHBA} --wwn {VHBA_WWN} --port fc/1")
-        return storage.new_disk(self.host, before)
+        return storage.backend_disks(self.host, before)
 
     def stop(self) -> None:
         director.ctl(self.director, f"delete host {VHBA}")

@@ -50,12 +50,24 @@ def _perftest_row(text: str, tool: str, columns: int) -> list[float]:
     raise ParseError(f"{tool}: no result row in {text[-400:]!r}")
 
 
-def perftest_bw_gbps(text: str) -> float:
-    """Average bandwidth of an ib_*_bw run with --report_gbits (#bytes #iterations peak
-    average msgrate)."""
+@dataclass(frozen=True)
+class Bandwidth:
+    gbps: float
+    msg_per_s: float
+
+
+def perftest_bw(text: str) -> Bandwidth:
+    """Average bandwidth and message rate of an ib_*_bw run with --report_gbits (#bytes
+    #iterations peak average msgrate[Mpps])."""
     if "Gb/sec" not in text:
         raise ParseError(f"perftest: not reported in Gb/sec: {text[-300:]!r}")
-    return _perftest_row(text, "perftest bw", 5)[3]
+    row = _perftest_row(text, "perftest bw", 5)
+    return Bandwidth(gbps=row[3], msg_per_s=row[4] * 1e6)
+
+
+def perftest_bw_gbps(text: str) -> float:
+    """Average bandwidth of an ib_*_bw run with --report_gbits."""
+    return perftest_bw(text).gbps
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The bench's figures as written out: JSON (every figure and the environment), a markdown
-table with the ratios to the limits and to the peers, and a PNG plot."""
+"""The bench's figures as written out: JSON (every repetition's figures, the set-up and the
+environment) and a markdown table of medians with their min-max range, and ratios of
+medians to the transport and to the peers. The plot is in plot.py."""
 
 from __future__ import annotations
 
@@ -7,166 +8,220 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.bench import backends, storage, transport
+from harness.bench.netphase import TCP_CASES
+from harness.bench.series import values
+from harness.bench.stats import RANGE, Summary, ratio, summarize
+
 Results = dict[str, Any]
 
 OURS = "xsvhba"
 PEERS = ("ib_srp", "nvme-rdma")
-TCP_FIGURES = (
-    ("tx_1", "TCP host→remote, 1 stream"),
-    ("rx_1", "TCP remote→host, 1 stream"),
-    ("tx_4", "TCP host→remote, 4 streams"),
-    ("rx_4", "TCP remote→host, 4 streams"),
-)
+CONTENDERS = (OURS, *PEERS)
+TCP_LABELS = {
+    "tx_1": "host→remote, 1 stream",
+    "rx_1": "remote→host, 1 stream",
+    "tx_4": "host→remote, 4 streams",
+    "rx_4": "remote→host, 4 streams",
+}
+GUESTS = ("host", "director")
+DASH = "—"
+
+
+def plural(count: object, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+def summary(results: Results, *path: str) -> Summary | None:
+    return summarize(values(results, *path))
 
 
-def _ratio(ours: float | None, theirs: float | None) -> str:
-    if ours is None or not theirs:
-        return "—"
-    return f"{ours / theirs:.2f}x"
+def cell(found: Summary | None, digits: int = 2) -> str:
+    return DASH if found is None else found.cell(digits)
 
 
-def _get(tree: Results, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(tree, dict) or key not in tree:
-            return None
-        tree = tree[key]
-    return tree
+def median(found: Summary | None, digits: int = 0) -> str:
+    return DASH if found is None else f"{found.median:.{digits}f}"
 
 
-def _throughput(job: str) -> tuple[str, str]:
+def times(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}x"
+
+
+def throughput_key(job: str) -> tuple[str, str, int]:
     """The headline figure of a fio job: IOPS for 4k jobs, MB/s for 1M jobs."""
-    return ("mb_per_s", "MB/s") if job.startswith("1M") else ("iops", "IOPS")
+    return ("mb_per_s", "MB/s", 1) if job.startswith("1M") else ("iops", "IOPS", 0)
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _header(*cells: str) -> list[str]:
+    return [_row(*cells), "|---" * len(cells) + "|"]
+
+
+def heading(results: Results) -> list[str]:
+    env = results.get("environment", {})
+    plan = results.get("plan", {})
+    setup = results.get("setup", {})
+    limits = setup.get("max_hw_transfer_kb") or {}
+    hw = ", ".join(f"{name} {kb}" for name, kb in sorted(limits.items())) or DASH
+    reps = plan.get("repetitions", "?")
+    return [
+        f"Kernel {env.get('kernel', '?')}, {env.get('accel', '?')} on {env.get('cpu', '?')},"
+        f" commit {env.get('commit', '?')}, {env.get('date', '?')}.",
+        f"{plural(reps, 'repetition')} of everything, interleaved and rotated:"
+        f" median (min{RANGE}max);"
+        " ratios are of medians.",
+        f"Director's cards: Ethernet {setup.get('ethernet_card', '?')},"
+        f" FC {setup.get('fc_card', '?')}. lan veths: {setup.get('lan_offloads', '?')}."
+        f" Largest transfer for every disk: {setup.get('transfer_kb', '?')} KiB"
+        f" (the drivers' own limits, KiB: {hw}).",
+    ]
+
+
+def transport_tables(results: Results) -> list[str]:
+    lines = ["", *_header("transport: perftest over rxe RC", "p50 (µs)", "p99 (µs)")]
+    for row in (r for r in transport.ROWS if r.is_latency):
+        p50 = summary(results, "transport", row.name, "p50_us")
+        p99 = summary(results, "transport", row.name, "p99_us")
+        lines.append(_row(row.name, cell(p50, 0), cell(p99, 0)))
+    lines += ["", *_header("transport: perftest over rxe RC", "Gbit/s", "MB/s", "messages/s")]
+    for row in (r for r in transport.ROWS if not r.is_latency):
+        got = [summary(results, "transport", row.name, k) for k in ("gbps", "mb_per_s")]
+        rate = summary(results, "transport", row.name, "msg_per_s")
+        lines.append(_row(row.name, cell(got[0], 3), cell(got[1], 1), cell(rate, 0)))
+    return lines
+
+
+def network_tables(results: Results) -> list[str]:
+    send_bw = summary(results, "transport", transport.SEND_BW_64K, "gbps")
+    lines = [
+        "",
+        *_header(
+            "TCP to the remote host",
+            "xsvnic (Gbit/s)",
+            "routed (Gbit/s)",
+            f"xsvnic / {transport.SEND_BW_64K}",
+            "xsvnic / routed",
+        ),
+    ]
+    for key, _, _ in TCP_CASES:
+        ours = summary(results, "network", "xsvnic", key, "gbps")
+        routed = summary(results, "network", "routed", key, "gbps")
+        lines.append(
+            _row(
+                TCP_LABELS[key],
+                cell(ours, 3),
+                cell(routed, 3),
+                times(ratio(ours, send_bw)),
+                times(ratio(ours, routed)),
+            )
+        )
+    send_lat = summary(results, "transport", transport.SEND_LAT_64, "p50_us")
+    for figure, label in (("p50_us", "ping p50 (µs)*"), ("p99_us", "ping p99 (µs)")):
+        ours = summary(results, "network", "xsvnic", "ping", figure)
+        routed = summary(results, "network", "routed", "ping", figure)
+        to_floor = times(ratio(ours, send_lat)) if figure == "p50_us" else ""
+        lines.append(
+            _row(label, cell(ours, 0), cell(routed, 0), to_floor, times(ratio(ours, routed)))
+        )
+    lines.append(
+        f"\n\\* ping p50 against {transport.SEND_LAT_64}'s p50 (perftest reports half a"
+        " round trip)."
+    )
+    columns = [f"{path} {guest}" for path in ("xsvnic", "routed") for guest in GUESTS]
+    lines += ["", *_header("CPU-seconds per GB moved", *columns)]
+    for key, _, _ in TCP_CASES:
+        cells = [
+            cell(summary(results, "network", path, key, f"{guest}_cpu_s_per_gb"), 1)
+            for path in ("xsvnic", "routed")
+            for guest in GUESTS
+        ]
+        lines.append(_row(TCP_LABELS[key], *cells))
+    idle = [summary(results, "network", "idle", f"{guest}_cpu") for guest in GUESTS]
+    lines += [
+        "",
+        *_header("guests' CPU with no workload (share of one CPU)", *GUESTS),
+        _row("idle, inside every CPU figure", *(cell(s, 3) for s in idle)),
+    ]
+    return lines
+
+
+def jobs_of(backend: str) -> list[str]:
+    chosen = storage.JOBS if backend == backends.BRD.name else storage.NULL_JOBS
+    return [job.name for job in chosen]
+
+
+def storage_tables(results: Results) -> list[str]:
+    lines: list[str] = []
+    ratios = [f"{OURS} / {peer}" for peer in PEERS]
+    for backend in (b.name for b in backends.BACKENDS):
+        lines += ["", *_header(f"fio, {backend} backend", *CONTENDERS, *ratios)]
+        for job in jobs_of(backend):
+            key, unit, digits = throughput_key(job)
+            found = [summary(results, "storage", backend, name, job, key) for name in CONTENDERS]
+            cells = [cell(s, digits) for s in found]
+            cells += [times(ratio(found[0], peer)) for peer in found[1:]]
+            lines.append(_row(f"{job} ({unit})", *cells))
+    lines += ["", *_header("completion latency p50 / p99 (µs), medians", *CONTENDERS)]
+    for backend in (b.name for b in backends.BACKENDS):
+        for job in jobs_of(backend):
+            cells = []
+            for name in CONTENDERS:
+                p50 = summary(results, "storage", backend, name, job, "p50_us")
+                p99 = summary(results, "storage", backend, name, job, "p99_us")
+                cells.append(f"{median(p50)} / {median(p99)}")
+            lines.append(_row(f"{backend}: {job}", *cells))
+    columns = [f"{name} {guest}" for guest in GUESTS for name in CONTENDERS]
+    lines += ["", *_header("CPU µs per I/O", *columns)]
+    for backend in (b.name for b in backends.BACKENDS):
+        for job in jobs_of(backend):
+            cells = [
+                cell(summary(results, "storage", backend, name, job, f"{guest}_cpu_us_per_io"), 0)
+                for guest in GUESTS
+                for name in CONTENDERS
+            ]
+            lines.append(_row(f"{backend}: {job}", *cells))
+    return lines
+
+
+def harness_table(results: Results) -> list[str]:
+    harness = results.get("harness", {})
+    suite = harness.get("suite") or {}
+
+    def num(value: float | None, digits: int) -> str:
+        return DASH if value is None else f"{value:.{digits}f}"
+
+    return [
+        "",
+        *_header("harness", "value"),
+        _row("VM boot to shell, cold page cache (s)", num(harness.get("boot_cold_s"), 1)),
+        _row("VM boot to shell, warm (s)", num(harness.get("boot_warm_s"), 1)),
+        _row(
+            "full default suite (`make test`, s)",
+            num(suite.get("seconds"), 0)
+            + (f" ({suite.get('date')}, {suite.get('outcome')})" if suite else ""),
+        ),
+    ]
 
 
 def markdown(results: Results) -> str:
-    env = results.get("environment", {})
-    lines = [
-        f"Kernel {env.get('kernel', '?')}, {env.get('accel', '?')} on {env.get('cpu', '?')},"
-        f" commit {env.get('commit', '?')}, {env.get('date', '?')}.",
-        "",
-        "| link limit | value |",
-        "|---|---|",
-    ]
-    limits = results.get("limits", {})
-    for key, label in (
-        ("virtio_tcp_gbps", "iperf3 TCP over the plain virtio link (Gbit/s)"),
-        ("rxe_send_bw_gbps", "rxe RC ib_send_bw, 64 KiB (Gbit/s)"),
-        ("rxe_write_bw_gbps", "rxe RC ib_write_bw, 64 KiB (Gbit/s)"),
-    ):
-        lines.append(f"| {label} | {_num(limits.get(key))} |")
-    lat = limits.get("rxe_send_lat_us") or {}
-    lines.append(
-        f"| rxe RC ib_send_lat p50 / p99 (µs) | {_num(lat.get('p50_us'), 1)} /"
-        f" {_num(lat.get('p99_us'), 1)} |"
-    )
-    send_bw = limits.get("rxe_send_bw_gbps")
-    lines += ["", "| xsvnic | value | ratio to ib_send_bw |", "|---|---|---|"]
-    for key, label in TCP_FIGURES:
-        value = _get(results, "xsvnic", "tcp_gbps", key)
-        lines.append(f"| {label} (Gbit/s) | {_num(value)} | {_ratio(value, send_bw)} |")
-    ping = _get(results, "xsvnic", "ping_us") or {}
-    lines.append(
-        f"| ping p50 / p99 (µs) | {_num(ping.get('p50_us'), 0)} / {_num(ping.get('p99_us'), 0)} | |"
-    )
-    storage = results.get("storage", {})
-    jobs = list((storage.get(OURS) or {}).get("jobs", {})) or _any_jobs(storage)
-    header = f"| fio | {OURS} | " + " | ".join(PEERS) + " | "
-    header += " | ".join(f"{OURS} / {peer}" for peer in PEERS) + " |"
-    lines += ["", header, "|---" * (2 + 2 * len(PEERS)) + "|"]
-    for job in jobs:
-        key, unit = _throughput(job)
-        ours = _get(storage, OURS, "jobs", job, key)
-        theirs = [_get(storage, peer, "jobs", job, key) for peer in PEERS]
-        cells = [_num(ours, 0), *(_num(t, 0) for t in theirs), *(_ratio(ours, t) for t in theirs)]
-        lines.append(f"| {job} ({unit}) | " + " | ".join(cells) + " |")
-    for job in jobs:
-        cells = []
-        for name in (OURS, *PEERS):
-            p50 = _get(storage, name, "jobs", job, "p50_us")
-            p99 = _get(storage, name, "jobs", job, "p99_us")
-            cells.append(f"{_num(p50, 0)} / {_num(p99, 0)}")
-        lines.append(f"| {job} p50 / p99 (µs) | " + " | ".join(cells) + " |" + " |" * len(PEERS))
-    for name in (OURS, *PEERS):
-        error = _get(storage, name, "error")
-        if error:
-            lines.append(f"\n{name}: not measured: {error}")
-    harness = results.get("harness", {})
-    suite = harness.get("suite") or {}
-    lines += [
-        "",
-        "| harness | value |",
-        "|---|---|",
-        f"| VM boot to shell, cold page cache (s) | {_num(harness.get('boot_cold_s'), 1)} |",
-        f"| VM boot to shell, warm (s) | {_num(harness.get('boot_warm_s'), 1)} |",
-        f"| full default suite (`make test`, s) | {_num(suite.get('seconds'), 0)}"
-        + (f" ({suite.get('date')}, {suite.get('outcome')})" if suite else "")
-        + " |",
-    ]
+    lines = heading(results)
+    lines += transport_tables(results)
+    lines += network_tables(results)
+    lines += storage_tables(results)
+    lines += harness_table(results)
+    errors = results.get("errors") or []
+    if errors:
+        lines += ["", f"Not measured ({len(errors)}):", ""]
+        lines += [f"- {error}" for error in errors]
     return "\n".join(lines) + "\n"
-
-
-def _any_jobs(storage: Results) -> list[str]:
-    for name in PEERS:
-        jobs = _get(storage, name, "jobs")
-        if jobs:
-            return list(jobs)
-    return []
-
-
-def plot(results: Results, path: Path) -> None:
-    """Storage throughput per fio job relative to ib_srp, and the network figures."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    storage = results.get("storage", {})
-    jobs = list((storage.get(OURS) or {}).get("jobs", {})) or _any_jobs(storage)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
-    width = 0.27
-    for index, name in enumerate((OURS, *PEERS)):
-        values = []
-        for job in jobs:
-            key, _ = _throughput(job)
-            ours = _get(storage, name, "jobs", job, key)
-            base = _get(storage, "ib_srp", "jobs", job, key)
-            values.append(ours / base if ours is not None and base else 0.0)
-        positions = [i + (index - 1) * width for i in range(len(jobs))]
-        left.bar(positions, values, width, label=name)
-    left.axhline(1.0, color="grey", linewidth=0.8)
-    left.set_xticks(range(len(jobs)), jobs, rotation=25, ha="right", fontsize=8)
-    left.set_ylabel("throughput relative to ib_srp")
-    left.set_title("storage: IOPS (4k) and MB/s (1M)")
-    left.legend(fontsize=8)
-
-    limits = results.get("limits", {})
-    labels = ["virtio TCP", "rxe send_bw", "rxe write_bw"]
-    values = [
-        limits.get("virtio_tcp_gbps") or 0.0,
-        limits.get("rxe_send_bw_gbps") or 0.0,
-        limits.get("rxe_write_bw_gbps") or 0.0,
-    ]
-    for key, _ in TCP_FIGURES:
-        labels.append("xsvnic " + key.replace("_", " x"))
-        values.append(_get(results, "xsvnic", "tcp_gbps", key) or 0.0)
-    colors = ["grey"] * 3 + ["tab:blue"] * len(TCP_FIGURES)
-    right.bar(range(len(labels)), values, color=colors)
-    right.set_xticks(range(len(labels)), labels, rotation=25, ha="right", fontsize=8)
-    right.set_ylabel("Gbit/s")
-    right.set_title("network: limits (grey) and xsvnic TCP")
-    env = results.get("environment", {})
-    fig.suptitle(f"xsigo-linux bench: {env.get('kernel', '?')}, {env.get('accel', '?')}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 README_START = "<!-- bench results: written by make bench -->"

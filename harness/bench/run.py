@@ -1,54 +1,49 @@
-"""One bench run: boot the VM pair once, measure the limits, xsvnic, xsvhba and the peers on
-the same rxe link, and write bench/results/ (JSON, markdown, PNG).
+"""One bench run: boot the VM pair once; start the director's services and cards and our
+modules; measure the transport, xsvnic and routed TCP (network phase), then xsvhba and the
+storage peers on the same backends (storage phase), every measurement repeated and rotated;
+write bench/results/ (JSON, markdown, PNG) and the README's table.
 
-A contender that cannot be set up on this kernel is recorded with its error rather than
-ending the run: the other figures are still worth having.
+A measurement that fails is recorded with its error rather than ending the run: the other
+figures are still worth having.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from harness import image, initramfs, kernels, modules, pvh, qemu, san
-from harness.bench import network, ours, parse, peers, profile, report, storage, suite
-from harness.console import CommandFailed
-from harness.fabric import DIRECTOR, Fabric
+from harness import image, initramfs, kernels, lan, modules, pvh, qemu, san
+from harness.bench import (
+    backends,
+    diskphase,
+    netphase,
+    ours,
+    peers,
+    plot,
+    profile,
+    report,
+    routed,
+    storage,
+    suite,
+    veths,
+)
+from harness.bench.plan import FULL, QUICK, Plan
+from harness.bench.series import Series
+from harness.fabric import Fabric
 from harness.log import say, step
 from harness.matrix import KernelSpec
 from harness.paths import ARTIFACTS, REPO
+from harness.vm import Guest
 
 RESULTS = REPO / "bench" / "results"
-
-
-@dataclass(frozen=True)
-class Durations:
-    """How long each measurement runs: `full` for the published figures, `quick` to try the
-    bench out."""
-
-    tcp_s: int
-    rdma_s: int
-    fio_s: int
-    pings: int
-    lat_iterations: int
-
-
-FULL = Durations(tcp_s=10, rdma_s=5, fio_s=10, pings=200, lat_iterations=1000)
-QUICK = Durations(tcp_s=3, rdma_s=2, fio_s=3, pings=20, lat_iterations=100)
-
-
-class Contender(Protocol):
-    name: str
-
-    def start(self) -> str: ...
-
-    def stop(self) -> None: ...
+# Where --quick writes: its figures are not the published ones.
+QUICK_RESULTS = ARTIFACTS / "bench-quick"
 
 
 def _drop_page_cache(paths: list[Path]) -> None:
@@ -80,129 +75,103 @@ def _environment(kernel: kernels.Kernel) -> dict[str, Any]:
         "cpu": cpu,
         "host_cores": os.cpu_count(),
         "host_kernel": platform.release(),
+        "host_load_1min_at_start": os.getloadavg()[0],
         "qemu": qemu_version,
         "commit": commit or "unknown",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
-def _figure(what: str, measure: Callable[[], Any]) -> Any:
-    """One measurement; a failure is said and recorded as None, and the run goes on."""
-    with step(what):
-        try:
-            return measure()
-        except (parse.ParseError, RuntimeError, CommandFailed) as exc:
-            say(f"{what}: not measured: {exc}")
-            return None
+def _card(director: Guest, card: str) -> str:
+    return "kernel" if veths.card_in_kernel(director, card) else "Python"
 
 
-def _latency(value: parse.Latency | None) -> dict[str, float] | None:
-    return asdict(value) if value else None
+def prepare_network(fabric: Fabric, setup: dict[str, Any]) -> tuple[str, str]:
+    """A vNIC, the lan veths' offloads as the card allows, and the routed path with the same
+    veth settings; return the remote host's address behind the vNIC and on the routed path."""
+    director = fabric.director
+    port = ours.start_vnic(director, fabric.host)
+    setup["ethernet_card"] = _card(director, "ethgw")
+    if setup["ethernet_card"] == "kernel":
+        veths.restore_offloads(director)
+    found = veths.features(director, lan.PORTS[0].gateway_ifname)
+    setup["lan_offloads"] = veths.describe(found)
+    with step("routed TCP to the remote host over the fabric link"):
+        routed_remote = routed.build(director, fabric.host)
+    return port.remote_ipv4(), routed_remote
 
 
-def measure_limits(fabric: Fabric, d: Durations) -> dict[str, Any]:
-    host, director = fabric.host, fabric.director
-    network.start_plain_iperf_server(director)
-    tcp = _figure(
-        "iperf3 over the plain virtio link",
-        lambda: network.iperf3_gbps(host, DIRECTOR.ip, d.tcp_s, port=network.PLAIN_IPERF_PORT),
-    )
-    send = _figure(
-        "rxe ib_send_bw",
-        lambda: network.rxe_bw_gbps("ib_send_bw", director, host, DIRECTOR.ip, d.rdma_s),
-    )
-    write = _figure(
-        "rxe ib_write_bw",
-        lambda: network.rxe_bw_gbps("ib_write_bw", director, host, DIRECTOR.ip, d.rdma_s),
-    )
-    lat = _figure(
-        "rxe ib_send_lat",
-        lambda: network.rxe_send_latency(director, host, DIRECTOR.ip, d.lat_iterations),
-    )
-    return {
-        "virtio_tcp_gbps": tcp,
-        "rxe_send_bw_gbps": send,
-        "rxe_write_bw_gbps": write,
-        "rxe_send_lat_us": _latency(lat),
-    }
+def contenders(fabric: Fabric) -> list[diskphase.Contender]:
+    return [
+        peers.SrpPeer(fabric.director, fabric.host),
+        peers.NvmePeer(fabric.director, fabric.host),
+        ours.XsvhbaContender(fabric.director, fabric.host),
+    ]
 
 
-def measure_vnic(fabric: Fabric, d: Durations) -> dict[str, Any]:
-    port = ours.start_vnic(fabric.director, fabric.host)
-    remote = port.remote_ipv4()
-    tcp: dict[str, float | None] = {}
-    for streams in (1, 4):
-        for reverse, direction in ((False, "tx"), (True, "rx")):
-            tcp[f"{direction}_{streams}"] = _figure(
-                f"xsvnic iperf3 {direction}, {streams} stream(s)",
-                lambda s=streams, r=reverse: network.iperf3_gbps(
-                    fabric.host, remote, d.tcp_s, streams=s, reverse=r
-                ),
-            )
-    ping = _figure("xsvnic ping", lambda: network.ping_latency(fabric.host, remote, d.pings))
-    return {"tcp_gbps": tcp, "ping_us": _latency(ping)}
-
-
-def measure_disk(fabric: Fabric, contender: Contender, d: Durations) -> dict[str, Any]:
-    with step(f"{contender.name}: setting up"):
-        try:
-            disk = contender.start()
-        except Exception as exc:  # any set-up failure is a result here
-            say(f"{contender.name}: not measured: {exc}")
-            contender.stop()
-            return {"error": str(exc).splitlines()[0][:200]}
-    jobs: dict[str, Any] = {}
-    try:
-        for job in storage.JOBS:
-            figures = _figure(
-                f"{contender.name} fio {job.name} on {disk}",
-                lambda j=job: storage.fio(fabric.host, disk, j, d.fio_s),
-            )
-            jobs[job.name] = asdict(figures) if figures else None
-    finally:
-        contender.stop()
-    return {"disk": disk, "jobs": jobs}
-
-
-def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
-    durations = QUICK if quick else FULL
+def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
+    plan: Plan = QUICK if quick else FULL
+    out = out or (QUICK_RESULTS if quick else RESULTS)
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
     boot_files = [image.build_image(), pvh.boot_image(kernel), initramfs.build_initramfs(kernel)]
     _drop_page_cache(boot_files)
-    results: dict[str, Any] = {"environment": _environment(kernel)}
+    results: dict[str, Any] = {"environment": _environment(kernel), "plan": asdict(plan)}
+    setup: dict[str, Any] = {}
+    # Every figure as it comes, for a run that does not finish (bench.json is written at the end).
+    series = Series(journal=out / "bench.partial.json")
+    started = time.monotonic()
     say(f"bench on {kernel.release}: booting the VM pair (cold page cache)")
     with Fabric(kernel, ARTIFACTS / "bench") as fabric:
         boot_cold = fabric.host.boot_seconds
-        results["limits"] = measure_limits(fabric, durations)
         with step("starting the director's services and cards, loading our modules"):
             ours.start_product(fabric.director, fabric.host, build.release)
-        results["xsvnic"] = measure_vnic(fabric, durations)
-        with step(f"a {peers.RAMDISK_MIB} MiB RAM disk on the director, the backing store"):
-            peers.make_ramdisk(fabric.director)
-        contenders: list[Contender] = [
-            peers.SrpPeer(fabric.director, fabric.host, DIRECTOR.ip),
-            peers.NvmePeer(fabric.director, fabric.host, DIRECTOR.ip),
-            ours.XsvhbaContender(fabric.director, fabric.host),
-        ]
-        results["storage"] = {c.name: measure_disk(fabric, c, durations) for c in contenders}
+        setup["fc_card"] = _card(fabric.director, "fcgw")
+        vnic_remote, routed_remote = prepare_network(fabric, setup)
+        netphase.run(fabric, plan, series, vnic_remote, routed_remote)
+        with step("the backends on the director: brd and null_blk"):
+            backends.create_all(fabric.director)
+        setup["backends"] = {b.name: b.create for b in backends.BACKENDS}
+        every = contenders(fabric)
+        limits = diskphase.probe_transfer(fabric, every, series)
+        setup["max_hw_transfer_kb"] = limits
+        setup["transfer_kb"] = diskphase.common_transfer_kb(limits)
+        diskphase.run(fabric, every, plan, series, setup["transfer_kb"])
         say("booting the host VM again (warm page cache)")
         fabric.replace_host()
         results["harness"] = {
             "boot_cold_s": boot_cold,
             "boot_warm_s": fabric.host.boot_seconds,
             "suite": suite.last(),
+            "bench_s": round(time.monotonic() - started, 1),
         }
+    results["environment"]["host_load_1min_at_end"] = os.getloadavg()[0]
+    results["setup"] = setup
+    results.update(series.tree)
+    results["errors"] = series.errors
     out.mkdir(parents=True, exist_ok=True)
     report.write_json(results, out / "bench.json")
+    (out / "bench.partial.json").unlink(missing_ok=True)
     table = report.markdown(results)
     (out / "bench.md").write_text(table)
-    report.plot(results, out / "bench.png")
+    plot.plot(results, out / "bench.png")
     if out == RESULTS:
         report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
     print(table)
     say(f"results: {out}/bench.json, bench.md, bench.png")
     return out
+
+
+def rewrite(out: Path = RESULTS) -> None:
+    """Write the table, plot and README again from bench.json (after a change to the report
+    code), measuring nothing."""
+    results = json.loads((out / "bench.json").read_text())
+    table = report.markdown(results)
+    (out / "bench.md").write_text(table)
+    plot.plot(results, out / "bench.png")
+    if out == RESULTS:
+        report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
+    print(table)
 
 
 PROFILED_JOBS = ("4k randread QD1", "4k randread QD32", "4k randwrite QD32", "1M read")
@@ -228,9 +197,9 @@ def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) ->
         host, director = fabric.host, fabric.director
         with step("starting the director's services and cards, loading our modules"):
             ours.start_product(director, host, build.release)
-        peers.make_ramdisk(director)
+        backends.create_all(director)
         contender = ours.XsvhbaContender(director, host)
-        disk = contender.start()
+        disk = contender.start(diskphase.PROBE_TRANSFER_KB)[backends.BRD.name]
         try:
             for job in (j for j in storage.JOBS if j.name in PROFILED_JOBS):
                 sample = f"/tmp/fcgw-{job.rw}-{job.depth}.prof"

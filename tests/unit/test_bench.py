@@ -39,8 +39,9 @@ def test_iperf3_error_is_reported_not_read_as_a_figure() -> None:
         parse.iperf3_gbps(json.dumps({"error": "unable to connect to server"}))
 
 
-def test_perftest_bandwidth_is_the_average_column() -> None:
+def test_perftest_bandwidth_is_the_average_column_with_its_message_rate() -> None:
     assert parse.perftest_bw_gbps(SEND_BW) == pytest.approx(0.59)
+    assert parse.perftest_bw(SEND_BW).msg_per_s == pytest.approx(1122)
 
 
 def test_perftest_bandwidth_in_mb_per_s_is_refused() -> None:
@@ -92,49 +93,6 @@ def test_fio_figures_come_from_the_jobs_direction() -> None:
 def test_fio_job_error_is_not_a_figure() -> None:
     with pytest.raises(parse.ParseError, match="job error"):
         parse.fio_figures(_fio_json("read", error=5), "read")
-
-
-def _results() -> report.Results:
-    jobs = {
-        "4k randread QD1": {"iops": 300.0, "mb_per_s": 1.2, "p50_us": 3000.0, "p99_us": 6000.0},
-        "1M read": {"iops": 20.0, "mb_per_s": 21.0, "p50_us": 9e4, "p99_us": 2e5},
-    }
-    srp = {k: {**v, "iops": v["iops"] * 2, "mb_per_s": v["mb_per_s"] * 2} for k, v in jobs.items()}
-    return {
-        "environment": {"kernel": "6.1.0-57-amd64", "accel": "TCG", "cpu": "x", "commit": "abc"},
-        "limits": {
-            "virtio_tcp_gbps": 2.0,
-            "rxe_send_bw_gbps": 1.0,
-            "rxe_write_bw_gbps": 1.1,
-            "rxe_send_lat_us": {"p50_us": 250.0, "p99_us": 500.0},
-        },
-        "xsvnic": {"tcp_gbps": {"tx_1": 0.5, "rx_1": None}, "ping_us": None},
-        "storage": {
-            "xsvhba": {"disk": "/dev/sda", "jobs": jobs},
-            "ib_srp": {"disk": "/dev/sdb", "jobs": srp},
-            "nvme-rdma": {"error": "no /dev/nvme-fabrics"},
-        },
-        "harness": {"boot_cold_s": 12.0, "boot_warm_s": 9.5, "suite": None},
-    }
-
-
-def test_markdown_gives_ratios_to_the_limits_and_the_peers() -> None:
-    table = report.markdown(_results())
-    assert "| TCP host→remote, 1 stream (Gbit/s) | 0.50 | 0.50x |" in table
-    assert "| TCP remote→host, 1 stream (Gbit/s) | — | — |" in table
-    assert "| 4k randread QD1 (IOPS) | 300 | 600 | — | 0.50x | — |" in table
-    assert "| 1M read (MB/s) | 21 | 42 | — | 0.50x | — |" in table
-    assert "nvme-rdma: not measured: no /dev/nvme-fabrics" in table
-
-
-def test_plot_and_json_are_written(tmp_path: Path) -> None:
-    # matplotlib is a bench requirement (requirements-bench.txt), which make test does not install.
-    pytest.importorskip("matplotlib")
-    results = _results()
-    report.write_json(results, tmp_path / "bench.json")
-    report.plot(results, tmp_path / "bench.png")
-    assert json.loads((tmp_path / "bench.json").read_text()) == results
-    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_suite_record_reads_back(tmp_path: Path) -> None:
