@@ -1,5 +1,5 @@
 """What every I/O card of the director does with the hosts' devices that connect to it, whatever
-the card is (director/ethgw.py, director/fcgw.py): listen on each card port, accept a device's
+the card is (director/ethgw.py): listen on each card port, accept a device's
 control and data connections, drop a device with all it owned, and run the one loop.
 
 No threads: the loop selects on the ports' listeners, on what else a port waits on (the

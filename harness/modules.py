@@ -20,6 +20,9 @@ from harness.paths import BUILD, REPO
 from harness.sparse import checker
 
 MODULES = ("xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
+# The director's kernel gateways: built and gated like the host modules, loaded only in the
+# director VM.
+GATEWAY_MODULES = ("xsfcgw/xsfcgw.ko",)
 # Built only for the log scanner's self-test; never part of the product.
 SPLAT_MODULE_DIR = "testing/xs_splat"
 WARNING = re.compile(r"\b(warning|error):", re.IGNORECASE)
@@ -93,7 +96,7 @@ def build(kdir: Path, config: Path | None = None, sparse: bool = True) -> Build:
         log = _make(kdir, tree, sparse)
         log += _make(kdir, tree / SPLAT_MODULE_DIR, sparse)
     result = Build(release=release, tree=tree, log=log)
-    missing = [m for m in MODULES if not result.module(m).exists()]
+    missing = [m for m in MODULES + GATEWAY_MODULES if not result.module(m).exists()]
     if missing:
         raise BuildFailed(f"build for {release} produced no {', '.join(missing)}")
     return result

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import image, initramfs, kernels, lan, modules, pvh, qemu, san
+from harness import image, initramfs, kernels, lan, modules, pvh, qemu
 from harness.bench import network, ours, parse, peers, profile, report, storage, suite
 from harness.console import CommandFailed
 from harness.fabric import DIRECTOR, Fabric
@@ -205,7 +205,6 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     return out
 
 
-PROFILED_JOBS = ("4k randread QD1", "4k randread QD32", "4k randwrite QD32", "1M read")
 
 
 def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
@@ -236,24 +235,6 @@ def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) ->
                 found = profile.collect(director, sample, d.tcp_s + 30)
             title = f"ethgw: xsvnic iperf3 {direction}, 1 stream ({gbps:.2f} Gbit/s sampled)"
             sections.append(profile.markdown(title, found))
-        peers.make_ramdisk(director)
-        contender = ours.XsvhbaContender(director, host)
-        disk = contender.start()
-        try:
-            for job in (j for j in storage.JOBS if j.name in PROFILED_JOBS):
-                sample = f"/tmp/fcgw-{job.rw}-{job.depth}.prof"
-                with step(f"fcgw under fio {job.name}"):
-                    profile.start(director, san.FCGW_PID, d.fio_s, sample)
-                    figures = storage.fio(host, disk, job, d.fio_s)
-                    found = profile.collect(director, sample, d.fio_s + 30)
-                rate = (
-                    f"{figures.iops:.0f} IOPS"
-                    if job.block_size == "4k"
-                    else f"{figures.mb_per_s:.1f} MB/s"
-                )
-                sections.append(profile.markdown(f"fcgw: fio {job.name} ({rate} sampled)", found))
-        finally:
-            contender.stop()
     out.mkdir(parents=True, exist_ok=True)
     path = out / "profile.md"
     path.write_text("\n".join(sections))

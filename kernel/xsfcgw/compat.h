@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Kernel-version differences the FC gateway meets, in one place.
+ * Kernel differences the FC gateway meets, in one place.  Kbuild probes
+ * the headers (XSFCGW_HAVE_*): distribution kernels backport.
  */
 #ifndef _XSFCGW_COMPAT_H
 #define _XSFCGW_COMPAT_H
 
-#include <linux/version.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
 /*
  * 6.10 made submission a per-fabric choice (direct_submit_supp,
- * default_submit_type); before, target_submit_cmd() queued nothing.
- * The gateway submits from its completion work, where a direct
- * submission is fine either way.
+ * default_submit_type); before, target_submit() ran the command in the
+ * caller's context.  The gateway submits from its completion work, where
+ * running it there is fine either way.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef XSFCGW_HAVE_DIRECT_SUBMIT
 #define XSFCGW_FABRIC_SUBMIT_OPS \
 	.direct_submit_supp = 1, \
 	.default_submit_type = TARGET_DIRECT_SUBMIT,

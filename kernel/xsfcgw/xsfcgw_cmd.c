@@ -12,6 +12,8 @@
  * An operator's fault may hold a READ or WRITE back (delayed, dropped
  * until aborted, stuck, or moved late with stale keys).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>

@@ -13,9 +13,13 @@
  *   stats       what hosts sent that was refused, and commands run
  *   vhbas       the vHBAs connected: resource id, enabled, commands held
  * target/xsfcgw/<port>/<target wwpn>/
- *   loop_id, fault_delay_ms, fault_drop, fault_stuck, fault_stale_ms
+ *   loop_id; the faults on its READs and WRITEs: delay_ms, drop (held
+ *   until aborted), stuck (not even then), stale_ms (moved that late
+ *   with the keys they came with, never ended)
  * target/xsfcgw/<port>/<target wwpn>/attrib/generate_node_acls
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/configfs.h>
 #include <linux/inet.h>
 #include <linux/slab.h>
@@ -245,48 +249,96 @@ static ssize_t xsfcgw_tpg_loop_id_show(struct config_item *item, char *page)
 	return sysfs_emit(page, "%#x\n", xsfcgw_item_tpg(item)->loop_id);
 }
 
-static ssize_t xsfcgw_fault_store(struct xsfcgw_tpg *tpg, const char *page,
-				  size_t count, unsigned int *field, bool *flag)
+static int xsfcgw_fault_uint(struct xsfcgw_tpg *tpg, const char *page,
+			     unsigned int *field)
 {
 	unsigned int value;
-	bool on;
 	int ret;
 
-	if (field)
-		ret = kstrtouint(page, 0, &value);
-	else
-		ret = kstrtobool(page, &on);
+	ret = kstrtouint(page, 0, &value);
 	if (ret)
 		return ret;
 	mutex_lock(&tpg->port->mutex);
-	if (field)
-		WRITE_ONCE(*field, value);
-	else
-		WRITE_ONCE(*flag, on);
+	WRITE_ONCE(*field, value);
 	mutex_unlock(&tpg->port->mutex);
-	return count;
+	return 0;
 }
 
-#define XSFCGW_FAULT_ATTR(name, fmt, field, flag)			\
-static ssize_t xsfcgw_tpg_##name##_show(struct config_item *item,	\
-					char *page)			\
-{									\
-	return sysfs_emit(page, fmt "\n",				\
-			  READ_ONCE(xsfcgw_item_tpg(item)->fault.name)); \
-}									\
-static ssize_t xsfcgw_tpg_##name##_store(struct config_item *item,	\
-					 const char *page,		\
-					 size_t count)			\
-{									\
-	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);			\
-	return xsfcgw_fault_store(tpg, page, count, field, flag);	\
-}									\
-CONFIGFS_ATTR(xsfcgw_tpg_, name)
+static int xsfcgw_fault_bool(struct xsfcgw_tpg *tpg, const char *page,
+			     bool *flag)
+{
+	bool on;
+	int ret;
 
-XSFCGW_FAULT_ATTR(delay_ms, "%u", &tpg->fault.delay_ms, NULL);
-XSFCGW_FAULT_ATTR(stale_ms, "%u", &tpg->fault.stale_ms, NULL);
-XSFCGW_FAULT_ATTR(drop, "%d", NULL, &tpg->fault.drop);
-XSFCGW_FAULT_ATTR(stuck, "%d", NULL, &tpg->fault.stuck);
+	ret = kstrtobool(page, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&tpg->port->mutex);
+	WRITE_ONCE(*flag, on);
+	mutex_unlock(&tpg->port->mutex);
+	return 0;
+}
+
+static ssize_t xsfcgw_tpg_delay_ms_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%u\n",
+			  READ_ONCE(xsfcgw_item_tpg(item)->fault.delay_ms));
+}
+
+static ssize_t xsfcgw_tpg_delay_ms_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+
+	return xsfcgw_fault_uint(tpg, page, &tpg->fault.delay_ms) ?: count;
+}
+
+static ssize_t xsfcgw_tpg_stale_ms_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%u\n",
+			  READ_ONCE(xsfcgw_item_tpg(item)->fault.stale_ms));
+}
+
+static ssize_t xsfcgw_tpg_stale_ms_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+
+	return xsfcgw_fault_uint(tpg, page, &tpg->fault.stale_ms) ?: count;
+}
+
+static ssize_t xsfcgw_tpg_drop_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n",
+			  READ_ONCE(xsfcgw_item_tpg(item)->fault.drop));
+}
+
+static ssize_t xsfcgw_tpg_drop_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+
+	return xsfcgw_fault_bool(tpg, page, &tpg->fault.drop) ?: count;
+}
+
+static ssize_t xsfcgw_tpg_stuck_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n",
+			  READ_ONCE(xsfcgw_item_tpg(item)->fault.stuck));
+}
+
+static ssize_t xsfcgw_tpg_stuck_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+
+	return xsfcgw_fault_bool(tpg, page, &tpg->fault.stuck) ?: count;
+}
+
+CONFIGFS_ATTR(xsfcgw_tpg_, delay_ms);
+CONFIGFS_ATTR(xsfcgw_tpg_, stale_ms);
+CONFIGFS_ATTR(xsfcgw_tpg_, drop);
+CONFIGFS_ATTR(xsfcgw_tpg_, stuck);
 CONFIGFS_ATTR_RO(xsfcgw_tpg_, loop_id);
 
 struct configfs_attribute *xsfcgw_tpg_attrs[] = {

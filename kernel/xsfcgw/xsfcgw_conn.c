@@ -5,6 +5,8 @@
  * its QP, CQ and buffers, post the receives, and hand what arrives to the
  * vHBA.  A connection that fails or ends closes its vHBA.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include <rdma/rw.h>
 

@@ -4,6 +4,8 @@
  * TPGs (named by their port WWN), node ACLs named by vHBAs' port WWNs,
  * and the module's life.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/slab.h>

@@ -9,6 +9,8 @@
  * it (a node ACL named by its WWPN, or the TPG's demo mode); its LUNs are
  * those LIO maps for that node.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
@@ -385,6 +387,13 @@ static void xsfcgw_report_one(struct xsfcgw_vhba *vhba)
 	kfree(info);
 }
 
+/* DISC_INFO_UPDATE with one target, then the vHBA's own FC id. */
+struct xsfcgw_disc_first {
+	struct xsvhba_disc_info	head;
+	struct xsvhba_tgt_info	info;
+	__be32			port_id;
+} __packed;
+
 /*
  * ENABLE_RSP, the link, and discovery: the first target in
  * DISC_INFO_UPDATE, each other in a continuation (a control buffer holds
@@ -398,11 +407,7 @@ static void xsfcgw_enable(struct xsfcgw_vhba *vhba)
 		.vp_index	= vhba->vp_index,
 		.resource_id	= cpu_to_le64(vhba->resource_id),
 	};
-	struct {
-		struct xsvhba_disc_info head;
-		struct xsvhba_tgt_info info;
-		__be32 port_id;
-	} __packed *first;
+	struct xsfcgw_disc_first *first;
 	struct xsvhba_disc_cont cont = {
 		.type		= XSVHBA_CTRL_TYPE_DISC_INFO_CONT_UPDATE,
 		.target_count	= cpu_to_be16(1),

@@ -35,7 +35,9 @@ def diagnostics(fabric: Fabric) -> str:
         "dmesg | grep -E 'xscore|xsvhba|scsi|sd ' | tail -n 40; lsscsi 2>&1 | tail -n 5;"
         " grep -H . /sys/class/scsi_host/host*/vhba_state 2>/dev/null"
     )
-    card = fabric.director.console.output(f"tail -n 30 {san.FCGW_LOG}")
+    card = fabric.director.console.output(
+        f"tail -n 10 {san.FCGW_LOG}; {san.CARD_LOG} | tail -n 30"
+    )
     return f"host:\n{host}\ncard:\n{card}"
 
 
@@ -259,7 +261,7 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
         con.run("sleep 2")  # the card re-reads its configuration every second
         start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
         aborted = fabric.director.console.wait_until(
-            f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
+            f"{san.CARD_LOG} | grep -q ': aborted'", 4 * SHORT_SCSI_TIMEOUT
         )
         assert aborted, diagnostics(fabric)
     finally:
@@ -377,7 +379,7 @@ def set_fast_io_fail(fabric: Fabric, value: str) -> int:
 
 def card_log_since(skip: int) -> str:
     """The shell command printing the card's log past its first `skip` lines."""
-    return f"tail -n +{skip + 1} {san.FCGW_LOG}"
+    return f"{san.CARD_LOG} | tail -n +{skip + 1}"
 
 
 def stale_outcomes(fabric: Fabric, skip: int) -> list[str]:
@@ -404,7 +406,7 @@ def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
     con.run(f"echo {SHORT_SCSI_TIMEOUT} > {timeout}")
     assert set_fast_io_fail(fabric, str(FAST_IO_FAIL_TMO)) == 1, diagnostics(fabric)
     con.run(f"dd if=/dev/urandom of=/tmp/stale-src bs=64k count={STALE_COMMANDS}")
-    skip = int(card.output(f"wc -l < {san.FCGW_LOG}").split()[0])
+    skip = int(card.output(f"{san.CARD_LOG} | wc -l").split()[0])
     director.ctl(fabric.director, f"target-fault {TARGET} --stale-after {STALE_AFTER}")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second
