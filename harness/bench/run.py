@@ -205,8 +205,6 @@ def run(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     return out
 
 
-
-
 def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
     """Boot the VM pair, run our workloads one by one with py-spy sampling the card that
     serves each, and write bench/results/profile.md. Apart from the figures: sampling slows a

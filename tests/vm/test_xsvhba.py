@@ -35,9 +35,7 @@ def diagnostics(fabric: Fabric) -> str:
         "dmesg | grep -E 'xscore|xsvhba|scsi|sd ' | tail -n 40; lsscsi 2>&1 | tail -n 5;"
         " grep -H . /sys/class/scsi_host/host*/vhba_state 2>/dev/null"
     )
-    card = fabric.director.console.output(
-        f"tail -n 10 {san.FCGW_LOG}; {san.CARD_LOG} | tail -n 30"
-    )
+    card = fabric.director.console.output(f"tail -n 10 {san.FCGW_LOG}; {san.CARD_LOG} | tail -n 30")
     return f"host:\n{host}\ncard:\n{card}"
 
 
