@@ -105,9 +105,9 @@ class Lio:
         for port in self.ports:
             wwn = self.fabric / wwn_name(port)
             if wwn.is_dir():
+                _write(wwn / "listen", "")  # every host's connections first
                 for tpg in _subdirs(wwn):
                     self._remove_tpg(tpg)
-                _write(wwn / "listen", "")
                 _rmdir(wwn)
 
     # Backstores.
@@ -173,9 +173,6 @@ class Lio:
         wwn = self.fabric / wwn_name(port)
         if not wwn.is_dir():
             wwn.mkdir(parents=True)
-        address = fabric_address(self.prefix, io_port_guid(self.director_guid, port))
-        if not _read(wwn / "listen").strip():
-            _write(wwn / "listen", f"{address} {CARD_PORT}")
         _write(wwn / "link", "0" if port in config.down_ports else "1")
         self._initiators(config, port, wwn)
         wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
@@ -184,6 +181,10 @@ class Lio:
                 self._remove_tpg(tpg)
         for name, target in wanted.items():
             self._target(wwn / name, target, stores)
+        # Hosts come once their targets are there.
+        address = fabric_address(self.prefix, io_port_guid(self.director_guid, port))
+        if not _read(wwn / "listen").strip():
+            _write(wwn / "listen", f"{address} {CARD_PORT}")
 
     def _initiators(self, config: Config, port: str, wwn: Path) -> None:
         """Name each vHBA of the port by its WWPN, for the node ACLs."""

@@ -320,6 +320,7 @@ static int xsfcgw_connect_request(struct xsfcgw_port *port,
 		}
 		ret = xsfcgw_cmds_alloc(vhba);
 		if (ret) {
+			ib_dealloc_pd(vhba->pd);
 			xsfcgw_vhba_put(vhba);
 			goto unlock;
 		}

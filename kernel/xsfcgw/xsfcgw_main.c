@@ -28,6 +28,11 @@ static u16 xsfcgw_tpg_get_tag(struct se_portal_group *se_tpg)
 	return xsfcgw_tpg_of(se_tpg)->loop_id;
 }
 
+static u32 xsfcgw_tpg_default_depth(struct se_portal_group *se_tpg)
+{
+	return XSFCGW_DEPTH;
+}
+
 static int xsfcgw_tpg_demo_mode(struct se_portal_group *se_tpg)
 {
 	return READ_ONCE(xsfcgw_tpg_of(se_tpg)->demo_mode);
@@ -205,6 +210,7 @@ const struct target_core_fabric_ops xsfcgw_ops = {
 	.max_data_sg_nents		= XSFCGW_MAX_XFER / PAGE_SIZE,
 	.tpg_get_wwn			= xsfcgw_tpg_get_wwn,
 	.tpg_get_tag			= xsfcgw_tpg_get_tag,
+	.tpg_get_default_depth		= xsfcgw_tpg_default_depth,
 	.tpg_check_demo_mode		= xsfcgw_tpg_demo_mode,
 	.tpg_check_demo_mode_cache	= xsfcgw_tpg_yes,
 	.tpg_check_demo_mode_write_protect = xsfcgw_tpg_no,
