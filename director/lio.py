@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ log = logging.getLogger("director.lio")
 CONFIGFS = Path("/sys/kernel/config/target")
 FABRIC = "xsfcgw"
 CARD_PORT = 0x1001  # the rdma_cm port of an I/O card (specs/xsvhba_card.yaml)
+CARD = "card"  # the card port's own attributes under its WWN
 VENDOR = "XSIGO"
 PRODUCT = "VIRTUAL DISK"
 
@@ -98,15 +100,15 @@ class Lio:
             if store.name.startswith("xs-") and store.name not in wanted:
                 _rmdir(store.path(self.root))
         for port in self.ports:
-            _write(self.fabric / wwn_name(port) / "rescan", "1")
+            _write(self.fabric / wwn_name(port) / CARD / "rescan", "1")
 
     def remove(self) -> None:
         """Take every card port away (their hosts' connections drop); keep the backstores."""
         for port in self.ports:
             wwn = self.fabric / wwn_name(port)
             if wwn.is_dir():
-                _write(wwn / "listen", "")  # every host's connections first
-                for tpg in _subdirs(wwn):
+                _write(wwn / CARD / "listen", "")  # every host's connections first
+                for tpg in _tpgs(wwn):
                     self._remove_tpg(tpg)
                 _rmdir(wwn)
 
@@ -173,32 +175,32 @@ class Lio:
         wwn = self.fabric / wwn_name(port)
         if not wwn.is_dir():
             wwn.mkdir(parents=True)
-        _write(wwn / "link", "0" if port in config.down_ports else "1")
+        _write(wwn / CARD / "link", "0" if port in config.down_ports else "1")
         self._initiators(config, port, wwn)
         wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
-        for tpg in _subdirs(wwn):
+        for tpg in _tpgs(wwn):
             if tpg.name not in wanted:
                 self._remove_tpg(tpg)
         for name, target in wanted.items():
             self._target(wwn / name, target, stores)
         # Hosts come once their targets are there.
         address = fabric_address(self.prefix, io_port_guid(self.director_guid, port))
-        if not _read(wwn / "listen").strip():
-            _write(wwn / "listen", f"{address} {CARD_PORT}")
+        if not _read(wwn / CARD / "listen").strip():
+            _write(wwn / CARD / "listen", f"{address} {CARD_PORT}")
 
     def _initiators(self, config: Config, port: str, wwn: Path) -> None:
         """Name each vHBA of the port by its WWPN, for the node ACLs."""
         wanted = {v.resource_id: int(v.wwn.replace(":", ""), 16)
                   for s in config.servers for v in s.vhbas if v.port == port}  # fmt: skip
         have = {}
-        for line in _read(wwn / "initiators").splitlines():
+        for line in _read(wwn / CARD / "initiators").splitlines():
             rid, wwpn = line.split()
             have[int(rid, 16)] = int(wwpn, 16)
         for rid in have.keys() - wanted.keys():
-            _write(wwn / "initiators", f"-{rid:x}")
+            _write(wwn / CARD / "initiators", f"-{rid:x}")
         for rid, wwpn in wanted.items():
             if have.get(rid) != wwpn:
-                _write(wwn / "initiators", f"{rid:x} {wwpn:x}")
+                _write(wwn / CARD / "initiators", f"{rid:x} {wwpn:x}")
 
     def _target(self, tpg: Path, target: FcTarget,
                 stores: dict[str, tuple[Backstore, FcTarget, FcLun]]) -> None:  # fmt: skip
@@ -258,10 +260,10 @@ class Lio:
         for wwn in _subdirs(self.fabric):
             if wwn.name == "discovery_auth":
                 continue
-            link = "up" if _read(wwn / "link").strip() == "1" else "down"
+            link = "up" if _read(wwn / CARD / "link").strip() == "1" else "down"
             lines.append(f"{wwn.name}: listen {_read(wwn / 'listen').strip() or '-'}, link {link}")
-            lines += [f"  vHBA {v}" for v in _read(wwn / "vhbas").splitlines()]
-            for tpg in _subdirs(wwn):
+            lines += [f"  vHBA {v}" for v in _read(wwn / CARD / "vhbas").splitlines()]
+            for tpg in _tpgs(wwn):
                 state = "online" if _read(tpg / "enable").strip() == "1" else "offline"
                 lines.append(f"  target {tpg.name} (loop id {_read(tpg / 'loop_id').strip()},"
                              f" {state})")  # fmt: skip
@@ -271,8 +273,13 @@ class Lio:
                 for acl in _subdirs(tpg / "acls"):
                     mapped = [m.name for m in _subdirs(acl) if m.name.startswith("lun_")]
                     lines.append(f"    acl {acl.name}: {', '.join(mapped) or 'no LUNs'}")
-            lines += [f"  {s}" for s in _read(wwn / "stats").splitlines()]
+            lines += [f"  {s}" for s in _read(wwn / CARD / "stats").splitlines()]
         return lines
+
+
+def _tpgs(wwn: Path) -> list[Path]:
+    """The target ports under a card port: named by WWPN, unlike LIO's own groups there."""
+    return [p for p in _subdirs(wwn) if re.fullmatch("[0-9a-f]{16}", p.name)]
 
 
 def _subdirs(path: Path) -> list[Path]:

@@ -37,7 +37,7 @@ def start_card(guest: Guest) -> None:
 def load_gateway(guest: Guest) -> None:
     """LIO and the kernel's FC gateway, built for the guest's kernel, once."""
     con = guest.console
-    if con.run("[ -d /sys/kernel/config/target/xsfcgw ]", check=False).ok:
+    if con.run("[ -d /sys/module/xsfcgw ]", check=False).ok:
         return
     con.run("grep -q configfs /proc/mounts || mount -t configfs none /sys/kernel/config")
     for module in LIO_MODULES:

@@ -87,6 +87,7 @@ struct xsfcgw_cm_ctx {
 struct xsfcgw_port {
 	struct xsfcgw_cm_ctx	cm_ctx;		/* listener: true */
 	struct se_wwn		wwn;
+	struct config_group	card_group;	/* <wwn>/card/: our attributes */
 	char			name[32];
 	struct mutex		mutex;		/* see the lock order */
 	struct list_head	tpgs;
@@ -266,7 +267,7 @@ static inline struct xsfcgw_cmd *xsfcgw_cmd_of(struct se_cmd *se_cmd)
 }
 
 /* xsfcgw_configfs.c */
-extern struct configfs_attribute *xsfcgw_wwn_attrs[];
+extern const struct config_item_type xsfcgw_card_cit;
 extern struct configfs_attribute *xsfcgw_tpg_attrs[];
 extern struct configfs_attribute *xsfcgw_tpg_attrib_attrs[];
 

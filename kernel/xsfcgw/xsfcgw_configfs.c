@@ -2,7 +2,8 @@
 /*
  * The gateway's own configfs attributes, beside LIO's:
  *
- * target/xsfcgw/<port>/
+ * target/xsfcgw/<port>/card/ (LIO gives a fabric no attributes of its own
+ * on the WWN directory itself)
  *   listen      "ADDR PORT": take hosts' connections there ("" stops,
  *               and drops every vHBA)
  *   link        1 or 0: the card port's FC link
@@ -30,8 +31,8 @@
 
 static struct xsfcgw_port *xsfcgw_item_port(struct config_item *item)
 {
-	return xsfcgw_port_of(container_of(to_config_group(item),
-					   struct se_wwn, wwn_group));
+	return container_of(to_config_group(item), struct xsfcgw_port,
+			    card_group);
 }
 
 static struct xsfcgw_tpg *xsfcgw_item_tpg(struct config_item *item)
@@ -233,7 +234,7 @@ CONFIGFS_ATTR(xsfcgw_wwn_, initiators);
 CONFIGFS_ATTR_RO(xsfcgw_wwn_, stats);
 CONFIGFS_ATTR_RO(xsfcgw_wwn_, vhbas);
 
-struct configfs_attribute *xsfcgw_wwn_attrs[] = {
+static struct configfs_attribute *xsfcgw_wwn_attrs[] = {
 	&xsfcgw_wwn_attr_listen,
 	&xsfcgw_wwn_attr_link,
 	&xsfcgw_wwn_attr_rescan,
@@ -242,6 +243,11 @@ struct configfs_attribute *xsfcgw_wwn_attrs[] = {
 	&xsfcgw_wwn_attr_stats,
 	&xsfcgw_wwn_attr_vhbas,
 	NULL,
+};
+
+const struct config_item_type xsfcgw_card_cit = {
+	.ct_attrs	= xsfcgw_wwn_attrs,
+	.ct_owner	= THIS_MODULE,
 };
 
 static ssize_t xsfcgw_tpg_loop_id_show(struct config_item *item, char *page)

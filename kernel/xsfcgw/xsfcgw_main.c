@@ -122,6 +122,16 @@ static struct se_wwn *xsfcgw_make_wwn(struct target_fabric_configfs *tf,
 	return &port->wwn;
 }
 
+/* The card port's own attributes, in <wwn>/card/. */
+static void xsfcgw_add_wwn_groups(struct se_wwn *wwn)
+{
+	struct xsfcgw_port *port = xsfcgw_port_of(wwn);
+
+	config_group_init_type_name(&port->card_group, "card",
+				    &xsfcgw_card_cit);
+	configfs_add_default_group(&port->card_group, &wwn->wwn_group);
+}
+
 static void xsfcgw_drop_wwn(struct se_wwn *wwn)
 {
 	struct xsfcgw_port *port = xsfcgw_port_of(wwn);
@@ -229,11 +239,11 @@ const struct target_core_fabric_ops xsfcgw_ops = {
 	.aborted_task			= xsfcgw_aborted_task,
 	.fabric_make_wwn		= xsfcgw_make_wwn,
 	.fabric_drop_wwn		= xsfcgw_drop_wwn,
+	.add_wwn_groups			= xsfcgw_add_wwn_groups,
 	.fabric_make_tpg		= xsfcgw_make_tpg,
 	.fabric_enable_tpg		= xsfcgw_enable_tpg,
 	.fabric_drop_tpg		= xsfcgw_drop_tpg,
 	.fabric_init_nodeacl		= xsfcgw_init_nodeacl,
-	.tfc_wwn_attrs			= xsfcgw_wwn_attrs,
 	.tfc_tpg_base_attrs		= xsfcgw_tpg_attrs,
 	.tfc_tpg_attrib_attrs		= xsfcgw_tpg_attrib_attrs,
 	XSFCGW_FABRIC_SUBMIT_OPS

@@ -130,6 +130,54 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
     assert size == LUN_MB << 20
 
 
+INJECT = "/sys/kernel/debug/xsvhba/*/inject"
+CARD_STATS = "/sys/kernel/config/target/xsfcgw/fc-1/card/stats"
+# Each kind of bad input the host's debugfs hook sends, and the card's counter for it.
+BAD_INPUT = {
+    "bad_handle": "bad_handle",  # a handle past the vHBA's slots
+    "dup_handle": "dup_handle",  # a handle already in flight
+    "two_segments": "bad_sg",  # more than the one data segment
+    "short_segment": "bad_length",  # a data segment short of the byte count
+    "lun_300": "bad_lun",  # past the 256 LUNs a target reports
+    "length_mismatch": "length_mismatch",  # byte count vs the CDB's transfer length
+}
+
+
+def card_stats(fabric: Fabric) -> dict[str, int]:
+    out = fabric.director.console.output(f"cat {CARD_STATS}")
+    return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
+
+
+def test_card_refuses_and_counts_each_kind_of_bad_input(fabric: Fabric, vhba: str) -> None:
+    """The host sends the kernel card one of each kind of bad input: each is refused and
+    counted, the director's kernel lives on (the crash scan), and a write index past the ring
+    drops the vHBA's connections, after which it reconnects and its disk works."""
+    con = fabric.host.console
+    port_id = con.output(
+        "for r in /sys/class/fc_remote_ports/rport-*; do grep -q 0x5001438000000001"
+        " $r/port_name && cat $r/port_id; done | head -n 1"
+    )
+    loop_id = int(port_id, 16) & 0xFF
+    before = card_stats(fabric)
+    for kind in BAD_INPUT:
+        con.run(f"echo '{kind} {loop_id:#x}' > {INJECT}")
+    con.run("sleep 2")
+    after = card_stats(fabric)
+    for kind, counter in BAD_INPUT.items():
+        assert after[counter] > before[counter], (kind, before, after)
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    con.run(f"echo ring_index > {INJECT}")
+    assert fabric.director.console.wait_until(
+        f"[ $(grep ring_index {CARD_STATS} | cut -d' ' -f2) -gt {before['ring_index']} ]", 20
+    ), card_stats(fabric)
+    assert con.wait_until(
+        f"[ $(cat /sys/class/scsi_host/host*/reconnects) != {reconnects} ]", 30
+    ), diagnostics(fabric)
+    assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN)
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
+
+
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")
