@@ -693,9 +693,13 @@ void xsfcgw_held_work(struct work_struct *work)
 	bool more;
 
 	spin_lock_irqsave(&vhba->lock, flags);
-	list_for_each_entry_safe(cmd, next, &vhba->held, held)
-		if (cmd->due && time_after_eq(jiffies, cmd->due))
-			list_move_tail(&cmd->held, &due);
+	list_for_each_entry_safe(cmd, next, &vhba->held, held) {
+		if (!cmd->due || time_before(jiffies, cmd->due))
+			continue;
+		/* Out of an abort's reach from here on. */
+		cmd->state = XSFCGW_CMD_LOCAL;
+		list_move_tail(&cmd->held, &due);
+	}
 	more = !list_empty(&vhba->held);
 	spin_unlock_irqrestore(&vhba->lock, flags);
 
@@ -735,9 +739,12 @@ void xsfcgw_held_end_all(struct xsfcgw_vhba *vhba, bool stuck_too, u16 status)
 	LIST_HEAD(ended);
 
 	spin_lock_irqsave(&vhba->lock, flags);
-	list_for_each_entry_safe(cmd, next, &vhba->held, held)
-		if (stuck_too || !cmd->stuck)
-			list_move_tail(&cmd->held, &ended);
+	list_for_each_entry_safe(cmd, next, &vhba->held, held) {
+		if (!stuck_too && cmd->stuck)
+			continue;
+		cmd->state = XSFCGW_CMD_LOCAL;
+		list_move_tail(&cmd->held, &ended);
+	}
 	spin_unlock_irqrestore(&vhba->lock, flags);
 	list_for_each_entry_safe(cmd, next, &ended, held) {
 		list_del_init(&cmd->held);
@@ -765,11 +772,11 @@ bool xsfcgw_abort(struct xsfcgw_vhba *vhba, u32 handle, const char **outcome)
 		return false;
 	cmd = &vhba->cmds[tag];
 	spin_lock_irqsave(&vhba->lock, flags);
-	if (cmd->state == XSFCGW_CMD_HELD && cmd->handle == handle &&
-	    !list_empty(&cmd->held)) {
+	if (cmd->state == XSFCGW_CMD_HELD && cmd->handle == handle) {
 		if (cmd->stuck) {
 			*outcome = "ignored (stuck)";
 		} else {
+			cmd->state = XSFCGW_CMD_LOCAL;
 			list_del_init(&cmd->held);
 			aborted = true;
 			*outcome = "aborted";
