@@ -44,6 +44,8 @@ static void xsfcgw_nexus_remove(struct xsfcgw_vhba *vhba,
 				struct xsfcgw_nexus *nexus)
 {
 	xsfcgw_held_end_all(vhba, true, XSVHBA_COMP_STATUS_PORT_UNAVAILABLE);
+	/* The held work may have taken some due ones with this nexus. */
+	flush_delayed_work(&vhba->held_work);
 	/* No submission may be between its lookup and the session's count. */
 	wait_event(vhba->idle, !READ_ONCE(nexus->users));
 	target_stop_session(nexus->sess);
