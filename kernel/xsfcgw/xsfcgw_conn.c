@@ -333,10 +333,15 @@ static int xsfcgw_connect_request(struct xsfcgw_port *port,
 	ret = xsfcgw_conn_setup(conn);
 	if (ret)
 		goto close;
-	param.initiator_depth = min_t(u8, event->param.conn.responder_resources,
+	/*
+	 * The event's values are already from our side: its initiator_depth
+	 * is the RDMA READs the host lets us have outstanding (the ring and
+	 * write data are read from it).
+	 */
+	param.initiator_depth = min_t(u8, event->param.conn.initiator_depth,
 				      vhba->ibdev->attrs.max_qp_init_rd_atom);
 	param.responder_resources =
-		min_t(u8, event->param.conn.initiator_depth,
+		min_t(u8, event->param.conn.responder_resources,
 		      vhba->ibdev->attrs.max_qp_rd_atom);
 	ret = rdma_accept(cm_id, &param);
 	if (ret)
