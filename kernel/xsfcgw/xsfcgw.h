@@ -56,6 +56,7 @@
 #define XSFCGW_DOWN_TIMEOUT	30
 #define XSFCGW_STALE_MAX	(128 * 1024)
 #define XSFCGW_MAX_INITIATORS	256
+#define XSFCGW_MAX_VHBAS	128	/* per card port: memory stays bounded */
 #define XSFCGW_MAX_SGE		32
 #define XSFCGW_SENSE_AREA	28
 
@@ -70,7 +71,7 @@ struct xsfcgw_stats {
 	atomic_t	bad_lun;	/* a LUN outside 0..255 */
 	atomic_t	length_mismatch; /* byte count vs the CDB's length */
 	atomic_t	no_target;	/* a target the vHBA cannot see */
-	atomic_t	queue_full;	/* no free command slot */
+	atomic_t	too_many;	/* a vHBA past XSFCGW_MAX_VHBAS */
 	atomic_t	commands;
 };
 
@@ -92,6 +93,7 @@ struct xsfcgw_port {
 	struct mutex		mutex;		/* see the lock order */
 	struct list_head	tpgs;
 	struct list_head	vhbas;
+	unsigned int		n_vhbas;
 	struct rdma_cm_id	*listener;
 	struct sockaddr_in6	addr;
 	bool			link_up;

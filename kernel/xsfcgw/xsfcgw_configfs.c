@@ -197,7 +197,7 @@ static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 	struct xsfcgw_stats *s = &xsfcgw_item_port(item)->stats;
 
 	return sysfs_emit(page,
-			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\nqueue_full %d\n",
+			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\ntoo_many %d\n",
 			  atomic_read(&s->commands), atomic_read(&s->malformed),
 			  atomic_read(&s->ring_index),
 			  atomic_read(&s->bad_handle),
@@ -206,7 +206,7 @@ static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 			  atomic_read(&s->bad_lun),
 			  atomic_read(&s->length_mismatch),
 			  atomic_read(&s->no_target),
-			  atomic_read(&s->queue_full));
+			  atomic_read(&s->too_many));
 }
 
 static ssize_t xsfcgw_wwn_vhbas_show(struct config_item *item, char *page)

@@ -304,6 +304,11 @@ static int xsfcgw_connect_request(struct xsfcgw_port *port,
 		vhba = old;
 		kref_get(&vhba->kref);
 	}
+	if (!vhba && port->n_vhbas >= XSFCGW_MAX_VHBAS) {
+		atomic_inc(&port->stats.too_many);
+		ret = -ENOSPC;
+		goto unlock;
+	}
 	if (!vhba) {
 		vhba = xsfcgw_vhba_create(port, rid);
 		if (IS_ERR(vhba)) {
@@ -325,6 +330,7 @@ static int xsfcgw_connect_request(struct xsfcgw_port *port,
 			goto unlock;
 		}
 		list_add_tail(&vhba->node, &port->vhbas);
+		port->n_vhbas++;
 		kref_get(&vhba->kref);
 	}
 	conn->vhba = vhba;

@@ -105,6 +105,7 @@ static void xsfcgw_close_work(struct work_struct *work)
 
 	mutex_lock(&port->mutex);
 	list_del(&vhba->node);
+	port->n_vhbas--;
 	mutex_unlock(&port->mutex);
 
 	xsfcgw_conn_destroy(vhba->data);
