@@ -15,26 +15,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
-#include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
 #include "xsfcgw.h"
+#include "xsfcgw_check.h"
 
 static const char xsfcgw_stale_pattern[] = "XS-STALE";
-
-static void xsfcgw_fcp_swap(u8 *dst, const u8 *src, unsigned int len)
-{
-	unsigned int i;
-
-	for (i = 0; i + 4 <= len; i += 4) {
-		dst[i] = src[i + 3];
-		dst[i + 1] = src[i + 2];
-		dst[i + 2] = src[i + 1];
-		dst[i + 3] = src[i];
-	}
-}
 
 static void xsfcgw_cmd_put(struct xsfcgw_cmd *cmd)
 {
@@ -370,77 +358,67 @@ static bool xsfcgw_hold(struct xsfcgw_cmd *cmd, struct xsfcgw_nexus *nexus)
 static void xsfcgw_iocb(struct xsfcgw_vhba *vhba,
 			const struct xsvhba_cmd_iocb *iocb)
 {
+	static const int dirs[] = {
+		[XSFCGW_DIR_NONE]	= DMA_NONE,
+		[XSFCGW_DIR_READ]	= DMA_FROM_DEVICE,
+		[XSFCGW_DIR_WRITE]	= DMA_TO_DEVICE,
+	};
 	struct xsfcgw_stats *stats = &vhba->port->stats;
-	u32 handle = le32_to_cpu(iocb->handle);
-	u32 tag = handle & XSVHBA_HANDLE_MASK;
-	u16 flags = le16_to_cpu(iocb->task_mgmt_flags);
+	struct xsfcgw_iocb_info info;
 	struct xsfcgw_nexus *nexus;
+	enum xsfcgw_check check;
 	struct xsfcgw_cmd *cmd;
-	struct scsi_lun lun;
-	unsigned long irqflags;
+	unsigned long flags;
 	bool busy;
 
-	if (tag >= XSFCGW_DEPTH) {
-		atomic_inc(&stats->bad_handle);
+	check = xsfcgw_check_iocb(iocb, XSFCGW_DEPTH, XSFCGW_MAX_XFER, &info);
+	if (check == XSFCGW_CHECK_HANDLE) {
+		atomic_inc(&stats->bad_handle);	/* no slot to answer from */
 		return;
 	}
-	cmd = &vhba->cmds[tag];
-	spin_lock_irqsave(&vhba->lock, irqflags);
+	cmd = &vhba->cmds[info.tag];
+	spin_lock_irqsave(&vhba->lock, flags);
 	busy = cmd->state != XSFCGW_CMD_FREE;
 	if (!busy) {
 		cmd->state = XSFCGW_CMD_LOCAL;
 		vhba->in_use++;
 	}
-	spin_unlock_irqrestore(&vhba->lock, irqflags);
+	spin_unlock_irqrestore(&vhba->lock, flags);
 	if (busy) {
-		atomic_inc(&stats->dup_handle);
+		atomic_inc(&stats->dup_handle);	/* its answer would end the other */
 		return;
 	}
-	cmd->handle = handle;
-	cmd->length = le32_to_cpu(iocb->byte_count);
+	cmd->handle = info.handle;
+	cmd->length = info.length;
+	cmd->lun = info.lun;
+	cmd->dir = dirs[info.dir];
+	memcpy(cmd->cdb, info.cdb, sizeof(cmd->cdb));
 	cmd->remote_addr = le64_to_cpu(iocb->dseg_0_address);
 	cmd->rkey = be32_to_cpu(iocb->rkey1);
-	xsfcgw_fcp_swap(cmd->cdb, iocb->fcp_cdb, sizeof(cmd->cdb));
-	xsfcgw_fcp_swap(lun.scsi_lun, iocb->lun, sizeof(lun.scsi_lun));
-	cmd->lun = scsilun_to_int(&lun);
 
-	if (iocb->entry_type != XSVHBA_ENTRY_TYPE_COMMAND) {
+	switch (check) {
+	case XSFCGW_CHECK_OK:
+		break;
+	case XSFCGW_CHECK_LUN:
+		atomic_inc(&stats->bad_lun);	/* the target core answers it */
+		break;
+	case XSFCGW_CHECK_SG:
+		atomic_inc(&stats->bad_sg);
+		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
+		return;
+	case XSFCGW_CHECK_SEGMENT:
+		atomic_inc(&stats->bad_length);
+		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
+		return;
+	case XSFCGW_CHECK_DIRECTION:
+		atomic_inc(&stats->malformed);
+		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
+		return;
+	default:	/* not a command */
 		atomic_inc(&stats->malformed);
 		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_PORT_UNAVAILABLE);
 		return;
 	}
-	switch (flags & (XSVHBA_TASK_FLAG_READ_DATA |
-			 XSVHBA_TASK_FLAG_WRITE_DATA)) {
-	case XSVHBA_TASK_FLAG_WRITE_DATA:
-		cmd->dir = DMA_TO_DEVICE;
-		break;
-	case XSVHBA_TASK_FLAG_READ_DATA:
-		cmd->dir = DMA_FROM_DEVICE;
-		break;
-	case 0:
-		cmd->dir = DMA_NONE;
-		cmd->length = 0;
-		break;
-	default:
-		atomic_inc(&stats->malformed);
-		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
-		return;
-	}
-	if (cmd->dir != DMA_NONE &&
-	    (le16_to_cpu(iocb->dseg_count) > 1 ||
-	     cmd->length > XSFCGW_MAX_XFER)) {
-		atomic_inc(&stats->bad_sg);
-		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
-		return;
-	}
-	if (cmd->dir != DMA_NONE &&
-	    le32_to_cpu(iocb->dseg_0_len) < cmd->length) {
-		atomic_inc(&stats->bad_length);
-		xsfcgw_local_status(cmd, XSVHBA_COMP_STATUS_DMA_ERROR);
-		return;
-	}
-	if (cmd->lun >= XSVHBA_MAX_LUNS)
-		atomic_inc(&stats->bad_lun);	/* LIO answers: no such LUN */
 	nexus = xsfcgw_nexus_use(vhba, le16_to_cpu(iocb->nport_handle));
 	if (!nexus) {
 		atomic_inc(&stats->no_target);
@@ -551,7 +529,6 @@ void xsfcgw_data_message(struct xsfcgw_vhba *vhba, const void *msg, u32 len)
 	const struct xsvhba_init_block *init = msg;
 	const struct xsvhba_write_index *update = msg;
 	struct xsfcgw_stats *stats = &vhba->port->stats;
-	u16 size;
 
 	if (!len) {
 		atomic_inc(&stats->malformed);
@@ -559,14 +536,12 @@ void xsfcgw_data_message(struct xsfcgw_vhba *vhba, const void *msg, u32 len)
 	}
 	switch (*(const u8 *)msg) {
 	case XSVHBA_DATA_TYPE_INIT_BLOCK:
-		size = le16_to_cpu(init->ring_size);
-		if (len < sizeof(*init) || init->entry_size != XSVHBA_IOCB_SIZE ||
-		    !size || size > XSVHBA_RING_SIZE || vhba->ring_known) {
+		if (xsfcgw_check_init_block(msg, len) || vhba->ring_known) {
 			atomic_inc(&stats->malformed);
 			xsfcgw_vhba_close(vhba, "bad INIT_BLOCK");
 			return;
 		}
-		vhba->ring_size = size;
+		vhba->ring_size = le16_to_cpu(init->ring_size);
 		vhba->ring_addr = le64_to_cpu(init->base_addr);
 		vhba->ring_rkey = le32_to_cpu(init->base_addr_rkey);
 		vhba->index_addr = le64_to_cpu(init->read_index_addr);
@@ -577,8 +552,7 @@ void xsfcgw_data_message(struct xsfcgw_vhba *vhba, const void *msg, u32 len)
 		xsfcgw_vhba_ring_known(vhba);
 		break;
 	case XSVHBA_DATA_TYPE_WRITE_INDEX_UPDATE:
-		if (len < sizeof(*update) || !vhba->ring_known ||
-		    le16_to_cpu(update->write_index) >= vhba->ring_size) {
+		if (xsfcgw_check_write_index(msg, len, vhba->ring_size)) {
 			atomic_inc(&stats->ring_index);
 			xsfcgw_vhba_close(vhba, "write index past the ring");
 			return;
