@@ -593,7 +593,7 @@ static void xsfcgw_stale_moved(struct ib_cq *cq, struct ib_wc *wc)
 		cmd->dir == DMA_FROM_DEVICE ? "WRITE" : "READ", cmd->handle,
 		cmd->rkey, cmd->length, outcome);
 	if (wc->status != IB_WC_SUCCESS)
-		xsfcgw_vhba_close(vhba, "stale RDMA failed");
+		xsfcgw_vhba_close(vhba, "a late data move failed");
 	xsfcgw_cmd_put(cmd);
 }
 
@@ -663,12 +663,21 @@ void xsfcgw_held_work(struct work_struct *work)
 	struct xsfcgw_cmd *cmd, *next;
 	struct xsfcgw_nexus *nexus;
 	unsigned long flags;
+	bool more, stale_due = false;
 	LIST_HEAD(due);
-	bool more;
 
 	spin_lock_irqsave(&vhba->lock, flags);
+	/*
+	 * The stale commands go together once the first is due: the first
+	 * failed RDMA operation fails the connection, which would end the
+	 * others unseen.
+	 */
+	list_for_each_entry(cmd, &vhba->held, held)
+		if (cmd->stale && time_after_eq(jiffies, cmd->due))
+			stale_due = true;
 	list_for_each_entry_safe(cmd, next, &vhba->held, held) {
-		if (!cmd->due || time_before(jiffies, cmd->due))
+		if (!(cmd->stale && stale_due) &&
+		    (!cmd->due || time_before(jiffies, cmd->due)))
 			continue;
 		/* Out of an abort's reach from here on. */
 		cmd->state = XSFCGW_CMD_LOCAL;
