@@ -7,8 +7,7 @@
 #   make gen         regenerate code from specs/;  make gen-check: fail when it is stale
 #   make lint        ruff on the Python code
 #   make bench       measure xsvnic/xsvhba beside the link's limits and ib_srp, nvme-rdma
-#                    (bench/results/; BENCH_ARGS=--quick to try it out, --profile: where
-#                    the director's cards spend their time)
+#                    (bench/results/; BENCH_ARGS=--quick to try it out)
 #   make dkms-check  install the modules through DKMS inside a guest (KERNEL=<id>; default: the default kernel)
 
 PY := .venv/bin/python

@@ -80,11 +80,10 @@ def cmd_ethgw(args: argparse.Namespace) -> int:
 
 
 def cmd_fcgw(args: argparse.Namespace) -> int:
-    # pyverbs exists only in the director VM.
-    from director.fcgw import FcGateway
+    from director import fcgw
 
     settings = Watched(args.config, Config())
-    FcGateway(args.port, args.prefix, node_guid(args.ibdev), settings, args.lun_dir).serve()
+    fcgw.run(args.port, args.prefix, node_guid(args.ibdev), settings, args.lun_dir)
     return 0
 
 
@@ -152,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     ethgw.add_argument("--ibdev", default="rxe0")
     ethgw.set_defaults(func=cmd_ethgw)
     fcgw = sub.add_parser(
-        "fcgw", parents=[common], help="the FC I/O card: targets with file-backed LUNs"
+        "fcgw", parents=[common], help="the FC I/O card: keep the kernel's FC gateway configured"
     )
     fcgw.add_argument(
         "--port", action="append", required=True, metavar="PORT", help="FC I/O port (fc/1)"

@@ -255,6 +255,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fc_show(args: argparse.Namespace) -> int:
+    """What the kernel's FC gateway is serving now, read from configfs."""
+    from director.lio import CONFIGFS, FABRIC, Lio
+
+    if not (CONFIGFS / FABRIC).is_dir():
+        print("the FC gateway (xsfcgw) is not loaded")
+        return 1
+    for line in Lio([], "", 0, Path()).describe():
+        print(line)
+    return 0
+
+
 def add_parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parents: list[argparse.ArgumentParser],
@@ -368,6 +380,11 @@ def add_parser(
     link.add_argument("port", help="eth/<n> or fc/<n>")
     link.add_argument("state", choices=["up", "down"])
     link.set_defaults(func=cmd_port_link)
+
+    fc = ops.add_parser(
+        "fc-show", help="the kernel FC card: ports, targets, LUN maps, ACLs, vHBAs, counters"
+    )
+    fc.set_defaults(func=cmd_fc_show)
 
     listing = ops.add_parser("list", help="servers, their links and their devices")
     listing.add_argument("--json", action="store_true")

@@ -104,8 +104,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.rewrite:
         bench_run.rewrite()
-    elif args.profile:
-        bench_run.profile_cards(_selected(args)[0], quick=args.quick)
     else:
         bench_run.run(_selected(args)[0], quick=args.quick)
     return 0
@@ -151,11 +149,6 @@ def parser() -> argparse.ArgumentParser:
         "--rewrite",
         action="store_true",
         help="measure nothing: rewrite the table, plot and README from bench/results/bench.json",
-    )
-    p.add_argument(
-        "--profile",
-        action="store_true",
-        help="instead: sample the director's cards under our workloads (bench/results/profile.md)",
     )
     return top
 

@@ -42,7 +42,7 @@ SUITE_DIR = Path("kernel/testing/kunit")
 # The checks each suite tests, as the modules build them.
 CHECK_SOURCES = tuple(
     Path(f"kernel/{module}/{module}_check{ext}")
-    for module in ("xscore", "xsvnic", "xsvhba", "xsethgw")
+    for module in ("xscore", "xsvnic", "xsvhba", "xsethgw", "xsfcgw")
     for ext in (".c", ".h")
 )
 # The reconnecting session's state machine needs only workqueues and a mutex: its suite

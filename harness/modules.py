@@ -20,8 +20,9 @@ from harness.paths import BUILD, REPO
 from harness.sparse import checker
 
 MODULES = ("xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
-# The director's side: loaded in the director VM only.
-GATEWAY_MODULES = ("xsethgw/xsethgw.ko",)
+# The director's kernel gateways: built and gated like the host modules, loaded only in the
+# director VM.
+GATEWAY_MODULES = ("xsethgw/xsethgw.ko", "xsfcgw/xsfcgw.ko")
 # Built only for the log scanner's self-test; never part of the product.
 SPLAT_MODULE_DIR = "testing/xs_splat"
 WARNING = re.compile(r"\b(warning|error):", re.IGNORECASE)

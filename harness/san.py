@@ -1,14 +1,19 @@
-"""The storage behind the director's FC I/O card: the card itself (python3 -m director fcgw),
-its targets and their file-backed LUNs, as the operator CLI configures them; and the disk a
-host sees behind its vHBA."""
+"""The storage behind the director's FC I/O card: the card itself (the kernel's FC gateway,
+kernel/xsfcgw, kept configured by python3 -m director fcgw), its targets and their LUNs, as
+the operator CLI configures them; and the disk a host sees behind its vHBA."""
 
 from __future__ import annotations
 
-from harness import director
+from harness import director, modload
 from harness.vm import Guest
 
 FCGW_LOG = "/tmp/fcgw.log"
 FCGW_PID = "/tmp/fcgw.pid"
+# What the kernel card logs (each vHBA's connections, aborts, held and stale commands).
+CARD_LOG = "dmesg | grep 'xsfcgw: '"
+# The gateway and the LIO backstores it serves.
+LIO_MODULES = ("target_core_mod", "target_core_file", "target_core_iblock")
+GATEWAY = "xsfcgw/xsfcgw.ko"
 LUN_DIR = "/var/lib/xsigo-director/luns"
 PORTS = ("fc/1", "fc/2")
 # A disk's block device, not only its scsi_disk: sd registers the gendisk later.
@@ -19,6 +24,7 @@ def start_card(guest: Guest) -> None:
     """Give each FC port its fabric address and start the FC card."""
     con = guest.console
     director.ensure_config(guest, 1)
+    load_gateway(guest)
     director.add_card_addresses(guest, PORTS)
     ports = " ".join(f"--port {p}" for p in PORTS)
     con.run(
@@ -28,12 +34,28 @@ def start_card(guest: Guest) -> None:
     director.wait_for_start(con, "fcgw ready", FCGW_LOG)
 
 
+def load_gateway(guest: Guest) -> None:
+    """LIO and the kernel's FC gateway, built for the guest's kernel, once."""
+    con = guest.console
+    if con.run("[ -d /sys/module/xsfcgw ]", check=False).ok:
+        return
+    con.run("grep -q configfs /proc/mounts || mount -t configfs none /sys/kernel/config")
+    for module in LIO_MODULES:
+        con.run(f"modprobe {module}")
+    release = con.output("uname -r").strip()
+    modload.insmod(guest, release, GATEWAY)
+
+
+def card_log(guest: Guest) -> str:
+    return guest.console.output(f"{CARD_LOG} || true")
+
+
 def stop_card(guest: Guest) -> str:
     """Stop the card and take its addresses away; return what it logged."""
     con = guest.console
     con.run(f"kill $(cat {FCGW_PID}) && wait $(cat {FCGW_PID}) 2>/dev/null; true")
     director.remove_card_addresses(guest, PORTS)
-    return con.output(f"cat {FCGW_LOG}")
+    return con.output(f"cat {FCGW_LOG}") + card_log(guest)
 
 
 def wait_for_disk(host: Guest, within: float) -> str | None:

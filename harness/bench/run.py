@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness import image, initramfs, kernels, lan, modules, pvh, qemu, san
+from harness import image, initramfs, kernels, lan, modules, pvh, qemu
 from harness.bench import (
     backends,
     diskphase,
@@ -26,10 +26,8 @@ from harness.bench import (
     ours,
     peers,
     plot,
-    profile,
     report,
     routed,
-    storage,
     suite,
     veths,
 )
@@ -172,51 +170,3 @@ def rewrite(out: Path = RESULTS) -> None:
     if out == RESULTS:
         report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
     print(table)
-
-
-PROFILED_JOBS = ("4k randread QD1", "4k randread QD32", "4k randwrite QD32", "1M read")
-
-
-def profile_cards(spec: KernelSpec, quick: bool = False, out: Path = RESULTS) -> Path:
-    """Boot the VM pair, run our workloads one by one with py-spy sampling the card that
-    serves each, and write bench/results/profile.md. Apart from the figures: sampling slows a
-    card down."""
-    d = QUICK if quick else FULL
-    kernel = kernels.fetch(spec)
-    build = modules.build(kernel.kdir, kernel.config)
-    sections = [
-        "# Where the director's FC card spends its time",
-        "",
-        f"py-spy, {profile.RATE} samples/s with idle samples, on {kernel.release}; `make bench"
-        " BENCH_ARGS=--profile` writes this. Self: the line a card was on; inclusive: the"
-        " functions on the stack. A card waiting for work is in its serve loop's select()."
-        " The Ethernet card is the kernel gateway xsethgw: no user-space process to sample.",
-        "",
-    ]
-    with Fabric(kernel, ARTIFACTS / "bench") as fabric:
-        host, director = fabric.host, fabric.director
-        with step("starting the director's services and cards, loading our modules"):
-            ours.start_product(director, host, build.release)
-        backends.create_all(director)
-        contender = ours.XsvhbaContender(director, host)
-        disk = contender.start(diskphase.PROBE_TRANSFER_KB)[backends.BRD.name]
-        try:
-            for job in (j for j in storage.JOBS if j.name in PROFILED_JOBS):
-                sample = f"/tmp/fcgw-{job.rw}-{job.depth}.prof"
-                with step(f"fcgw under fio {job.name}"):
-                    profile.start(director, san.FCGW_PID, d.fio_s, sample)
-                    figures = storage.fio(host, disk, job, d.fio_s)
-                    found = profile.collect(director, sample, d.fio_s + 30)
-                rate = (
-                    f"{figures.iops:.0f} IOPS"
-                    if job.block_size == "4k"
-                    else f"{figures.mb_per_s:.1f} MB/s"
-                )
-                sections.append(profile.markdown(f"fcgw: fio {job.name} ({rate} sampled)", found))
-        finally:
-            contender.stop()
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "profile.md"
-    path.write_text("\n".join(sections))
-    say(f"profile: {path}")
-    return path

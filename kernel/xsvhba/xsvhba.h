@@ -237,6 +237,7 @@ xsvhba_qc_status xsvhba_queuecommand(struct Scsi_Host *shost,
 				     struct scsi_cmnd *scmnd);
 bool xsvhba_idle(struct xsvhba *vhba, const struct xsvhba_scope *scope);
 void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope);
+int xsvhba_inject(struct xsvhba *vhba, const char *kind, u16 loop_id);
 void xsvhba_debugfs_init(void);
 void xsvhba_debugfs_exit(void);
 void xsvhba_debugfs_add(struct xsvhba *vhba);

@@ -694,3 +694,110 @@ void xsvhba_take_back(struct xsvhba *vhba, const struct xsvhba_scope *scope)
 		xsvhba_ask_reset(vhba);
 	}
 }
+
+/* A hostile IOCB for the card, in the ring's next slot (ring_lock held). */
+static int xsvhba_inject_iocb(struct xsvhba *vhba, u32 handle, u16 loop_id,
+			      const u8 *cdb, unsigned int cdb_len, u16 lun,
+			      u16 flags, u32 count, u32 segment, u16 segments)
+{
+	struct xsvhba_cmd_iocb *iocb = &vhba->ring[vhba->write_index];
+	struct scsi_lun scsi_lun;
+	u8 bytes[16] = {};
+
+	lockdep_assert_held(&vhba->ring_lock);
+	if (xsvhba_ring_full(vhba))
+		return -EBUSY;
+	memset(iocb, 0, sizeof(*iocb));
+	iocb->entry_type = XSVHBA_ENTRY_TYPE_COMMAND;
+	iocb->entry_count = 1;
+	iocb->handle = cpu_to_le32(handle);
+	iocb->nport_handle = cpu_to_le16(loop_id);
+	iocb->timeout = cpu_to_le16(10);
+	int_to_scsilun(lun, &scsi_lun);
+	xsvhba_fcp_swap(iocb->lun, scsi_lun.scsi_lun, sizeof(iocb->lun));
+	memcpy(bytes, cdb, cdb_len);
+	xsvhba_fcp_swap(iocb->fcp_cdb, bytes, sizeof(bytes));
+	iocb->task_mgmt_flags = cpu_to_le16(flags);
+	iocb->byte_count = cpu_to_le32(count);
+	iocb->dseg_count = cpu_to_le16(segments);
+	iocb->dseg_0_len = cpu_to_le32(segment);
+	iocb->vp_index = vhba->vp_index;
+	ib_dma_sync_single_for_device(vhba->route.ibdev,
+				      vhba->ring_dma + vhba->write_index *
+				      sizeof(*iocb), sizeof(*iocb),
+				      DMA_TO_DEVICE);
+	vhba->write_index = (vhba->write_index + 1) % XSVHBA_RING_SIZE;
+	return 0;
+}
+
+/**
+ * xsvhba_inject() - send the card one kind of bad input (debugfs, tests)
+ * @vhba: the vHBA, enabled on its card
+ * @kind: bad_handle, dup_handle, two_segments, short_segment, lun_300,
+ *	  length_mismatch or ring_index
+ * @loop_id: the target the commands go to
+ *
+ * The card must refuse each and count it; ring_index makes it drop the
+ * connections, and the vHBA reconnects.  The handles carry tags past the
+ * vHBA's slots or a generation no command has, so that whatever status
+ * comes back is counted stale here.
+ *
+ * Return: 0, -EINVAL for an unknown kind, -ENOTCONN or -EBUSY.
+ */
+int xsvhba_inject(struct xsvhba *vhba, const char *kind, u16 loop_id)
+{
+	static const u8 tur[6];
+	static const u8 read10[10] = { READ_10, [8] = 1 };
+	static const u8 write10[10] = { WRITE_10, [8] = 1 };
+	const u32 gen = XSVHBA_HANDLE_GEN_MASK << XSVHBA_HANDLE_GEN_SHIFT;
+	struct xsvhba_write_index update = {
+		.type	= XSVHBA_DATA_TYPE_WRITE_INDEX_UPDATE,
+	};
+	int ret = -EINVAL;
+
+	spin_lock_bh(&vhba->ring_lock);
+	if (!vhba->ready) {
+		ret = -ENOTCONN;
+	} else if (sysfs_streq(kind, "bad_handle")) {
+		ret = xsvhba_inject_iocb(vhba, 1000, loop_id, tur, sizeof(tur),
+					 0, 0, 0, 0, 0);
+	} else if (sysfs_streq(kind, "dup_handle")) {
+		ret = xsvhba_inject_iocb(vhba, 62 | gen, 0, tur, sizeof(tur),
+					 0, 0, 0, 0, 0);
+		if (!ret)
+			ret = xsvhba_inject_iocb(vhba, 62 | gen, 0, tur,
+						 sizeof(tur), 0, 0, 0, 0, 0);
+	} else if (sysfs_streq(kind, "two_segments")) {
+		ret = xsvhba_inject_iocb(vhba, 61 | gen, loop_id, read10,
+					 sizeof(read10), 0,
+					 XSVHBA_TASK_FLAG_READ_DATA, 512, 512, 2);
+	} else if (sysfs_streq(kind, "short_segment")) {
+		ret = xsvhba_inject_iocb(vhba, 60 | gen, loop_id, read10,
+					 sizeof(read10), 0,
+					 XSVHBA_TASK_FLAG_READ_DATA, 4096, 512, 1);
+	} else if (sysfs_streq(kind, "lun_300")) {
+		ret = xsvhba_inject_iocb(vhba, 59 | gen, loop_id, tur,
+					 sizeof(tur), 300, 0, 0, 0, 0);
+	} else if (sysfs_streq(kind, "length_mismatch")) {
+		/* One block by the CDB, eight by the count: LIO refuses it
+		 * before it asks for the data, so no key is needed.
+		 */
+		ret = xsvhba_inject_iocb(vhba, 58 | gen, loop_id, write10,
+					 sizeof(write10), 0,
+					 XSVHBA_TASK_FLAG_WRITE_DATA, 4096, 4096,
+					 1);
+	} else if (sysfs_streq(kind, "ring_index")) {
+		update.write_index = cpu_to_le16(5000);
+		ret = xscore_conn_send(vhba->data, &update, sizeof(update),
+				       NULL, 0);
+		spin_unlock_bh(&vhba->ring_lock);
+		return ret;
+	}
+	if (!ret) {
+		update.write_index = cpu_to_le16(vhba->write_index);
+		ret = xscore_conn_send(vhba->data, &update, sizeof(update),
+				       NULL, 0);
+	}
+	spin_unlock_bh(&vhba->ring_lock);
+	return ret;
+}

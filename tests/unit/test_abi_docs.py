@@ -27,6 +27,9 @@ SYSFS_DIRS = {
 CONFIGFS_DIRS = {
     "xsethgw_port_": "/sys/kernel/config/xsethgw/<port>/",
     "xsethgw_vnic_": "/sys/kernel/config/xsethgw/<port>/vnics/<resource id>/",
+    "xsfcgw_wwn_": "/sys/kernel/config/target/xsfcgw/<port>/card/",
+    "xsfcgw_tpg_": "/sys/kernel/config/target/xsfcgw/<port>/<target>/",
+    "xsfcgw_attrib_": "/sys/kernel/config/target/xsfcgw/<port>/<target>/attrib/",
 }
 CONFIGFS_ATTR = re.compile(r"\bCONFIGFS_(?:BIN_)?ATTR(?:_RO|_WO)?\s*\(\s*(\w+)\s*,\s*(\w+)")
 

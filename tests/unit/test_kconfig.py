@@ -22,6 +22,7 @@ COMPLETE = {
     "BLOCK": "y",
     "PCI": "y",
     "CONFIGFS_FS": "m",
+    "TARGET_CORE": "m",
 }
 
 
@@ -34,7 +35,7 @@ def test_kernel_with_every_dependency_is_accepted(tmp_path: Path) -> None:
     assert kconfig.check(write_config(tmp_path / "config", COMPLETE)) == []
 
 
-@pytest.mark.parametrize("missing", ["INFINIBAND", "SCSI_FC_ATTRS", "AUXILIARY_BUS"])
+@pytest.mark.parametrize("missing", ["INFINIBAND", "SCSI_FC_ATTRS", "AUXILIARY_BUS", "TARGET_CORE"])
 def test_kernel_lacking_a_dependency_is_refused_naming_it(tmp_path: Path, missing: str) -> None:
     values = {k: v for k, v in COMPLETE.items() if k != missing}
     reasons = kconfig.check(write_config(tmp_path / "config", values))

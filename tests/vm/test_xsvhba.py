@@ -36,7 +36,7 @@ def diagnostics(fabric: Fabric) -> str:
         "dmesg | grep -E 'xscore|xsvhba|scsi|sd ' | tail -n 40; lsscsi 2>&1 | tail -n 5;"
         " grep -H . /sys/class/scsi_host/host*/vhba_state 2>/dev/null"
     )
-    card = fabric.director.console.output(f"tail -n 30 {san.FCGW_LOG}")
+    card = fabric.director.console.output(f"tail -n 10 {san.FCGW_LOG}; {san.CARD_LOG} | tail -n 30")
     xcm = fabric.director.console.output(f"grep -v HELLO {director.XCM_LOG} | tail -n 15")
     return f"host:\n{host}\ncard:\n{card}\nxcm:\n{xcm}"
 
@@ -130,6 +130,55 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
     assert "XS000001000" in serial, serial
     size = int(con.output(f"blockdev --getsize64 {vhba}"))
     assert size == LUN_MB << 20
+
+
+INJECT = "/sys/kernel/debug/xsvhba/*/inject"
+CARD_STATS = "/sys/kernel/config/target/xsfcgw/fc-1/card/stats"
+# Each kind of bad input the host's debugfs hook sends, and the card's counter for it.
+BAD_INPUT = {
+    "bad_handle": "bad_handle",  # a handle past the vHBA's slots
+    "dup_handle": "dup_handle",  # a handle already in flight
+    "two_segments": "bad_sg",  # more than the one data segment
+    "short_segment": "bad_length",  # a data segment short of the byte count
+    "lun_300": "bad_lun",  # past the 256 LUNs a target reports
+    "length_mismatch": "length_mismatch",  # byte count vs the CDB's transfer length
+}
+
+
+def card_stats(fabric: Fabric) -> dict[str, int]:
+    out = fabric.director.console.output(f"cat {CARD_STATS}")
+    return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
+
+
+def test_card_refuses_and_counts_each_kind_of_bad_input(fabric: Fabric, vhba: str) -> None:
+    """The host sends the kernel card one of each kind of bad input: each is refused and
+    counted, the director's kernel lives on (the crash scan), and a write index past the ring
+    drops the vHBA's connections, after which it reconnects and its disk works."""
+    con = fabric.host.console
+    port_id = con.output(
+        "for r in /sys/class/fc_remote_ports/rport-*; do grep -q 0x5001438000000001"
+        " $r/port_name && cat $r/port_id; done | head -n 1"
+    )
+    loop_id = int(port_id, 16) & 0xFF
+    before = card_stats(fabric)
+    # dash expands no glob in a redirection: name the file through a loop.
+    for kind in BAD_INPUT:
+        con.run(f"for f in {INJECT}; do echo '{kind} {loop_id:#x}' > $f; done")
+    con.run("sleep 2")
+    after = card_stats(fabric)
+    for kind, counter in BAD_INPUT.items():
+        assert after[counter] > before[counter], (kind, before, after)
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    con.run(f"for f in {INJECT}; do echo ring_index > $f; done")
+    assert fabric.director.console.wait_until(
+        f"[ $(grep ring_index {CARD_STATS} | cut -d' ' -f2) -gt {before['ring_index']} ]", 20
+    ), card_stats(fabric)
+    assert con.wait_until(
+        f"[ $(cat /sys/class/scsi_host/host*/reconnects) != {reconnects} ]", 30
+    ), diagnostics(fabric)
+    assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN)
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
 
 
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
@@ -316,7 +365,7 @@ def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
         with tracefs.recording(fabric.host, "xsvhba"):
             start_direct_read(fabric, vhba, "/tmp/dd-abort.log", kill_after=120)
             aborted = fabric.director.console.wait_until(
-                f"grep -q ': aborted' {san.FCGW_LOG}", 4 * SHORT_SCSI_TIMEOUT
+                f"{san.CARD_LOG} | grep -q ': aborted'", 4 * SHORT_SCSI_TIMEOUT
             )
             assert aborted, diagnostics(fabric)
             # The card's answer ends the abort on the host, which traces it.
@@ -439,7 +488,7 @@ def set_fast_io_fail(fabric: Fabric, value: str) -> int:
 
 def card_log_since(skip: int) -> str:
     """The shell command printing the card's log past its first `skip` lines."""
-    return f"tail -n +{skip + 1} {san.FCGW_LOG}"
+    return f"{san.CARD_LOG} | tail -n +{skip + 1}"
 
 
 def stale_outcomes(fabric: Fabric, skip: int) -> list[str]:
@@ -466,7 +515,7 @@ def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
     con.run(f"echo {SHORT_SCSI_TIMEOUT} > {timeout}")
     assert set_fast_io_fail(fabric, str(FAST_IO_FAIL_TMO)) == 1, diagnostics(fabric)
     con.run(f"dd if=/dev/urandom of=/tmp/stale-src bs=64k count={STALE_COMMANDS}")
-    skip = int(card.output(f"wc -l < {san.FCGW_LOG}").split()[0])
+    skip = int(card.output(f"{san.CARD_LOG} | wc -l").split()[0])
     director.ctl(fabric.director, f"target-fault {TARGET} --stale-after {STALE_AFTER}")
     try:
         con.run("sleep 2")  # the card re-reads its configuration every second

@@ -1,0 +1,305 @@
+"""The director's FC card in the kernel (kernel/xsfcgw, a LIO fabric) as its configuration file
+describes it, written to configfs: each FC port a fabric WWN listening at its fabric address,
+each target a TPG named by its port WWN, each LUN a LIO LUN on a fileio backstore (a file of
+size_mb MiB, or an existing file) or an iblock one (an existing block device), the vHBAs of
+the port named by WWPN for the node ACLs, and the operator's faults.
+
+Plain configfs reads and writes (no rtslib): the tree is small and its layout is the kernel's.
+`apply()` makes the tree match the configuration and removes what the configuration no longer
+has; `remove()` takes the fabric's tree away (the card stops: every host connection drops) and
+leaves the backstores, whose data must outlive a card restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from director.config import Config, FcLun, FcTarget, fabric_address, io_port_guid
+
+log = logging.getLogger("director.lio")
+
+CONFIGFS = Path("/sys/kernel/config/target")
+FABRIC = "xsfcgw"
+CARD_PORT = 0x1001  # the rdma_cm port of an I/O card (specs/xsvhba_card.yaml)
+CARD = "card"  # the card port's own attributes under its WWN
+VENDOR = "XSIGO"
+PRODUCT = "VIRTUAL DISK"
+
+
+def wwn_name(port: str) -> str:
+    """The fabric WWN of a card port: "fc/1" is fc-1 (configfs names hold no slash)."""
+    return port.replace("/", "-")
+
+
+def hex_wwpn(wwpn: int) -> str:
+    return f"{wwpn:016x}"
+
+
+def serial(target: FcTarget, lun: int) -> str:
+    """The LUN's unit serial number, as the Python card gave it."""
+    return f"XS{target.wwpn_int & 0xFFFFFF:06X}{lun:03d}"
+
+
+@dataclass(frozen=True)
+class Backstore:
+    """Where a LUN's data is: a LIO backstore under core/<hba>/<name>."""
+
+    hba: str  # fileio_0 or iblock_0
+    name: str
+    control: str  # what its control attribute is told
+
+    def path(self, root: Path) -> Path:
+        return root / "core" / self.hba / self.name
+
+
+def backstore(target: FcTarget, lun: FcLun, lun_dir: Path) -> Backstore:
+    name = f"xs-{hex_wwpn(target.wwpn_int)}-{lun.lun}"
+    if lun.backing:
+        path = Path(lun.backing)
+        if stat.S_ISBLK(path.stat().st_mode):
+            return Backstore("iblock_0", name, f"udev_path={path}")
+        return Backstore("fileio_0", name, f"fd_dev_name={path},fd_dev_size={path.stat().st_size}")
+    path = lun_dir / f"{target.wwpn_int:016x}-{lun.lun}.img"
+    return Backstore("fileio_0", name, f"fd_dev_name={path},fd_dev_size={lun.size_mb << 20}")
+
+
+class Lio:
+    """The kernel card's configfs tree under `root` (CONFIGFS; a directory in the unit tests)."""
+
+    def __init__(self, ports: list[str], prefix: str, director_guid: int, lun_dir: Path,
+                 root: Path = CONFIGFS) -> None:  # fmt: skip
+        self.ports = ports
+        self.prefix = prefix
+        self.director_guid = director_guid
+        self.lun_dir = lun_dir
+        self.root = root
+
+    @property
+    def fabric(self) -> Path:
+        return self.root / FABRIC
+
+    # The whole tree.
+
+    def apply(self, config: Config) -> None:
+        """Make the tree what `config` says; tell the connected vHBAs what changed."""
+        targets = [t for t in config.fc_targets if t.port in self.ports]
+        wanted = {b.name: (b, t, lun) for t in targets for lun in t.luns
+                  for b in [backstore(t, lun, self.lun_dir)]}  # fmt: skip
+        for store, target, lun in wanted.values():
+            self._backstore(store, target, lun.lun)
+        for port in self.ports:
+            self._port(config, port, [t for t in targets if t.port == port], wanted)
+        for store in self._backstores():
+            if store.name.startswith("xs-") and store.name not in wanted:
+                _rmdir(store.path(self.root))
+        for port in self.ports:
+            _write(self.fabric / wwn_name(port) / CARD / "rescan", "1")
+
+    def remove(self) -> None:
+        """Take every card port away (their hosts' connections drop); keep the backstores."""
+        for port in self.ports:
+            wwn = self.fabric / wwn_name(port)
+            if wwn.is_dir():
+                _write(wwn / CARD / "listen", "")  # every host's connections first
+                for tpg in _tpgs(wwn):
+                    self._remove_tpg(tpg)
+                _rmdir(wwn)
+
+    # Backstores.
+
+    def _backstores(self) -> Iterator[Backstore]:
+        for hba in ("fileio_0", "iblock_0"):
+            for path in _subdirs(self.root / "core" / hba):
+                yield Backstore(hba, path.name, "")
+
+    def _backstore(self, store: Backstore, target: FcTarget, lun: int) -> None:
+        path = store.path(self.root)
+        if path.is_dir() and self._made_as(path, store):
+            return
+        if path.is_dir():  # another file or size: start it again
+            self._unexport(path)
+            _rmdir(path)
+        if store.hba == "fileio_0" and not store.control.startswith("fd_dev_name=/dev/"):
+            self._make_file(store)
+        path.mkdir(parents=True)
+        _write(path / "control", store.control)
+        _write(path / "udev_path", store.control.split("=", 1)[1].split(",", 1)[0])
+        _write(path / "enable", "1")
+        _write(path / "wwn" / "vpd_unit_serial", serial(target, lun))
+        for attr, value in (("vendor_id", VENDOR), ("product_id", PRODUCT)):
+            if (path / "wwn" / attr).exists():
+                _write(path / "wwn" / attr, value)
+        log.info("backstore %s/%s: %s", store.hba, store.name, store.control)
+
+    @staticmethod
+    def _made_as(path: Path, store: Backstore) -> bool:
+        """Whether the backstore at `path` is enabled on the file or device (and size) that
+        `store` names."""
+        fields = dict(f.split("=", 1) for f in store.control.split(","))
+        device = fields.get("fd_dev_name") or fields.get("udev_path", "")
+        info = _read(path / "info")
+        size = fields.get("fd_dev_size")
+        return (
+            _read(path / "enable").strip() == "1"
+            and _read(path / "udev_path").strip() == device
+            and (size is None or f"Size: {size}" in info)
+        )
+
+    def _make_file(self, store: Backstore) -> None:
+        fields = dict(f.split("=", 1) for f in store.control.split(","))
+        path = Path(fields["fd_dev_name"])
+        size = int(fields["fd_dev_size"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as f:
+            if os.fstat(f.fileno()).st_size < size:
+                f.truncate(size)
+
+    def _unexport(self, store: Path) -> None:
+        """Unlink every LUN of ours that exports this backstore."""
+        for link in self.fabric.glob("*/*/lun/lun_*/*"):
+            if link.is_symlink() and link.resolve() == store.resolve():
+                link.unlink()
+                _rmdir(link.parent)
+
+    # The fabric: ports, targets, LUNs.
+
+    def _port(self, config: Config, port: str, targets: list[FcTarget],
+              stores: dict[str, tuple[Backstore, FcTarget, FcLun]]) -> None:  # fmt: skip
+        wwn = self.fabric / wwn_name(port)
+        if not wwn.is_dir():
+            wwn.mkdir(parents=True)
+        _write(wwn / CARD / "link", "0" if port in config.down_ports else "1")
+        self._initiators(config, port, wwn)
+        wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
+        for tpg in _tpgs(wwn):
+            if tpg.name not in wanted:
+                self._remove_tpg(tpg)
+        for name, target in wanted.items():
+            self._target(wwn / name, target, stores)
+        # Hosts come once their targets are there.
+        address = fabric_address(self.prefix, io_port_guid(self.director_guid, port))
+        if not _read(wwn / CARD / "listen").strip():
+            _write(wwn / CARD / "listen", f"{address} {CARD_PORT}")
+
+    def _initiators(self, config: Config, port: str, wwn: Path) -> None:
+        """Name each vHBA of the port by its WWPN, for the node ACLs."""
+        wanted = {v.resource_id: int(v.wwn.replace(":", ""), 16)
+                  for s in config.servers for v in s.vhbas if v.port == port}  # fmt: skip
+        have = {}
+        for line in _read(wwn / CARD / "initiators").splitlines():
+            rid, wwpn = line.split()
+            have[int(rid, 16)] = int(wwpn, 16)
+        for rid in have.keys() - wanted.keys():
+            _write(wwn / CARD / "initiators", f"-{rid:x}")
+        for rid, wwpn in wanted.items():
+            if have.get(rid) != wwpn:
+                _write(wwn / CARD / "initiators", f"{rid:x} {wwpn:x}")
+
+    def _target(self, tpg: Path, target: FcTarget,
+                stores: dict[str, tuple[Backstore, FcTarget, FcLun]]) -> None:  # fmt: skip
+        if not tpg.is_dir():
+            tpg.mkdir()
+        wanted = {
+            f"lun_{lun.lun}": backstore(target, lun, self.lun_dir).path(self.root)
+            for lun in target.luns
+        }
+        for lun in _subdirs(tpg / "lun"):
+            links = [p for p in lun.iterdir() if p.is_symlink()]
+            store = wanted.get(lun.name)
+            if store is None or any(p.resolve() != store.resolve() for p in links):
+                for link in links:
+                    link.unlink()
+                _rmdir(lun)
+        for name, store in wanted.items():
+            lun = tpg / "lun" / name
+            if not lun.is_dir():
+                lun.mkdir()
+                (lun / "xs_lun").symlink_to(store)
+        faults = {
+            "delay_ms": int(target.delay_s * 1000),
+            "drop": int(target.drop),
+            "stuck": int(target.stuck),
+            "stale_ms": int(target.stale_after_s * 1000),
+        }
+        for attr, value in faults.items():
+            if _read(tpg / attr).strip() != str(value):
+                _write(tpg / attr, str(value))
+        if _read(tpg / "enable").strip() != str(int(target.online)):
+            _write(tpg / "enable", str(int(target.online)))
+
+    def _remove_tpg(self, tpg: Path) -> None:
+        if (tpg / "enable").exists():
+            _write(tpg / "enable", "0")
+        for lun in _subdirs(tpg / "lun"):
+            for link in lun.iterdir():
+                if link.is_symlink():
+                    link.unlink()
+            _rmdir(lun)
+        for acl in _subdirs(tpg / "acls"):
+            for mapped in _subdirs(acl):
+                if mapped.name.startswith("lun_"):
+                    for link in mapped.iterdir():
+                        if link.is_symlink():
+                            link.unlink()
+                    _rmdir(mapped)
+            _rmdir(acl)
+        _rmdir(tpg)
+
+    # What `ctl fc-show` prints.
+
+    def describe(self) -> list[str]:
+        """The fabric's ports, targets, ACLs and LUN maps, one line each."""
+        lines = []
+        for wwn in _subdirs(self.fabric):
+            if wwn.name == "discovery_auth":
+                continue
+            link = "up" if _read(wwn / CARD / "link").strip() == "1" else "down"
+            lines.append(f"{wwn.name}: listen {_read(wwn / 'listen').strip() or '-'}, link {link}")
+            lines += [f"  vHBA {v}" for v in _read(wwn / CARD / "vhbas").splitlines()]
+            for tpg in _tpgs(wwn):
+                state = "online" if _read(tpg / "enable").strip() == "1" else "offline"
+                lines.append(f"  target {tpg.name} (loop id {_read(tpg / 'loop_id').strip()},"
+                             f" {state})")  # fmt: skip
+                for lun in _subdirs(tpg / "lun"):
+                    stores = [p.resolve().name for p in lun.iterdir() if p.is_symlink()]
+                    lines.append(f"    {lun.name}: {', '.join(stores)}")
+                for acl in _subdirs(tpg / "acls"):
+                    mapped = [m.name for m in _subdirs(acl) if m.name.startswith("lun_")]
+                    lines.append(f"    acl {acl.name}: {', '.join(mapped) or 'no LUNs'}")
+            lines += [f"  {s}" for s in _read(wwn / CARD / "stats").splitlines()]
+        return lines
+
+
+def _tpgs(wwn: Path) -> list[Path]:
+    """The target ports under a card port: named by WWPN, unlike LIO's own groups there."""
+    return [p for p in _subdirs(wwn) if re.fullmatch("[0-9a-f]{16}", p.name)]
+
+
+def _subdirs(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _write(path: Path, value: str) -> None:
+    with path.open("w") as f:
+        f.write(value)
+
+
+def _rmdir(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.rmdir()
