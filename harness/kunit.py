@@ -48,6 +48,8 @@ CHECK_SOURCES = tuple(
 # The reconnecting session's state machine needs only workqueues and a mutex: its suite
 # runs it as xscore links it, with a fake owner.
 SESSION_SOURCE = Path("kernel/xscore/xscore_session.c")
+# The session proofs need only crypto_shash: their suite tests them as xscore links them.
+PROOF_SOURCES = (Path("kernel/xscore/xscore_proof.c"), Path("kernel/xscore/xscore_proof.h"))
 SESSION_HEADER = Path("kernel/include/xsigo/xscore_session.h")
 WIRE_DIR = Path("kernel/include/xsigo/wire")
 KUNITCONFIG = SUITE_DIR / ".kunitconfig"
@@ -65,6 +67,8 @@ def scratch_files(repo: Path = REPO) -> dict[str, bytes]:
     for source in CHECK_SOURCES:
         files[source.name] = (repo / source).read_bytes()
     files[SESSION_SOURCE.name] = (repo / SESSION_SOURCE).read_bytes()
+    for source in PROOF_SOURCES:
+        files[source.name] = (repo / source).read_bytes()
     files[f"include/xsigo/{SESSION_HEADER.name}"] = (repo / SESSION_HEADER).read_bytes()
     for header in sorted((repo / WIRE_DIR).glob("*.h")):
         files[f"include/xsigo/wire/{header.name}"] = header.read_bytes()

@@ -48,7 +48,9 @@ def restart_xcm(fabric: Fabric, fuzz: tuple[str, ...] = ()) -> None:
 
 
 def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None:
-    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    if not wait_for_state(fabric.host, "up", UP_WITHIN):
+        xcm_log = fabric.director.console.output(f"tail -n 40 {director.XCM_LOG}")
+        pytest.fail(f"{links(fabric.host)}\nxcm:\n{xcm_log}")
     link = only_link(fabric.host)
     host_guid = node_guid(fabric.host)
     assert link["state"] == "up"

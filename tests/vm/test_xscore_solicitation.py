@@ -31,6 +31,10 @@ def test_solicitation_finds_the_xcm_and_the_link_comes_up(
 ) -> None:
     modload.insmod(fabric.host, module_build.release, XSCORE)
     try:
+        # Solicitation is opt-in per port, and can be turned on at run time.
+        port = "/sys/class/xscore_port/rxe0-1"
+        assert fabric.host.console.output(f"cat {port}/ud_discovery").strip() == "0"
+        fabric.host.console.run(f"echo 1 > {port}/ud_discovery")
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         link = only_link(fabric.host)
         log = fabric.director.console.output(f"cat {director.SOLICIT_LOG}")
