@@ -228,7 +228,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         name = row["hostname"] or row["configured_as"]
         print(f"{name}  port {row['port_guid'] or '-'}  config {row['configured_as'] or '-'}")
         for session in row["sessions"]:
-            print(f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}")
+            auth_state = session.get("auth", "-")
+            print(
+                f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}"
+                f"  auth {auth_state}"
+            )
             for device, status in sorted(session["devices"].items()):
                 print(f"    {device}: {status}")
     return 0
