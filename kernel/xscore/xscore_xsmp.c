@@ -46,7 +46,7 @@ static void xscore_xsmp_fill_session(struct xscore_link *link, u8 type,
 
 	*msg = (struct xsmp_session_msg) {
 		.type		= type,
-		.length		= cpu_to_be16(sizeof(msg)),
+		.length		= cpu_to_be16(sizeof(*msg)),
 		.resource_flags	= cpu_to_be32(XSMP_OS_TYPE_LINUX |
 					      link->resources_sent),
 		.version	= cpu_to_be32(XSMP_DRIVER_VERSION),
