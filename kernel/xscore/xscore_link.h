@@ -79,7 +79,7 @@ struct xscore_link {
 	spinlock_t seq_lock;		/* sends in sequence-number order */
 	u32 tx_seq;
 
-	spinlock_t lock;		/* guards what sysfs shows: */
+	spinlock_t lock;		/* guards what sysfs shows (auth too): */
 	unsigned long up_since;
 	char chassis_name[XSCORE_NAME_LEN + 1];
 	char profile_name[XSCORE_NAME_LEN + 1];

@@ -110,7 +110,9 @@ struct xscore_port_trust {
  *   lock (mutex)     what discovery found and counted, for readers:
  *                    last_discovery_error, xds_gid, num_xcms, xcm_guids,
  *                    stats, and the links list (changed only by the
- *                    worker, which reads it without the lock).
+ *                    worker, which reads it without the lock); and the
+ *                    trust lists, which sysfs changes and the worker
+ *                    reads.
  */
 struct xscore_port {
 	struct xscore_device *xdev;
