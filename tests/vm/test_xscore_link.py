@@ -60,6 +60,8 @@ def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None
     assert link["chassis_name"] == "xsigo-director"
     assert link["profile_name"] == f"profile-{host_guid[-6:]}"
     assert link["malformed"] == 0
+    # every session is mutually authenticated (the fabric's keys: harness/auth.py)
+    assert link["auth"] == "authenticated", link
     table = fabric.host.console.output(f"{director.GUEST_PYTHON} -m xsadm links")
     assert "xsigo-director" in table and f"profile-{host_guid[-6:]}" in table, table
 
