@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xswire.xsmp import (
     XSMP_AUTH_MAGIC,
     XSMP_AUTH_NONCE_LEN,
+    XSMP_AUTH_PROOF_LEN,
     XsmpAcceptData,
     XsmpAuthTranscript,
 )
@@ -26,6 +28,11 @@ XCM_LABEL = b"XSMP-AUTH1-XCM"
 KEY_MIN = 16
 KEY_MAX = 64
 NO_NONCE = bytes(XSMP_AUTH_NONCE_LEN)
+NO_PROOF = bytes(XSMP_AUTH_PROOF_LEN)
+
+
+class Refused(Exception):
+    """A registration the XCM refuses (REG_REJECT), with the reason."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,31 @@ def proof(key: bytes, label: bytes, ends: Ends) -> bytes:
 
 def host_proof_valid(key: bytes, ends: Ends, received: bytes) -> bool:
     return hmac.compare_digest(proof(key, HOST_LABEL, ends), received)
+
+
+def check_register(
+    key: bytes | None,
+    may_skip: bool,
+    xcm_nonce: bytes,
+    host_nonce: bytes,
+    host_proof: bytes,
+    ends: Callable[[bytes], Ends],
+    trust_any_proof: bool = False,
+) -> tuple[bytes, bool]:
+    """Judge a REGISTER: the XCM's proof for REG_CONFIRM and whether the session is
+    authenticated (NO_PROOF and False for a host allowed without proofs); Refused otherwise.
+    `key`: the host's, if the configuration has one; `xcm_nonce`: what the accept carried
+    (empty: none); `ends`: the connection's ends for the host's nonce (it may raise Refused);
+    `trust_any_proof`: a rogue XCM's way, for tests."""
+    offered = bool(xcm_nonce) and host_nonce != NO_NONCE
+    if not offered or key is None:
+        if may_skip:
+            return NO_PROOF, False
+        raise Refused("no proof offered" if not offered else "no key for host")
+    connection = ends(host_nonce)
+    if not trust_any_proof and not host_proof_valid(key, connection, host_proof):
+        raise Refused("host proof wrong")
+    return proof(key, XCM_LABEL, connection), True
 
 
 def parse_key(text: str) -> bytes:

@@ -34,7 +34,6 @@ from director.xsmp import (
 )
 from director.xsmp_fuzz import CONFIRM_KINDS, SESSION_KINDS
 from xswire.xsmp import (
-    XSMP_AUTH_PROOF_LEN,
     XSMP_MAX_MSG_SIZE,
     XSMP_RDMA_CM_PORT,
     XSMP_REJECT_AUTH,
@@ -246,42 +245,45 @@ class Session:
         self.send(XsmpSessionMsg(type=XsmpSessionType.REG_REJECT, code=XSMP_REJECT_AUTH))
         self.xcm.dirty = True
 
-    def _authenticate(self, host_guid: int, body: XsmpSessionMsg) -> bytes | None:
-        """Check the host's proof; return the XCM's for REG_CONFIRM (zeros for a host allowed
-        without proofs), or None when the host is refused."""
-        settings = self.xcm.settings
-        rogue = self.xcm.config.rogue_key
-        skip = settings.may_skip_auth(host_guid)
-        offered = body.auth_nonce != auth.NO_NONCE and bool(self.nonce)
-        try:
-            key = rogue or settings.host_key(host_guid)
-        except ValueError:
-            key = None
-        if not offered or key is None:
-            if skip:
-                self.auth = "unauthenticated"
-                return bytes(XSMP_AUTH_PROOF_LEN)
-            self._refuse(host_guid, "no proof offered" if not offered else "no key for host")
-            return None
+    def _ends(self, host_guid: int, host_nonce: bytes) -> auth.Ends:
         try:
             host_gid, host_qpn = self.conn.peer()
         except (PyverbsError, ValueError) as err:
-            self._refuse(host_guid, f"connection ends unknown ({err})")
-            return None
-        ends = auth.Ends(
+            raise auth.Refused(f"connection ends unknown ({err})") from err
+        return auth.Ends(
             xcm_nonce=self.nonce,
-            host_nonce=body.auth_nonce,
+            host_nonce=host_nonce,
             host_gid=host_gid,
             xcm_gid=IPv6Address(self.xcm.config.address).packed,
             host_qpn=host_qpn,
             xcm_qpn=self.conn.qp_num,
             host_guid=host_guid,
         )
-        if not rogue and not auth.host_proof_valid(key, ends, body.auth_proof):
-            self._refuse(host_guid, "host proof wrong")
+
+    def _authenticate(self, host_guid: int, body: XsmpSessionMsg) -> bytes | None:
+        """Check the host's proof; return the XCM's for REG_CONFIRM (zeros for a host allowed
+        without proofs), or None when the host is refused."""
+        settings = self.xcm.settings
+        rogue = self.xcm.config.rogue_key
+        try:
+            key = rogue or settings.host_key(host_guid)
+        except ValueError:
+            key = None
+        try:
+            xcm_proof, proven = auth.check_register(
+                key,
+                settings.may_skip_auth(host_guid),
+                self.nonce,
+                body.auth_nonce,
+                body.auth_proof,
+                lambda host_nonce: self._ends(host_guid, host_nonce),
+                trust_any_proof=rogue is not None,
+            )
+        except auth.Refused as why:
+            self._refuse(host_guid, str(why))
             return None
-        self.auth = "authenticated"
-        return auth.proof(key, auth.XCM_LABEL, ends)
+        self.auth = "authenticated" if proven else "unauthenticated"
+        return xcm_proof
 
     def _register(self, host_guid: int, body: XsmpSessionMsg) -> None:
         resources = body.resource_flags

@@ -115,3 +115,53 @@ def test_ctl_makes_sets_and_removes_host_keys(
     run("allow-unauthenticated", "505400FFFE180001")
     loaded = cfg.load(path)
     assert loaded.host_keys == {} and loaded.allow_unauthenticated == ["505400fffe180001"]
+
+
+def _ends(host_nonce: bytes) -> auth.Ends:
+    return replace(ENDS, host_nonce=host_nonce)
+
+
+def _check(**change: object) -> tuple[bytes, bool]:
+    args: dict[str, object] = {
+        "key": KEY,
+        "may_skip": False,
+        "xcm_nonce": ENDS.xcm_nonce,
+        "host_nonce": ENDS.host_nonce,
+        "host_proof": bytes.fromhex(HOST_PROOF),
+        "ends": _ends,
+    }
+    args.update(change)
+    return auth.check_register(**args)  # type: ignore[arg-type]
+
+
+def test_a_good_proof_is_answered_with_the_xcms() -> None:
+    assert _check() == (bytes.fromhex(XCM_PROOF), True)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"host_proof": bytes.fromhex(XCM_PROOF)}, "host proof wrong"),
+        ({"host_nonce": auth.NO_NONCE}, "no proof offered"),
+        ({"xcm_nonce": b""}, "no proof offered"),
+        ({"key": None}, "no key for host"),
+        ({"key": bytes(32)}, "host proof wrong"),
+    ],
+)
+def test_refusals_say_why(change: dict[str, object], why: str) -> None:
+    with pytest.raises(auth.Refused, match=why):
+        _check(**change)
+
+
+def test_hosts_allowed_without_proofs_get_none_but_a_wrong_proof_is_still_refused() -> None:
+    assert _check(host_nonce=auth.NO_NONCE, may_skip=True) == (auth.NO_PROOF, False)
+    assert _check(key=None, may_skip=True) == (auth.NO_PROOF, False)
+    with pytest.raises(auth.Refused):
+        _check(host_proof=bytes(32), may_skip=True)
+
+
+def test_a_rogue_xcm_answers_any_proof_under_its_own_key() -> None:
+    rogue = bytes(range(32))
+    proof, proven = _check(key=rogue, host_proof=bytes(32), trust_any_proof=True)
+    assert proven and proof == auth.proof(rogue, auth.XCM_LABEL, ENDS)
+    assert proof != bytes.fromhex(XCM_PROOF)
