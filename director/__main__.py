@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from director import ctl
+from director.auth import parse_key
 from director.config import Config, Watched
 from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
@@ -63,6 +64,8 @@ def cmd_xcm(args: argparse.Namespace) -> int:
         director_guid=node_guid(args.ibdev),
         fuzz=tuple(KINDS if "all" in args.fuzz else args.fuzz),
         state_dir=args.state_dir,
+        no_auth=args.no_auth,
+        rogue_key=parse_key(args.rogue_key) if args.rogue_key else None,
     )
     fallback = Config(chassis_name=args.chassis_name, hello_interval=args.hello_interval)
     Xcm(config, Watched(args.config, fallback)).serve()
@@ -133,6 +136,17 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         choices=[*KINDS, "all"],
         help="send this malformed message once to each host (repeatable; a hostile XCM, for tests)",
+    )
+    xcm.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="offer no nonce: an XCM of before the session proofs (for tests)",
+    )
+    xcm.add_argument(
+        "--rogue-key",
+        metavar="HEX",
+        help="prove itself to every host with this key, whatever their proof (a rogue XCM, for"
+        " tests)",
     )
     xcm.set_defaults(func=cmd_xcm)
     ethgw = sub.add_parser(

@@ -14,7 +14,13 @@ GUID it discovers from (16 hex digits) or by its hostname.
                              "queue_depth": 32, "link_down_timeout": 30,
                              "admin_up": true}]}],
      "fc_targets": [{"wwpn": "50:01:43:80:00:00:00:01", "port": "fc/1",
-                     "luns": [{"lun": 0, "size_mb": 64}]}]}
+                     "luns": [{"lun": 0, "size_mb": 64}]}],
+     "host_keys": {"505400fffe180001": "<64 hex digits>"},
+     "allow_unauthenticated": []}
+
+`host_keys` holds each host's XSMP key by its port GUID: the same bytes the host keeps in its
+`.xscore` keyring as `xsigo:<port GUID>` (docs/security.md). A host whose REGISTER carries no
+proof is refused unless its GUID is in `allow_unauthenticated`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from director.auth import parse_key
 
 OWN_XCM = "own"
 IO_PORT_KINDS = {"eth": 0xE0, "fc": 0xFC}
@@ -142,6 +150,16 @@ class Config:
     servers: list[Server] = field(default_factory=list)
     down_ports: list[str] = field(default_factory=list)  # I/O ports whose link is down
     fc_targets: list[FcTarget] = field(default_factory=list)
+    host_keys: dict[str, str] = field(default_factory=dict)  # port GUID -> key (hex)
+    allow_unauthenticated: list[str] = field(default_factory=list)  # port GUIDs
+
+    def host_key(self, port_guid: int) -> bytes | None:
+        """The host's XSMP key, or None when the configuration has none for it."""
+        text = self.host_keys.get(f"{port_guid:016x}")
+        return parse_key(text) if text is not None else None
+
+    def may_skip_auth(self, port_guid: int) -> bool:
+        return f"{port_guid:016x}" in self.allow_unauthenticated
 
     def server(self, port_guid: int, hostname: str) -> Server | None:
         return next((s for s in self.servers if s.matches(port_guid, hostname)), None)
@@ -167,6 +185,7 @@ class Config:
             except ValueError as err:
                 raise ConfigError(f"down_ports: {err}") from err
         self._validate_fc_targets()
+        self._validate_auth()
         ids: set[int] = set()
         for server in self.servers:
             for xcm in server.xcms:
@@ -197,6 +216,16 @@ class Config:
             raise ConfigError(
                 f"{server.match}: {vhba.name}: link-down timeout {vhba.link_down_timeout}"
             )
+
+    def _validate_auth(self) -> None:
+        for guid in [*self.host_keys, *self.allow_unauthenticated]:
+            if len(guid) != 16 or guid != guid.lower() or not _is_hex(guid):
+                raise ConfigError(f"host GUID {guid!r} is not 16 lower-case hex digits")
+        for guid, key in self.host_keys.items():
+            try:
+                parse_key(key)
+            except ValueError as err:
+                raise ConfigError(f"host_keys: {guid}: {err}") from err
 
     def _validate_fc_targets(self) -> None:
         wwpns: set[int] = set()
@@ -230,6 +259,14 @@ class Config:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True
 
 
 def io_port_guid(director_guid: int, port: str) -> int:
@@ -278,6 +315,8 @@ def from_json(data: dict[str, Any]) -> Config:
                 )
                 for t in data.get("fc_targets", [])
             ],
+            host_keys={str(k): str(v) for k, v in dict(data.get("host_keys", {})).items()},
+            allow_unauthenticated=[str(g) for g in data.get("allow_unauthenticated", [])],
         )
     except (KeyError, TypeError) as err:
         raise ConfigError(f"malformed configuration: {err}") from err

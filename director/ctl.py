@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from director import auth, stats
 from director import config as cfg
-from director import stats
 from director.state import read_hosts, read_sessions
 
 
@@ -190,6 +190,35 @@ def cmd_port_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_host_key(args: argparse.Namespace) -> int:
+    """Set, make or remove a host's XSMP key; a made key is printed once, for the host's
+    keyring (docs/security.md)."""
+    config = cfg.load(args.config)
+    guid = args.guid.lower()
+    if args.remove:
+        config.host_keys.pop(guid, None)
+        message = f"host {guid} has no key now"
+    else:
+        key = args.key.lower() if args.key else auth.new_key()
+        config.host_keys[guid] = key
+        message = f"host {guid} key {key}" if not args.key else f"host {guid} key set"
+    cfg.save(args.config, config)
+    print(message)
+    return 0
+
+
+def cmd_allow_unauthenticated(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    guid = args.guid.lower()
+    allowed = [g for g in config.allow_unauthenticated if g != guid]
+    if not args.remove:
+        allowed.append(guid)
+    config.allow_unauthenticated = allowed
+    cfg.save(args.config, config)
+    print(f"host {guid} {'may' if not args.remove else 'may not'} register without a proof")
+    return 0
+
+
 def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
     """Every server the director knows of, configured or seen, with its sessions."""
     hosts = read_hosts(state_dir)
@@ -226,7 +255,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         name = row["hostname"] or row["configured_as"]
         print(f"{name}  port {row['port_guid'] or '-'}  config {row['configured_as'] or '-'}")
         for session in row["sessions"]:
-            print(f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}")
+            auth_state = session.get("auth", "-")
+            print(
+                f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}"
+                f"  auth {auth_state}"
+            )
             for device, status in sorted(session["devices"].items()):
                 print(f"    {device}: {status}")
     return 0
@@ -385,6 +418,19 @@ def add_parser(
         "fc-show", help="the kernel FC card: ports, targets, LUN maps, ACLs, vHBAs, counters"
     )
     fc.set_defaults(func=cmd_fc_show)
+
+    key = ops.add_parser("host-key", help="set (or make, or --remove) a host's XSMP key")
+    key.add_argument("guid", help="the host's port GUID, 16 hex digits")
+    key.add_argument("key", nargs="?", help="32 to 128 hex digits; without it one is made")
+    key.add_argument("--remove", action="store_true")
+    key.set_defaults(func=cmd_host_key)
+
+    unauth = ops.add_parser(
+        "allow-unauthenticated", help="let a host register without a proof (or --remove)"
+    )
+    unauth.add_argument("guid", help="the host's port GUID, 16 hex digits")
+    unauth.add_argument("--remove", action="store_true")
+    unauth.set_defaults(func=cmd_allow_unauthenticated)
 
     listing = ops.add_parser("list", help="servers, their links and their devices")
     listing.add_argument("--json", action="store_true")

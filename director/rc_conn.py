@@ -13,6 +13,7 @@ for, since a SEND posted after them on the same QP reaches the host after their 
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import os
 import time
 
@@ -21,6 +22,8 @@ from pyverbs.cq import CQ, WC, CompChannel
 from pyverbs.device import Context
 from pyverbs.enums import (
     IBV_ACCESS_LOCAL_WRITE,
+    IBV_QP_AV,
+    IBV_QP_DEST_QPN,
     IBV_QP_MIN_RNR_TIMER,
     IBV_QPS_INIT,
     IBV_QPS_RTR,
@@ -114,9 +117,11 @@ class RcConnection:
         label: str,
         rdma_depth: int = 1,
         rdma_slots: int = 1,
+        accept_data: bytes = b"",
     ) -> None:
         """`rdma_depth`: RDMA reads this side may have outstanding against the host;
-        `rdma_slots`: RDMA operations of any kind it may have posted and not seen complete."""
+        `rdma_slots`: RDMA operations of any kind it may have posted and not seen complete;
+        `accept_data`: the private data of the accept."""
         self.cmid = cmid
         self.label = label
         self.ring = ring
@@ -153,9 +158,31 @@ class RcConnection:
             self.qp.modify(attr, mask)
         for index in range(ring):
             self._post_recv(index)
-        cmid.accept(ConnParam(depth=rdma_depth, qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER))
+        cmid.accept(self._accept_param(rdma_depth, accept_data))
         attr, mask = cmid.init_qp_attr(IBV_QPS_RTS)
         self.qp.modify(attr, mask)
+
+    def _accept_param(self, rdma_depth: int, accept_data: bytes) -> ConnParam:
+        if not accept_data:
+            return ConnParam(depth=rdma_depth, qp_num=self.qp.qp_num, rnr_retry=RNR_RETRY_FOREVER)
+        param = ConnParam(
+            depth=rdma_depth,
+            qp_num=self.qp.qp_num,
+            rnr_retry=RNR_RETRY_FOREVER,
+            data_len=len(accept_data),
+        )
+        param.set_private_data(accept_data)
+        return param
+
+    @property
+    def qp_num(self) -> int:
+        return int(self.qp.qp_num)
+
+    def peer(self) -> tuple[bytes, int]:
+        """The peer's GID (16 bytes) and QP number, as this QP was connected to them."""
+        attr, _ = self.qp.query(IBV_QP_AV | IBV_QP_DEST_QPN)
+        gid = attr.ah_attr.dgid
+        return ipaddress.IPv6Address(str(gid)).packed, int(attr.dest_qp_num)
 
     def _post_recv(self, index: int) -> None:
         try:

@@ -14,6 +14,7 @@ import signal
 import time
 from collections import deque
 from dataclasses import dataclass
+from ipaddress import IPv6Address
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo
 from pyverbs.pyverbs_error import PyverbsError
 
-from director import stats, vdev_messages
+from director import auth, stats, vdev_messages
 from director.config import Config, Server, Vhba, Vnic, Watched
 from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
 from director.state import STATE_DIR, read_hosts, write_json, xcm_file
@@ -35,6 +36,7 @@ from director.xsmp_fuzz import CONFIRM_KINDS, SESSION_KINDS
 from xswire.xsmp import (
     XSMP_MAX_MSG_SIZE,
     XSMP_RDMA_CM_PORT,
+    XSMP_REJECT_AUTH,
     XsmpClass,
     XsmpMessageHeader,
     XsmpSessionMsg,
@@ -61,6 +63,11 @@ class XcmConfig:
     director_guid: int  # what "own" names in the configuration's XCM lists
     fuzz: tuple[str, ...] = ()
     state_dir: Path = STATE_DIR
+    # No nonce in the accept: an XCM of before the proofs (hosts refuse it by default).
+    no_auth: bool = False
+    # A rogue XCM for tests: it proves itself with this key to every host, whatever their
+    # proof, as an XCM that does not know the host's key would have to.
+    rogue_key: bytes | None = None
 
 
 def default_profile_name(host_guid: int) -> str:
@@ -76,6 +83,7 @@ class Session:
         self.cm_fd = cm_fd
         # pyverbs keeps the new connection's device context and PD on the listener, and
         # replaces them with the next request's: hold on to this one's.
+        self.nonce = b"" if xcm.config.no_auth else auth.new_nonce()
         self.conn = RcConnection(
             listener.context,
             listener.pd,
@@ -84,7 +92,9 @@ class Session:
             XSMP_MAX_MSG_SIZE,
             SEND_BUFFER,
             label="XSMP session",
+            accept_data=auth.accept_data(self.nonce) if self.nonce else b"",
         )
+        self.auth = "pending"  # authenticated, unauthenticated, or refused: <why>
         self.outbox: deque[bytes] = deque()
         self.seq = 0
         self.host_guid = 0
@@ -151,7 +161,7 @@ class Session:
             return
         kind = message.body.type
         if kind == XsmpSessionType.REGISTER:
-            self._register(message.header.source_id.primary, message.body.resource_flags)
+            self._register(message.header.source_id.primary, message.body)
         elif kind == XsmpSessionType.HELLO:
             log.info("HELLO from host %016x", self.host_guid)
         elif kind == XsmpSessionType.RESOURCE_LIST:
@@ -255,12 +265,67 @@ class Session:
             "host_guid": f"{self.host_guid:016x}",
             "xcm_guid": f"{self.xcm.config.guid:016x}",
             "state": "up" if self.registered else "registering",
+            "auth": self.auth,
             "profile": self.profile,
             "devices": {device.name: status for device, status in self.devices.values()},
         }
 
-    def _register(self, host_guid: int, resources: int) -> None:
+    def _refuse(self, host_guid: int, why: str) -> None:
+        """REG_REJECT for a host whose proof failed: counted, logged; its session stays
+        unregistered until the host closes it."""
+        self.auth = f"refused: {why}"
+        self.xcm.auth_refused += 1
+        log.warning("host %016x refused: %s", host_guid, why)
+        self.send(XsmpSessionMsg(type=XsmpSessionType.REG_REJECT, code=XSMP_REJECT_AUTH))
+        self.xcm.dirty = True
+
+    def _ends(self, host_guid: int, host_nonce: bytes) -> auth.Ends:
+        try:
+            host_gid, host_qpn = self.conn.peer()
+        except (PyverbsError, ValueError) as err:
+            raise auth.Refused(f"connection ends unknown ({err})") from err
+        return auth.Ends(
+            xcm_nonce=self.nonce,
+            host_nonce=host_nonce,
+            host_gid=host_gid,
+            xcm_gid=IPv6Address(self.xcm.config.address).packed,
+            host_qpn=host_qpn,
+            xcm_qpn=self.conn.qp_num,
+            host_guid=host_guid,
+        )
+
+    def _authenticate(self, host_guid: int, body: XsmpSessionMsg) -> bytes | None:
+        """Check the host's proof; return the XCM's for REG_CONFIRM (zeros for a host allowed
+        without proofs), or None when the host is refused."""
+        settings = self.xcm.settings
+        rogue = self.xcm.config.rogue_key
+        try:
+            key = rogue or settings.host_key(host_guid)
+        except ValueError:
+            key = None
+        try:
+            xcm_proof, proven = auth.check_register(
+                key,
+                settings.may_skip_auth(host_guid),
+                self.nonce,
+                body.auth_nonce,
+                body.auth_proof,
+                lambda host_nonce: self._ends(host_guid, host_nonce),
+                trust_any_proof=rogue is not None,
+            )
+        except auth.Refused as why:
+            self._refuse(host_guid, str(why))
+            return None
+        self.auth = "authenticated" if proven else "unauthenticated"
+        return xcm_proof
+
+    def _register(self, host_guid: int, body: XsmpSessionMsg) -> None:
+        resources = body.resource_flags
         self.host_guid = host_guid
+        # Before anything acts on the claimed GUID (an older session retired, a profile).
+        xcm_proof = self._authenticate(host_guid, body)
+        if xcm_proof is None:
+            return
         self.xcm.retire_older_sessions(self)
         server = self.xcm.server_for(host_guid)
         profile = (server.profile if server else "") or default_profile_name(host_guid)
@@ -273,6 +338,7 @@ class Session:
             xsigo_xsmp_version=XSMP_VERSION,
             chassis_name=settings.chassis_name.encode(),
             session_name=profile.encode(),
+            auth_proof=xcm_proof,
         )
         mangle = self.xcm.next_confirm_mangle(host_guid)
         if mangle:
@@ -298,6 +364,7 @@ class Xcm:
         self.config = config
         self.watched = settings
         self.sessions: list[Session] = []
+        self.auth_refused = 0  # registrations refused for their proof
         self.dirty = True
         self.stopping = False
         # Each kind is played once per host: a host that refuses a broken REG_CONFIRM
@@ -343,6 +410,7 @@ class Xcm:
         self.dirty = False
         state = {
             "chassis_name": self.settings.chassis_name,
+            "auth_refused": self.auth_refused,
             "sessions": [s.view() for s in self.sessions if s.host_guid],
         }
         write_json(xcm_file(self.config.guid, self.config.state_dir), state)

@@ -32,7 +32,8 @@ BOOT_MODULES = (
 # Later kernels have neither (initramfs.OPTIONAL_MODULES).
 OPTIONAL_MODULES = ("crc32_generic",)
 OUR_MODULES = ("xscore/xscore.ko", "xsvhba/xsvhba.ko")
-PROGRAMS = (PurePosixPath("/usr/bin/rdma"),)
+# keyctl: the host's XSMP keys go into xscore's keyring before the fabric comes up.
+PROGRAMS = (PurePosixPath("/usr/bin/rdma"), PurePosixPath("/usr/bin/keyctl"))
 KERNEL_ARGS = ("xs.root=vhba",)
 
 
@@ -44,8 +45,13 @@ def modinfo_depends(module: bytes) -> list[str]:
     return [name.decode() for name in match.group(1).split(b",") if name]
 
 
-def build_boot_initramfs(kernel: Kernel, build: Build, image: Path) -> Path:
-    """Return the cached boot-device initramfs for a kernel and a build of our modules."""
+def build_boot_initramfs(
+    kernel: Kernel, build: Build, image: Path, keys: dict[str, bytes] | None = None
+) -> Path:
+    """Return the cached boot-device initramfs for a kernel and a build of our modules.
+    `keys`: XSMP keys by host port GUID (16 hex digits), which stage1-init adds to xscore's
+    keyring as xsigo:<GUID> before it brings the fabric up (docs/security.md)."""
+    keys = keys or {}
     moddir = kernel.modules_root / kernel.release
     ours = {rel: build.module(rel).read_bytes() for rel in OUR_MODULES}
     depends = [d for data in ours.values() for d in modinfo_depends(data)]
@@ -64,6 +70,8 @@ def build_boot_initramfs(kernel: Kernel, build: Build, image: Path) -> Path:
     digest = hashlib.sha256(init + busybox + "\n".join(order).encode())
     for data in (*ours.values(), *programs.values()):
         digest.update(hashlib.sha256(data).digest())
+    for guid, key in sorted(keys.items()):
+        digest.update(guid.encode() + hashlib.sha256(key).digest())
     dest = cache_dir("initramfs") / (
         f"boot-{kernel.release}_{kernel.version}-{digest.hexdigest()[:12]}.cpio.gz"
     )
@@ -82,6 +90,11 @@ def build_boot_initramfs(kernel: Kernel, build: Build, image: Path) -> Path:
         entries.append(cpio.regular(f"stage1/{name}", data))
     entries.append(cpio.regular("stage1/load-order", ("\n".join(names) + "\n").encode()))
     directories: set[str] = {"bin", "dev", "stage1"}
+    if keys:
+        directories.add("stage1/keys")
+        entries.append(cpio.directory("stage1/keys"))
+    for guid, key in sorted(keys.items()):
+        entries.append(cpio.regular(f"stage1/keys/{guid}", key))
     for path, data in sorted(programs.items()):
         parents = [str(p).lstrip("/") for p in reversed(path.parents) if str(p) != "/"]
         for parent in parents:

@@ -127,8 +127,14 @@ def remove_card_addresses(guest: Guest, ports: Sequence[str]) -> None:
 def ensure_config(director: Guest, hello_interval: int) -> None:
     """Give the director a configuration file unless it has one: tests then change it only
     through the operator CLI, as an operator would."""
-    base = f'{{"chassis_name": "xsigo-director", "hello_interval": {hello_interval}}}'
-    director.console.run(f"[ -e {DIRECTOR_CONFIG} ] || echo '{base}' > {DIRECTOR_CONFIG}")
+    # The file may hold only the fabric's host keys (harness.auth): the base goes in beside.
+    script = (
+        "import json, os, sys; p = sys.argv[1]; "
+        "d = json.load(open(p)) if os.path.exists(p) else {}; "
+        "n = {'chassis_name': 'xsigo-director', 'hello_interval': int(sys.argv[2]), **d}; "
+        "n == d or json.dump(n, open(p, 'w'), indent=1)"
+    )
+    director.console.run(f'python3 -c "{script}" {DIRECTOR_CONFIG} {hello_interval}')
 
 
 def ctl(director: Guest, args: str) -> str:
@@ -146,16 +152,22 @@ def wait_for_device_status(director: Guest, name: str, status: str, timeout: flo
 
 
 def start_xcm(
-    director: Guest, hello_interval: int, fuzz: Sequence[str] = (), guid: str | None = None
+    director: Guest,
+    hello_interval: int,
+    fuzz: Sequence[str] = (),
+    guid: str | None = None,
+    rogue_key: str | None = None,
 ) -> str:
     """Start an XCM: the director's own, or one with another `guid`, on the fabric address
     built from its GUID; return that address. With `fuzz`, it sends each host those malformed
-    messages once (director/xsmp_fuzz.py)."""
+    messages once (director/xsmp_fuzz.py); with `rogue_key` (hex), it proves itself to every
+    host with that key instead of the host's own (a rogue XCM)."""
     con = director.console
     ensure_config(director, hello_interval)
     address = fabric_address(guid) if guid else eui64_address(director)
     log, pid = xcm_files(guid)
     args = "".join(f" --fuzz {kind}" for kind in fuzz) + (f" --guid {guid}" if guid else "")
+    args += f" --rogue-key {rogue_key}" if rogue_key else ""
     con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
     con.run(
         f"{DIRECTOR_CLI} xcm --config {DIRECTOR_CONFIG} --address {address}{args}"

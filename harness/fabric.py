@@ -95,6 +95,11 @@ class Fabric:
             say(f"{self.kernel.release}: {guest.name} VM booted in {guest.boot_seconds:.1f} s")
         for guest in self.guests:
             enable_rxe(guest)
+        # harness.auth reads the guests' identity through harness.director, which needs
+        # this module: imported here, not at the top.
+        from harness import auth
+
+        auth.provision_director(self.director, self.host)
 
     def replace_host(
         self,

@@ -50,6 +50,8 @@ CHECK_SOURCES = tuple(
 SESSION_SOURCE = Path("kernel/xscore/xscore_session.c")
 # What it includes from xscore: its trace events, and the compat header they use.
 SESSION_LOCAL_HEADERS = (Path("kernel/xscore/xscore_trace.h"), Path("kernel/xscore/compat.h"))
+# The session proofs need only crypto_shash: their suite tests them as xscore links them.
+PROOF_SOURCES = (Path("kernel/xscore/xscore_proof.c"), Path("kernel/xscore/xscore_proof.h"))
 SESSION_HEADER = Path("kernel/include/xsigo/xscore_session.h")
 WIRE_DIR = Path("kernel/include/xsigo/wire")
 KUNITCONFIG = SUITE_DIR / ".kunitconfig"
@@ -66,7 +68,7 @@ def scratch_files(repo: Path = REPO) -> dict[str, bytes]:
             files[path.name] = path.read_bytes()
     for source in CHECK_SOURCES:
         files[source.name] = (repo / source).read_bytes()
-    for source in (SESSION_SOURCE, *SESSION_LOCAL_HEADERS):
+    for source in (SESSION_SOURCE, *SESSION_LOCAL_HEADERS, *PROOF_SOURCES):
         files[source.name] = (repo / source).read_bytes()
     files[f"include/xsigo/{SESSION_HEADER.name}"] = (repo / SESSION_HEADER).read_bytes()
     for header in sorted((repo / WIRE_DIR).glob("*.h")):

@@ -23,6 +23,9 @@ LINK_COLUMNS = (
     ("OUT", "msgs_out"),
     ("BAD", "malformed"),
     ("RECONN", "reconnects"),
+    ("AUTH", "auth"),
+    ("REFUSED", "auth_refused"),
+    ("WHY", "auth_reason"),
 )
 
 

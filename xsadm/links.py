@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SYSFS_LINKS = Path("/sys/class/xscore_link")
-COUNTERS = ("msgs_in", "msgs_out", "malformed", "unhandled", "reconnects")
+COUNTERS = ("msgs_in", "msgs_out", "malformed", "unhandled", "reconnects", "auth_refused")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class Link:
     malformed: int
     unhandled: int
     reconnects: int
+    auth: str  # pending, authenticated, unauthenticated, refused
+    auth_reason: str  # why the last refused session was refused
+    auth_refused: int
 
     def as_dict(self) -> dict[str, str | int]:
         return asdict(self)
@@ -34,8 +37,8 @@ def _read(directory: Path, attribute: str) -> str:
 
 
 def read_link(directory: Path) -> Link:
-    text = {a: _read(directory, a) for a in ("port", "xcm_guid", "xcm_address", "state")}
-    names = {a: _read(directory, a) for a in ("chassis_name", "profile_name")}
+    text = {a: _read(directory, a) for a in ("port", "xcm_guid", "xcm_address", "state", "auth")}
+    names = {a: _read(directory, a) for a in ("chassis_name", "profile_name", "auth_reason")}
     counters = {a: int(_read(directory, a)) for a in COUNTERS}
     return Link(
         name=directory.name,

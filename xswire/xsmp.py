@@ -22,6 +22,11 @@ XSMP_VDEV_NAME_LEN = 16  # size of a virtual device's name field
 XSMP_VDEV_CODE_ACK = 0x40  # code bit of a positive answer
 XSMP_VDEV_CODE_NACK = 0x80  # code bit of a refusal; the low bits give the reason
 XSMP_OS_TYPE_LINUX = 0x01000000  # OS type in the top byte of resource_flags
+XSMP_AUTH_MAGIC = 0x58534131  # 'XSA1': the XCM's accept carries a nonce
+XSMP_AUTH_NONCE_LEN = 32  # bytes of each side's nonce
+XSMP_AUTH_PROOF_LEN = 32  # bytes of a proof: HMAC-SHA256
+XSMP_AUTH_LABEL_LEN = 16  # bytes of the label that opens a proof's transcript
+XSMP_REJECT_AUTH = 13  # REG_REJECT code: the host's proof failed or it has no key
 
 
 class XsmpClass(enum.IntEnum):
@@ -151,7 +156,7 @@ class XsmpMessageHeader:
         )
 
 
-_XSMP_SESSION_MSG_0 = struct.Struct(">2BH4IQ3I32s32s120s")
+_XSMP_SESSION_MSG_0 = struct.Struct(">2BH4IQ3I32s32s32s32s56s")
 
 
 @dataclass
@@ -173,6 +178,8 @@ class XsmpSessionMsg:
     xsigo_xsmp_version: int = 0
     chassis_name: bytes = b""
     session_name: bytes = b""
+    auth_nonce: bytes = b""
+    auth_proof: bytes = b""
     reserved: bytes = b""
 
     def encode(self) -> bytes:
@@ -193,7 +200,9 @@ class XsmpSessionMsg:
             self.xsigo_xsmp_version,
             fit(self.chassis_name, 32, "chassis_name"),
             fit(self.session_name, 32, "session_name"),
-            fit(self.reserved, 120, "reserved"),
+            fit(self.auth_nonce, 32, "auth_nonce"),
+            fit(self.auth_proof, 32, "auth_proof"),
+            fit(self.reserved, 56, "reserved"),
         )
         return bytes(buf)
 
@@ -215,7 +224,9 @@ class XsmpSessionMsg:
             xsigo_xsmp_version=v0[10],
             chassis_name=v0[11].rstrip(b"\0"),
             session_name=v0[12].rstrip(b"\0"),
-            reserved=v0[13],
+            auth_nonce=v0[13],
+            auth_proof=v0[14],
+            reserved=v0[15],
         )
 
 
@@ -291,4 +302,89 @@ class XsmpPrivateData:
         return cls(
             is_checksum=v0[0],
             reserved=list(v0[1:7]),
+        )
+
+
+_XSMP_ACCEPT_DATA_0 = struct.Struct(">I32s")
+
+
+@dataclass
+class XsmpAcceptData:
+    """Private data of the XCM's accept (the connection reply): the XCM's nonce for this
+    session. An XCM that sends none (or another magic) offers no proof."""
+
+    SIZE: ClassVar[int] = 36
+
+    magic: int = 0
+    nonce: bytes = b""
+
+    def encode(self) -> bytes:
+        buf = bytearray(self.SIZE)
+        _XSMP_ACCEPT_DATA_0.pack_into(
+            buf,
+            0,
+            self.magic,
+            fit(self.nonce, 32, "nonce"),
+        )
+        return bytes(buf)
+
+    @classmethod
+    def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpAcceptData:
+        need(buf, offset, cls.SIZE, "xsmp_accept_data")
+        v0 = _XSMP_ACCEPT_DATA_0.unpack_from(buf, offset)
+        return cls(
+            magic=v0[0],
+            nonce=v0[1],
+        )
+
+
+_XSMP_AUTH_TRANSCRIPT_0 = struct.Struct(">16s32s32s16s16s2IQ")
+
+
+@dataclass
+class XsmpAuthTranscript:
+    """Never sent: what each side's proof is the HMAC-SHA256 of, under the host's key. The
+    label tells the directions apart ("XSMP-AUTH1-HOST" from the host, "XSMP-AUTH1-XCM" from
+    the XCM, NUL padded), so a proof can be neither replayed (fresh nonces) nor reflected."""
+
+    SIZE: ClassVar[int] = 128
+
+    label: bytes = b""
+    xcm_nonce: bytes = b""
+    host_nonce: bytes = b""
+    host_gid: bytes = b""
+    xcm_gid: bytes = b""
+    host_qpn: int = 0
+    xcm_qpn: int = 0
+    host_guid: int = 0
+
+    def encode(self) -> bytes:
+        buf = bytearray(self.SIZE)
+        _XSMP_AUTH_TRANSCRIPT_0.pack_into(
+            buf,
+            0,
+            fit(self.label, 16, "label"),
+            fit(self.xcm_nonce, 32, "xcm_nonce"),
+            fit(self.host_nonce, 32, "host_nonce"),
+            fit(self.host_gid, 16, "host_gid"),
+            fit(self.xcm_gid, 16, "xcm_gid"),
+            self.host_qpn,
+            self.xcm_qpn,
+            self.host_guid,
+        )
+        return bytes(buf)
+
+    @classmethod
+    def decode(cls, buf: bytes | bytearray | memoryview, offset: int = 0) -> XsmpAuthTranscript:
+        need(buf, offset, cls.SIZE, "xsmp_auth_transcript")
+        v0 = _XSMP_AUTH_TRANSCRIPT_0.unpack_from(buf, offset)
+        return cls(
+            label=v0[0].rstrip(b"\0"),
+            xcm_nonce=v0[1],
+            host_nonce=v0[2],
+            host_gid=v0[3],
+            xcm_gid=v0[4],
+            host_qpn=v0[5],
+            xcm_qpn=v0[6],
+            host_guid=v0[7],
         )

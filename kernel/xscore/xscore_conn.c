@@ -30,6 +30,27 @@ static void xscore_conn_note(struct xscore_conn *conn, int bit)
 	conn->params.kick(conn);
 }
 
+/*
+ * The peer's accept: its private data (at most XSCORE_CONN_ACCEPT_MAX
+ * bytes of it) and its QP number, for the owner once it sees the
+ * connection established.  Written before the event bit is set; the
+ * owner's xchg() of the bits orders its reads after these writes.
+ */
+static void xscore_conn_keep_accept(struct xscore_conn *conn,
+				    const struct rdma_cm_event *event)
+{
+	u8 len = min_t(u8, event->param.conn.private_data_len,
+		       XSCORE_CONN_ACCEPT_MAX);
+
+	if (!event->param.conn.private_data)
+		len = 0;
+	memcpy(conn->accept_data, event->param.conn.private_data, len);
+	conn->accept_len = len;
+	conn->remote_qpn = event->param.conn.qp_num;
+	/* Pairs with the xchg() of the event bits in xscore_conn_step(). */
+	smp_mb__before_atomic();
+}
+
 static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 				  struct rdma_cm_event *event)
 {
@@ -43,6 +64,7 @@ static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 		xscore_conn_note(conn, XSCORE_CONN_EV_ROUTE_RESOLVED);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
+		xscore_conn_keep_accept(conn, event);
 		xscore_conn_note(conn, XSCORE_CONN_EV_ESTABLISHED);
 		break;
 	case RDMA_CM_EVENT_DISCONNECTED:
@@ -394,6 +416,8 @@ void xscore_conn_close(struct xscore_conn *conn)
 	atomic_set(&conn->tx_inflight, 0);
 	conn->events = 0;
 	conn->established = false;
+	conn->accept_len = 0;
+	conn->remote_qpn = 0;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_close);
 
@@ -855,6 +879,30 @@ bool xscore_conn_established(const struct xscore_conn *conn)
 	return conn->established;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_established);
+
+/**
+ * xscore_conn_accept() - what the peer's accept carried
+ * @conn: the connection, established (xscore_conn_established())
+ * @data: where the private data goes, XSCORE_CONN_ACCEPT_MAX bytes
+ * @local_qpn: this side's QP number
+ * @remote_qpn: the peer's QP number
+ *
+ * The private data comes from the fabric: the caller checks it.
+ *
+ * Return: bytes of private data copied to @data (0 when there was none);
+ * -ENOTCONN when the connection is not established.
+ */
+int xscore_conn_accept(const struct xscore_conn *conn, u8 *data,
+		       u32 *local_qpn, u32 *remote_qpn)
+{
+	if (!conn->established || !conn->cm_id || !conn->cm_id->qp)
+		return -ENOTCONN;
+	memcpy(data, conn->accept_data, conn->accept_len);
+	*local_qpn = conn->cm_id->qp->qp_num;
+	*remote_qpn = conn->remote_qpn;
+	return conn->accept_len;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_accept);
 
 /**
  * xscore_conn_error() - why a connection failed

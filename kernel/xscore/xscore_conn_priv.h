@@ -41,6 +41,9 @@ struct xscore_conn {
 
 	/* Set by callbacks. */
 	unsigned long events;
+	u8 accept_data[XSCORE_CONN_ACCEPT_MAX];	/* the peer's accept */
+	u8 accept_len;
+	u32 remote_qpn;
 	int cm_status;
 	spinlock_t rx_lock;		/* guards rx_done */
 	struct list_head rx_done;

@@ -57,10 +57,16 @@ module_param_cb(xds_gid, &xds_gid_ops, &xds_gid, 0444);
 MODULE_PARM_DESC(xds_gid,
 		 "GID (IPv6 form) of the fabric services that answer the XDS ServiceRecord query on RoCE");
 
-static bool ud_discovery = true;
+static bool ud_discovery;
 module_param(ud_discovery, bool, 0444);
 MODULE_PARM_DESC(ud_discovery,
-		 "Without xds_gid, discover XCMs on Ethernet ports by UD solicitation to ff02::1 (default: on)");
+		 "Without xds_gid, discover XCMs on Ethernet ports by UD solicitation to ff02::1: each port's initial setting, which sysfs changes (default: off)");
+
+/* Each port's initial ud_discovery (xscore_port_sysfs.c). */
+bool xscore_ud_discovery_default(void)
+{
+	return ud_discovery;
+}
 
 #define XSCORE_MAD_RETRIES	2
 #define XSCORE_POLL_OK		(20 * HZ)
@@ -360,19 +366,29 @@ static int xscore_take_answer(struct xscore_port *port,
 			      const struct xds_response *resp)
 {
 	u64 guids[XDS_MAX_XCMS] = {};
-	unsigned int count, i;
+	unsigned int count = 0, i;
 	bool changed;
+	u64 guid;
 
 	if (xscore_check_xds_response(req->port_id, resp)) {
 		xscore_count(port, &port->stats.malformed);
 		return -EPROTO;
 	}
-	count = resp->list.count;
-
-	for (i = 0; i < count; i++)
-		guids[i] = be64_to_cpu(resp->list.xcms[i].port_id);
 
 	mutex_lock(&port->lock);
+	/* What the port's trust lists refuse is counted and left out. */
+	if (!xscore_port_trusts_xds(port, xds)) {
+		port->stats.untrusted++;
+		mutex_unlock(&port->lock);
+		return -EACCES;
+	}
+	for (i = 0; i < resp->list.count; i++) {
+		guid = be64_to_cpu(resp->list.xcms[i].port_id);
+		if (xscore_port_trusts_xcm(port, guid))
+			guids[count++] = guid;
+		else
+			port->stats.untrusted++;
+	}
 	changed = count != port->num_xcms ||
 		  memcmp(&port->xds_gid, xds, sizeof(*xds)) ||
 		  memcmp(port->xcm_guids, guids, count * sizeof(guids[0]));
@@ -551,6 +567,8 @@ static int xscore_discovery_begin(struct xscore_port *port)
 
 	if (READ_ONCE(port->state) != IB_PORT_ACTIVE)
 		return -ENETDOWN;
+	if (port->ud && !READ_ONCE(port->trust.ud_discovery))
+		return -EPERM;		/* solicitation is off on this port */
 	port->sgid_index = xscore_request_sgid_index(port);
 	if (port->sgid_index < 0)
 		return port->sgid_index;
@@ -648,8 +666,11 @@ int xscore_discovery_start(struct xscore_port *port)
 			pr_warn("xds_gid=%s is not an IPv6 address\n", xds_gid);
 			return 0;
 		}
-		/* Without a fabric-services GID, Ethernet ports solicit. */
-		if (!ud_discovery || port->link_layer != IB_LINK_LAYER_ETHERNET)
+		/*
+		 * Without a fabric-services GID, Ethernet ports solicit where
+		 * their ud_discovery allows it, which may change at run time.
+		 */
+		if (port->link_layer != IB_LINK_LAYER_ETHERNET)
 			return 0;
 		ret = xscore_ud_start(port);
 		if (ret)

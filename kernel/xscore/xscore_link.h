@@ -32,6 +32,15 @@ struct xscore_link_stats {
 	u64 malformed;
 	u64 unhandled;
 	u64 reconnects;
+	u64 auth_refused;
+};
+
+/* Where the session's mutual authentication stands (xscore_auth.c). */
+enum xscore_auth_state {
+	XSCORE_AUTH_PENDING,		/* not registered yet */
+	XSCORE_AUTH_OK,			/* both proofs held */
+	XSCORE_AUTH_NONE,		/* allowed without proofs */
+	XSCORE_AUTH_REFUSED,		/* a proof failed or was missing */
 };
 
 struct xscore_link {
@@ -65,14 +74,19 @@ struct xscore_link {
 	bool close_pending;		/* lost while the port was down */
 	bool was_up;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
+	/* REG_CONFIRM must carry auth_xcm_proof (computed with REGISTER). */
+	bool auth_expect;
+	u8 auth_xcm_proof[XSMP_AUTH_PROOF_LEN];
 
 	spinlock_t seq_lock;		/* sends in sequence-number order */
 	u32 tx_seq;
 
-	spinlock_t lock;		/* guards what sysfs shows: */
+	spinlock_t lock;		/* guards what sysfs shows (auth too): */
 	unsigned long up_since;
 	char chassis_name[XSCORE_NAME_LEN + 1];
 	char profile_name[XSCORE_NAME_LEN + 1];
+	enum xscore_auth_state auth_state;
+	const char *auth_why;		/* the last refusal's reason, or NULL */
 	struct xscore_link_stats stats;
 };
 
@@ -106,6 +120,16 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 void xscore_link_queue_event(struct xscore_link *link,
 			     enum xscore_link_event event);
 void xscore_link_queue_prune(struct xscore_link *link);
+
+/* xscore_auth.c: the session's proofs */
+int xscore_auth_init(void);
+void xscore_auth_exit(void);
+int xscore_auth_register(struct xscore_link *link,
+			 struct xsmp_session_msg *msg);
+int xscore_auth_confirm(struct xscore_link *link,
+			const struct xsmp_session_msg *msg);
+void xscore_auth_rejected(struct xscore_link *link);
+const char *xscore_auth_state_name(enum xscore_auth_state state);
 
 /* xscore_link_sysfs.c */
 void xscore_link_rename(struct xscore_link *link);

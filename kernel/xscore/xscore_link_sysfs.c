@@ -92,6 +92,32 @@ static ssize_t profile_name_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(profile_name);
 
+static ssize_t auth_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+	enum xscore_auth_state state;
+
+	spin_lock_bh(&link->lock);
+	state = link->auth_state;
+	spin_unlock_bh(&link->lock);
+	return sysfs_emit(buf, "%s\n", xscore_auth_state_name(state));
+}
+static DEVICE_ATTR_RO(auth);
+
+static ssize_t auth_reason_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct xscore_link *link = to_link(dev);
+	const char *why;
+
+	spin_lock_bh(&link->lock);
+	why = link->auth_why;
+	spin_unlock_bh(&link->lock);
+	return sysfs_emit(buf, "%s\n", why ?: "");
+}
+static DEVICE_ATTR_RO(auth_reason);
+
 /* A counter of struct xscore_link_stats, found by its offset. */
 struct xscore_link_stat_attribute {
 	struct device_attribute attr;
@@ -125,6 +151,7 @@ XSCORE_LINK_STAT_ATTR(msgs_out, XSCORE_STAT(msgs_out));
 XSCORE_LINK_STAT_ATTR(malformed, XSCORE_STAT(malformed));
 XSCORE_LINK_STAT_ATTR(unhandled, XSCORE_STAT(unhandled));
 XSCORE_LINK_STAT_ATTR(reconnects, XSCORE_STAT(reconnects));
+XSCORE_LINK_STAT_ATTR(auth_refused, XSCORE_STAT(auth_refused));
 
 static struct attribute *xscore_link_attrs[] = {
 	&dev_attr_port.attr,
@@ -139,6 +166,9 @@ static struct attribute *xscore_link_attrs[] = {
 	&stat_attr_malformed.attr.attr,
 	&stat_attr_unhandled.attr.attr,
 	&stat_attr_reconnects.attr.attr,
+	&dev_attr_auth.attr,
+	&dev_attr_auth_reason.attr,
+	&stat_attr_auth_refused.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xscore_link);

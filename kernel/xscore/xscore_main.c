@@ -49,6 +49,10 @@ static int xscore_add_one(struct ib_device *ibdev)
 		if (ret)
 			pr_warn("%s: port %u: no discovery (%d)\n",
 				dev_name(&ibdev->dev), port_num, ret);
+		ret = xscore_port_add_sysfs(port);
+		if (ret)
+			pr_warn("%s: port %u: no trust settings in sysfs (%d)\n",
+				dev_name(&ibdev->dev), port_num, ret);
 	}
 	xscore_debugfs_add_device(xdev);
 	return 0;
@@ -60,8 +64,10 @@ static void xscore_remove_one(struct ib_device *ibdev, void *client_data)
 	u32 port_num;
 
 	xscore_debugfs_remove_device(xdev);
-	rdma_for_each_port(ibdev, port_num)
+	rdma_for_each_port(ibdev, port_num) {
+		xscore_port_remove_sysfs(xscore_port(xdev, port_num));
 		xscore_discovery_stop(xscore_port(xdev, port_num));
+	}
 
 	/* No event may reach the ports once they are gone. */
 	ib_unregister_event_handler(&xdev->event_handler);
@@ -99,12 +105,18 @@ static int __init xscore_init(void)
 {
 	int ret;
 
-	ret = xscore_session_wq_init();
+	ret = xscore_auth_init();
 	if (ret)
 		return ret;
+	ret = xscore_session_wq_init();
+	if (ret)
+		goto auth_exit;
 	ret = class_register(&xscore_link_class);
 	if (ret)
 		goto destroy_wq;
+	ret = class_register(&xscore_port_class);
+	if (ret)
+		goto unregister_link_class;
 	xscore_debugfs_init();
 	ret = ib_register_client(&xscore_client);
 	if (ret)
@@ -113,9 +125,13 @@ static int __init xscore_init(void)
 
 unwind:
 	xscore_debugfs_exit();
+	class_unregister(&xscore_port_class);
+unregister_link_class:
 	class_unregister(&xscore_link_class);
 destroy_wq:
 	xscore_session_wq_exit();
+auth_exit:
+	xscore_auth_exit();
 	return ret;
 }
 
@@ -123,8 +139,10 @@ static void __exit xscore_exit(void)
 {
 	ib_unregister_client(&xscore_client);
 	xscore_debugfs_exit();
+	class_unregister(&xscore_port_class);
 	class_unregister(&xscore_link_class);
 	xscore_session_wq_exit();
+	xscore_auth_exit();
 }
 
 module_init(xscore_init);
@@ -133,3 +151,5 @@ module_exit(xscore_exit);
 MODULE_AUTHOR("xsigo-linux developers");
 MODULE_DESCRIPTION("Xsigo virtual I/O core services over RDMA");
 MODULE_LICENSE("Dual BSD/GPL");
+/* The session proofs: CONFIG_CRYPTO_HMAC and CONFIG_CRYPTO_SHA256. */
+MODULE_SOFTDEP("pre: hmac sha256");

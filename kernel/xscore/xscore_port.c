@@ -48,6 +48,7 @@ void xscore_port_init(struct xscore_device *xdev, u32 port_num)
 	port->port_num = port_num;
 	port->link_layer = rdma_port_get_link_layer(xdev->ibdev, port_num);
 	port->state = IB_PORT_NOP;
+	port->trust.ud_discovery = xscore_ud_discovery_default();
 }
 
 /* The initial state, read once the event handler is in place. */
@@ -119,4 +120,5 @@ void xscore_port_rename(struct xscore_port *port)
 	list_for_each_entry(link, &port->links, node)
 		xscore_link_rename(link);
 	mutex_unlock(&port->lock);
+	xscore_port_rename_sysfs(port);
 }

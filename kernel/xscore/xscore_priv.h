@@ -56,6 +56,7 @@
 #include "xscore_link.h"
 
 struct xscore_device;
+struct xscore_port_dev;
 struct xscore_ud;
 
 /* How long discovery waits for an answer (MAD or solicitation). */
@@ -67,6 +68,23 @@ enum xscore_discovery_step {
 	XSCORE_DISC_SERVICE_RECORD,	/* the ServiceRecord query is out */
 	XSCORE_DISC_XCM_REQUEST,	/* the XCM request to the XDS is out */
 	XSCORE_DISC_SOLICIT,		/* the UD solicitation is out */
+};
+
+/* Entries in each of a port's trust lists. */
+#define XSCORE_TRUST_MAX	8
+
+/*
+ * What a port accepts (xscore_port_sysfs.c).  The flags are read with
+ * READ_ONCE(); the lists change and are read under port->lock.  An empty
+ * list accepts any GUID or GID.
+ */
+struct xscore_port_trust {
+	bool allow_unauthenticated;	/* XCMs without proofs, no key */
+	bool ud_discovery;		/* UD solicitation runs on this port */
+	unsigned int num_xcm_guids;
+	u64 xcm_guids[XSCORE_TRUST_MAX];
+	unsigned int num_xds_gids;
+	union ib_gid xds_gids[XSCORE_TRUST_MAX];
 };
 
 /*
@@ -93,7 +111,9 @@ enum xscore_discovery_step {
  *   lock (mutex)     what discovery found and counted, for readers:
  *                    last_discovery_error, xds_gid, num_xcms, xcm_guids,
  *                    stats, and the links list (changed only by the
- *                    worker, which reads it without the lock).
+ *                    worker, which reads it without the lock); and the
+ *                    trust lists, which sysfs changes and the worker
+ *                    reads.
  */
 struct xscore_port {
 	struct xscore_device *xdev;
@@ -140,7 +160,11 @@ struct xscore_port {
 	struct {
 		u64 malformed;
 		u64 discovery_failures;
+		u64 untrusted;		/* answers or XCMs the trust lists refused */
 	} stats;
+
+	struct xscore_port_trust trust;
+	struct xscore_port_dev *pdev;	/* /sys/class/xscore_port/<dev>-<port> */
 };
 
 /*
@@ -163,6 +187,14 @@ static inline struct xscore_port *xscore_port(struct xscore_device *xdev,
 }
 
 void xscore_port_init(struct xscore_device *xdev, u32 port_num);
+extern struct class xscore_port_class;
+int xscore_port_add_sysfs(struct xscore_port *port);
+void xscore_port_remove_sysfs(struct xscore_port *port);
+void xscore_port_rename_sysfs(struct xscore_port *port);
+bool xscore_port_trusts_xcm(struct xscore_port *port, u64 guid);
+bool xscore_port_trusts_xds(struct xscore_port *port,
+			    const union ib_gid *gid);
+bool xscore_ud_discovery_default(void);
 void xscore_port_query(struct xscore_port *port);
 void xscore_port_event(struct ib_event_handler *handler,
 		       struct ib_event *event);

@@ -14,6 +14,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include "xscore_check.h"
 #include "xscore_priv.h"
@@ -39,12 +40,14 @@ module_param_cb(hello_timeout, &hello_timeout_ops, &hello_timeout, 0644);
 MODULE_PARM_DESC(hello_timeout,
 		 "Seconds without a message from an XCM before its link is taken down and reopened (0-10800; 0: three of the XCM's hello intervals)");
 
-static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
+static void xscore_xsmp_fill_session(struct xscore_link *link, u8 type,
+				     struct xsmp_session_msg *msg)
 {
 	struct ib_device *ibdev = link->port->xdev->ibdev;
-	struct xsmp_session_msg msg = {
+
+	*msg = (struct xsmp_session_msg) {
 		.type		= type,
-		.length		= cpu_to_be16(sizeof(msg)),
+		.length		= cpu_to_be16(sizeof(*msg)),
 		.resource_flags	= cpu_to_be32(XSMP_OS_TYPE_LINUX |
 					      link->resources_sent),
 		.version	= cpu_to_be32(XSMP_DRIVER_VERSION),
@@ -53,16 +56,34 @@ static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
 		.hw_ver		= cpu_to_be32(ibdev->attrs.hw_ver),
 		.vendor_part_id	= cpu_to_be32(ibdev->attrs.vendor_part_id),
 	};
+}
 
+static int xscore_xsmp_send_session(struct xscore_link *link, u8 type)
+{
+	struct xsmp_session_msg msg;
+
+	xscore_xsmp_fill_session(link, type, &msg);
 	return xscore_link_send(link, XSMP_CLASS_SESSION, &msg, sizeof(msg));
 }
 
-/* The link is connected: a new session starts with REGISTER. */
+/*
+ * The link is connected: a new session starts with REGISTER, which proves
+ * this host where the XCM offered a nonce (xscore_auth.c).
+ */
 int xscore_xsmp_register(struct xscore_link *link)
 {
+	struct xsmp_session_msg msg;
+	int ret;
+
 	lockdep_assert_held(&link->session.mutex);
 	link->resources_sent = xscore_services_active();
-	return xscore_xsmp_send_session(link, XSMP_SESSION_TYPE_REGISTER);
+	xscore_xsmp_fill_session(link, XSMP_SESSION_TYPE_REGISTER, &msg);
+	ret = xscore_auth_register(link, &msg);
+	if (!ret)
+		ret = xscore_link_send(link, XSMP_CLASS_SESSION, &msg,
+				       sizeof(msg));
+	memzero_explicit(&msg, sizeof(msg));
+	return ret;
 }
 
 static unsigned long xscore_xsmp_hello_timeout(struct xscore_link *link)
@@ -97,6 +118,8 @@ static int xscore_xsmp_confirmed(struct xscore_link *link,
 
 	if (xscore_xsmp_check_confirm(msg, chassis, profile))
 		return -EPROTO;
+	if (xscore_auth_confirm(link, msg))
+		return -EKEYREJECTED;
 
 	link->hello_interval = interval;
 	spin_lock_bh(&link->lock);
@@ -129,12 +152,17 @@ static void xscore_xsmp_session(struct xscore_link *link,
 	}
 	switch (msg->type) {
 	case XSMP_SESSION_TYPE_REG_CONFIRM:
-		if (xscore_xsmp_confirmed(link, msg)) {
+		ret = xscore_xsmp_confirmed(link, msg);
+		if (ret == -EKEYREJECTED) {
+			xscore_link_fail(link, "XCM proof wrong", ret);
+		} else if (ret) {
 			xscore_link_count_malformed(link);
 			xscore_link_fail(link, "malformed REG_CONFIRM", -EPROTO);
 		}
 		return;
 	case XSMP_SESSION_TYPE_REG_REJECT:
+		if (msg->code == XSMP_REJECT_AUTH)
+			xscore_auth_rejected(link);
 		xscore_link_fail(link, "registration rejected", -msg->code);
 		return;
 	case XSMP_SESSION_TYPE_SHUTDOWN:

@@ -19,6 +19,7 @@ FIELDS = ("What", "Date", "KernelVersion", "Contact", "Description")
 # added here, and its attributes documented under that directory.
 SYSFS_DIRS = {
     "xscore/xscore_link_sysfs.c": "/sys/class/xscore_link/<link>/",
+    "xscore/xscore_port_sysfs.c": "/sys/class/xscore_port/<port>/",
     "xscore/xscore_vdev.c": "/sys/bus/auxiliary/devices/xscore.<kind>.<N>/",
     "xsvhba/xsvhba_scsi.c": "/sys/class/scsi_host/host<H>/",
 }

@@ -23,6 +23,9 @@ LINK = {
     "malformed": "1",
     "unhandled": "0",
     "reconnects": "2",
+    "auth": "refused",
+    "auth_reason": "XCM proof wrong",
+    "auth_refused": "3",
 }
 
 
@@ -39,6 +42,7 @@ def test_links_are_read_with_their_counters(sysfs: Path) -> None:
     (link,) = read_links(sysfs)
     assert link.name == "rxe0-1-505400fffe180002"
     assert link.state == "up" and link.uptime == 42 and link.reconnects == 2
+    assert (link.auth, link.auth_reason, link.auth_refused) == ("refused", "XCM proof wrong", 3)
     assert link.profile_name == ""
 
 

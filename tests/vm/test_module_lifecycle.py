@@ -41,7 +41,11 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
     try:
         for value in ("31", "2049"):
             assert not con.run(f"insmod {xsvnic} data_ring={value}", check=False).ok, value
-        for name, value in [("max_vdevs", "1025"), ("hello_timeout", "10801")]:
+        for name, value in [
+            ("max_vdevs", "1025"),
+            ("hello_timeout", "10801"),
+            ("allow_unauthenticated", "maybe"),
+        ]:
             before = con.output(f"cat {parameters}/{name}").strip()
             assert not con.run(f"echo {value} > {parameters}/{name}", check=False).ok, name
             assert con.output(f"cat {parameters}/{name}").strip() == before
@@ -54,6 +58,7 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
         ("hello_timeout", "10801"),
         ("xds_gid", "not-an-address"),
         ("ud_discovery", "maybe"),
+        ("allow_unauthenticated", "maybe"),
     ]:
         assert not con.run(f"insmod {xscore} {name}={value}", check=False).ok, name
         con.run(f"dmesg | grep -qF \"\\`{value}' invalid for parameter \\`{name}'\"")

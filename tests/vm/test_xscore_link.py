@@ -48,7 +48,9 @@ def restart_xcm(fabric: Fabric, fuzz: tuple[str, ...] = ()) -> None:
 
 
 def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None:
-    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    if not wait_for_state(fabric.host, "up", UP_WITHIN):
+        xcm_log = fabric.director.console.output(f"tail -n 40 {director.XCM_LOG}")
+        pytest.fail(f"{links(fabric.host)}\nxcm:\n{xcm_log}")
     link = only_link(fabric.host)
     host_guid = node_guid(fabric.host)
     assert link["state"] == "up"
@@ -58,6 +60,8 @@ def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None
     assert link["chassis_name"] == "xsigo-director"
     assert link["profile_name"] == f"profile-{host_guid[-6:]}"
     assert link["malformed"] == 0
+    # every session is mutually authenticated (the fabric's keys: harness/auth.py)
+    assert link["auth"] == "authenticated", link
     table = fabric.host.console.output(f"{director.GUEST_PYTHON} -m xsadm links")
     assert "xsigo-director" in table and f"profile-{host_guid[-6:]}" in table, table
 

@@ -1,5 +1,6 @@
 """Ethernet-mode discovery: without a fabric-services GID, xscore solicits the director with a
-UD datagram to ff02::1 (as the original did on Ethernet), and the answer's XCM becomes a link."""
+UD datagram to ff02::1 (as the original did on Ethernet), and the answer's XCM becomes a link.
+Solicitation is opt-in per port, and a port takes answers only from the GIDs it trusts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import pytest
 
 from harness import director, modload
 from harness.fabric import Fabric
-from harness.links import links, only_link, wait_for_state
+from harness.links import SYSFS_LINKS, links, only_link, wait_for_state
 from harness.modules import Build
 
 XSCORE = "xscore/xscore.ko"
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
+PORT = "/sys/class/xscore_port/rxe0-1"
+UNTRUSTED_XDS = "2001:db8::99"
+DIRECTOR_GID = "2001:db8::2"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +35,16 @@ def test_solicitation_finds_the_xcm_and_the_link_comes_up(
 ) -> None:
     modload.insmod(fabric.host, module_build.release, XSCORE)
     try:
+        # Solicitation is opt-in per port, and can be turned on at run time.
+        con = fabric.host.console
+        assert con.output(f"cat {PORT}/ud_discovery").strip() == "0"
+        # An answer from a GID the port does not trust is dropped and counted: no link.
+        con.run(f"echo {UNTRUSTED_XDS} > {PORT}/xds_gids")
+        con.run(f"echo 1 > {PORT}/ud_discovery")
+        assert con.wait_until(f"[ $(cat {PORT}/untrusted) -ge 1 ]", UP_WITHIN), links(fabric.host)
+        con.run(f"! ls {SYSFS_LINKS}/ | grep -q .")
+        # Trusting the director's GID, the answer's XCM becomes a link.
+        con.run(f"echo {DIRECTOR_GID} > {PORT}/xds_gids")
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         link = only_link(fabric.host)
         log = fabric.director.console.output(f"cat {director.SOLICIT_LOG}")

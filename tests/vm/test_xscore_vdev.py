@@ -21,6 +21,10 @@ SERVER = "host"  # the host VM's hostname
 AUXILIARY = "/sys/bus/auxiliary/devices"
 # a second XCM, as another director's would be; its address is the fabric prefix + this GUID
 OTHER_XCM = "0002c903000000aa"
+# an XCM that does not hold the host's key, and proves itself with a key of its own
+ROGUE_XCM = "0002c903000000bb"
+ROGUE_KEY = "5a" * 32
+PORT = "/sys/class/xscore_port/rxe0-1"
 # discovery re-polls every 20 s after a success
 REPOLL_WITHIN = 60.0
 # A few cycles prove the behaviour; the soak (issue 25) runs a hundred.
@@ -228,6 +232,45 @@ def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: No
     assert [link["xcm_guid"] for link in links(fabric.host)] == [
         director.node_guid(fabric.director)
     ]
+
+
+def test_rogue_xcm_is_refused_and_the_real_link_keeps_its_devices(
+    fabric: Fabric, product: None
+) -> None:
+    """An XCM without the host's key, assigned to the host beside the real one, is refused at
+    every registration with the reason in its link's sysfs and in xsadm; the real link stays
+    up with its devices bound. The port's trust list then leaves the rogue XCM out."""
+    con = fabric.host.console
+    own = director.node_guid(fabric.director)
+    real, rogue = f"{SYSFS_LINKS}/rxe0-1-{own}", f"{SYSFS_LINKS}/rxe0-1-{ROGUE_XCM}"
+    before = {link["xcm_guid"]: link for link in links(fabric.host)}[own]
+    devices = [aux_device(fabric, "vnic", "xsvnic0"), aux_device(fabric, "vhba", "xsvhba0")]
+    assert all(devices), kernel_messages(fabric)
+    director.start_xcm(fabric.director, HELLO_INTERVAL, guid=ROGUE_XCM, rogue_key=ROGUE_KEY)
+    try:
+        director.ctl(fabric.director, f"assign-xcm {SERVER} {ROGUE_XCM}")
+        refused_twice = f"[ $(cat {rogue}/auth_refused 2>/dev/null || echo 0) -ge 2 ]"
+        assert con.wait_until(refused_twice, REPOLL_WITHIN + 30), kernel_messages(fabric)
+        assert con.output(f"cat {rogue}/auth_reason").strip() == "XCM proof wrong"
+        assert con.output(f"cat {rogue}/state").strip() != "up"
+        assert con.output(f"cat {real}/auth").strip() == "authenticated"
+        table = con.output(f"{director.GUEST_PYTHON} -m xsadm links")
+        assert "XCM proof wrong" in table, table
+        # Trust only the real XCM on the port: the rogue's link goes at the next round.
+        con.run(f"echo {own} > {PORT}/xcm_guids")
+        assert con.wait_until(f"! test -e {rogue}", REPOLL_WITHIN), links(fabric.host)
+        assert int(con.output(f"cat {PORT}/untrusted")) >= 1
+    finally:
+        con.run(f"echo > {PORT}/xcm_guids")
+        director.ctl(fabric.director, f"assign-xcm {SERVER} {ROGUE_XCM} --remove")
+        director.stop_xcm(fabric.director, ROGUE_XCM)
+    after = {link["xcm_guid"]: link for link in links(fabric.host)}[own]
+    assert (after["state"], after["auth"]) == ("up", "authenticated"), after
+    assert after["reconnects"] == before["reconnects"], (before, after)
+    assert after["auth_refused"] == before["auth_refused"], (before, after)
+    for device in devices:
+        con.run(f"test -e {AUXILIARY}/{device}/driver")
+    assert devices_seen(fabric) == {"xsvnic0": "installed", "xsvhba0": "installed"}
 
 
 def test_load_unload_cycles_of_all_modules_with_devices_bound(

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import bootdisk, crashscan, director, image, san
+from harness import auth, bootdisk, crashscan, director, image, san
+from harness.director import node_guid
 from harness.fabric import ROOT_LUN_DEVICE, Fabric
 from harness.kernels import Kernel
 from harness.modules import Build
@@ -47,7 +48,9 @@ def test_host_boots_with_its_root_on_a_vhba_lun(
     root_lun: None,
     kernel_log: KernelLog,
 ) -> None:
-    initrd = bootdisk.build_boot_initramfs(kernel, module_build, image.build_image())
+    guid = node_guid(fabric.host)
+    keys = {guid: bytes.fromhex(auth.test_key(guid))}
+    initrd = bootdisk.build_boot_initramfs(kernel, module_build, image.build_image(), keys)
     try:
         host = fabric.replace_host(initrd, (f"xscore.xds_gid={fabric_services}",))
         con = host.console

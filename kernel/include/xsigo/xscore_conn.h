@@ -34,6 +34,9 @@
 
 struct xscore_conn;
 
+/* Bytes of the peer's accept private data a connection keeps. */
+#define XSCORE_CONN_ACCEPT_MAX	64
+
 struct xscore_conn_params {
 	unsigned int ring;		/* receive and send buffers, each */
 	unsigned int buf_size;		/* bytes in one buffer */
@@ -99,6 +102,8 @@ void xscore_conn_close(struct xscore_conn *conn);
 void *xscore_conn_context(const struct xscore_conn *conn);
 bool xscore_conn_established(const struct xscore_conn *conn);
 int xscore_conn_error(const struct xscore_conn *conn);
+int xscore_conn_accept(const struct xscore_conn *conn, u8 *data,
+		       u32 *local_qpn, u32 *remote_qpn);
 struct ib_device *xscore_conn_ibdev(const struct xscore_conn *conn);
 struct ib_pd *xscore_conn_pd(const struct xscore_conn *conn);
 unsigned int xscore_conn_buf_size(const struct xscore_conn *conn);

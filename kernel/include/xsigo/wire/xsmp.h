@@ -43,6 +43,21 @@
 /* OS type in the top byte of resource_flags */
 #define XSMP_OS_TYPE_LINUX 0x01000000
 
+/* 'XSA1': the XCM's accept carries a nonce */
+#define XSMP_AUTH_MAGIC 0x58534131
+
+/* bytes of each side's nonce */
+#define XSMP_AUTH_NONCE_LEN 32
+
+/* bytes of a proof: HMAC-SHA256 */
+#define XSMP_AUTH_PROOF_LEN 32
+
+/* bytes of the label that opens a proof's transcript */
+#define XSMP_AUTH_LABEL_LEN 16
+
+/* REG_REJECT code: the host's proof failed or it has no key */
+#define XSMP_REJECT_AUTH 13
+
 /* Message classes (the header's type). */
 enum xsmp_class {
 	/* session management (this spec) */
@@ -176,7 +191,17 @@ struct xsmp_session_msg {
 	__be32 xsigo_xsmp_version;
 	char chassis_name[32];	/* 40: director name (REG_CONFIRM) */
 	char session_name[32];	/* 72: server profile name (REG_CONFIRM) */
-	__u8 reserved[120];	/* 104: zero */
+	/*
+	 * 104: REGISTER: the host's nonce (zero: the host offers no
+	 * proof); reserved in the original
+	 */
+	__u8 auth_nonce[32];
+	/*
+	 * 136: REGISTER: the host's proof; REG_CONFIRM: the XCM's
+	 * (xsmp_auth_transcript); reserved in the original
+	 */
+	__u8 auth_proof[32];
+	__u8 reserved[56];	/* 168: zero */
 } __packed;
 
 static_assert(sizeof(struct xsmp_session_msg) == 224);
@@ -193,7 +218,9 @@ static_assert(offsetof(struct xsmp_session_msg, vendor_part_id) == 32);
 static_assert(offsetof(struct xsmp_session_msg, xsigo_xsmp_version) == 36);
 static_assert(offsetof(struct xsmp_session_msg, chassis_name) == 40);
 static_assert(offsetof(struct xsmp_session_msg, session_name) == 72);
-static_assert(offsetof(struct xsmp_session_msg, reserved) == 104);
+static_assert(offsetof(struct xsmp_session_msg, auth_nonce) == 104);
+static_assert(offsetof(struct xsmp_session_msg, auth_proof) == 136);
+static_assert(offsetof(struct xsmp_session_msg, reserved) == 168);
 
 /*
  * The start of every VNIC, VHBA and XVE class object, whose fields beyond
@@ -226,5 +253,47 @@ struct xsmp_private_data {
 static_assert(sizeof(struct xsmp_private_data) == 25);
 static_assert(offsetof(struct xsmp_private_data, is_checksum) == 0);
 static_assert(offsetof(struct xsmp_private_data, reserved) == 1);
+
+/*
+ * Private data of the XCM's accept (the connection reply): the XCM's nonce
+ * for this session. An XCM that sends none (or another magic) offers no
+ * proof.
+ */
+struct xsmp_accept_data {
+	__be32 magic;	/* 0: XSMP_AUTH_MAGIC */
+	__u8 nonce[32];	/* 4: the XCM's nonce, fresh for each connection */
+};
+
+static_assert(sizeof(struct xsmp_accept_data) == 36);
+static_assert(offsetof(struct xsmp_accept_data, magic) == 0);
+static_assert(offsetof(struct xsmp_accept_data, nonce) == 4);
+
+/*
+ * Never sent: what each side's proof is the HMAC-SHA256 of, under the
+ * host's key. The label tells the directions apart ("XSMP-AUTH1-HOST" from
+ * the host, "XSMP-AUTH1-XCM" from the XCM, NUL padded), so a proof can be
+ * neither replayed (fresh nonces) nor reflected.
+ */
+struct xsmp_auth_transcript {
+	char label[16];	/* 0: direction label, NUL padded */
+	__u8 xcm_nonce[32];	/* 16: from xsmp_accept_data */
+	__u8 host_nonce[32];	/* 48: from REGISTER */
+	__u8 host_gid[16];	/* 80: the host's GID the connection runs from */
+	__u8 xcm_gid[16];	/* 96: the XCM's GID the host connected to */
+	__be32 host_qpn;	/* 112: the host's QP number */
+	__be32 xcm_qpn;	/* 116: the XCM's QP number */
+	/* 120: the host's port GUID (the header's source, the key's name) */
+	__be64 host_guid;
+};
+
+static_assert(sizeof(struct xsmp_auth_transcript) == 128);
+static_assert(offsetof(struct xsmp_auth_transcript, label) == 0);
+static_assert(offsetof(struct xsmp_auth_transcript, xcm_nonce) == 16);
+static_assert(offsetof(struct xsmp_auth_transcript, host_nonce) == 48);
+static_assert(offsetof(struct xsmp_auth_transcript, host_gid) == 80);
+static_assert(offsetof(struct xsmp_auth_transcript, xcm_gid) == 96);
+static_assert(offsetof(struct xsmp_auth_transcript, host_qpn) == 112);
+static_assert(offsetof(struct xsmp_auth_transcript, xcm_qpn) == 116);
+static_assert(offsetof(struct xsmp_auth_transcript, host_guid) == 120);
 
 #endif /* _XSIGO_WIRE_XSMP_H */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What each port trusts, set at run time: /sys/class/xscore_port/
+ * <device>-<port>/ (docs/ABI/testing/sysfs-class-xscore_port).
+ *
+ * The attributes' device is allocated apart from the port, so that a
+ * reference someone keeps on it never outlives the port's memory; its
+ * callbacks reach the port only before device_unregister() returns.
+ */
+#include <linux/device.h>
+#include <linux/inet.h>
+#include <linux/kstrtox.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "xscore_priv.h"
+
+struct xscore_port_dev {
+	struct device dev;
+	struct xscore_port *port;
+};
+
+static struct xscore_port *to_port(struct device *dev)
+{
+	return container_of(dev, struct xscore_port_dev, dev)->port;
+}
+
+/**
+ * xscore_port_trusts_xcm() - whether discovery may open a link to an XCM
+ * @port: the port
+ * @guid: the XCM's GUID, from a discovery answer
+ *
+ * Return: true when the port's list is empty or holds @guid.
+ */
+bool xscore_port_trusts_xcm(struct xscore_port *port, u64 guid)
+{
+	bool trusted = !port->trust.num_xcm_guids;
+	unsigned int i;
+
+	lockdep_assert_held(&port->lock);
+	for (i = 0; i < port->trust.num_xcm_guids; i++)
+		trusted |= port->trust.xcm_guids[i] == guid;
+	return trusted;
+}
+
+/**
+ * xscore_port_trusts_xds() - whether a directory service may answer
+ * @port: the port
+ * @gid: where the answer came from
+ *
+ * Return: true when the port's list is empty or holds @gid.
+ */
+bool xscore_port_trusts_xds(struct xscore_port *port, const union ib_gid *gid)
+{
+	bool trusted = !port->trust.num_xds_gids;
+	unsigned int i;
+
+	lockdep_assert_held(&port->lock);
+	for (i = 0; i < port->trust.num_xds_gids; i++)
+		trusted |= !memcmp(&port->trust.xds_gids[i], gid, sizeof(*gid));
+	return trusted;
+}
+
+static ssize_t xscore_port_show_bool(bool *flag, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(*flag));
+}
+
+static ssize_t xscore_port_store_bool(bool *flag, const char *buf,
+				      size_t count)
+{
+	bool value;
+	int ret;
+
+	ret = kstrtobool(buf, &value);
+	if (ret)
+		return ret;
+	WRITE_ONCE(*flag, value);
+	return count;
+}
+
+static ssize_t allow_unauthenticated_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	return xscore_port_show_bool(&to_port(dev)->trust.allow_unauthenticated,
+				     buf);
+}
+
+static ssize_t allow_unauthenticated_store(struct device *dev,
+					   struct device_attribute *attr,
+					   const char *buf, size_t count)
+{
+	return xscore_port_store_bool(&to_port(dev)->trust.allow_unauthenticated,
+				      buf, count);
+}
+static DEVICE_ATTR_RW(allow_unauthenticated);
+
+static ssize_t ud_discovery_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return xscore_port_show_bool(&to_port(dev)->trust.ud_discovery, buf);
+}
+
+static ssize_t ud_discovery_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	/* The next round (within XSCORE_POLL_RETRY) solicits, or not. */
+	return xscore_port_store_bool(&to_port(dev)->trust.ud_discovery, buf,
+				      count);
+}
+static DEVICE_ATTR_RW(ud_discovery);
+
+static ssize_t xcm_guids_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	ssize_t len = 0;
+	unsigned int i;
+
+	mutex_lock(&port->lock);
+	for (i = 0; i < port->trust.num_xcm_guids; i++)
+		len += sysfs_emit_at(buf, len, "%s%016llx", i ? " " : "",
+				     port->trust.xcm_guids[i]);
+	mutex_unlock(&port->lock);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+/* Words separated by blanks or commas: the next one, NUL-terminated. */
+static char *xscore_port_next_word(char **cursor)
+{
+	char *word;
+
+	do {
+		word = strsep(cursor, " \t\n,");
+	} while (word && !*word);
+	return word;
+}
+
+/* A whole list replaces the old one; an empty write empties it. */
+static ssize_t xcm_guids_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct xscore_port *port = to_port(dev);
+	u64 guids[XSCORE_TRUST_MAX];
+	char *copy, *cursor, *word;
+	unsigned int n = 0;
+	int ret = 0;
+
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cursor = copy;
+	while ((word = xscore_port_next_word(&cursor))) {
+		if (n == XSCORE_TRUST_MAX || strlen(word) != 16) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = kstrtou64(word, 16, &guids[n++]);
+		if (ret)
+			break;
+	}
+	kfree(copy);
+	if (ret)
+		return ret;
+	mutex_lock(&port->lock);
+	memcpy(port->trust.xcm_guids, guids, n * sizeof(guids[0]));
+	port->trust.num_xcm_guids = n;
+	mutex_unlock(&port->lock);
+	/* Links to XCMs now refused close at the next round's answer. */
+	return count;
+}
+static DEVICE_ATTR_RW(xcm_guids);
+
+static ssize_t xds_gids_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	ssize_t len = 0;
+	unsigned int i;
+
+	mutex_lock(&port->lock);
+	for (i = 0; i < port->trust.num_xds_gids; i++)
+		len += sysfs_emit_at(buf, len, "%s%pI6c", i ? " " : "",
+				     port->trust.xds_gids[i].raw);
+	mutex_unlock(&port->lock);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t xds_gids_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct xscore_port *port = to_port(dev);
+	union ib_gid gids[XSCORE_TRUST_MAX];
+	char *copy, *cursor, *word;
+	unsigned int n = 0;
+	int ret = 0;
+
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cursor = copy;
+	while ((word = xscore_port_next_word(&cursor))) {
+		if (n == XSCORE_TRUST_MAX ||
+		    in6_pton(word, -1, gids[n++].raw, -1, NULL) != 1) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	kfree(copy);
+	if (ret)
+		return ret;
+	mutex_lock(&port->lock);
+	memcpy(port->trust.xds_gids, gids, n * sizeof(gids[0]));
+	port->trust.num_xds_gids = n;
+	mutex_unlock(&port->lock);
+	return count;
+}
+static DEVICE_ATTR_RW(xds_gids);
+
+static ssize_t untrusted_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	u64 value;
+
+	mutex_lock(&port->lock);
+	value = port->stats.untrusted;
+	mutex_unlock(&port->lock);
+	return sysfs_emit(buf, "%llu\n", value);
+}
+static DEVICE_ATTR_RO(untrusted);
+
+static struct attribute *xscore_port_attrs[] = {
+	&dev_attr_allow_unauthenticated.attr,
+	&dev_attr_ud_discovery.attr,
+	&dev_attr_xcm_guids.attr,
+	&dev_attr_xds_gids.attr,
+	&dev_attr_untrusted.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(xscore_port);
+
+struct class xscore_port_class = {
+	.name		= "xscore_port",
+	.dev_groups	= xscore_port_groups,
+};
+
+static void xscore_port_dev_release(struct device *dev)
+{
+	kfree(container_of(dev, struct xscore_port_dev, dev));
+}
+
+/**
+ * xscore_port_add_sysfs() - show the port's trust settings
+ * @port: the port, its discovery started (its lock initialised)
+ *
+ * Return: 0 or a negative errno.
+ */
+int xscore_port_add_sysfs(struct xscore_port *port)
+{
+	struct xscore_port_dev *pdev;
+	int ret;
+
+	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+	if (!pdev)
+		return -ENOMEM;
+	pdev->port = port;
+	device_initialize(&pdev->dev);
+	pdev->dev.class = &xscore_port_class;
+	pdev->dev.release = xscore_port_dev_release;
+	ret = dev_set_name(&pdev->dev, "%s-%u",
+			   dev_name(&port->xdev->ibdev->dev), port->port_num);
+	if (!ret)
+		ret = device_add(&pdev->dev);
+	if (ret) {
+		put_device(&pdev->dev);
+		return ret;
+	}
+	port->pdev = pdev;
+	return 0;
+}
+
+/* When this returns, no attribute callback runs or will run. */
+void xscore_port_remove_sysfs(struct xscore_port *port)
+{
+	if (!port->pdev)
+		return;
+	device_unregister(&port->pdev->dev);
+	port->pdev = NULL;
+}
+
+void xscore_port_rename_sysfs(struct xscore_port *port)
+{
+	char name[IB_DEVICE_NAME_MAX + 16];
+	int ret;
+
+	if (!port->pdev)
+		return;
+	snprintf(name, sizeof(name), "%s-%u",
+		 dev_name(&port->xdev->ibdev->dev), port->port_num);
+	if (!strcmp(name, dev_name(&port->pdev->dev)))
+		return;
+	ret = device_rename(&port->pdev->dev, name);
+	if (ret)
+		dev_warn(&port->pdev->dev, "not renamed to %s: %d\n", name,
+			 ret);
+}
