@@ -150,23 +150,22 @@ def run(spec: KernelSpec, quick: bool = False, out: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     report.write_json(results, out / "bench.json")
     (out / "bench.partial.json").unlink(missing_ok=True)
+    _publish(results, out)
+    say(f"results: {out}/bench.json, bench.md, bench.png")
+    return out
+
+
+def _publish(results: dict[str, Any], out: Path) -> None:
+    """The table and plot of results in out, and in the README when out is the published one."""
     table = report.markdown(results)
     (out / "bench.md").write_text(table)
     plot.plot(results, out / "bench.png")
     if out == RESULTS:
         report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
     print(table)
-    say(f"results: {out}/bench.json, bench.md, bench.png")
-    return out
 
 
 def rewrite(out: Path = RESULTS) -> None:
     """Write the table, plot and README again from bench.json (after a change to the report
     code), measuring nothing."""
-    results = json.loads((out / "bench.json").read_text())
-    table = report.markdown(results)
-    (out / "bench.md").write_text(table)
-    plot.plot(results, out / "bench.png")
-    if out == RESULTS:
-        report.update_readme(REPO / "README.md", table, "bench/results/bench.png")
-    print(table)
+    _publish(json.loads((out / "bench.json").read_text()), out)
