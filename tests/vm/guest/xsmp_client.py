@@ -1,5 +1,7 @@
 """Run in the host VM as `xsmp_client.py <own address> <XCM address> <own node GUID>`: open an
-XSMP session the way xscore will, print the XCM's REG_CONFIRM and the first HELLO, answer it."""
+XSMP session the way xscore will, print the XCM's REG_CONFIRM and the first HELLO, answer it.
+The devices the director configured for this host arrive between the two (classes VNIC and
+VHBA); the client counts them and answers none."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pyverbs.qp import QPCap, QPInitAttr
 
 from director.xsmp import (
     SESSION_MSG_SIZE,
+    parse_header,
     parse_session_message,
     session_message,
 )
@@ -22,6 +25,7 @@ from xswire.xsmp import (
     XSMP_MIN_CHASSIS_VERSION,
     XSMP_OS_TYPE_LINUX,
     XSMP_RDMA_CM_PORT,
+    XsmpClass,
     XsmpResource,
     XsmpSessionMsg,
     XsmpSessionType,
@@ -45,11 +49,18 @@ def main() -> None:
         cmid.post_send(send_mr)
         cmid.get_send_comp()
 
+    others = 0
+
     def receive() -> XsmpSessionMsg:
-        wc = cmid.get_recv_comp()
-        data = recv_mr.read(wc.byte_len, 0)
-        cmid.post_recv(recv_mr)
-        return parse_session_message(data).body
+        """The next SESSION message, past any device configuration."""
+        nonlocal others
+        while True:
+            wc = cmid.get_recv_comp()
+            data = recv_mr.read(wc.byte_len, 0)
+            cmid.post_recv(recv_mr)
+            if parse_header(data).type == XsmpClass.SESSION:
+                return parse_session_message(data).body
+            others += 1
 
     send(1, XsmpSessionMsg(
         type=XsmpSessionType.REGISTER,
@@ -65,6 +76,7 @@ def main() -> None:
     print(f"profile={cstr(confirm.session_name)}")
     hello = receive()
     print(f"hello_type={hello.type}")
+    print(f"device_messages={others}")
     send(2, XsmpSessionMsg(type=XsmpSessionType.HELLO))
     cmid.disconnect()
 
