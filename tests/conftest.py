@@ -48,6 +48,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         suite.record(seconds, session.testscollected, session.testsfailed)
 
 
+DEFAULT_KERNEL_ONLY = "default_kernel_only"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{DEFAULT_KERNEL_ONLY}: a long end-to-end test that `make test` runs on the matrix's"
+        " default kernel only; named kernels (--kernel, `make matrix`) run it on each of them",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `make test` inside CI's time: its long end-to-end tests run once, on the default
+    kernel; the other cells run the rest, which covers every path those tests take."""
+    if config.getoption("kernel"):
+        return
+    default = matrix.load().default
+    skip = pytest.mark.skip(
+        reason=f"long: `make test` runs it on kernel {default}; `make matrix` on every kernel"
+    )
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kernel_id = callspec.params.get("kernel_id") if callspec else None
+        if kernel_id not in (None, default) and item.get_closest_marker(DEFAULT_KERNEL_ONLY):
+            item.add_marker(skip)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kernel_id" in metafunc.fixturenames:
         m = matrix.load()

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from harness import dkms, matrix
+from harness import dkms
 from harness.fabric import Fabric
 from tests.conftest import KernelLog, restore_host
 
 
+# gcc under TCG takes minutes; `make dkms-check KERNEL=<id>` builds through DKMS for any kernel.
+@pytest.mark.default_kernel_only
 def test_dkms_builds_installs_and_removes_the_modules_for_the_running_kernel(
-    request: pytest.FixtureRequest, fabric: Fabric, kernel_log: KernelLog
+    fabric: Fabric, kernel_log: KernelLog
 ) -> None:
     if fabric.kernel.spec.source is not None:
         pytest.skip("DKMS serves a distribution kernel with its headers; this one is built here")
-    # gcc under TCG takes minutes: `make test` builds through DKMS for the default kernel only
-    chosen = request.config.getoption("kernel")
-    if not chosen and fabric.kernel.spec.id != matrix.load().default:
-        pytest.skip("make dkms-check KERNEL=<id> builds through DKMS for any other kernel")
     pkg = dkms.package()
     assert pkg.modules == ("xscore", "xsvnic", "xsvhba")
     try:

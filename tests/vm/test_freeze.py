@@ -73,6 +73,7 @@ def devices(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterat
         restore_host(fabric)
 
 
+@pytest.mark.default_kernel_only
 def test_freeze_and_thaw_under_traffic_brings_link_vnic_and_vhba_back(
     fabric: Fabric, devices: Devices
 ) -> None:

@@ -161,6 +161,7 @@ def test_link_recovers_from_a_port_bounce(fabric: Fabric, link_up: None) -> None
     assert "ACTIVE -> DOWN" in log and "DOWN -> ACTIVE" in log, log
 
 
+@pytest.mark.default_kernel_only
 def test_hostile_xcm_is_counted_and_survived(
     fabric: Fabric, module_build: Build, link_up: None
 ) -> None:

@@ -213,6 +213,7 @@ def wait_until_director(fabric: Fabric, text: str, timeout: float) -> bool:
     return fabric.director.console.wait_until(f"grep -q '{text}' {director.XCM_LOG}", timeout)
 
 
+@pytest.mark.default_kernel_only
 def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: None) -> None:
     director.start_xcm(fabric.director, HELLO_INTERVAL, guid=OTHER_XCM)
     try:
@@ -234,6 +235,7 @@ def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: No
     ]
 
 
+@pytest.mark.default_kernel_only
 def test_rogue_xcm_is_refused_and_the_real_link_keeps_its_devices(
     fabric: Fabric, product: None
 ) -> None:

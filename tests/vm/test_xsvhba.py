@@ -241,6 +241,7 @@ UPDATED_DEPTH = 4
 UPDATED_LOSS_TMO = 20
 
 
+@pytest.mark.default_kernel_only
 def test_fio_verify_finds_no_errors_while_depth_loss_timeout_and_admin_state_change(
     fabric: Fabric, vhba: str
 ) -> None:
@@ -282,6 +283,7 @@ def test_fio_verify_finds_no_errors_while_depth_loss_timeout_and_admin_state_cha
     assert con.output(f"cat {FC_HOST_LOSS_TMO}").split()[0] == "30"
 
 
+@pytest.mark.default_kernel_only
 def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
     """The card goes away and comes back during fio: the host reconnects, fio sees every block
     it wrote, and the remote port keeps the loss timeout the operator gave it."""
@@ -300,6 +302,7 @@ def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str)
         assert rport_loss_timeouts(fabric) == {str(RESTART_LOSS_TMO)}, diagnostics(fabric)
 
 
+@pytest.mark.default_kernel_only
 def test_whole_director_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
     """The XCM and the FC card both go away and come back: the host keeps its vHBA through
     the lost session, reconnects to the card, and fio sees every block it wrote."""
@@ -330,6 +333,7 @@ def wait_for_disks(fabric: Fabric, count: int, within: float) -> bool:
     )
 
 
+@pytest.mark.default_kernel_only
 def test_luns_and_targets_added_and_removed_at_the_director_come_and_go(
     fabric: Fabric, vhba: str
 ) -> None:
@@ -393,6 +397,7 @@ def host_log_count(fabric: Fabric, pattern: str) -> int:
 ESCALATION = ("abort of command .*: failed", "LUN reset: failed", "target reset: failed")
 
 
+@pytest.mark.default_kernel_only
 def test_command_the_card_will_not_let_go_escalates_to_a_host_reset(
     fabric: Fabric, vhba: str
 ) -> None:
@@ -498,6 +503,7 @@ def stale_outcomes(fabric: Fabric, skip: int) -> list[str]:
     return out.splitlines()
 
 
+@pytest.mark.default_kernel_only
 @pytest.mark.parametrize("direction", ["read", "write"])
 def test_commands_taken_back_at_fast_io_fail_are_out_of_the_cards_reach(
     fabric: Fabric, vhba: str, direction: str

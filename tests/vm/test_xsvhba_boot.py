@@ -40,6 +40,7 @@ def root_lun(fabric: Fabric, fabric_services: str) -> Iterator[None]:
         director.ctl(fabric.director, f"remove-lun {BOOT_TARGET} || true")
 
 
+@pytest.mark.default_kernel_only
 def test_host_boots_with_its_root_on_a_vhba_lun(
     fabric: Fabric,
     kernel: Kernel,

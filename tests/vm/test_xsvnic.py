@@ -335,6 +335,7 @@ def wait_for_card_multicast(fabric: Fabric, summary: str) -> bool:
     )
 
 
+@pytest.mark.default_kernel_only
 def test_allmulti_and_promisc_admit_every_multicast_group(fabric: Fabric, vnic: str) -> None:
     con = fabric.host.console
     assert multicast_frames_seen(fabric, vnic) == 0, diagnostics(fabric)
@@ -362,6 +363,7 @@ def interface_mtu_is(fabric: Fabric, name: str, mtu: int) -> bool:
     )
 
 
+@pytest.mark.default_kernel_only
 def test_operator_update_changes_mtu_and_admin_state_in_place(fabric: Fabric, vnic: str) -> None:
     con = fabric.host.console
     try:
@@ -492,6 +494,7 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     assert ping.ok, ping.output + diagnostics(fabric)
 
 
+@pytest.mark.default_kernel_only
 def test_xcm_restart_leaves_the_vnic_and_its_traffic_alone(fabric: Fabric, vnic: str) -> None:
     con = fabric.host.console
     ifindex = con.output(f"cat /sys/class/net/{vnic}/ifindex")
@@ -522,6 +525,7 @@ def delete_under_iperf3(fabric: Fabric, name: str, remote: str, reverse: bool = 
     con.run("wait", timeout=60, check=False)
 
 
+@pytest.mark.default_kernel_only
 def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     fabric: Fabric, vnic: str
 ) -> None:
