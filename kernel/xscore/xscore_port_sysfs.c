@@ -139,13 +139,18 @@ static char *xscore_port_next_word(char **cursor)
 	return word;
 }
 
-/* A whole list replaces the old one; an empty write empties it. */
-static ssize_t xcm_guids_store(struct device *dev,
-			       struct device_attribute *attr,
-			       const char *buf, size_t count)
+/*
+ * A trust list written whole: blank- or comma-separated words, each parsed by
+ * @parse into @scratch (XSCORE_TRUST_MAX elements of @size bytes), replace the
+ * @num elements at @list under port->lock. An empty write empties the list; a
+ * bad word or one too many changes nothing.
+ */
+static ssize_t xscore_port_store_list(struct xscore_port *port,
+				      const char *buf, size_t count,
+				      int (*parse)(const char *word, void *elem),
+				      void *scratch, size_t size,
+				      void *list, unsigned int *num)
 {
-	struct xscore_port *port = to_port(dev);
-	u64 guids[XSCORE_TRUST_MAX];
 	char *copy, *cursor, *word;
 	unsigned int n = 0;
 	int ret = 0;
@@ -155,11 +160,11 @@ static ssize_t xcm_guids_store(struct device *dev,
 		return -ENOMEM;
 	cursor = copy;
 	while ((word = xscore_port_next_word(&cursor))) {
-		if (n == XSCORE_TRUST_MAX || strlen(word) != 16) {
+		if (n == XSCORE_TRUST_MAX) {
 			ret = -EINVAL;
 			break;
 		}
-		ret = kstrtou64(word, 16, &guids[n++]);
+		ret = parse(word, scratch + n++ * size);
 		if (ret)
 			break;
 	}
@@ -167,11 +172,38 @@ static ssize_t xcm_guids_store(struct device *dev,
 	if (ret)
 		return ret;
 	mutex_lock(&port->lock);
-	memcpy(port->trust.xcm_guids, guids, n * sizeof(guids[0]));
-	port->trust.num_xcm_guids = n;
+	memcpy(list, scratch, n * size);
+	*num = n;
 	mutex_unlock(&port->lock);
-	/* Links to XCMs now refused close at the next round's answer. */
 	return count;
+}
+
+static int xscore_port_parse_guid(const char *word, void *elem)
+{
+	if (strlen(word) != 16)
+		return -EINVAL;
+	return kstrtou64(word, 16, elem);
+}
+
+static int xscore_port_parse_gid(const char *word, void *elem)
+{
+	union ib_gid *gid = elem;
+
+	return in6_pton(word, -1, gid->raw, -1, NULL) == 1 ? 0 : -EINVAL;
+}
+
+static ssize_t xcm_guids_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct xscore_port *port = to_port(dev);
+	u64 guids[XSCORE_TRUST_MAX];
+
+	/* Links to XCMs now refused close at the next round's answer. */
+	return xscore_port_store_list(port, buf, count, xscore_port_parse_guid,
+				      guids, sizeof(guids[0]),
+				      port->trust.xcm_guids,
+				      &port->trust.num_xcm_guids);
 }
 static DEVICE_ATTR_RW(xcm_guids);
 
@@ -196,29 +228,11 @@ static ssize_t xds_gids_store(struct device *dev,
 {
 	struct xscore_port *port = to_port(dev);
 	union ib_gid gids[XSCORE_TRUST_MAX];
-	char *copy, *cursor, *word;
-	unsigned int n = 0;
-	int ret = 0;
 
-	copy = kstrndup(buf, count, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cursor = copy;
-	while ((word = xscore_port_next_word(&cursor))) {
-		if (n == XSCORE_TRUST_MAX ||
-		    in6_pton(word, -1, gids[n++].raw, -1, NULL) != 1) {
-			ret = -EINVAL;
-			break;
-		}
-	}
-	kfree(copy);
-	if (ret)
-		return ret;
-	mutex_lock(&port->lock);
-	memcpy(port->trust.xds_gids, gids, n * sizeof(gids[0]));
-	port->trust.num_xds_gids = n;
-	mutex_unlock(&port->lock);
-	return count;
+	return xscore_port_store_list(port, buf, count, xscore_port_parse_gid,
+				      gids, sizeof(gids[0]),
+				      port->trust.xds_gids,
+				      &port->trust.num_xds_gids);
 }
 static DEVICE_ATTR_RW(xds_gids);
 

@@ -64,13 +64,16 @@ def devices(fabric: Fabric, module_build: Build, fabric_services: str) -> Iterat
         assert disk is not None, diagnostics(fabric)
         yield Devices(VNIC, disk)
     finally:
-        director.ctl(fabric.director, f"delete {SERVER} {VNIC} || true")
-        director.ctl(fabric.director, f"delete {SERVER} {VHBA} || true")
-        director.stop_xcm(fabric.director)
-        san.stop_card(fabric.director)
-        lan.stop_gateway(fabric.director)
-        director.ctl(fabric.director, f"remove-lun {TARGET} || true")
-        restore_host(fabric)
+        try:
+            director.ctl(fabric.director, f"delete {SERVER} {VNIC} || true")
+            director.ctl(fabric.director, f"delete {SERVER} {VHBA} || true")
+            director.stop_xcm(fabric.director)
+            san.stop_card(fabric.director)
+            lan.stop_gateway(fabric.director)
+            director.ctl(fabric.director, f"remove-lun {TARGET} || true")
+        finally:
+            # The tests that follow need a host without our modules, whatever failed above.
+            restore_host(fabric)
 
 
 @pytest.mark.default_kernel_only
