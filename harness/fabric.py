@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import bootdisk, image, initramfs, pvh, qemu
+from harness import accel, bootdisk, image, initramfs, pvh, qemu
 from harness.console import ConsoleError
 from harness.kernels import Kernel
 from harness.log import say
@@ -65,16 +65,19 @@ class Fabric:
 
     def _spec(self, who: Addressing, server: bool) -> GuestSpec:
         socket = Path(self._sockdir.name) / "fabric.sock"
+        vmlinuz = pvh.boot_image(self.kernel)
+        chosen = accel.choose(vmlinuz)
         return GuestSpec(
             role=who.role,
-            vmlinuz=pvh.boot_image(self.kernel),
+            vmlinuz=vmlinuz,
             initramfs=initramfs.build_initramfs(self.kernel),
             root_image=image.build_image(),
             modules_root=self.kernel.modules_root,
             link=FabricLink(socket=socket, server=server, mac=who.mac),
             ipv4=who.ipv4,
             ipv6=who.ipv6,
-            cpu=qemu.cpu_model(built_here=self.kernel.spec.source is not None),
+            cpu=chosen.cpu(qemu.cpu_model(built_here=self.kernel.spec.source is not None)),
+            accel=chosen.name,
         )
 
     def start(self) -> None:

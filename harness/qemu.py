@@ -1,7 +1,7 @@
 """QEMU command lines for the test guests, from data.
 
-Under TCG (these machines have no usable KVM) a q35 guest with one vCPU boots the stage-1
-initramfs and the shared ext4 root in about ten seconds.
+Under TCG (these machines have no usable KVM; harness/accel.py probes for one) a q35 guest with
+one vCPU boots the stage-1 initramfs and the shared ext4 root in a few seconds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.paths import REPO
 
 QEMU = "qemu-system-x86_64"
-MACHINE = ["-machine", "q35", "-accel", "tcg", "-smp", "1"]
+MACHINE = ["-machine", "q35", "-smp", "1"]
 CPU_MODEL = "max"
 # The kernels built here (7.2, 7.2-debug) boot with 4-level paging. With 5-level paging the
 # 7.2-debug kernel took an early interrupt during identify_cpu() and KASAN reported a
@@ -64,6 +64,7 @@ class GuestSpec:
     mtu: int = 9000
     memory_mib: int = 1024
     cpu: str = CPU_MODEL
+    accel: str = "tcg"  # harness/accel.py chooses
     project: Path = REPO
     extra_args: list[str] = field(default_factory=list)
     # More raw disks after the root, each copy-on-write (snapshot=on) like the root.
@@ -104,6 +105,8 @@ def command(spec: GuestSpec) -> list[str]:
     return [
         QEMU,
         *MACHINE,
+        "-accel",
+        spec.accel,
         "-cpu",
         spec.cpu,
         "-m",

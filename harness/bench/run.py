@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness import image, initramfs, kernels, lan, modules, pvh, qemu
+from harness import accel, image, initramfs, kernels, lan, modules, pvh, qemu
 from harness.bench import (
     backends,
     diskphase,
@@ -68,7 +68,7 @@ def _environment(kernel: kernels.Kernel) -> dict[str, Any]:
     ).stdout.splitlines()[0]
     return {
         "kernel": kernel.release,
-        "accel": qemu.MACHINE[qemu.MACHINE.index("-accel") + 1].upper(),
+        "accel": accel.choose(pvh.boot_image(kernel)).name.upper(),
         "guest_cpus": int(qemu.MACHINE[qemu.MACHINE.index("-smp") + 1]),
         "cpu": cpu,
         "host_cores": os.cpu_count(),
