@@ -505,9 +505,42 @@ static bool xscore_xcm_assigned(struct xscore_port *port, u64 xcm_guid)
 }
 
 /*
- * One link per assigned XCM: links to XCMs no longer assigned close, new
- * ones open.  A failed discovery changes nothing; the links' own hello
- * timeouts tell whether their XCMs are still there.
+ * Whether a link whose XCM the last answer left out goes now: after the
+ * port's link_drop_polls answers in a row, and then only with no device in
+ * use, unless the operator released it.  (An XCM the operator took off the
+ * port's trust list goes at once: xscore_update_links().)  Only this work
+ * adds links to or takes them from port->links, so it walks them without
+ * port->lock.
+ */
+static bool xscore_link_may_go(struct xscore_port *port,
+			       struct xscore_link *link)
+{
+	unsigned int polls = READ_ONCE(port->trust.link_drop_polls);
+	unsigned int busy;
+
+	WRITE_ONCE(link->absent_polls, link->absent_polls + 1);
+	if (link->absent_polls < polls) {
+		dev_info(&link->dev, "XCM left out of the answer (%u of %u)\n",
+			 link->absent_polls, polls);
+		return false;
+	}
+	if (READ_ONCE(link->release_asked))
+		return true;
+	busy = xscore_link_busy_vdevs(link);
+	if (!busy)
+		return true;
+	if (!link->held)
+		dev_warn(&link->dev,
+			 "XCM no longer assigned; link held: its devices are in use (release to drop it)\n");
+	WRITE_ONCE(link->held, true);
+	return false;
+}
+
+/*
+ * One link per assigned XCM: links to XCMs no longer assigned close (see
+ * xscore_link_may_go()), new ones open.  A failed discovery changes
+ * nothing; the links' own hello timeouts tell whether their XCMs are still
+ * there.
  */
 static void xscore_update_links(struct xscore_port *port,
 				const union ib_gid *sgid)
@@ -517,11 +550,25 @@ static void xscore_update_links(struct xscore_port *port,
 	unsigned int i;
 	u64 guid;
 
-	mutex_lock(&port->lock);
-	list_for_each_entry_safe(link, next, &port->links, node)
-		if (!xscore_xcm_assigned(port, link->xcm_guid))
-			list_move(&link->node, &gone);
-	mutex_unlock(&port->lock);
+	list_for_each_entry_safe(link, next, &port->links, node) {
+		bool distrusted;
+
+		mutex_lock(&port->lock);
+		if (xscore_xcm_assigned(port, link->xcm_guid)) {
+			WRITE_ONCE(link->absent_polls, 0);
+			WRITE_ONCE(link->held, false);
+			WRITE_ONCE(link->release_asked, false);
+			mutex_unlock(&port->lock);
+			continue;
+		}
+		distrusted = !xscore_port_trusts_xcm(port, link->xcm_guid);
+		mutex_unlock(&port->lock);
+		if (!distrusted && !xscore_link_may_go(port, link))
+			continue;
+		mutex_lock(&port->lock);
+		list_move(&link->node, &gone);
+		mutex_unlock(&port->lock);
+	}
 	list_for_each_entry_safe(link, next, &gone, node) {
 		list_del(&link->node);
 		xscore_link_destroy(link);

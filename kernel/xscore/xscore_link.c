@@ -252,6 +252,7 @@ enum xscore_link_item_kind {
 	XSCORE_LINK_ITEM_MSG,		/* objects of a VNIC or VHBA message */
 	XSCORE_LINK_ITEM_EVENT,		/* the link came up or went down */
 	XSCORE_LINK_ITEM_PRUNE,		/* the operator deletes orphans */
+	XSCORE_LINK_ITEM_COUNT_BUSY,	/* discovery asks for busy_vdevs */
 };
 
 struct xscore_link_vdev_item {
@@ -329,6 +330,29 @@ void xscore_link_queue_prune(struct xscore_link *link)
 	xscore_link_queue_vdev(link, item);
 }
 
+/**
+ * xscore_link_busy_vdevs() - how many of a link's devices are in use
+ * @link: the link, from the port's discovery work
+ *
+ * Only vdev_work walks the link's devices: it is asked, and waited for.
+ *
+ * Return: the number of devices whose driver says they are busy; UINT_MAX
+ * when that cannot be learnt (no memory): then the link counts as busy.
+ */
+unsigned int xscore_link_busy_vdevs(struct xscore_link *link)
+{
+	struct xscore_link_vdev_item *item;
+
+	item = kzalloc(sizeof(*item), GFP_KERNEL);
+	if (!item)
+		return UINT_MAX;
+	item->kind = XSCORE_LINK_ITEM_COUNT_BUSY;
+	if (!xscore_link_queue_vdev(link, item))
+		return UINT_MAX;
+	flush_work(&link->vdev_work);
+	return READ_ONCE(link->busy_vdevs);
+}
+
 static struct xscore_link_vdev_item *
 xscore_link_next_vdev_item(struct xscore_link *link)
 {
@@ -377,6 +401,10 @@ static void xscore_link_vdev_work(struct work_struct *work)
 			break;
 		case XSCORE_LINK_ITEM_PRUNE:
 			xscore_vdev_prune(link);
+			break;
+		case XSCORE_LINK_ITEM_COUNT_BUSY:
+			WRITE_ONCE(link->busy_vdevs,
+				   xscore_vdev_count_busy(link));
 			break;
 		}
 		kfree(item);

@@ -72,6 +72,17 @@ struct xscore_link {
 	bool vdev_closing;		/* under vdev_queue_lock: nothing queues */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
 	bool close_pending;		/* lost while the port was down */
+	/*
+	 * Dropping a link its XCM was taken from (xscore_discovery.c): the
+	 * discovery work counts the answers in a row without it and, once
+	 * they reach the port's link_drop_polls, asks vdev_work how many of
+	 * its devices are busy (busy_vdevs).  A busy link is held until the
+	 * operator releases it (sysfs) or its devices go idle.
+	 */
+	unsigned int absent_polls;
+	unsigned int busy_vdevs;
+	bool held;
+	bool release_asked;
 	bool was_up;
 	unsigned int hello_interval;	/* seconds, from REG_CONFIRM */
 	/* REG_CONFIRM must carry auth_xcm_proof (computed with REGISTER). */
@@ -120,6 +131,7 @@ void xscore_link_queue_vdev_msg(struct xscore_link *link, u8 msg_class,
 void xscore_link_queue_event(struct xscore_link *link,
 			     enum xscore_link_event event);
 void xscore_link_queue_prune(struct xscore_link *link);
+unsigned int xscore_link_busy_vdevs(struct xscore_link *link);
 
 /* xscore_auth.c: the session's proofs */
 int xscore_auth_init(void);
@@ -136,6 +148,7 @@ void xscore_link_rename(struct xscore_link *link);
 
 /* xscore_vdev.c: the virtual devices installed over a link (vdev_work) */
 u32 xscore_services_active(void);
+unsigned int xscore_vdev_count_busy(struct xscore_link *link);
 void xscore_vdev_receive(struct xscore_link *link, u8 msg_class,
 			 const void *objs, u32 len);
 void xscore_vdev_link_event(struct xscore_link *link,

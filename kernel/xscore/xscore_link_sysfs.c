@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * What an operator sees of each XSMP link, one read-only attribute a
- * value: /sys/class/xscore_link/<device>-<port>-<XCM GUID>/
+ * value, and the one thing done to it (release):
+ * /sys/class/xscore_link/<device>-<port>-<XCM GUID>/
  */
 #include <linux/device.h>
 #include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -153,6 +155,37 @@ XSCORE_LINK_STAT_ATTR(unhandled, XSCORE_STAT(unhandled));
 XSCORE_LINK_STAT_ATTR(reconnects, XSCORE_STAT(reconnects));
 XSCORE_LINK_STAT_ATTR(auth_refused, XSCORE_STAT(auth_refused));
 
+static ssize_t absent_polls_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_link(dev)->absent_polls));
+}
+static DEVICE_ATTR_RO(absent_polls);
+
+static ssize_t held_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_link(dev)->held));
+}
+static DEVICE_ATTR_RO(held);
+
+/* The next answer that leaves the XCM out drops the link, busy or not. */
+static ssize_t release_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	bool release;
+	int ret;
+
+	ret = kstrtobool(buf, &release);
+	if (ret)
+		return ret;
+	if (!release)
+		return -EINVAL;
+	WRITE_ONCE(to_link(dev)->release_asked, true);
+	return count;
+}
+static DEVICE_ATTR_WO(release);
+
 static struct attribute *xscore_link_attrs[] = {
 	&dev_attr_port.attr,
 	&dev_attr_xcm_guid.attr,
@@ -169,6 +202,9 @@ static struct attribute *xscore_link_attrs[] = {
 	&dev_attr_auth.attr,
 	&dev_attr_auth_reason.attr,
 	&stat_attr_auth_refused.attr.attr,
+	&dev_attr_absent_polls.attr,
+	&dev_attr_held.attr,
+	&dev_attr_release.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xscore_link);

@@ -49,6 +49,7 @@ void xscore_port_init(struct xscore_device *xdev, u32 port_num)
 	port->link_layer = rdma_port_get_link_layer(xdev->ibdev, port_num);
 	port->state = IB_PORT_NOP;
 	port->trust.ud_discovery = xscore_ud_discovery_default();
+	port->trust.link_drop_polls = XSCORE_LINK_DROP_POLLS;
 }
 
 /* The initial state, read once the event handler is in place. */

@@ -113,6 +113,30 @@ static ssize_t ud_discovery_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(ud_discovery);
 
+static ssize_t link_drop_polls_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_port(dev)->trust.link_drop_polls));
+}
+
+static ssize_t link_drop_polls_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned int polls;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &polls);
+	if (ret)
+		return ret;
+	if (!polls || polls > XSCORE_LINK_DROP_POLLS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(to_port(dev)->trust.link_drop_polls, polls);
+	return count;
+}
+static DEVICE_ATTR_RW(link_drop_polls);
+
 static ssize_t xcm_guids_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
@@ -252,6 +276,7 @@ static DEVICE_ATTR_RO(untrusted);
 static struct attribute *xscore_port_attrs[] = {
 	&dev_attr_allow_unauthenticated.attr,
 	&dev_attr_ud_discovery.attr,
+	&dev_attr_link_drop_polls.attr,
 	&dev_attr_xcm_guids.attr,
 	&dev_attr_xds_gids.attr,
 	&dev_attr_untrusted.attr,

@@ -72,6 +72,13 @@ enum xscore_discovery_step {
 
 /* Entries in each of a port's trust lists. */
 #define XSCORE_TRUST_MAX	8
+/*
+ * A link goes after this many answers in a row leave its XCM out (one
+ * rogue or broken answer must not take every device away), at most
+ * XSCORE_LINK_DROP_POLLS_MAX; the port's link_drop_polls sets it.
+ */
+#define XSCORE_LINK_DROP_POLLS		3
+#define XSCORE_LINK_DROP_POLLS_MAX	100
 
 /*
  * What a port accepts (xscore_port_sysfs.c).  The flags are read with
@@ -81,6 +88,8 @@ enum xscore_discovery_step {
 struct xscore_port_trust {
 	bool allow_unauthenticated;	/* XCMs without proofs, no key */
 	bool ud_discovery;		/* UD solicitation runs on this port */
+	/* Answers in a row without a link's XCM before the link goes. */
+	unsigned int link_drop_polls;
 	unsigned int num_xcm_guids;
 	u64 xcm_guids[XSCORE_TRUST_MAX];
 	unsigned int num_xds_gids;

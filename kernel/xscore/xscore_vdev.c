@@ -587,6 +587,17 @@ static void xscore_vdev_sync_end(struct xscore_link *link, u8 msg_class)
 	}
 }
 
+/* For a link whose XCM was taken away (xscore_link_busy_vdevs()). */
+unsigned int xscore_vdev_count_busy(struct xscore_link *link)
+{
+	struct xscore_vdev *vdev;
+	unsigned int busy = 0;
+
+	list_for_each_entry(vdev, &link->vdevs, node)
+		busy += xscore_vdev_busy(vdev);
+	return busy;
+}
+
 /* The orphans the operator asked to delete (xscore_link_queue_prune()). */
 void xscore_vdev_prune(struct xscore_link *link)
 {

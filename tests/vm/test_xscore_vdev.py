@@ -1,6 +1,7 @@
 """The operator gives a server vNICs and vHBAs at runtime; xscore turns each into an auxiliary
 device under its link, xsvnic and xsvhba bind to them and answer the XCM; the devices go when
-deleted, survive a director restart, and a newly assigned XCM becomes a new link on re-poll."""
+deleted, survive a director restart, and a newly assigned XCM becomes a new link on re-poll;
+an XCM taken away takes its link only after answers agree, and never a busy one in one step."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ ROGUE_KEY = "5a" * 32
 PORT = "/sys/class/xscore_port/rxe0-1"
 # discovery re-polls every 20 s after a success
 REPOLL_WITHIN = 60.0
+# answers in a row without an XCM before its link goes (the port's default)
+DROP_POLLS = 3
 # A few cycles prove the behaviour; the soak (issue 25) runs a hundred.
 LOAD_CYCLES = 8
 
@@ -216,6 +219,9 @@ def wait_until_director(fabric: Fabric, text: str, timeout: float) -> bool:
 @pytest.mark.default_kernel_only
 def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: None) -> None:
     director.start_xcm(fabric.director, HELLO_INTERVAL, guid=OTHER_XCM)
+    con = fabric.host.console
+    # One answer without the XCM is enough here; the next test proves the default's patience.
+    con.run(f"echo 1 > {PORT}/link_drop_polls")
     try:
         director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM}")
         assert fabric.host.console.wait_until(
@@ -228,6 +234,7 @@ def test_newly_assigned_xcm_becomes_a_link_on_repoll(fabric: Fabric, product: No
             f"! test -e {SYSFS_LINKS}/rxe0-1-{OTHER_XCM}", REPOLL_WITHIN
         )
     finally:
+        con.run(f"echo {DROP_POLLS} > {PORT}/link_drop_polls")
         director.ctl(fabric.director, f"assign-xcm {SERVER} {OTHER_XCM} --remove")
         director.stop_xcm(fabric.director, OTHER_XCM)
     assert [link["xcm_guid"] for link in links(fabric.host)] == [
@@ -273,6 +280,49 @@ def test_rogue_xcm_is_refused_and_the_real_link_keeps_its_devices(
     for device in devices:
         con.run(f"test -e {AUXILIARY}/{device}/driver")
     assert devices_seen(fabric) == {"xsvnic0": "installed", "xsvhba0": "installed"}
+
+
+@pytest.mark.default_kernel_only
+def test_xcm_taken_away_keeps_its_busy_link_until_the_operator_releases_it(
+    fabric: Fabric, product: None
+) -> None:
+    """The director's answers stop naming the host's XCM. The link counts them and stays for
+    link_drop_polls answers (here 2); its vNIC is up, so it is then held, with its devices,
+    until the operator writes release: then the next answer drops it and its devices. Assigned
+    again, the XCM gets a new link and installs the devices again."""
+    con = fabric.host.console
+    own = director.node_guid(fabric.director)
+    real = f"{SYSFS_LINKS}/rxe0-1-{own}"
+    devices = [aux_device(fabric, "vnic", "xsvnic0"), aux_device(fabric, "vhba", "xsvhba0")]
+    assert all(devices), kernel_messages(fabric)
+    assert con.output(f"cat {real}/absent_polls").strip() == "0"
+    con.run(f"echo 2 > {PORT}/link_drop_polls")
+    con.run("ip link set xsvnic0 up")
+    try:
+        director.ctl(fabric.director, f"assign-xcm {SERVER} own --remove")
+        assert con.wait_until(f'[ "$(cat {real}/absent_polls)" = 1 ]', REPOLL_WITHIN), (
+            kernel_messages(fabric)
+        )
+        assert con.output(f"cat {real}/held").strip() == "0"
+        assert con.wait_until(f'[ "$(cat {real}/held)" = 1 ]', REPOLL_WITHIN), kernel_messages(
+            fabric
+        )
+        assert con.output(f"cat {real}/state").strip() == "up"
+        for device in devices:
+            con.run(f"test -e {AUXILIARY}/{device}/driver")
+        con.run("dmesg | grep -q 'link held: its devices are in use'")
+        con.run(f"echo 1 > {real}/release")
+        assert con.wait_until(f"! test -e {real}", REPOLL_WITHIN), kernel_messages(fabric)
+        assert not any(con.run(f"test -e {AUXILIARY}/{d}", check=False).ok for d in devices)
+        assert not con.run("test -e /sys/class/net/xsvnic0", check=False).ok
+    finally:
+        director.ctl(fabric.director, f"assign-xcm {SERVER} own")
+        con.run(f"echo {DROP_POLLS} > {PORT}/link_drop_polls")
+    assert con.wait_until(f"test -e {real}", REPOLL_WITHIN), kernel_messages(fabric)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    assert con.output(f"cat {real}/absent_polls").strip() == "0"
+    assert con.wait_until("test -e /sys/class/net/xsvnic0", 45), kernel_messages(fabric)
+    assert director.wait_for_device_status(fabric.director, "xsvhba0", "installed", 45)
 
 
 def test_load_unload_cycles_of_all_modules_with_devices_bound(
