@@ -1,4 +1,5 @@
-"""python3 -m xsadm links|devices [--json]: show xscore's XSMP links and virtual devices."""
+"""python3 -m xsadm links|devices [--json]: show xscore's XSMP links and virtual devices;
+xsadm delete <orphan> and xsadm release <held link>: the operator's two overrides."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xsadm.devices import delete_orphan, read_devices
-from xsadm.links import SYSFS_LINKS, read_links
+from xsadm.links import SYSFS_LINKS, read_links, release_link
 
 LINK_COLUMNS = (
     ("LINK", "name"),
@@ -26,6 +27,8 @@ LINK_COLUMNS = (
     ("AUTH", "auth"),
     ("REFUSED", "auth_refused"),
     ("WHY", "auth_reason"),
+    ("ABSENT", "absent_polls"),
+    ("HELD", "held"),
 )
 
 
@@ -77,7 +80,14 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    why = delete_orphan(args.device, Path(args.sysfs))
+    return _done(delete_orphan(args.device, Path(args.sysfs)))
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    return _done(release_link(args.link, Path(args.sysfs)))
+
+
+def _done(why: str | None) -> int:
     if why:
         print(f"xsadm: {why}", file=sys.stderr)
         return 1
@@ -101,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     delete.add_argument("device", help="the device (xscore.vnic.3) or its name")
     delete.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
     delete.set_defaults(func=cmd_delete)
+    release = sub.add_parser(
+        "release", help="let a held link go (its XCM was taken away; its devices are in use)"
+    )
+    release.add_argument("link", help="the link (rxe0-1-<XCM GUID>) or its XCM's GUID")
+    release.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
+    release.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -6,7 +6,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SYSFS_LINKS = Path("/sys/class/xscore_link")
-COUNTERS = ("msgs_in", "msgs_out", "malformed", "unhandled", "reconnects", "auth_refused")
+COUNTERS = (
+    "msgs_in",
+    "msgs_out",
+    "malformed",
+    "unhandled",
+    "reconnects",
+    "auth_refused",
+    "absent_polls",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,8 @@ class Link:
     auth: str  # pending, authenticated, unauthenticated, refused
     auth_reason: str  # why the last refused session was refused
     auth_refused: int
+    absent_polls: int  # discovery answers in a row without the link's XCM
+    held: bool  # its XCM is no longer assigned; kept while its devices are in use
 
     def as_dict(self) -> dict[str, str | int]:
         return asdict(self)
@@ -43,6 +53,7 @@ def read_link(directory: Path) -> Link:
     return Link(
         name=directory.name,
         uptime=int(_read(directory, "uptime")),
+        held=_read(directory, "held") == "1",
         **text,
         **names,
         **counters,
@@ -54,3 +65,18 @@ def read_links(root: Path = SYSFS_LINKS) -> list[Link]:
     if not root.is_dir():
         return []
     return [read_link(entry) for entry in sorted(root.iterdir())]
+
+
+def release_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
+    """Let the next discovery answer that leaves the XCM out drop held link `name` (its name,
+    or its XCM's GUID), devices in use or not; None when asked, else why not."""
+    found = [link for link in read_links(root) if name in (link.name, link.xcm_guid)]
+    if not found:
+        return f"no link {name}"
+    if len(found) > 1:
+        return f"{name} names {len(found)} links: give the link, e.g. {found[0].name}"
+    (link,) = found
+    if not link.absent_polls:
+        return f"{link.name}: its XCM is still assigned; the director takes it away"
+    (root / link.name / "release").write_text("1\n")
+    return None

@@ -26,6 +26,8 @@ LINK = {
     "auth": "refused",
     "auth_reason": "XCM proof wrong",
     "auth_refused": "3",
+    "absent_polls": "0",
+    "held": "0",
 }
 
 
@@ -142,3 +144,21 @@ def test_a_kernel_without_orphans_shows_none(
     main(["devices", "--json", "--sysfs", str(sysfs)])
     (shown,) = json.loads(capsys.readouterr().out)
     assert shown["orphaned"] is False
+
+
+def test_release_writes_to_a_held_link_named_by_its_xcm(sysfs: Path) -> None:
+    link = sysfs / "rxe0-1-505400fffe180002"
+    (link / "absent_polls").write_text("3\n")
+    (link / "held").write_text("1\n")
+    (held,) = read_links(sysfs)
+    assert held.held and held.absent_polls == 3
+    assert main(["release", "505400fffe180002", "--sysfs", str(sysfs)]) == 0
+    assert (link / "release").read_text() == "1\n"
+
+
+def test_release_refuses_a_link_whose_xcm_is_assigned(
+    sysfs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["release", "rxe0-1-505400fffe180002", "--sysfs", str(sysfs)]) == 1
+    assert "still assigned" in capsys.readouterr().err
+    assert not (sysfs / "rxe0-1-505400fffe180002" / "release").exists()

@@ -311,7 +311,9 @@ def test_xcm_taken_away_keeps_its_busy_link_until_the_operator_releases_it(
         for device in devices:
             con.run(f"test -e {AUXILIARY}/{device}/driver")
         con.run("dmesg | grep -q 'link held: its devices are in use'")
-        con.run(f"echo 1 > {real}/release")
+        table = con.output(f"{director.GUEST_PYTHON} -m xsadm links")
+        assert "HELD" in table and "yes" in table, table
+        con.run(f"{director.GUEST_PYTHON} -m xsadm release {own}")
         assert con.wait_until(f"! test -e {real}", REPOLL_WITHIN), kernel_messages(fabric)
         assert not any(con.run(f"test -e {AUXILIARY}/{d}", check=False).ok for d in devices)
         assert not con.run("test -e /sys/class/net/xsvnic0", check=False).ok
