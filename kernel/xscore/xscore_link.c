@@ -13,6 +13,7 @@
 #include <linux/jiffies.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "xscore_conn_priv.h"
 #include "xscore_priv.h"
@@ -132,6 +133,9 @@ static void xscore_link_teardown(struct xscore_session *session)
 	struct xscore_link *link = xscore_link_of(session);
 
 	lockdep_assert_held(&session->mutex);
+	/* The proof the XCM owed this session is of no use to the next. */
+	link->auth_expect = false;
+	memzero_explicit(link->auth_xcm_proof, sizeof(link->auth_xcm_proof));
 	if (xscore_link_port_active(link) ||
 	    session->state == XSCORE_SESSION_STOPPED) {
 		link->close_pending = false;

@@ -14,9 +14,22 @@
 #include "xsethgw_check.h"
 
 /*
+ * Ethertypes that switches take for a VLAN tag: 802.1Q, 802.1ad and the
+ * pre-standard QinQ TPIDs.  A frame with one where the card expects an
+ * untagged frame's type, or inside a vNIC's 802.1Q tag, could reach a VLAN
+ * the vNIC was not given.
+ */
+static bool xsethgw_is_vlan_tpid(__be16 proto)
+{
+	return eth_type_vlan(proto) || proto == cpu_to_be16(ETH_P_QINQ1) ||
+	       proto == cpu_to_be16(ETH_P_QINQ2) ||
+	       proto == cpu_to_be16(ETH_P_QINQ3);
+}
+
+/*
  * A frame a vNIC may send: padded to the minimum as hosts pad, untagged or
- * on a VLAN it assigned, from its own MAC (the card learns none), with a
- * payload within @mtu.
+ * with one 802.1Q tag of a VLAN it assigned (no other or nested tag), from
+ * its own MAC (the card learns none), with a payload within @mtu.
  */
 enum xsethgw_check xsethgw_check_host_frame(const void *frame, u32 len,
 					    const u8 *mac,
@@ -33,9 +46,12 @@ enum xsethgw_check xsethgw_check_host_frame(const void *frame, u32 len,
 		const struct vlan_ethhdr *veth = frame;
 		u16 vid = be16_to_cpu(veth->h_vlan_TCI) & VLAN_VID_MASK;
 
-		if (!test_bit(vid, vlans))
+		if (!test_bit(vid, vlans) ||
+		    xsethgw_is_vlan_tpid(veth->h_vlan_encapsulated_proto))
 			return XSETHGW_CHECK_VLAN;
 		payload -= VLAN_HLEN;
+	} else if (xsethgw_is_vlan_tpid(eth->h_proto)) {
+		return XSETHGW_CHECK_VLAN;
 	}
 	if (memcmp(eth->h_source, mac, ETH_ALEN))
 		return XSETHGW_CHECK_SRC_MAC;

@@ -55,8 +55,15 @@
 #define XSFCGW_FC_DOMAIN	0x010000
 #define XSFCGW_DOWN_TIMEOUT	30
 #define XSFCGW_STALE_MAX	(128 * 1024)
-#define XSFCGW_MAX_INITIATORS	256
-#define XSFCGW_MAX_VHBAS	128	/* per card port: memory stays bounded */
+/*
+ * Per card port: memory stays bounded, and the configfs listings of the
+ * initiators and of the vHBAs (a line each, at most the samples below) fit
+ * in their one page.
+ */
+#define XSFCGW_MAX_INITIATORS	100
+#define XSFCGW_MAX_VHBAS	100
+#define XSFCGW_INITIATOR_LINE	"ffffffffffffffff ffffffffffffffff\n"
+#define XSFCGW_VHBA_LINE	"ffffffffffffffff connecting 4294967295\n"
 #define XSFCGW_MAX_SGE		32
 #define XSFCGW_SENSE_AREA	28
 

@@ -146,6 +146,8 @@ static ssize_t xsfcgw_wwn_initiators_show(struct config_item *item,
 	ssize_t len = 0;
 	unsigned int i;
 
+	BUILD_BUG_ON(XSFCGW_MAX_INITIATORS *
+		     (sizeof(XSFCGW_INITIATOR_LINE) - 1) >= PAGE_SIZE);
 	mutex_lock(&port->mutex);
 	for (i = 0; i < port->n_initiators; i++)
 		len += sysfs_emit_at(page, len, "%llx %016llx\n",
@@ -215,6 +217,8 @@ static ssize_t xsfcgw_wwn_vhbas_show(struct config_item *item, char *page)
 	struct xsfcgw_vhba *vhba;
 	ssize_t len = 0;
 
+	BUILD_BUG_ON(XSFCGW_MAX_VHBAS * (sizeof(XSFCGW_VHBA_LINE) - 1) >=
+		     PAGE_SIZE);
 	mutex_lock(&port->mutex);
 	list_for_each_entry(vhba, &port->vhbas, node)
 		len += sysfs_emit_at(page, len, "%llx %s %u\n",
