@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
 
 from director import config
 from harness.console import Console
@@ -13,6 +14,26 @@ GIDS = f"/sys/class/infiniband/{RXE_DEVICE}/ports/1/gids"
 GUEST_PYTHON = "cd /mnt/xs && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/mnt/xs python3"
 FABRIC_LOG = "/tmp/fabric.log"
 FABRIC_PID = "/tmp/fabric.pid"
+# Every service and card of the director logs to /tmp/<name>.log in the guest.
+LOGS = "/tmp/*.log"
+# What a run's artifacts keep of each: the serial console carries it out, slowly.
+KEPT_LINES = 2000
+
+
+def copy_logs(guest: Guest, dest: Path) -> list[Path]:
+    """The last KEPT_LINES lines of each log of the director's services and cards, and the
+    kernel cards' messages, into `dest` (harness/runs.py); the files written."""
+    con = guest.console
+    dest.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name in con.output(f"ls {LOGS} 2>/dev/null || true").split():
+        path = dest / PurePosixPath(name).name
+        path.write_text(con.output(f"tail -n {KEPT_LINES} {name}"))
+        saved.append(path)
+    cards = dest / "cards.dmesg"
+    cards.write_text(con.output(f"dmesg | grep -E 'xsethgw|xsfcgw' | tail -n {KEPT_LINES} || true"))
+    saved.append(cards)
+    return saved
 
 
 def ipv6_gid(guest: Guest) -> tuple[int, str]:

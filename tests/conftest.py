@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import crashscan, kernels, kmemleak, matrix, modules
+from harness import crashscan, director, kernels, kmemleak, matrix, modules, runs
 from harness.bench import suite
 from harness.fabric import Fabric
-from harness.paths import ARTIFACTS
 from harness.vm import Guest
 
 _STARTED = pytest.StashKey[float]()
@@ -52,6 +51,9 @@ DEFAULT_KERNEL_ONLY = "default_kernel_only"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # JUnit XML for every run, in its run directory (harness/runs.py), unless asked elsewhere.
+    if not config.option.xmlpath and not hasattr(config, "workerinput"):
+        config.option.xmlpath = str(runs.current() / "junit.xml")
     config.addinivalue_line(
         "markers",
         f"{DEFAULT_KERNEL_ONLY}: a long end-to-end test that `make test` runs on the matrix's"
@@ -100,7 +102,7 @@ def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabr
     """Both guests of a kernel, shared by every VM test. On a kernel with kmemleak (the debug
     kernel) the host is checked for leaks once every test module unloaded ours. A test that
     loses the fabric gets it booted again in place (tests/vm/fabric_loss.py)."""
-    with Fabric(kernel, ARTIFACTS / "consoles" / kernel.release) as booted:
+    with Fabric(kernel, runs.current() / "consoles" / kernel.release) as booted:
         leak_checked = kmemleak.available(booted.host)
         if leak_checked:
             kmemleak.forget(booted.host)
@@ -109,6 +111,7 @@ def fabric(kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Fabr
             # The test that lost it was failed for it (tests/vm/fabric_loss.py); the lost guests
             # have no log left to read.
             return
+        director.copy_logs(booted.director, runs.current() / "director" / kernel.release)
         unread = unread_splats(booted)
         if unread:
             pytest.fail(
@@ -134,8 +137,11 @@ class KernelLog:
             each.console.run(crashscan.mark_command(self.label))
 
     def splats(self, guest: Guest) -> list[crashscan.Splat]:
-        log = guest.console.output(crashscan.TAIL_COMMAND)
-        return crashscan.scan(crashscan.after_mark(log, self.label))
+        """The splats since this test's marker; what the log holds since it is kept in the
+        run's artifacts (harness/runs.py)."""
+        log = crashscan.after_mark(guest.console.output(crashscan.TAIL_COMMAND), self.label)
+        (runs.excerpt_dir(self.label) / f"{guest.name}.log").write_text(log)
+        return crashscan.scan(log)
 
     def conclude(self, lost_ok: bool = False) -> list[str]:
         """problems(), then a checkpoint marker on each usable guest, so that the next scan
