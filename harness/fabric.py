@@ -109,16 +109,18 @@ class Fabric:
         boot_from_vhba: Path | None = None,
         args: tuple[str, ...] = (),
         shares: tuple[tuple[str, Path], ...] = (),
+        cpus: int = 1,
     ) -> Guest:
         """Power the host VM off and boot another in its place, with the same identity on the
         fabric (MAC, addresses): an ordinary one with rxe up, or with `boot_from_vhba` (a
         harness.bootdisk initramfs) one whose root is its vHBA's first disk. `args` go to the
-        kernel command line, `shares` are more read-only 9p shares (tag, directory)."""
+        kernel command line, `shares` are more read-only 9p shares (tag, directory), `cpus`
+        its vCPUs."""
         if self.lost is not None:
             raise ConsoleError(f"not replacing the host VM of a lost fabric: {self.lost}")
         self.host.shutdown()
         self.guests.remove(self.host)
-        spec = replace(self._spec(HOST, server=False), extra_shares=shares)
+        spec = replace(self._spec(HOST, server=False), extra_shares=shares, cpus=cpus)
         if boot_from_vhba is not None:
             spec = replace(
                 spec,

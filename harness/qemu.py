@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.paths import REPO
 
 QEMU = "qemu-system-x86_64"
-MACHINE = ["-machine", "q35", "-smp", "1"]
+MACHINE = ["-machine", "q35"]
 CPU_MODEL = "max"
 # The kernels built here (7.2, 7.2-debug) boot with 4-level paging. With 5-level paging the
 # 7.2-debug kernel took an early interrupt during identify_cpu() and KASAN reported a
@@ -65,6 +65,8 @@ class GuestSpec:
     memory_mib: int = 1024
     cpu: str = CPU_MODEL
     accel: str = "tcg"  # harness/accel.py chooses
+    # vCPUs: one, but for a guest that compiles (TCG runs each vCPU on a host thread).
+    cpus: int = 1
     project: Path = REPO
     extra_args: list[str] = field(default_factory=list)
     # More raw disks after the root, each copy-on-write (snapshot=on) like the root.
@@ -107,6 +109,8 @@ def command(spec: GuestSpec) -> list[str]:
         *MACHINE,
         "-accel",
         spec.accel,
+        "-smp",
+        str(spec.cpus),
         "-cpu",
         spec.cpu,
         "-m",

@@ -69,7 +69,7 @@ def _environment(kernel: kernels.Kernel) -> dict[str, Any]:
     return {
         "kernel": kernel.release,
         "accel": accel.choose(pvh.boot_image(kernel)).name.upper(),
-        "guest_cpus": int(qemu.MACHINE[qemu.MACHINE.index("-smp") + 1]),
+        "guest_cpus": qemu.GuestSpec.cpus,
         "cpu": cpu,
         "host_cores": os.cpu_count(),
         "host_kernel": platform.release(),

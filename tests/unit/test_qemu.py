@@ -74,3 +74,13 @@ def test_ctrl_c_on_the_serial_console_does_not_stop_qemu() -> None:
         assert child.isalive(), child.before
     finally:
         child.close(force=True)
+
+
+def test_the_guest_gets_the_accelerator_and_vcpus_of_its_spec(tmp_path: Path) -> None:
+    argv = command(replace(spec(tmp_path), accel="kvm", cpus=2))
+    assert argv[argv.index("-accel") + 1] == "kvm"
+    assert argv[argv.index("-smp") + 1] == "2"
+    assert argv.count("-accel") == argv.count("-smp") == 1
+    default = command(spec(tmp_path))
+    assert default[default.index("-accel") + 1] == "tcg"
+    assert default[default.index("-smp") + 1] == "1"

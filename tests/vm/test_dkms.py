@@ -20,7 +20,8 @@ def test_dkms_builds_installs_and_removes_the_modules_for_the_running_kernel(
     pkg = dkms.package()
     assert pkg.modules == ("xscore", "xsvnic", "xsvhba")
     try:
-        host = fabric.replace_host(shares=(dkms.kernel_share(fabric.kernel),))
+        # Two vCPUs: DKMS builds with one job per CPU, and TCG runs each on a host thread.
+        host = fabric.replace_host(shares=(dkms.kernel_share(fabric.kernel),), cpus=2)
         kernel_log.mark(host)
         con = host.console
         release = fabric.kernel.release
