@@ -33,7 +33,9 @@ FC_HOST_LOSS_TMO = "/sys/class/fc_host/host*/dev_loss_tmo"
 
 def diagnostics(fabric: Fabric) -> str:
     host = fabric.host.console.output(
-        "dmesg | grep -E 'xscore|xsvhba|scsi|sd ' | tail -n 40; lsscsi 2>&1 | tail -n 5;"
+        # a user process that faulted (fio once died of SIGSEGV in CI) is logged as segfault
+        "dmesg | grep -E 'xscore|xsvhba|scsi|sd |segfault|general protection' | tail -n 40;"
+        " lsscsi 2>&1 | tail -n 5;"
         " grep -H . /sys/class/scsi_host/host*/vhba_state 2>/dev/null"
     )
     card = fabric.director.console.output(f"tail -n 10 {san.FCGW_LOG}; {san.CARD_LOG} | tail -n 30")
