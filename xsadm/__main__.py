@@ -1,5 +1,6 @@
-"""python3 -m xsadm links|devices [--json]: show xscore's XSMP links and virtual devices;
-xsadm delete <orphan> and xsadm release <held link>: the operator's two overrides."""
+"""python3 -m xsadm links|ports|devices [--json]: show xscore's XSMP links, its ports'
+discovery and the virtual devices; repoll <port>, reset <link>, delete <orphan> and
+release <held link>: what an operator does to them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from xsadm.devices import delete_orphan, read_devices
-from xsadm.links import SYSFS_LINKS, read_links, release_link
+from xsadm.links import SYSFS_LINKS, read_links, release_link, reset_link
+from xsadm.ports import SYSFS_PORTS, read_ports, repoll
 
 LINK_COLUMNS = (
     ("LINK", "name"),
@@ -32,6 +34,20 @@ LINK_COLUMNS = (
 )
 
 
+PORT_COLUMNS = (
+    ("PORT", "name"),
+    ("DISCOVERY", "discovery_mode"),
+    ("XDS", "xds"),
+    ("XCMS", "xcms"),
+    ("ROUNDS", "discoveries"),
+    ("FAILED", "discovery_failures"),
+    ("ERROR", "discovery_error"),
+    ("BAD", "malformed"),
+    ("UNTRUSTED", "untrusted"),
+    ("DROP-AFTER", "link_drop_polls"),
+)
+
+
 DEVICE_COLUMNS = (
     ("DEVICE", "device"),
     ("NAME", "name"),
@@ -47,6 +63,8 @@ DEVICE_COLUMNS = (
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "-"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
     return str(value) or "-"
 
 
@@ -75,6 +93,18 @@ def cmd_links(args: argparse.Namespace) -> int:
     return show(args, LINK_COLUMNS, read_links(Path(args.sysfs)))
 
 
+def cmd_ports(args: argparse.Namespace) -> int:
+    return show(args, PORT_COLUMNS, read_ports(Path(args.sysfs)))
+
+
+def cmd_repoll(args: argparse.Namespace) -> int:
+    return _done(repoll(args.port, Path(args.sysfs)))
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    return _done(reset_link(args.link, Path(args.sysfs)))
+
+
 def cmd_devices(args: argparse.Namespace) -> int:
     return show(args, DEVICE_COLUMNS, read_devices(Path(args.sysfs)))
 
@@ -101,6 +131,18 @@ def main(argv: list[str] | None = None) -> int:
     links.add_argument("--json", action="store_true", help="machine-readable output")
     links.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
     links.set_defaults(func=cmd_links)
+    ports = sub.add_parser("ports", help="each port's discovery: XDS, XCMs, rounds, errors")
+    ports.add_argument("--json", action="store_true", help="machine-readable output")
+    ports.add_argument("--sysfs", default=str(SYSFS_PORTS), help=argparse.SUPPRESS)
+    ports.set_defaults(func=cmd_ports)
+    again = sub.add_parser("repoll", help="ask a port's directory service again now")
+    again.add_argument("port", help="the port (rxe0-1)")
+    again.add_argument("--sysfs", default=str(SYSFS_PORTS), help=argparse.SUPPRESS)
+    again.set_defaults(func=cmd_repoll)
+    reset = sub.add_parser("reset", help="drop a link's session and connect again now")
+    reset.add_argument("link", help="the link (rxe0-1-<XCM GUID>) or its XCM's GUID")
+    reset.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)
+    reset.set_defaults(func=cmd_reset)
     devices = sub.add_parser("devices", help="vNICs and vHBAs, their I/O card ports and drivers")
     devices.add_argument("--json", action="store_true", help="machine-readable output")
     devices.add_argument("--sysfs", default=str(SYSFS_LINKS), help=argparse.SUPPRESS)

@@ -80,3 +80,15 @@ def release_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
         return f"{link.name}: its XCM is still assigned; the director takes it away"
     (root / link.name / "release").write_text("1\n")
     return None
+
+
+def reset_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
+    """Drop link `name`'s session (named by the link or its XCM's GUID) and connect again
+    now; None when asked, else why not."""
+    found = [link for link in read_links(root) if name in (link.name, link.xcm_guid)]
+    if not found:
+        return f"no link {name}"
+    if len(found) > 1:
+        return f"{name} names {len(found)} links: give the link, e.g. {found[0].name}"
+    (root / found[0].name / "reset").write_text("1\n")
+    return None

@@ -674,6 +674,8 @@ static void xscore_discovery_work(struct work_struct *work)
 	mutex_lock(&port->lock);
 	if (ret)
 		port->stats.discovery_failures++;
+	else
+		port->stats.discoveries++;
 	report = ret && ret != port->last_discovery_error;
 	port->last_discovery_error = ret;
 	mutex_unlock(&port->lock);

@@ -186,6 +186,23 @@ static ssize_t release_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(release);
 
+/* Drop the session and connect again now, without a backoff. */
+static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	bool reset;
+	int ret;
+
+	ret = kstrtobool(buf, &reset);
+	if (ret)
+		return ret;
+	if (!reset)
+		return -EINVAL;
+	xscore_session_reset(&to_link(dev)->session, "reset by the operator");
+	return count;
+}
+static DEVICE_ATTR_WO(reset);
+
 static struct attribute *xscore_link_attrs[] = {
 	&dev_attr_port.attr,
 	&dev_attr_xcm_guid.attr,
@@ -205,6 +222,7 @@ static struct attribute *xscore_link_attrs[] = {
 	&dev_attr_absent_polls.attr,
 	&dev_attr_held.attr,
 	&dev_attr_release.attr,
+	&dev_attr_reset.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xscore_link);

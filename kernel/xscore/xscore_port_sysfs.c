@@ -260,18 +260,114 @@ static ssize_t xds_gids_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(xds_gids);
 
-static ssize_t untrusted_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+/* A counter of port->stats (under port->lock), found by its offset. */
+struct xscore_port_counter_attribute {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t xscore_port_counter_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
 {
 	struct xscore_port *port = to_port(dev);
+	size_t offset = container_of(attr, struct xscore_port_counter_attribute,
+				     attr)->offset;
 	u64 value;
 
 	mutex_lock(&port->lock);
-	value = port->stats.untrusted;
+	value = *(u64 *)((u8 *)port + offset);
 	mutex_unlock(&port->lock);
 	return sysfs_emit(buf, "%llu\n", value);
 }
-static DEVICE_ATTR_RO(untrusted);
+
+#define XSCORE_PORT_COUNTER_ATTR(_name, _offset)			\
+static struct xscore_port_counter_attribute counter_attr_##_name = {	\
+	.attr	= __ATTR(_name, 0444, xscore_port_counter_show, NULL),	\
+	.offset	= _offset,						\
+}
+
+#define XSCORE_PORT_STAT(field)	offsetof(struct xscore_port, stats.field)
+
+XSCORE_PORT_COUNTER_ATTR(untrusted, XSCORE_PORT_STAT(untrusted));
+XSCORE_PORT_COUNTER_ATTR(malformed, XSCORE_PORT_STAT(malformed));
+XSCORE_PORT_COUNTER_ATTR(discoveries, XSCORE_PORT_STAT(discoveries));
+XSCORE_PORT_COUNTER_ATTR(discovery_failures,
+			 XSCORE_PORT_STAT(discovery_failures));
+
+static ssize_t discovery_error_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	int err;
+
+	mutex_lock(&port->lock);
+	err = port->last_discovery_error;
+	mutex_unlock(&port->lock);
+	return sysfs_emit(buf, "%d\n", err);
+}
+static DEVICE_ATTR_RO(discovery_error);
+
+static ssize_t discovery_mode_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+
+	/* Both are set up before this device is added and kept until after. */
+	return sysfs_emit(buf, "%s\n", port->ud ? "solicitation" :
+			  port->mad_agent ? "service-record" : "off");
+}
+static DEVICE_ATTR_RO(discovery_mode);
+
+static ssize_t xds_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	union ib_gid gid;
+
+	mutex_lock(&port->lock);
+	gid = port->xds_gid;
+	mutex_unlock(&port->lock);
+	return sysfs_emit(buf, "%pI6c\n", gid.raw);
+}
+static DEVICE_ATTR_RO(xds);
+
+static ssize_t xcms_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+	ssize_t len = 0;
+	unsigned int i;
+
+	mutex_lock(&port->lock);
+	for (i = 0; i < port->num_xcms; i++)
+		len += sysfs_emit_at(buf, len, "%s%016llx", i ? " " : "",
+				     port->xcm_guids[i]);
+	mutex_unlock(&port->lock);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DEVICE_ATTR_RO(xcms);
+
+/* A discovery round now, not at the next poll. */
+static ssize_t repoll_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct xscore_port *port = to_port(dev);
+	bool repoll;
+	int ret;
+
+	ret = kstrtobool(buf, &repoll);
+	if (ret)
+		return ret;
+	if (!repoll)
+		return -EINVAL;
+	/* A port without discovery has no work to run (xscore_discovery_stop()). */
+	if (!port->ud && !port->mad_agent)
+		return -EOPNOTSUPP;
+	xscore_discovery_kick(port);
+	return count;
+}
+static DEVICE_ATTR_WO(repoll);
 
 static struct attribute *xscore_port_attrs[] = {
 	&dev_attr_allow_unauthenticated.attr,
@@ -279,7 +375,15 @@ static struct attribute *xscore_port_attrs[] = {
 	&dev_attr_link_drop_polls.attr,
 	&dev_attr_xcm_guids.attr,
 	&dev_attr_xds_gids.attr,
-	&dev_attr_untrusted.attr,
+	&counter_attr_untrusted.attr.attr,
+	&counter_attr_malformed.attr.attr,
+	&counter_attr_discoveries.attr.attr,
+	&counter_attr_discovery_failures.attr.attr,
+	&dev_attr_discovery_error.attr,
+	&dev_attr_discovery_mode.attr,
+	&dev_attr_xds.attr,
+	&dev_attr_xcms.attr,
+	&dev_attr_repoll.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xscore_port);

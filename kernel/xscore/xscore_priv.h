@@ -168,6 +168,7 @@ struct xscore_port {
 
 	struct {
 		u64 malformed;
+		u64 discoveries;	/* rounds that got an answer */
 		u64 discovery_failures;
 		u64 untrusted;		/* answers or XCMs the trust lists refused */
 	} stats;

@@ -3,8 +3,10 @@ XCM goes away or falls silent, reconnects, and survives an XCM that sends garbag
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from ipaddress import IPv6Address
+from typing import Any
 
 import pytest
 
@@ -101,6 +103,41 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     # the XCM said goodbye rather than vanish
     log = fabric.host.console.output("dmesg | grep 'XCM shut the session down' | tail -n 1")
     assert before["name"] in log, log
+
+
+def xsadm_json(fabric: Fabric, command: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(
+        fabric.host.console.output(f"{director.GUEST_PYTHON} -m xsadm {command} --json")
+    )
+    return rows
+
+
+def test_operator_sees_discovery_repolls_and_resets_the_link(
+    fabric: Fabric, link_up: None, fabric_services: str
+) -> None:
+    """`xsadm ports` shows what discovery found (sysfs); `xsadm repoll` runs a round at once,
+    well before the next 20 s poll; `xsadm reset` drops the session, which comes straight back
+    up and counts one reconnect."""
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    (port,) = xsadm_json(fabric, "ports")
+    assert port["name"] == "rxe0-1"
+    assert port["discovery_mode"] == "service-record"
+    assert port["xds"] == IPv6Address(fabric_services).compressed
+    assert port["xcms"] == [node_guid(fabric.director)]
+    assert port["discovery_error"] == 0 and port["discoveries"] >= 1, port
+    con = fabric.host.console
+    rounds = "cat /sys/class/xscore_port/rxe0-1/discoveries"
+    con.run(f"{director.GUEST_PYTHON} -m xsadm repoll rxe0-1")
+    assert con.wait_until(f'[ "$({rounds})" -gt {port["discoveries"]} ]', 10), xsadm_json(
+        fabric, "ports"
+    )
+    before = only_link(fabric.host)
+    con.run(f"{director.GUEST_PYTHON} -m xsadm reset {before['xcm_guid']}")
+    assert con.wait_until(
+        f'[ "$(cat {SYSFS_LINKS}/{before["name"]}/reconnects)" -gt {before["reconnects"]} ]', 30
+    ), links(fabric.host)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
+    con.run(f"dmesg | grep -q '{before['name']}.*reset by the operator'")
 
 
 def test_link_follows_a_rename_of_its_rdma_device(fabric: Fabric, link_up: None) -> None:
