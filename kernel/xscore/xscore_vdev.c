@@ -51,6 +51,32 @@ module_param_cb(max_vdevs, &max_vdevs_ops, &max_vdevs, 0644);
 MODULE_PARM_DESC(max_vdevs,
 		 "Most vNICs, and most vHBAs, one link installs; more are refused (0-1024, default: 64)");
 
+/*
+ * A port has up to XDS_MAX_XCMS links and a host several ports: max_vdevs
+ * alone lets directors together make a host allocate without bound.  The
+ * devices of every link count against one host-wide cap; a device counts
+ * from its auxiliary_device_init() to its release.  Checked and counted
+ * under xscore_services_lock, which serialises every install.
+ */
+#define XSCORE_MAX_VDEVS_HOST_MAX	4096
+
+static unsigned int max_vdevs_host = 256;
+static atomic_t xscore_vdevs_host = ATOMIC_INIT(0);
+
+static int max_vdevs_host_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, XSCORE_MAX_VDEVS_HOST_MAX);
+}
+
+static const struct kernel_param_ops max_vdevs_host_ops = {
+	.set	= max_vdevs_host_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(max_vdevs_host, &max_vdevs_host_ops, &max_vdevs_host, 0644);
+MODULE_PARM_DESC(max_vdevs_host,
+		 "Most virtual devices of every kind over all links; more are refused (0-4096, default: 256)");
+
 u32 xscore_services_active(void)
 {
 	return atomic_read(&xscore_services);
@@ -315,6 +341,7 @@ static void xscore_vdev_release(struct device *dev)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
 
+	atomic_dec(&xscore_vdevs_host);
 	ida_free(&xscore_vdev_ida, vdev->adev.id);
 	kfree(vdev);
 }
@@ -403,10 +430,13 @@ static void xscore_vdev_make(struct xscore_link *link, u8 msg_class,
 	int ret;
 
 	lockdep_assert_held(&xscore_services_lock);
-	if (xscore_vdev_count(link, msg_class) >= READ_ONCE(max_vdevs)) {
+	if (xscore_vdev_count(link, msg_class) >= READ_ONCE(max_vdevs) ||
+	    atomic_read(&xscore_vdevs_host) >= READ_ONCE(max_vdevs_host)) {
 		dev_warn_ratelimited(&link->dev,
-				     "%s (resource %llx) refused: %u devices of its kind already\n",
-				     name, resource_id, READ_ONCE(max_vdevs));
+				     "%s (resource %llx) refused: %u of its kind on this link, %d on the host already\n",
+				     name, resource_id,
+				     xscore_vdev_count(link, msg_class),
+				     atomic_read(&xscore_vdevs_host));
 		/* Without the class's service, no reason can be given. */
 		xscore_link_answer(link, msg_class, hdr, XSMP_VDEV_CODE_NACK |
 				   (service ? service->nack_limit : 0));
@@ -441,6 +471,8 @@ static void xscore_vdev_make(struct xscore_link *link, u8 msg_class,
 		kfree(vdev);
 		goto nack;
 	}
+	/* From here its release uncounts it. */
+	atomic_inc(&xscore_vdevs_host);
 	list_add_tail(&vdev->node, &link->vdevs);
 	/* A bound driver answers from its probe. */
 	ret = auxiliary_device_add(&vdev->adev);

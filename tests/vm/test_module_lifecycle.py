@@ -43,6 +43,7 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
             assert not con.run(f"insmod {xsvnic} data_ring={value}", check=False).ok, value
         for name, value in [
             ("max_vdevs", "1025"),
+            ("max_vdevs_host", "4097"),
             ("hello_timeout", "10801"),
             ("allow_unauthenticated", "maybe"),
         ]:
@@ -55,6 +56,7 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
         modload.rmmod(fabric.host, "xscore/xscore.ko")
     for name, value in [
         ("max_vdevs", "1025"),
+        ("max_vdevs_host", "4097"),
         ("hello_timeout", "10801"),
         ("xds_gid", "not-an-address"),
         ("ud_discovery", "maybe"),

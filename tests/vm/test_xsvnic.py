@@ -451,13 +451,22 @@ def test_install_refused_by_the_host_binds_when_installed_again(fabric: Fabric, 
     assert wait_for_interface(fabric, name, present=False), diagnostics(fabric)
 
 
-def test_installs_past_the_per_link_limit_are_refused(fabric: Fabric, vnic: str) -> None:
-    limit = "/sys/module/xscore/parameters/max_vdevs"
+@pytest.mark.parametrize("limit", ["max_vdevs", "max_vdevs_host"])
+def test_installs_past_the_per_link_and_host_limits_are_refused(
+    fabric: Fabric, vnic: str, limit: str
+) -> None:
+    """max_vdevs caps one link's vNICs, max_vdevs_host every device of the host, of every
+    kind and link: each set to what is installed now refuses the next vNIC."""
     con = fabric.host.console
     before = vnic_devices(fabric)
+    # the link's vNICs, or every device of the host
+    pattern = r"^xscore\.vnic\." if limit == "max_vdevs" else r"^xscore\."
+    count = f"ls /sys/bus/auxiliary/devices | grep -c '{pattern}' || true"
+    installed = int(con.output(count).split()[0])
+    limit = f"/sys/module/xscore/parameters/{limit}"
     default = con.output(f"cat {limit}")
     name = "xsover"
-    con.run(f"echo {before} > {limit}")
+    con.run(f"echo {installed} > {limit}")
     try:
         director.ctl(
             fabric.director,
