@@ -2,9 +2,9 @@
 
 Per cell: the kernel (fetched, or built from source), our modules built with W=1 and without
 sparse, then with sparse (C=2), then the kernel-build and VM tests for that kernel in their own
-pytest run. Cells run one at a time: on two cores a kernel build or a pair of TCG guests
-already takes both, and running two at once only makes each slower and the VM timings less
-predictable.
+pytest run, whose lines stream through as they come, after the cell's id. Cells run one at a
+time: on two cores a kernel build or a pair of TCG guests already takes both, and running two
+at once only makes each slower and the VM timings less predictable.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from harness import kernels, matrix, modules
 from harness.log import say
@@ -56,13 +57,28 @@ def _module_build(kernel: kernels.Kernel, sparse: bool) -> str:
     return "0 warnings"
 
 
+def stream(argv: list[str], prefix: str, out: TextIO) -> tuple[int, list[str]]:
+    """Run `argv`, passing each line of its output on to `out` as it comes, after `prefix`;
+    its exit status and its non-blank lines."""
+    lines = []
+    with subprocess.Popen(
+        argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(f"{prefix}{line}")
+            out.flush()
+            if line.strip():
+                lines.append(line.rstrip("\n"))
+    return proc.returncode, lines
+
+
 def _tests(spec: matrix.KernelSpec, pytest_args: list[str]) -> str:
+    """The cell's tests, each test's outcome shown as it ends (pytest -v)."""
     argv = [sys.executable, "-m", "pytest", "tests/kbuild", "tests/vm", "--kernel", spec.id]
-    run = subprocess.run([*argv, "-q", *pytest_args], cwd=REPO, capture_output=True, text=True)
-    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    status, lines = stream([*argv, "-v", *pytest_args], f"[{spec.id}] ", sys.stdout)
     summary = lines[-1].strip("= ") if lines else "no output"
-    if run.returncode != 0:
-        sys.stdout.write(run.stdout[-4000:])
+    if status != 0:
         raise RuntimeError(summary)
     return summary
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from harness import matrix_run
 from harness.matrix import KernelSpec, SourceSpec
 
@@ -28,3 +30,13 @@ def test_table_has_a_row_per_cell_with_each_stage_and_the_verdict() -> None:
     assert "FAIL (60 s) the config lost CONFIG_X=y" in lines[3]
     assert "skipped" in lines[3] and lines[3].endswith("| FAIL |")
     assert passed.ok and not failed.ok
+
+
+def test_a_cells_output_streams_through_line_by_line_with_its_id() -> None:
+    out = io.StringIO()
+    status, lines = matrix_run.stream(
+        ["sh", "-c", "echo 'test_a PASSED'; echo; echo '1 passed' ; exit 3"], "[6.1] ", out
+    )
+    assert status == 3
+    assert out.getvalue() == "[6.1] test_a PASSED\n[6.1] \n[6.1] 1 passed\n"
+    assert lines == ["test_a PASSED", "1 passed"]
