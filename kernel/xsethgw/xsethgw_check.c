@@ -42,16 +42,20 @@ enum xsethgw_check xsethgw_check_host_frame(const void *frame, u32 len,
 	if (len < XSVNIC_MIN_FRAME)
 		return XSETHGW_CHECK_RUNT;
 	payload = len - ETH_HLEN;
+	/* A tag of another kind than 802.1Q. */
+	if (eth->h_proto != cpu_to_be16(ETH_P_8021Q) &&
+	    xsethgw_is_vlan_tpid(eth->h_proto))
+		return XSETHGW_CHECK_VLAN;
 	if (eth->h_proto == cpu_to_be16(ETH_P_8021Q)) {
 		const struct vlan_ethhdr *veth = frame;
 		u16 vid = be16_to_cpu(veth->h_vlan_TCI) & VLAN_VID_MASK;
 
-		if (!test_bit(vid, vlans) ||
-		    xsethgw_is_vlan_tpid(veth->h_vlan_encapsulated_proto))
+		if (!test_bit(vid, vlans))
+			return XSETHGW_CHECK_VLAN;
+		/* A tag inside the vNIC's own. */
+		if (xsethgw_is_vlan_tpid(veth->h_vlan_encapsulated_proto))
 			return XSETHGW_CHECK_VLAN;
 		payload -= VLAN_HLEN;
-	} else if (xsethgw_is_vlan_tpid(eth->h_proto)) {
-		return XSETHGW_CHECK_VLAN;
 	}
 	if (memcmp(eth->h_source, mac, ETH_ALEN))
 		return XSETHGW_CHECK_SRC_MAC;
