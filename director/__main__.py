@@ -9,6 +9,7 @@ from pathlib import Path
 
 from director import ctl
 from director.auth import parse_key
+from director.cli import PROG, OneLineParser
 from director.config import Config, Watched
 from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
@@ -90,11 +91,31 @@ def cmd_fcgw(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    common = argparse.ArgumentParser(add_help=False)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def verbosity_options() -> argparse.ArgumentParser:
+    """-v (debug: every HELLO too) and -q (warnings and errors only), taken before or after
+    the command; without either, the daemons log at info."""
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    level = options.add_mutually_exclusive_group()
+    level.add_argument(
+        "-v", "--verbose", dest="log_level", action="store_const", const=logging.DEBUG,
+        help="log at debug level",
+    )  # fmt: skip
+    level.add_argument(
+        "-q", "--quiet", dest="log_level", action="store_const", const=logging.WARNING,
+        help="log warnings and errors only",
+    )  # fmt: skip
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    verbosity = verbosity_options()
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity])
     common.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="director.json")
     common.add_argument("--state-dir", type=Path, default=STATE_DIR, help=argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(prog="python3 -m director")
+    parser = OneLineParser(prog=PROG, parents=[verbosity])
     sub = parser.add_subparsers(dest="command", required=True)
     fabric = sub.add_parser("fabric", parents=[common], help="answer ServiceRecord and XDS queries")
     fabric.add_argument("--ibdev", default="rxe0")
@@ -177,8 +198,16 @@ def main(argv: list[str] | None = None) -> int:
     fcgw.add_argument("--ibdev", default="rxe0")
     fcgw.set_defaults(func=cmd_fcgw)
     ctl.add_parser(sub, [common])
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    return parser
+
+
+def log_level(args: argparse.Namespace) -> int:
+    return int(getattr(args, "log_level", logging.INFO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=log_level(args), format=LOG_FORMAT)
     return int(args.func(args))
 
 

@@ -26,9 +26,13 @@ def test_servers_match_by_hostname_or_port_guid() -> None:
 @pytest.mark.parametrize(
     ("device", "complaint"),
     [
-        (cfg.Vnic("", 1), "bad device name"),
-        (cfg.Vnic("a-name-longer-than-15", 1), "bad device name"),
-        (cfg.Vnic("ok", 1, port="usb/1"), "is not"),
+        (cfg.Vnic("", 1), "device name '' is not"),
+        (cfg.Vnic("a-name-longer-than-15", 1), "device name 'a-name-longer-than-15' is not"),
+        (cfg.Vnic("ok", 1, port="usb/1"), "I/O port 'usb/1' is not"),
+        (cfg.Vnic("ok", 1, port="fc/1"), "not an eth port"),
+        (cfg.Vnic("ok", 1, mac="zz:zz"), "MAC 'zz:zz' is not 6 hex bytes"),
+        (cfg.Vnic("ok", 1, mtu=99999), "MTU 99999 is not within 68..9000"),
+        (cfg.Vnic("ok", 0), "resource id 0 is not"),
     ],
 )
 def test_bad_devices_are_refused(device: cfg.Vnic, complaint: str) -> None:
@@ -38,13 +42,13 @@ def test_bad_devices_are_refused(device: cfg.Vnic, complaint: str) -> None:
 
 def test_names_and_resource_ids_must_be_unique() -> None:
     twice = cfg.Server("host", vnics=[cfg.Vnic("a", 1)], vhbas=[cfg.Vhba("a", 2)])
-    with pytest.raises(cfg.ConfigError, match="two devices named a"):
+    with pytest.raises(cfg.ConfigError, match="vHBA a: the server has a vNIC of that name"):
         cfg.Config(servers=[twice]).validate()
     shared = [
         cfg.Server("h1", vnics=[cfg.Vnic("a", 1)]),
         cfg.Server("h2", vnics=[cfg.Vnic("b", 1)]),
     ]
-    with pytest.raises(cfg.ConfigError, match="used twice"):
+    with pytest.raises(cfg.ConfigError, match="resource id 0x1 is taken by vNIC a of server h1"):
         cfg.Config(servers=shared).validate()
 
 
