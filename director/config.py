@@ -424,8 +424,8 @@ def _lun(lun: FcLun, numbers: set[int]) -> None:
 
 
 def checked(config: Config) -> tuple[Config, list[Problem]]:
-    """The configuration without its wrong entries, and what is wrong with each. A wrong
-    setting (chassis name, hello interval) gives way to its default."""
+    """The configuration without its wrong entries, and what is wrong with each, in the
+    file's order. A wrong setting (chassis name, hello interval) gives way to its default."""
     check = _Checker()
     clean = Config(
         chassis_name=check.setting("chassis_name", config.chassis_name, DEFAULT_CHASSIS_NAME,
@@ -435,13 +435,13 @@ def checked(config: Config) -> tuple[Config, list[Problem]]:
                                      DEFAULT_HELLO_INTERVAL,
                                      lambda v: formats.in_range(v, 1, formats.HELLO_INTERVAL_MAX,
                                                                 "hello interval")),
+        servers=check.servers(config.servers),
         down_ports=[p for p in config.down_ports if check.ok("down_ports", io_port_guid, 0, p)],
         fc_targets=check.fc_targets(config.fc_targets),
         host_keys={g: k for g, k in config.host_keys.items()
                    if check.ok(f"host_keys: {g}", _host_key, g, k)},
         allow_unauthenticated=[g for g in config.allow_unauthenticated
                                if check.ok("allow_unauthenticated", _host_guid, g)],
-        servers=check.servers(config.servers),
     )  # fmt: skip
     return clean, check.problems
 
