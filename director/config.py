@@ -223,6 +223,8 @@ class Config:
 
     def fc_target(self, wwpn: str) -> FcTarget | None:
         wanted = _octets_value(wwpn)
+        if wanted is None:
+            return None
         return next((t for t in self.fc_targets if _octets_value(t.wwpn) == wanted), None)
 
     def next_resource_id(self) -> int:
@@ -353,8 +355,6 @@ class _Checker:
             raise ValueError("a second entry for this server")
         if server.profile != "":
             formats.label(server.profile, formats.SESSION_NAME_MAX, "profile")
-        if not all(isinstance(x, str) for x in server.xcms):
-            raise ValueError("its XCMs are not a list of names")
 
     def _device(
         self, server: Server, kind: str, device: Vnic | Vhba, names: dict[str, str]
@@ -391,7 +391,6 @@ class _Checker:
         wwpns: set[int] = set()
         for target in targets:
             where = f"FC target {target.wwpn}"
-
             if not self.ok(where, _fc_target_fields, target, wwpns):
                 continue
             numbers: set[int] = set()

@@ -1,6 +1,9 @@
 """The operator's CLI: add and remove vNICs, vHBAs and XCM assignments at runtime, and list the
 servers with their link state. It edits the configuration file, which the running fabric
-services and XCM pick up by themselves, and reads the state files they write."""
+services and XCM pick up by themselves, and reads the state files they write.
+
+It saves no configuration that director/config.py finds wrong; what it refuses is one line on
+stderr (`ctl: ...`) and exit status 1. Every read command takes --json."""
 
 from __future__ import annotations
 

@@ -211,3 +211,9 @@ def test_watched_file_serves_the_good_entries_and_logs_each_wrong_one_once(
     assert len(lines) == 3, lines
     assert "configuration entry skipped: server bad: vNIC zz0: MAC 'zz:zz'" in lines[1]
     assert [v.name for s in watched.config.servers for v in s.vnics] == ["ok0", "ok1"]
+
+
+def test_a_wrong_wwpn_finds_no_target_not_even_another_wrong_one() -> None:
+    config = cfg.Config(fc_targets=[cfg.FcTarget("zz")])
+    assert config.fc_target("yy") is None
+    assert config.fc_target("50:01:43:80:00:00:00:01") is None
