@@ -1,8 +1,12 @@
 """The director's configuration: which server gets which XCMs, profile, vNICs and vHBAs.
 
-One JSON file, read by the fabric services and the XCM, which both reload it when it changes,
-and written by the operator CLI (`python3 -m director ctl`). A server is matched by the port
-GUID it discovers from (16 hex digits) or by its hostname.
+One JSON file, read by the daemons (fabric services, XCMs, the cards' control planes), which
+reload it when it changes, and written by the operator CLI (`python3 -m director ctl`). A
+server is matched by the port GUID it discovers from (16 hex digits) or by its hostname.
+
+Every entry is checked here, in one place (checked(), with the formats of director/formats.py):
+`ctl` saves no configuration with a wrong entry, and the daemons read the file through
+Watched, which leaves each wrong entry out, logs which and why, and serves the rest.
 
     {"chassis_name": "xsigo-director", "hello_interval": 10,
      "servers": [{"match": "host", "profile": "web-1", "xcms": ["own"],
@@ -452,7 +456,7 @@ def _list(data: dict[str, Any], key: str, where: str, problems: list[Problem],
           default: list[Any] | None = None) -> list[Any]:  # fmt: skip
     value = data.get(key, [] if default is None else default)
     if not isinstance(value, list):
-        problems.append(Problem(where, f"{key} is not a list"))
+        problems.append(Problem(f"{where}: {key}" if where else key, "not a list"))
         return []
     return value
 

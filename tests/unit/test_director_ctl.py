@@ -120,7 +120,8 @@ def test_a_server_named_by_port_guid_is_kept_in_lower_case(path: Path) -> None:
         ("{not json", "not JSON"),
         ("[1, 2]", "not a JSON object"),
         ('{"servers": [{"vnics": []}]}', "servers[0]: malformed"),
-        ('{"servers": 5}', "servers is not a list"),
+        ('{"servers": 5}', "servers: not a list"),
+        ('{"servers": [{"match": "h", "vnics": {}}]}', "server h: vnics: not a list"),
     ],
 )
 def test_an_unreadable_configuration_is_one_line(
