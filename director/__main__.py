@@ -7,9 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from director import ctl
+from director import ctl, formats
 from director.auth import parse_key
-from director.cli import PROG, OneLineParser
+from director.cli import PROG, OneLineParser, checked
 from director.config import Config, Watched
 from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
@@ -91,6 +91,15 @@ def cmd_fcgw(args: argparse.Namespace) -> int:
     return 0
 
 
+XCM_GUID = checked(lambda text: int(formats.guid(text, "XCM GUID"), 16), "XCM GUID")
+CHASSIS_NAME = checked(
+    lambda text: formats.label(text, formats.SESSION_NAME_MAX, "chassis name"), "chassis name"
+)
+HELLO_INTERVAL = checked(
+    lambda n: formats.in_range(n, 1, formats.HELLO_INTERVAL_MAX, "hello interval"),
+    "hello interval",
+    int,
+)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -143,13 +152,19 @@ def build_parser() -> argparse.ArgumentParser:
     xcm.add_argument("--address", required=True, help="IP address to listen on")
     xcm.add_argument("--ibdev", default="rxe0")
     xcm.add_argument(
-        "--guid", type=lambda v: int(v, 16), default=0, help="XCM GUID (default: the port's)"
+        "--guid", type=XCM_GUID, default=0, help="XCM GUID, 16 hex digits (default: the port's)"
     )
     xcm.add_argument(
-        "--chassis-name", default="xsigo-director", help="when the configuration file is absent"
+        "--chassis-name",
+        type=CHASSIS_NAME,
+        default="xsigo-director",
+        help="when the configuration file is absent",
     )
     xcm.add_argument(
-        "--hello-interval", type=int, default=10, help="seconds, when the configuration is absent"
+        "--hello-interval",
+        type=HELLO_INTERVAL,
+        default=10,
+        help="seconds (1 to 3600), when the configuration is absent",
     )
     xcm.add_argument(
         "--fuzz",

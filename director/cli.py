@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+T = TypeVar("T")
 
 PROG = "python3 -m director"
 
@@ -18,3 +21,22 @@ class OneLineParser(argparse.ArgumentParser):
         name = words[0] if words else "director"
         sys.stderr.write(f"{name}: {message} (see {self.prog} --help)\n")
         sys.exit(2)
+
+
+def checked(
+    check: Callable[[Any], T], what: str, convert: Callable[[str], Any] = str
+) -> Callable[[str], T]:
+    """An argument type: `convert` the text, then `check` it (director/formats.py); what
+    either refuses is the argument's one-line error."""
+
+    def argument(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a number") from err
+        try:
+            return check(value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from err
+
+    return argument

@@ -17,6 +17,7 @@ from typing import Any
 
 from director import auth, formats, stats
 from director import config as cfg
+from director.cli import checked
 from director.state import read_hosts, read_sessions
 
 
@@ -351,15 +352,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return _show(args, {"config": config.to_json(), "problems": problems}, lines)
 
 
-def _resource_id(text: str) -> int:
-    try:
-        number = int(text, 0)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"resource id {text!r} is not a number") from err
-    try:
-        return formats.resource_id(number)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from err
+RESOURCE_ID = checked(formats.resource_id, "resource id", lambda text: int(text, 0))
 
 
 def add_parser(
@@ -382,7 +375,7 @@ def add_parser(
         "--mtu", type=int, default=1500, help=f"{formats.MTU_MIN} to {formats.MTU_MAX}"
     )
     vnic.add_argument("--port", default="eth/1", help="Ethernet I/O port it goes out of")
-    vnic.add_argument("--resource-id", type=_resource_id, default=0, help="default: the next free")
+    vnic.add_argument("--resource-id", type=RESOURCE_ID, default=0, help="default: the next free")
     vnic.set_defaults(operation=cmd_add_vnic)
 
     change = ops.add_parser(
@@ -401,7 +394,7 @@ def add_parser(
         "--wwn", help="port WWN (default: 30:00 and the low 48 bits of the resource id)"
     )
     vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
-    vhba.add_argument("--resource-id", type=_resource_id, default=0, help="default: the next free")
+    vhba.add_argument("--resource-id", type=RESOURCE_ID, default=0, help="default: the next free")
     vhba.set_defaults(operation=cmd_add_vhba)
 
     change = ops.add_parser(

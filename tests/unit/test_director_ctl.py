@@ -223,3 +223,28 @@ def test_verbose_and_quiet_exclude_each_other(capsys: pytest.CaptureFixture[str]
         build_parser().parse_args(["-v", "-q", "ctl", "list"])
     err = capsys.readouterr().err
     assert err.startswith("director: ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [
+        (["--guid", "12"], "argument --guid: XCM GUID '12' is not 16 hex digits"),
+        (["--chassis-name", "two words"], "chassis name 'two words'"),
+        (["--chassis-name", "x" * 32], "chassis name"),
+        (["--hello-interval", "0"], "hello interval 0 is not within 1..3600"),
+        (["--hello-interval", "often"], "hello interval 'often' is not a number"),
+    ],
+)
+def test_the_xcm_refuses_wrong_settings_on_its_command_line_in_one_line(
+    capsys: pytest.CaptureFixture[str], option: list[str], complaint: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["xcm", "--address", "::1", *option])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.startswith("xcm: ") and complaint in err and err.count("\n") == 1, err
+
+
+def test_the_xcm_takes_its_guid_in_either_case() -> None:
+    args = build_parser().parse_args(["xcm", "--address", "::1", "--guid", "0002C903000000AA"])
+    assert args.guid == 0x0002C903000000AA
