@@ -7,8 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from director import ctl
+from director import ctl, formats
 from director.auth import parse_key
+from director.cli import PROG, OneLineParser, checked
 from director.config import Config, Watched
 from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
@@ -90,11 +91,40 @@ def cmd_fcgw(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    common = argparse.ArgumentParser(add_help=False)
+XCM_GUID = checked(lambda text: int(formats.guid(text, "XCM GUID"), 16), "XCM GUID")
+CHASSIS_NAME = checked(
+    lambda text: formats.label(text, formats.SESSION_NAME_MAX, "chassis name"), "chassis name"
+)
+HELLO_INTERVAL = checked(
+    lambda n: formats.in_range(n, 1, formats.HELLO_INTERVAL_MAX, "hello interval"),
+    "hello interval",
+    int,
+)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def verbosity_options() -> argparse.ArgumentParser:
+    """-v (debug: every HELLO too) and -q (warnings and errors only), taken before or after
+    the command; without either, the daemons log at info."""
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    level = options.add_mutually_exclusive_group()
+    level.add_argument(
+        "-v", "--verbose", dest="log_level", action="store_const", const=logging.DEBUG,
+        help="log at debug level",
+    )  # fmt: skip
+    level.add_argument(
+        "-q", "--quiet", dest="log_level", action="store_const", const=logging.WARNING,
+        help="log warnings and errors only",
+    )  # fmt: skip
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    verbosity = verbosity_options()
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity])
     common.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="director.json")
     common.add_argument("--state-dir", type=Path, default=STATE_DIR, help=argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(prog="python3 -m director")
+    parser = OneLineParser(prog=PROG, parents=[verbosity])
     sub = parser.add_subparsers(dest="command", required=True)
     fabric = sub.add_parser("fabric", parents=[common], help="answer ServiceRecord and XDS queries")
     fabric.add_argument("--ibdev", default="rxe0")
@@ -122,13 +152,19 @@ def main(argv: list[str] | None = None) -> int:
     xcm.add_argument("--address", required=True, help="IP address to listen on")
     xcm.add_argument("--ibdev", default="rxe0")
     xcm.add_argument(
-        "--guid", type=lambda v: int(v, 16), default=0, help="XCM GUID (default: the port's)"
+        "--guid", type=XCM_GUID, default=0, help="XCM GUID, 16 hex digits (default: the port's)"
     )
     xcm.add_argument(
-        "--chassis-name", default="xsigo-director", help="when the configuration file is absent"
+        "--chassis-name",
+        type=CHASSIS_NAME,
+        default="xsigo-director",
+        help="when the configuration file is absent",
     )
     xcm.add_argument(
-        "--hello-interval", type=int, default=10, help="seconds, when the configuration is absent"
+        "--hello-interval",
+        type=HELLO_INTERVAL,
+        default=10,
+        help="seconds (1 to 3600), when the configuration is absent",
     )
     xcm.add_argument(
         "--fuzz",
@@ -177,8 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     fcgw.add_argument("--ibdev", default="rxe0")
     fcgw.set_defaults(func=cmd_fcgw)
     ctl.add_parser(sub, [common])
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    return parser
+
+
+def log_level(args: argparse.Namespace) -> int:
+    return int(getattr(args, "log_level", logging.INFO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=log_level(args), format=LOG_FORMAT)
     return int(args.func(args))
 
 

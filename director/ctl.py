@@ -1,55 +1,101 @@
 """The operator's CLI: add and remove vNICs, vHBAs and XCM assignments at runtime, and list the
 servers with their link state. It edits the configuration file, which the running fabric
-services and XCM pick up by themselves, and reads the state files they write."""
+services and XCM pick up by themselves, and reads the state files they write.
+
+It saves no configuration that director/config.py finds wrong; what it refuses is one line on
+stderr (`ctl: ...`) and exit status 1. Every read command takes --json."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from director import auth, stats
+from director import auth, formats, stats
 from director import config as cfg
+from director.cli import checked
 from director.state import read_hosts, read_sessions
 
 
-def _edit(args: argparse.Namespace) -> tuple[cfg.Config, cfg.Server]:
-    config = cfg.load(args.config)
-    return config, config.server_named(args.server)
+class CtlError(ValueError):
+    """What is wrong with the operator's request, in one line."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the operation; what is wrong with the operator's input, the configuration file or
+    the state files is one line on stderr and exit status 1, never a traceback."""
+    try:
+        return int(args.operation(args))
+    except (ValueError, OSError) as err:  # CtlError and ConfigError are ValueErrors
+        print(f"ctl: {_one_line(err)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(err: Exception) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.filename}: {err.strerror}" if err.filename else err.strerror
+    return " ".join(str(err).split())
+
+
+def _match(text: str) -> str:
+    """A server as the configuration matches it: a port GUID in lower case, or a hostname."""
+    return text.lower() if formats.is_guid(text) else text
+
+
+def _server(config: cfg.Config, match: str) -> cfg.Server:
+    server = config.configured_server(match)
+    if server is None:
+        raise CtlError(f"no server {match} in the configuration")
+    return server
+
+
+def _show(args: argparse.Namespace, data: object, lines: list[str]) -> int:
+    """Print a read command's answer: JSON with --json, else its lines."""
+    if args.json:
+        print(json.dumps(data, indent=1))
+    else:
+        for line in lines:
+            print(line)
+    return 0
 
 
 def cmd_add_vnic(args: argparse.Namespace) -> int:
-    config, server = _edit(args)
+    config = cfg.load(args.config)
+    server = config.server_named(_match(args.server))
     rid = args.resource_id or config.next_resource_id()
-    server.vnics.append(cfg.Vnic(args.name, rid, args.mac, args.mtu, args.port))
+    mac = args.mac.lower() if args.mac else ""
+    server.vnics.append(cfg.Vnic(args.name, rid, mac, args.mtu, args.port))
     cfg.save(args.config, config)
-    print(f"vNIC {args.name} (resource id {rid:#x}) added for {args.server}")
+    print(f"vNIC {args.name} (resource id {rid:#x}, MAC {server.vnics[-1].mac}) added for"
+          f" {args.server}")  # fmt: skip
     return 0
 
 
 def cmd_add_vhba(args: argparse.Namespace) -> int:
-    config, server = _edit(args)
+    config = cfg.load(args.config)
+    server = config.server_named(_match(args.server))
     rid = args.resource_id or config.next_resource_id()
-    server.vhbas.append(cfg.Vhba(args.name, rid, args.wwn, args.port))
+    wwn = args.wwn.lower() if args.wwn else ""
+    server.vhbas.append(cfg.Vhba(args.name, rid, wwn, args.port))
     cfg.save(args.config, config)
-    print(f"vHBA {args.name} (resource id {rid:#x}) added for {args.server}")
+    print(f"vHBA {args.name} (resource id {rid:#x}, WWN {server.vhbas[-1].wwn}) added for"
+          f" {args.server}")  # fmt: skip
     return 0
 
 
-def _set_device(
-    args: argparse.Namespace, kind: str, changes: dict[str, object]
-) -> cfg.Vnic | cfg.Vhba | None:
+def _set_device(args: argparse.Namespace, kind: str, changes: dict[str, object]) -> Any:
     """Change the named vNIC or vHBA of a server in the configuration (the changes that are
-    not None) and save it; the XCM sends the host the UPDATE. None when there is no such."""
-    config, server = _edit(args)
+    not None) and save it; the XCM sends the host the UPDATE."""
+    config = cfg.load(args.config)
+    server = _server(config, _match(args.server))
     devices: list[Any] = server.vnics if kind == "vNIC" else server.vhbas
     index = next((i for i, d in enumerate(devices) if d.name == args.name), None)
     if index is None:
-        print(f"{args.server} has no {kind} named {args.name}")
-        return None
+        raise CtlError(f"server {args.server} has no {kind} named {args.name}")
     devices[index] = replace(devices[index], **{k: v for k, v in changes.items() if v is not None})
     cfg.save(args.config, config)
     return devices[index]
@@ -61,8 +107,6 @@ def _admin_up(args: argparse.Namespace) -> bool | None:
 
 def cmd_set_vnic(args: argparse.Namespace) -> int:
     vnic = _set_device(args, "vNIC", {"mtu": args.mtu, "admin_up": _admin_up(args)})
-    if not isinstance(vnic, cfg.Vnic):
-        return 1
     print(f"vNIC {args.name}: MTU {vnic.mtu}, admin {'up' if vnic.admin_up else 'down'}")
     return 0
 
@@ -74,8 +118,6 @@ def cmd_set_vhba(args: argparse.Namespace) -> int:
         "admin_up": _admin_up(args),
     }
     vhba = _set_device(args, "vHBA", changes)
-    if not isinstance(vhba, cfg.Vhba):
-        return 1
     print(
         f"vHBA {args.name}: queue depth {vhba.queue_depth}, link-down timeout"
         f" {vhba.link_down_timeout} s, admin {'up' if vhba.admin_up else 'down'}"
@@ -84,13 +126,12 @@ def cmd_set_vhba(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    config, server = _edit(args)
-    before = len(server.vnics) + len(server.vhbas)
+    config = cfg.load(args.config)
+    server = _server(config, _match(args.server))
+    if server.device(args.name) is None:
+        raise CtlError(f"server {args.server} has no device named {args.name}")
     server.vnics = [v for v in server.vnics if v.name != args.name]
     server.vhbas = [v for v in server.vhbas if v.name != args.name]
-    if len(server.vnics) + len(server.vhbas) == before:
-        print(f"{args.server} has no device named {args.name}")
-        return 1
     cfg.save(args.config, config)
     print(f"{args.name} deleted from {args.server}")
     return 0
@@ -100,7 +141,7 @@ def cmd_add_lun(args: argparse.Namespace) -> int:
     config = cfg.load(args.config)
     target = config.fc_target(args.wwpn)
     if target is None:
-        target = cfg.FcTarget(args.wwpn, args.port)
+        target = cfg.FcTarget(args.wwpn.lower(), args.port)
         config.fc_targets.append(target)
     target.luns = [lun for lun in target.luns if lun.lun != args.lun]
     target.luns.append(cfg.FcLun(args.lun, args.size_mb, args.backing or ""))
@@ -118,8 +159,7 @@ def _change_target(
     config = cfg.load(args.config)
     target = config.fc_target(args.wwpn)
     if target is None:
-        print(f"no FC target {args.wwpn}")
-        return 1
+        raise CtlError(f"no FC target {args.wwpn} in the configuration")
     what = change(config, target)
     cfg.save(args.config, config)
     print(f"FC target {args.wwpn}{what}")
@@ -131,6 +171,8 @@ def cmd_remove_lun(args: argparse.Namespace) -> int:
         if args.lun is None:
             config.fc_targets.remove(target)
             return ": removed"
+        if all(lun.lun != args.lun for lun in target.luns):
+            raise CtlError(f"FC target {args.wwpn} has no LUN {args.lun}")
         target.luns = [lun for lun in target.luns if lun.lun != args.lun]
         return f": LUN {args.lun} removed"
 
@@ -169,17 +211,22 @@ def cmd_target_fault(args: argparse.Namespace) -> int:
 
 
 def cmd_assign_xcm(args: argparse.Namespace) -> int:
-    config, server = _edit(args)
+    config = cfg.load(args.config)
+    xcm = args.xcm if args.xcm == cfg.OWN_XCM else args.xcm.lower()
     if args.remove:
-        server.xcms = [x for x in server.xcms if x != args.xcm]
-    elif args.xcm not in server.xcms:
-        server.xcms.append(args.xcm)
+        server = _server(config, _match(args.server))
+        server.xcms = [x for x in server.xcms if x.lower() != xcm]
+    else:
+        server = config.server_named(_match(args.server))
+        if xcm not in [x.lower() for x in server.xcms]:
+            server.xcms.append(xcm)
     cfg.save(args.config, config)
     print(f"{args.server} is assigned XCM(s): {', '.join(server.xcms) or 'none'}")
     return 0
 
 
 def cmd_port_link(args: argparse.Namespace) -> int:
+    cfg.io_port_guid(0, args.port)
     config = cfg.load(args.config)
     down = [p for p in config.down_ports if p != args.port]
     if args.state == "down":
@@ -194,7 +241,7 @@ def cmd_host_key(args: argparse.Namespace) -> int:
     """Set, make or remove a host's XSMP key; a made key is printed once, for the host's
     keyring (docs/security.md)."""
     config = cfg.load(args.config)
-    guid = args.guid.lower()
+    guid = formats.guid(args.guid, "host GUID")
     if args.remove:
         config.host_keys.pop(guid, None)
         message = f"host {guid} has no key now"
@@ -209,7 +256,7 @@ def cmd_host_key(args: argparse.Namespace) -> int:
 
 def cmd_allow_unauthenticated(args: argparse.Namespace) -> int:
     config = cfg.load(args.config)
-    guid = args.guid.lower()
+    guid = formats.guid(args.guid, "host GUID")
     allowed = [g for g in config.allow_unauthenticated if g != guid]
     if not args.remove:
         allowed.append(guid)
@@ -245,59 +292,67 @@ def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    config = cfg.load(args.config)
-    rows = servers_view(config, args.state_dir)
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return 0
+def _list_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
     for row in rows:
         name = row["hostname"] or row["configured_as"]
-        print(f"{name}  port {row['port_guid'] or '-'}  config {row['configured_as'] or '-'}")
+        lines.append(
+            f"{name}  port {row['port_guid'] or '-'}  config {row['configured_as'] or '-'}"
+        )
         for session in row["sessions"]:
-            auth_state = session.get("auth", "-")
-            print(
+            lines.append(
                 f"  XCM {session['xcm_guid']}  {session['state']}  profile {session['profile']}"
-                f"  auth {auth_state}"
+                f"  auth {session.get('auth', '-')}"
             )
-            for device, status in sorted(session["devices"].items()):
-                print(f"    {device}: {status}")
-    return 0
+            lines += [f"    {d}: {status}" for d, status in sorted(session["devices"].items())]
+    return lines
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = servers_view(cfg.load(args.config), args.state_dir)
+    return _show(args, rows, _list_lines(rows))
 
 
 STATS_WITHIN = 10.0  # seconds: the XCM looks for requests every second, the host answers at once
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    token = stats.write_request(args.state_dir, args.server, args.name, args.clear)
+    match = _match(args.server)
+    if _server(cfg.load(args.config), match).device(args.name) is None:
+        raise CtlError(f"server {match} has no device named {args.name}")
+    token = stats.write_request(args.state_dir, match, args.name, args.clear)
     answer = stats.wait_answer(args.state_dir, token, STATS_WITHIN)
     if answer is None:
-        print(
+        raise CtlError(
             f"no answer for {args.server} {args.name} within {STATS_WITHIN:.0f} s: no XCM"
             " has a session with the host that installed it, or the host did not answer"
         )
-        return 1
-    if args.json:
-        print(json.dumps(answer, indent=1))
-    elif args.clear:
-        print(f"{args.name}: counters cleared")
-    else:
-        width = max(len(name) for name in answer)
-        for name, value in answer.items():
-            print(f"{name.ljust(width)}  {value}")
-    return 0
+    if args.clear and not args.json:
+        return _show(args, answer, [f"{args.name}: counters cleared"])
+    width = max((len(name) for name in answer), default=0)
+    return _show(args, answer, [f"{name.ljust(width)}  {value}" for name, value in answer.items()])
 
 
 def cmd_fc_show(args: argparse.Namespace) -> int:
     """What the kernel's FC gateway is serving now, read from configfs."""
-    from director.lio import CONFIGFS, FABRIC, Lio
+    from director.lio import CONFIGFS, FABRIC, Lio, describe
 
     if not (CONFIGFS / FABRIC).is_dir():
-        print("the FC gateway (xsfcgw) is not loaded")
-        return 1
-    for line in Lio([], "", 0, Path()).describe():
-        print(line)
-    return 0
+        raise CtlError("the FC gateway (xsfcgw) is not loaded")
+    ports = Lio([], "", 0, Path(), root=CONFIGFS).snapshot()
+    return _show(args, ports, describe(ports))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """The configuration file, and what the daemons would leave out of it and why."""
+    config = cfg.load(args.config)
+    problems = [str(p) for p in cfg.checked(config)[1]]
+    lines = [json.dumps(config.to_json(), indent=1)]
+    lines += [f"wrong, left out by the daemons: {p}" for p in problems]
+    return _show(args, {"config": config.to_json(), "problems": problems}, lines)
+
+
+RESOURCE_ID = checked(formats.resource_id, "resource id", lambda text: int(text, 0))
 
 
 def add_parser(
@@ -307,16 +362,21 @@ def add_parser(
     ctl = sub.add_parser(
         "ctl", parents=parents, help="operator commands (edit the configuration, list servers)"
     )
+    ctl.set_defaults(func=run)
     ops = ctl.add_subparsers(dest="op", required=True)
 
     vnic = ops.add_parser("add-vnic", help="give a server a vNIC")
     vnic.add_argument("server", help="hostname or port GUID")
     vnic.add_argument("name")
-    vnic.add_argument("--mac", default="52:54:00:00:00:01")
-    vnic.add_argument("--mtu", type=int, default=1500)
+    vnic.add_argument(
+        "--mac", help="unicast MAC (default: 02 and the low 40 bits of the resource id)"
+    )
+    vnic.add_argument(
+        "--mtu", type=int, default=1500, help=f"{formats.MTU_MIN} to {formats.MTU_MAX}"
+    )
     vnic.add_argument("--port", default="eth/1", help="Ethernet I/O port it goes out of")
-    vnic.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
-    vnic.set_defaults(func=cmd_add_vnic)
+    vnic.add_argument("--resource-id", type=RESOURCE_ID, default=0, help="default: the next free")
+    vnic.set_defaults(operation=cmd_add_vnic)
 
     change = ops.add_parser(
         "set-vnic", help="change a vNIC's MTU or admin state in place (the host is sent UPDATE)"
@@ -325,15 +385,17 @@ def add_parser(
     change.add_argument("name")
     change.add_argument("--mtu", type=int)
     change.add_argument("--admin", choices=["up", "down"])
-    change.set_defaults(func=cmd_set_vnic)
+    change.set_defaults(operation=cmd_set_vnic)
 
     vhba = ops.add_parser("add-vhba", help="give a server a vHBA")
     vhba.add_argument("server", help="hostname or port GUID")
     vhba.add_argument("name")
-    vhba.add_argument("--wwn", default="21:00:00:00:00:00:00:01")
+    vhba.add_argument(
+        "--wwn", help="port WWN (default: 30:00 and the low 48 bits of the resource id)"
+    )
     vhba.add_argument("--port", default="fc/1", help="FC I/O port it goes out of")
-    vhba.add_argument("--resource-id", type=lambda v: int(v, 0), default=0)
-    vhba.set_defaults(func=cmd_add_vhba)
+    vhba.add_argument("--resource-id", type=RESOURCE_ID, default=0, help="default: the next free")
+    vhba.set_defaults(operation=cmd_add_vhba)
 
     change = ops.add_parser(
         "set-vhba",
@@ -347,7 +409,7 @@ def add_parser(
         "--link-down-timeout", type=int, help="seconds a lost target waits before failing"
     )
     change.add_argument("--admin", choices=["up", "down"])
-    change.set_defaults(func=cmd_set_vhba)
+    change.set_defaults(operation=cmd_set_vhba)
 
     show = ops.add_parser(
         "stats", help="a vNIC's or vHBA's counters, live from its host (STATS request)"
@@ -356,7 +418,7 @@ def add_parser(
     show.add_argument("name")
     show.add_argument("--clear", action="store_true", help="count from zero from now on")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(func=cmd_stats)
+    show.set_defaults(operation=cmd_stats)
 
     lun = ops.add_parser("add-lun", help="give an FC card target a file-backed LUN")
     lun.add_argument("wwpn", help="target port WWN (created on first use)")
@@ -367,17 +429,17 @@ def add_parser(
         "--backing", metavar="PATH", help="an existing file or block device, served as it is"
     )
     lun.add_argument("--port", default="fc/1", help="FC I/O port of a new target")
-    lun.set_defaults(func=cmd_add_lun)
+    lun.set_defaults(operation=cmd_add_lun)
 
     unlun = ops.add_parser("remove-lun", help="take a LUN (or, without one, a target) away")
     unlun.add_argument("wwpn")
     unlun.add_argument("lun", type=int, nargs="?")
-    unlun.set_defaults(func=cmd_remove_lun)
+    unlun.set_defaults(operation=cmd_remove_lun)
 
     state = ops.add_parser("target-state", help="take an FC target offline or bring it back")
     state.add_argument("wwpn")
     state.add_argument("state", choices=["online", "offline"])
-    state.set_defaults(func=cmd_target_state)
+    state.set_defaults(operation=cmd_target_state)
 
     fault = ops.add_parser(
         "target-fault", help="delay or drop an FC target's READ/WRITE commands (--clear: stop)"
@@ -396,42 +458,49 @@ def add_parser(
         help="stuck, then move the commands' data with their old keys after SECONDS",
     )
     how.add_argument("--clear", action="store_true")
-    fault.set_defaults(func=cmd_target_fault)
+    fault.set_defaults(operation=cmd_target_fault)
 
     delete = ops.add_parser("delete", help="take a vNIC or vHBA away from a server")
     delete.add_argument("server")
     delete.add_argument("name")
-    delete.set_defaults(func=cmd_delete)
+    delete.set_defaults(operation=cmd_delete)
 
     assign = ops.add_parser("assign-xcm", help="send a server to one more XCM (or --remove)")
     assign.add_argument("server")
     assign.add_argument("xcm", help=f"GUID (16 hex digits) or '{cfg.OWN_XCM}'")
     assign.add_argument("--remove", action="store_true")
-    assign.set_defaults(func=cmd_assign_xcm)
+    assign.set_defaults(operation=cmd_assign_xcm)
 
     link = ops.add_parser("port-link", help="take an I/O port's link down or bring it up")
     link.add_argument("port", help="eth/<n> or fc/<n>")
     link.add_argument("state", choices=["up", "down"])
-    link.set_defaults(func=cmd_port_link)
+    link.set_defaults(operation=cmd_port_link)
 
     fc = ops.add_parser(
         "fc-show", help="the kernel FC card: ports, targets, LUN maps, ACLs, vHBAs, counters"
     )
-    fc.set_defaults(func=cmd_fc_show)
+    fc.add_argument("--json", action="store_true")
+    fc.set_defaults(operation=cmd_fc_show)
+
+    show = ops.add_parser(
+        "show", help="the configuration, and the entries the daemons leave out (and why)"
+    )
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(operation=cmd_show)
 
     key = ops.add_parser("host-key", help="set (or make, or --remove) a host's XSMP key")
     key.add_argument("guid", help="the host's port GUID, 16 hex digits")
     key.add_argument("key", nargs="?", help="32 to 128 hex digits; without it one is made")
     key.add_argument("--remove", action="store_true")
-    key.set_defaults(func=cmd_host_key)
+    key.set_defaults(operation=cmd_host_key)
 
     unauth = ops.add_parser(
         "allow-unauthenticated", help="let a host register without a proof (or --remove)"
     )
     unauth.add_argument("guid", help="the host's port GUID, 16 hex digits")
     unauth.add_argument("--remove", action="store_true")
-    unauth.set_defaults(func=cmd_allow_unauthenticated)
+    unauth.set_defaults(operation=cmd_allow_unauthenticated)
 
     listing = ops.add_parser("list", help="servers, their links and their devices")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(func=cmd_list)
+    listing.set_defaults(operation=cmd_list)

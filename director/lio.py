@@ -20,6 +20,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from director.config import Config, FcLun, FcTarget, fabric_address, io_port_guid
 
@@ -252,29 +253,63 @@ class Lio:
             _rmdir(acl)
         _rmdir(tpg)
 
-    # What `ctl fc-show` prints.
+    # What `ctl fc-show` shows.
 
-    def describe(self) -> list[str]:
-        """The fabric's ports, targets, ACLs and LUN maps, one line each."""
-        lines = []
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The fabric's ports, each with its vHBAs, targets (LUN maps, ACLs) and counters."""
+        ports = []
         for wwn in _subdirs(self.fabric):
             if wwn.name == "discovery_auth":
                 continue
-            link = "up" if _read(wwn / CARD / "link").strip() == "1" else "down"
-            lines.append(f"{wwn.name}: listen {_read(wwn / 'listen').strip() or '-'}, link {link}")
-            lines += [f"  vHBA {v}" for v in _read(wwn / CARD / "vhbas").splitlines()]
-            for tpg in _tpgs(wwn):
-                state = "online" if _read(tpg / "enable").strip() == "1" else "offline"
-                lines.append(f"  target {tpg.name} (loop id {_read(tpg / 'loop_id').strip()},"
-                             f" {state})")  # fmt: skip
-                for lun in _subdirs(tpg / "lun"):
-                    stores = [p.resolve().name for p in lun.iterdir() if p.is_symlink()]
-                    lines.append(f"    {lun.name}: {', '.join(stores)}")
-                for acl in _subdirs(tpg / "acls"):
-                    mapped = [m.name for m in _subdirs(acl) if m.name.startswith("lun_")]
-                    lines.append(f"    acl {acl.name}: {', '.join(mapped) or 'no LUNs'}")
-            lines += [f"  {s}" for s in _read(wwn / CARD / "stats").splitlines()]
-        return lines
+            vhbas = [line.split() for line in _read(wwn / CARD / "vhbas").splitlines()]
+            stats = [line.split() for line in _read(wwn / CARD / "stats").splitlines()]
+            ports.append(
+                {
+                    "port": wwn.name,
+                    "listen": _read(wwn / "listen").strip(),
+                    "link": "up" if _read(wwn / CARD / "link").strip() == "1" else "down",
+                    "vhbas": [
+                        {"resource_id": v[0], "state": v[1], "in_use": int(v[2])}
+                        for v in vhbas
+                        if len(v) == 3
+                    ],
+                    "targets": [self._target_snapshot(tpg) for tpg in _tpgs(wwn)],
+                    "stats": {s[0]: int(s[1]) for s in stats if len(s) == 2},
+                }
+            )
+        return ports
+
+    @staticmethod
+    def _target_snapshot(tpg: Path) -> dict[str, Any]:
+        return {
+            "wwpn": tpg.name,
+            "loop_id": _read(tpg / "loop_id").strip(),
+            "state": "online" if _read(tpg / "enable").strip() == "1" else "offline",
+            "luns": {
+                lun.name: [p.resolve().name for p in lun.iterdir() if p.is_symlink()]
+                for lun in _subdirs(tpg / "lun")
+            },
+            "acls": {
+                acl.name: [m.name for m in _subdirs(acl) if m.name.startswith("lun_")]
+                for acl in _subdirs(tpg / "acls")
+            },
+        }
+
+
+def describe(ports: list[dict[str, Any]]) -> list[str]:
+    """A snapshot() as `ctl fc-show` prints it, one line each."""
+    lines = []
+    for port in ports:
+        lines.append(f"{port['port']}: listen {port['listen'] or '-'}, link {port['link']}")
+        lines += [f"  vHBA {v['resource_id']} {v['state']} {v['in_use']}" for v in port["vhbas"]]
+        for target in port["targets"]:
+            lines.append(f"  target {target['wwpn']} (loop id {target['loop_id']},"
+                         f" {target['state']})")  # fmt: skip
+            lines += [f"    {lun}: {', '.join(stores)}" for lun, stores in target["luns"].items()]
+            lines += [f"    acl {acl}: {', '.join(mapped) or 'no LUNs'}"
+                      for acl, mapped in target["acls"].items()]  # fmt: skip
+        lines += [f"  {name} {value}" for name, value in port["stats"].items()]
+    return lines
 
 
 def _tpgs(wwn: Path) -> list[Path]:

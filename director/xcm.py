@@ -163,7 +163,7 @@ class Session:
         if kind == XsmpSessionType.REGISTER:
             self._register(message.header.source_id.primary, message.body)
         elif kind == XsmpSessionType.HELLO:
-            log.info("HELLO from host %016x", self.host_guid)
+            log.debug("HELLO from host %016x", self.host_guid)
         elif kind == XsmpSessionType.RESOURCE_LIST:
             log.info("host %016x runs services %#x", self.host_guid, message.body.resource_flags)
         else:
@@ -395,14 +395,11 @@ class Xcm:
         return bool(xcms) and xcms[0] == self.config.guid
 
     def _reload(self) -> None:
+        # The watched file logs what it refuses or leaves out.
         if self.watched.refresh():
             log.info("configuration changed")
             for session in self.sessions:
                 session.sync_devices()
-        elif self.watched.error:
-            log.warning("configuration refused, keeping the last good one: %s",
-                        self.watched.error)  # fmt: skip
-            self.watched.error = None
 
     def _publish(self) -> None:
         if not self.dirty:

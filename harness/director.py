@@ -163,6 +163,15 @@ def ctl(director: Guest, args: str) -> str:
     return director.console.output(f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} {args}")
 
 
+def ctl_refused(director: Guest, args: str) -> str:
+    """Run an operator CLI command that must be refused; return its one line of complaint."""
+    result = director.console.run(
+        f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} {args} 2>&1", check=False
+    )
+    assert not result.ok, f"ctl {args} was not refused:\n{result.output}"
+    return result.output.strip()
+
+
 def wait_for_device_status(director: Guest, name: str, status: str, timeout: float) -> bool:
     """Whether the operator's listing shows device `name` with `status` (as the host answered
     the XCM: installed, refused (reason N), ...) within `timeout` seconds."""
@@ -190,8 +199,9 @@ def start_xcm(
     args = "".join(f" --fuzz {kind}" for kind in fuzz) + (f" --guid {guid}" if guid else "")
     args += f" --rogue-key {rogue_key}" if rogue_key else ""
     con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    # -v: the tests read every HELLO in its log (debug, not info, for an operator).
     con.run(
-        f"{DIRECTOR_CLI} xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
+        f"{DIRECTOR_CLI} -v xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
         f" > {log} 2>&1 & echo $! > {pid}"
     )
     wait_for_start(con, "xcm ready", log)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from pathlib import Path
 
@@ -26,9 +28,13 @@ def test_servers_match_by_hostname_or_port_guid() -> None:
 @pytest.mark.parametrize(
     ("device", "complaint"),
     [
-        (cfg.Vnic("", 1), "bad device name"),
-        (cfg.Vnic("a-name-longer-than-15", 1), "bad device name"),
-        (cfg.Vnic("ok", 1, port="usb/1"), "is not"),
+        (cfg.Vnic("", 1), "device name '' is not"),
+        (cfg.Vnic("a-name-longer-than-15", 1), "device name 'a-name-longer-than-15' is not"),
+        (cfg.Vnic("ok", 1, port="usb/1"), "I/O port 'usb/1' is not"),
+        (cfg.Vnic("ok", 1, port="fc/1"), "not an eth port"),
+        (cfg.Vnic("ok", 1, mac="zz:zz"), "MAC 'zz:zz' is not 6 hex bytes"),
+        (cfg.Vnic("ok", 1, mtu=99999), "MTU 99999 is not within 68..9000"),
+        (cfg.Vnic("ok", 0), "resource id 0 is not"),
     ],
 )
 def test_bad_devices_are_refused(device: cfg.Vnic, complaint: str) -> None:
@@ -38,13 +44,13 @@ def test_bad_devices_are_refused(device: cfg.Vnic, complaint: str) -> None:
 
 def test_names_and_resource_ids_must_be_unique() -> None:
     twice = cfg.Server("host", vnics=[cfg.Vnic("a", 1)], vhbas=[cfg.Vhba("a", 2)])
-    with pytest.raises(cfg.ConfigError, match="two devices named a"):
+    with pytest.raises(cfg.ConfigError, match="vHBA a: the server has a vNIC of that name"):
         cfg.Config(servers=[twice]).validate()
     shared = [
         cfg.Server("h1", vnics=[cfg.Vnic("a", 1)]),
         cfg.Server("h2", vnics=[cfg.Vnic("b", 1)]),
     ]
-    with pytest.raises(cfg.ConfigError, match="used twice"):
+    with pytest.raises(cfg.ConfigError, match="resource id 0x1 is taken by vNIC a of server h1"):
         cfg.Config(servers=shared).validate()
 
 
@@ -83,3 +89,131 @@ def test_watched_file_reloads_on_change_and_keeps_the_last_good_one(tmp_path: Pa
     os.utime(path, ns=(1, 1))
     assert not watched.refresh()
     assert watched.error and watched.config.hello_interval == 2
+
+
+def test_macs_wwns_resource_ids_and_servers_must_be_unique_across_the_configuration() -> None:
+    cases = [
+        (
+            [cfg.Server("h1", vnics=[cfg.Vnic("a", 1, "52:54:00:0a:00:02")]),
+             cfg.Server("h2", vnics=[cfg.Vnic("b", 2, "52:54:00:0A:00:02")])],
+            "server h2: vNIC b: MAC 52:54:00:0A:00:02 is taken by vNIC a of server h1",
+        ),
+        (
+            [cfg.Server("h1", vhbas=[cfg.Vhba("a", 1, "21:00:00:1b:32:00:00:01")]),
+             cfg.Server("h2", vhbas=[cfg.Vhba("a", 2, "21:00:00:1b:32:00:00:01")])],
+            "server h2: vHBA a: WWN 21:00:00:1b:32:00:00:01 is taken by vHBA a of server h1",
+        ),
+        ([cfg.Server("h1"), cfg.Server("h1")], "server h1: a second entry for this server"),
+    ]  # fmt: skip
+    for servers, complaint in cases:
+        with pytest.raises(cfg.ConfigError, match=complaint):
+            cfg.Config(servers=servers).validate()
+
+
+def test_devices_without_a_mac_or_wwn_get_one_of_their_own() -> None:
+    server = cfg.Server(
+        "host", vnics=[cfg.Vnic("a", 0x1001), cfg.Vnic("b", 0x1002)], vhbas=[cfg.Vhba("c", 0x1003)]
+    )
+    cfg.Config(servers=[server]).validate()
+    assert [v.mac for v in server.vnics] == ["02:00:00:00:10:01", "02:00:00:00:10:02"]
+    assert server.vhbas[0].wwn == "30:00:00:00:00:00:10:03"
+
+
+@pytest.mark.parametrize(
+    ("config", "complaint"),
+    [
+        (cfg.Config(chassis_name="two words"), "chassis_name: chassis name 'two words'"),
+        (cfg.Config(chassis_name="x" * 32), "chassis_name"),
+        (cfg.Config(hello_interval=0), "hello_interval: hello interval 0"),
+        (cfg.Config(hello_interval=3601), "hello_interval"),
+        (cfg.Config(servers=[cfg.Server("host", profile="p" * 32)]), "server host: profile"),
+        (cfg.Config(servers=[cfg.Server("host", xcms=["12"])]), "XCM '12' is neither"),
+        (cfg.Config(servers=[cfg.Server("0002C903000000AA")]), "not in lower case"),
+        (
+            cfg.Config(servers=[cfg.Server("h", vhbas=[cfg.Vhba("v", 1, port="eth/1")])]),
+            "not an fc port",
+        ),
+    ],
+)
+def test_settings_profiles_and_xcm_guids_are_checked(config: cfg.Config, complaint: str) -> None:
+    with pytest.raises(cfg.ConfigError, match=complaint):
+        config.validate()
+
+
+BAD_ENTRY = {
+    "hello_interval": 2,
+    "servers": [
+        {"match": "good", "vnics": [{"name": "ok0", "resource_id": 4097,
+                                     "mac": "52:54:00:0a:00:02"}]},
+        {"match": "bad", "vnics": [{"name": "zz0", "resource_id": 4098, "mac": "zz:zz",
+                                    "mtu": 99999},
+                                   {"name": "ok1", "resource_id": 4099}],
+         "vhbas": [{"name": "nofields"}]},
+    ],
+    "fc_targets": [{"wwpn": "50:01:43:80:00:00:00:01", "luns": [{"lun": 0}, {"lun": 300}]}],
+}  # fmt: skip
+
+
+def test_the_daemons_leave_out_only_the_wrong_entries_and_say_which_and_why(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "director.json"
+    path.write_text(json.dumps(BAD_ENTRY))
+    config, problems = cfg.load_checked(path)
+    good, bad = config.servers
+    assert [v.name for v in good.vnics] == ["ok0"]
+    assert [v.name for v in bad.vnics] == ["ok1"] and bad.vhbas == []
+    assert [lun.lun for lun in config.fc_targets[0].luns] == [0]
+    assert config.hello_interval == 2
+    assert sorted(str(p) for p in problems) == [
+        "FC target 50:01:43:80:00:00:00:01: LUN 300: LUN 300 is not within 0..255",
+        "server bad: vNIC zz0: MAC 'zz:zz' is not 6 hex bytes joined by colons",
+        "server bad: vhbas[0]: malformed (Vhba.__init__() missing 1 required positional"
+        " argument: 'resource_id')",
+    ]
+
+
+def test_ctl_reads_a_file_with_wrong_values_but_saves_none(tmp_path: Path) -> None:
+    """`ctl` loads the file as written (so that `ctl delete` can remove a wrong entry) and
+    refuses to save it while any entry is wrong."""
+    path = tmp_path / "director.json"
+    data = {k: v for k, v in BAD_ENTRY.items() if k != "servers"}
+    data["servers"] = [BAD_ENTRY["servers"][0], {**BAD_ENTRY["servers"][1], "vhbas": []}]
+    path.write_text(json.dumps(data))
+    config = cfg.load(path)
+    with pytest.raises(cfg.ConfigError, match="MAC 'zz:zz'"):
+        cfg.save(path, config)
+    config.servers[1].vnics.pop(0)
+    config.fc_targets[0].luns.pop()
+    cfg.save(path, config)
+    assert cfg.load_checked(path)[1] == []
+
+
+def test_ctl_refuses_a_file_whose_structure_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "director.json"
+    path.write_text(json.dumps(BAD_ENTRY))
+    with pytest.raises(cfg.ConfigError, match=r"vhbas\[0\]: malformed"):
+        cfg.load(path)
+    path.write_text("[]")
+    with pytest.raises(cfg.ConfigError, match="not a JSON object"):
+        cfg.load(path)
+
+
+def test_watched_file_serves_the_good_entries_and_logs_each_wrong_one_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "director.json"
+    path.write_text(json.dumps(BAD_ENTRY))
+    with caplog.at_level(logging.WARNING, logger="director.config"):
+        watched = cfg.Watched(path, cfg.Config())
+        assert not watched.refresh()  # unchanged: not logged again
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3, lines
+    assert "configuration entry skipped: server bad: vNIC zz0: MAC 'zz:zz'" in lines[1]
+    assert [v.name for s in watched.config.servers for v in s.vnics] == ["ok0", "ok1"]
+
+
+def test_a_wrong_wwpn_finds_no_target_not_even_another_wrong_one() -> None:
+    config = cfg.Config(fc_targets=[cfg.FcTarget("zz")])
+    assert config.fc_target("yy") is None
+    assert config.fc_target("50:01:43:80:00:00:00:01") is None

@@ -3,10 +3,11 @@ director's configuration and follows it (a plain directory stands in for configf
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
-from director.config import Config, Server, Vnic
+from director.config import Config, Server, Vnic, Watched
 from director.ethgw import KernelCard, port_dirname
 
 PORTS = {"eth/1": "gw-eth1", "eth/2": "gw-eth2"}
@@ -88,3 +89,16 @@ def test_a_setting_the_gateway_refuses_is_logged_and_tried_again(tmp_path: Path)
     mtu.rmdir()
     gw.apply(config(Vnic("xsvnic0", 0x2001, mtu=4000, port="eth/1")))
     assert read(mtu) == "4000"
+
+
+def test_a_vnic_written_wrong_by_hand_is_left_out_and_the_others_served(tmp_path: Path) -> None:
+    """The card follows the file as the daemons read it (config.Watched): a vNIC whose MAC
+    or MTU is wrong never reaches the gateway, and the other vNICs do."""
+    path = tmp_path / "director.json"
+    good = {"name": "xsvnic0", "resource_id": 0x2001, "mac": "52:54:00:0a:00:02", "port": "eth/1"}
+    bad = {"name": "xsvnic1", "resource_id": 0x2002, "mac": "zz:zz", "mtu": 99999}
+    path.write_text(json.dumps({"servers": [{"match": "host", "vnics": [good, bad]}]}))
+    root = tmp_path / "configfs"
+    root.mkdir()
+    card(root).start(Watched(path, Config()).config)
+    assert [p.name for p in (root / "eth1" / "vnics").iterdir()] == ["2001"]

@@ -66,7 +66,8 @@ def test_set_vhba_edits_the_configuration_and_refuses_what_the_host_cannot_take(
         replace(VHBA, queue_depth=4, link_down_timeout=10, admin_up=False)
     ]
     args.name = "nosuch"
-    assert ctl.cmd_set_vhba(args) == 1
+    with pytest.raises(ctl.CtlError, match="server host has no vHBA named nosuch"):
+        ctl.cmd_set_vhba(args)
     args.name, args.queue_depth = VHBA.name, 65
     with pytest.raises(cfg.ConfigError, match="queue depth 65"):
         ctl.cmd_set_vhba(args)

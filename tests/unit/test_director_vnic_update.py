@@ -7,6 +7,8 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from director import config as cfg
 from director import ctl, vdev_messages
 from xswire.xsmp import XsmpClass, XsmpVdevMsgType
@@ -43,4 +45,5 @@ def test_set_vnic_edits_the_configuration(tmp_path: Path) -> None:
     assert ctl.cmd_set_vnic(args) == 0
     assert cfg.load(path).servers[0].vnics == [replace(VNIC, mtu=4000, admin_up=False)]
     args.name = "nosuch"
-    assert ctl.cmd_set_vnic(args) == 1
+    with pytest.raises(ctl.CtlError, match="server host has no vNIC named nosuch"):
+        ctl.cmd_set_vnic(args)
