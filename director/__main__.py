@@ -67,6 +67,9 @@ def cmd_xcm(args: argparse.Namespace) -> int:
         state_dir=args.state_dir,
         no_auth=args.no_auth,
         rogue_key=parse_key(args.rogue_key) if args.rogue_key else None,
+        register_within=args.register_within,
+        max_sessions=args.max_sessions,
+        max_unregistered=args.max_unregistered,
     )
     fallback = Config(chassis_name=args.chassis_name, hello_interval=args.hello_interval)
     Xcm(config, Watched(args.config, fallback)).serve()
@@ -99,6 +102,13 @@ HELLO_INTERVAL = checked(
     lambda n: formats.in_range(n, 1, formats.HELLO_INTERVAL_MAX, "hello interval"),
     "hello interval",
     int,
+)
+REGISTER_WITHIN = checked(
+    lambda n: formats.in_range(n, 1, 600, "register-within"), "register-within", int
+)
+MAX_SESSIONS = checked(lambda n: formats.in_range(n, 1, 65536, "max-sessions"), "max-sessions", int)
+MAX_UNREGISTERED = checked(
+    lambda n: formats.in_range(n, 1, 4096, "max-unregistered"), "max-unregistered", int
 )
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -183,6 +193,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HEX",
         help="prove itself to every host with this key, whatever their proof (a rogue XCM, for"
         " tests)",
+    )
+    xcm.add_argument(
+        "--register-within",
+        type=REGISTER_WITHIN,
+        default=10,
+        help="seconds a connection may wait before it registers (1 to 600, default 10)",
+    )
+    xcm.add_argument(
+        "--max-sessions",
+        type=MAX_SESSIONS,
+        default=512,
+        help="sessions in all; more connection requests are refused (1 to 65536, default 512)",
+    )
+    xcm.add_argument(
+        "--max-unregistered",
+        type=MAX_UNREGISTERED,
+        default=32,
+        help="sessions not registered yet; more requests are refused (1 to 4096, default 32)",
     )
     xcm.set_defaults(func=cmd_xcm)
     ethgw = sub.add_parser(

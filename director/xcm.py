@@ -52,6 +52,11 @@ SEND_BUFFER = 4096  # room for the fuzz mode's oversized message
 POLL_PAUSE = 0.01
 RELOAD_PERIOD = 1.0
 SHUTDOWN_GRACE = 1.0  # seconds for SHUTDOWN messages to leave before the XCM exits
+# A host is as untrusted as any peer: a connection costs the XCM a QP and its buffers before
+# the host has proved anything, so connections wait for REGISTER only so long, and so many.
+REGISTER_WITHIN = 10.0  # seconds from the accept to a REGISTER
+MAX_SESSIONS = 512  # sessions in all, registered or not
+MAX_UNREGISTERED = 32  # sessions not registered yet
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class XcmConfig:
     # A rogue XCM for tests: it proves itself with this key to every host, whatever their
     # proof, as an XCM that does not know the host's key would have to.
     rogue_key: bytes | None = None
+    register_within: float = REGISTER_WITHIN
+    max_sessions: int = MAX_SESSIONS
+    max_unregistered: int = MAX_UNREGISTERED
 
 
 def default_profile_name(host_guid: int) -> str:
@@ -98,6 +106,7 @@ class Session:
         self.outbox: deque[bytes] = deque()
         self.seq = 0
         self.host_guid = 0
+        self.accepted_at = time.monotonic()
         self.registered = False
         self.stale = False  # replaced by a newer session of the same host
         self.profile = ""
@@ -365,6 +374,8 @@ class Xcm:
         self.watched = settings
         self.sessions: list[Session] = []
         self.auth_refused = 0  # registrations refused for their proof
+        self.refused = 0  # connection requests refused at the caps
+        self.unregistered_dropped = 0  # sessions that did not register in time
         self.dirty = True
         self.stopping = False
         # Each kind is played once per host: a host that refuses a broken REG_CONFIRM
@@ -408,6 +419,8 @@ class Xcm:
         state = {
             "chassis_name": self.settings.chassis_name,
             "auth_refused": self.auth_refused,
+            "refused": self.refused,
+            "unregistered_dropped": self.unregistered_dropped,
             "sessions": [s.view() for s in self.sessions if s.host_guid],
         }
         write_json(xcm_file(self.config.guid, self.config.state_dir), state)
@@ -428,12 +441,29 @@ class Xcm:
         played.update(kinds)
         return kinds
 
+    def _full(self) -> str | None:
+        """Why no more sessions are taken now, or None."""
+        pending = sum(1 for s in self.sessions if not s.registered)
+        if len(self.sessions) >= self.config.max_sessions:
+            return f"{len(self.sessions)} sessions already"
+        if pending >= self.config.max_unregistered:
+            return f"{pending} sessions not registered yet"
+        return None
+
     def _accept(self, listener: CMID) -> None:
         before = rdma_cm_fds()
         try:
             cmid = listener.get_request()
         except PyverbsError as err:  # an event other than a request, or a failed one
             log.warning("connection request lost: %s", err)
+            return
+        full = self._full()
+        if full is not None:
+            # Closing a request's id rejects it.
+            log.warning("connection request refused: %s", full)
+            self.refused += 1
+            self.dirty = True
+            cmid.close()
             return
         new = rdma_cm_fds() - before
         try:
@@ -472,9 +502,16 @@ class Xcm:
                 self._serve_stats_requests()
                 next_reload = now + RELOAD_PERIOD
             for session in list(self.sessions):
+                late = not session.registered and now - session.accepted_at > (
+                    self.config.register_within
+                )
+                if late:
+                    log.warning("a session did not register within %.0f s: closed",
+                                self.config.register_within)  # fmt: skip
+                    self.unregistered_dropped += 1
                 # What arrived before a disconnect is still handled; the session's own
                 # channel only ever reports its end.
-                if session.stale or not session.serve(now) or session.cm_fd in ready:
+                if late or session.stale or not session.serve(now) or session.cm_fd in ready:
                     log.info("session with %016x closed", session.host_guid)
                     self.sessions.remove(session)
                     session.close()

@@ -187,17 +187,20 @@ def start_xcm(
     fuzz: Sequence[str] = (),
     guid: str | None = None,
     rogue_key: str | None = None,
+    options: str = "",
 ) -> str:
     """Start an XCM: the director's own, or one with another `guid`, on the fabric address
     built from its GUID; return that address. With `fuzz`, it sends each host those malformed
     messages once (director/xsmp_fuzz.py); with `rogue_key` (hex), it proves itself to every
-    host with that key instead of the host's own (a rogue XCM)."""
+    host with that key instead of the host's own (a rogue XCM); `options` are more of its
+    command line's."""
     con = director.console
     ensure_config(director, hello_interval)
     address = fabric_address(guid) if guid else eui64_address(director)
     log, pid = xcm_files(guid)
     args = "".join(f" --fuzz {kind}" for kind in fuzz) + (f" --guid {guid}" if guid else "")
     args += f" --rogue-key {rogue_key}" if rogue_key else ""
+    args += f" {options}" if options else ""
     con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
     # -v: the tests read every HELLO in its log (debug, not info, for an operator).
     con.run(

@@ -44,3 +44,30 @@ def test_host_registers_with_the_xcm_and_gets_hellos(fabric: Fabric, xcm: str) -
     log = fabric.director.console.output(f"cat {director.XCM_LOG}")
     assert f"host {host_guid} registered" in log
     assert f"HELLO from host {host_guid}" in log
+
+
+def test_connections_that_do_not_register_are_dropped_and_capped(fabric: Fabric, xcm: str) -> None:
+    """A host is as untrusted as any peer: a connection that sends no REGISTER is closed after
+    --register-within seconds, and while --max-unregistered such connections wait, the next
+    request is refused (rejected at the rdma_cm level)."""
+    own = HOST.ipv6.split("/")[0]
+    director.stop_xcm(fabric.director)
+    address = director.start_xcm(
+        fabric.director, HELLO_INTERVAL, options="--register-within 3 --max-unregistered 1"
+    )
+    con = fabric.host.console
+    idle = f"{GUEST_PYTHON} tests/vm/guest/xsmp_idle.py {own} {address}"
+    try:
+        con.run(f"{idle} 8 > /tmp/idle-first.log 2>&1 &")
+        con.run("sleep 1.5")
+        second = con.output(f"{idle} 0", timeout=60)
+        con.run("wait", timeout=60)
+        first = con.output("cat /tmp/idle-first.log")
+        log = fabric.director.console.output(f"cat {director.XCM_LOG}")
+    finally:
+        director.stop_xcm(fabric.director)
+        director.start_xcm(fabric.director, HELLO_INTERVAL)
+    assert first.strip() == "connected", first
+    assert second.startswith("refused"), second
+    assert "connection request refused: 1 sessions not registered yet" in log, log
+    assert "a session did not register within 3 s: closed" in log, log
