@@ -18,9 +18,13 @@ Watched, which leaves each wrong entry out, logs which and why, and serves the r
                              "queue_depth": 32, "link_down_timeout": 30,
                              "admin_up": true}]}],
      "fc_targets": [{"wwpn": "50:01:43:80:00:00:00:01", "port": "fc/1",
-                     "luns": [{"lun": 0, "size_mb": 64}]}],
+                     "luns": [{"lun": 0, "size_mb": 64}, {"lun": 1, "size_mb": 64}],
+                     "acls": [{"initiator": "21:00:00:1b:32:00:00:01", "luns": [1]}]}],
      "host_keys": {"505400fffe180001": "<64 hex digits>"},
      "allow_unauthenticated": []}
+
+A target with `acls` is masked: only the vHBAs it lists (by WWN) see it, each only the LUNs
+its entry lists (all of them without `luns`); without `acls` every vHBA sees every LUN.
 
 `host_keys` holds each host's XSMP key by its port GUID: the same bytes the host keeps in its
 `.xscore` keyring as `xsigo:<port GUID>` (docs/security.md). A host whose REGISTER carries no
@@ -137,13 +141,25 @@ class FcLun:
 
 
 @dataclass
+class FcAcl:
+    """A vHBA allowed to see a masked target (a LIO node ACL named by its WWN): the LUNs it
+    sees, or every LUN of the target when `luns` is None."""
+
+    initiator: str
+    luns: list[int] | None = None
+
+
+@dataclass
 class FcTarget:
-    """A target behind an FC card port, with its LUNs; `online` False hides it from hosts."""
+    """A target behind an FC card port, with its LUNs; `online` False hides it from hosts.
+    `acls` None: open (every vHBA sees every LUN); a list, even an empty one: masked, only
+    the vHBAs it lists see the target, and only the LUNs each may."""
 
     wwpn: str
     port: str = "fc/1"
     luns: list[FcLun] = field(default_factory=list)
     online: bool = True
+    acls: list[FcAcl] | None = None
     # Faults the operator sets on its READ and WRITE commands: each waits delay_s seconds
     # before it runs, or with drop never runs (until aborted), to exercise hosts' timeouts;
     # stuck ones are not freed by aborts or LUN and target resets either, only by the host
@@ -159,6 +175,27 @@ class FcTarget:
     @property
     def wwpn_int(self) -> int:
         return int(self.wwpn.replace(":", ""), 16)
+
+    @property
+    def masked(self) -> bool:
+        return self.acls is not None
+
+    def acl(self, initiator: str) -> FcAcl | None:
+        """The entry that allows the vHBA of WWN `initiator` (in either case), if any."""
+        wanted = _octets_value(initiator)
+        return next((a for a in self.acls or [] if _octets_value(a.initiator) == wanted), None)
+
+    def acl_luns(self, acl: FcAcl) -> list[int]:
+        """The LUNs an entry of `acls` maps: those it lists, or every LUN of the target."""
+        return sorted(acl.luns) if acl.luns is not None else [lun.lun for lun in self.luns]
+
+    def luns_seen_by(self, initiator: str) -> list[int]:
+        """The LUNs the vHBA of WWN `initiator` sees: every one while the target is open; while
+        it is masked, those its entry maps, none without an entry."""
+        if not self.masked:
+            return [lun.lun for lun in self.luns]
+        acl = self.acl(initiator)
+        return self.acl_luns(acl) if acl is not None else []
 
 
 FC_LUN_MAX = 255  # the card reports LUNs 0..255 (research §5.2)
@@ -311,7 +348,7 @@ def _vnic(vnic: Vnic) -> int:
 def _vhba(vhba: Vhba) -> int:
     """The vHBA's WWN as a number, when all of it is right."""
     _io_port(vhba.port, "fc")
-    wwn = int(formats.wwn(vhba.wwn).replace(":", ""), 16)
+    wwn = formats.wwn_value(vhba.wwn)
     formats.in_range(vhba.queue_depth, 1, VHBA_QUEUE_DEPTHS[-1], "queue depth")
     formats.in_range(vhba.link_down_timeout, 0, VHBA_LINK_DOWN_TIMEOUTS[-1], "link-down timeout")
     _flag(vhba.admin_up, "admin_up")
@@ -400,12 +437,20 @@ class _Checker:
             numbers: set[int] = set()
             luns = [lun for lun in target.luns
                     if self.ok(f"{where}: LUN {lun.lun}", _lun, lun, numbers)]  # fmt: skip
-            kept.append(replace(target, luns=luns))
+            acls = None
+            if target.acls is not None:
+                # A wrong entry is left out: its vHBA sees nothing of the target (masking
+                # fails closed).
+                initiators: set[int] = set()
+                acls = [acl for acl in target.acls
+                        if self.ok(f"{where}: ACL {acl.initiator}", _acl, acl, numbers,
+                                   initiators)]  # fmt: skip
+            kept.append(replace(target, luns=luns, acls=acls))
         return kept
 
 
 def _fc_target_fields(target: FcTarget, wwpns: set[int]) -> None:
-    wwpn = int(formats.wwn(target.wwpn, "WWPN").replace(":", ""), 16)
+    wwpn = formats.wwn_value(target.wwpn, "WWPN")
     if wwpn in wwpns:
         raise ValueError("a second entry for this WWPN")
     _io_port(target.port, "fc")
@@ -424,6 +469,25 @@ def _lun(lun: FcLun, numbers: set[int]) -> None:
     if not isinstance(lun.backing, str):
         raise ValueError(f"backing {lun.backing!r} is not a path")
     numbers.add(number)
+
+
+def _acl(acl: FcAcl, luns: set[int], initiators: set[int]) -> None:
+    """An entry of a target's `acls`: a vHBA's WWN, once, and LUNs the target has."""
+    initiator = formats.wwn_value(acl.initiator, "initiator WWN")
+    if initiator in initiators:
+        raise ValueError("a second entry for this initiator")
+    if acl.luns is not None:
+        if not isinstance(acl.luns, list):
+            raise ValueError(f"luns {acl.luns!r} is not a list of LUNs")
+        mapped: set[int] = set()
+        for lun in acl.luns:
+            number = formats.in_range(lun, 0, FC_LUN_MAX, "LUN")
+            if number not in luns:
+                raise ValueError(f"the target has no LUN {number}")
+            if number in mapped:
+                raise ValueError(f"LUN {number} is listed twice")
+            mapped.add(number)
+    initiators.add(initiator)
 
 
 def checked(config: Config) -> tuple[Config, list[Problem]]:
@@ -494,12 +558,22 @@ def _server(data: dict[str, Any], problems: list[Problem]) -> Server:
 
 def _fc_target(data: dict[str, Any], problems: list[Problem]) -> FcTarget:
     where = f"FC target {data['wwpn']}"
-    known = {f.name for f in fields(FcTarget)} - {"luns"}
+    known = {f.name for f in fields(FcTarget)} - {"luns", "acls"}
     return FcTarget(
         **{k: v for k, v in data.items() if k in known},
         luns=_entries(lambda d: FcLun(**d), _list(data, "luns", where, problems),
                       f"{where}: luns", problems),
+        acls=_fc_acls(data, where, problems),
     )  # fmt: skip
+
+
+def _fc_acls(data: dict[str, Any], where: str, problems: list[Problem]) -> list[FcAcl] | None:
+    """A target's `acls`: None (absent or null) leaves it open; one that is not a list masks
+    it with nobody allowed, and a malformed entry allows nobody (masking fails closed)."""
+    if data.get("acls") is None:
+        return None
+    return _entries(lambda d: FcAcl(**d), _list(data, "acls", where, problems),
+                    f"{where}: acls", problems)  # fmt: skip
 
 
 def parse(data: object) -> tuple[Config, list[Problem]]:

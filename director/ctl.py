@@ -1,6 +1,7 @@
-"""The operator's CLI: add and remove vNICs, vHBAs and XCM assignments at runtime, and list the
-servers with their link state. It edits the configuration file, which the running fabric
-services and XCM pick up by themselves, and reads the state files they write.
+"""The operator's CLI: add and remove vNICs, vHBAs and XCM assignments at runtime, give the FC
+card's targets LUNs and mask them, and list the servers with their link state. It edits the
+configuration file, which the running fabric services, XCM and cards pick up by themselves,
+and reads the state files they write.
 
 It saves no configuration that director/config.py finds wrong; what it refuses is one line on
 stderr (`ctl: ...`) and exit status 1. Every read command takes --json."""
@@ -174,9 +175,71 @@ def cmd_remove_lun(args: argparse.Namespace) -> int:
         if all(lun.lun != args.lun for lun in target.luns):
             raise CtlError(f"FC target {args.wwpn} has no LUN {args.lun}")
         target.luns = [lun for lun in target.luns if lun.lun != args.lun]
+        for acl in target.acls or []:  # no vHBA is allowed a LUN that is not there
+            if acl.luns is not None:
+                acl.luns = [n for n in acl.luns if n != args.lun]
         return f": LUN {args.lun} removed"
 
     return _change_target(args, remove)
+
+
+def _initiator(config: cfg.Config, text: str) -> str:
+    """The WWN of the vHBA `text` names: its WWN, or server/vHBA-name."""
+    if "/" not in text:
+        return formats.wwn(text, "vHBA WWN")
+    match, _, name = text.rpartition("/")
+    device = _server(config, _match(match)).device(name)
+    if not isinstance(device, cfg.Vhba):
+        raise CtlError(f"server {match} has no vHBA named {name}")
+    return device.wwn.lower()
+
+
+def _sees(target: cfg.FcTarget, initiator: str) -> str:
+    """What the vHBA of WWN `initiator` sees of the target, in words."""
+    acl = target.acl(initiator) if target.masked else None
+    if target.masked and acl is None:
+        return "nothing"
+    if acl is None or acl.luns is None:
+        return "every LUN"
+    return f"LUNs {', '.join(map(str, sorted(acl.luns)))}" if acl.luns else "no LUN"
+
+
+def cmd_allow(args: argparse.Namespace) -> int:
+    """Let a vHBA see a target (masking it if it was open), every LUN or the --lun ones; with
+    --remove take those LUNs away from it, or without --lun the vHBA itself."""
+
+    def allow(config: cfg.Config, target: cfg.FcTarget) -> str:
+        initiator = _initiator(config, args.initiator)
+        acls = list(target.acls or [])
+        old = target.acl(initiator)
+        at = acls.index(old) if old is not None else len(acls)
+        if old is not None:
+            acls.remove(old)
+        if not args.remove:
+            acls.insert(at, cfg.FcAcl(initiator, sorted(set(args.lun)) if args.lun else None))
+        elif args.lun and old is not None:
+            kept = [n for n in target.acl_luns(old) if n not in args.lun]
+            acls.insert(at, cfg.FcAcl(old.initiator, kept))
+        target.acls = acls
+        return f" masked: vHBA {initiator} sees {_sees(target, initiator)}"
+
+    return _change_target(args, allow)
+
+
+def cmd_mask(args: argparse.Namespace) -> int:
+    def mask(_: cfg.Config, target: cfg.FcTarget) -> str:
+        target.acls = target.acls if target.acls is not None else []
+        return f" masked: {len(target.acls)} vHBA(s) allowed"
+
+    return _change_target(args, mask)
+
+
+def cmd_unmask(args: argparse.Namespace) -> int:
+    def unmask(_: cfg.Config, target: cfg.FcTarget) -> str:
+        target.acls = None
+        return " open: every vHBA sees every LUN"
+
+    return _change_target(args, unmask)
 
 
 def cmd_target_state(args: argparse.Namespace) -> int:
@@ -266,8 +329,24 @@ def cmd_allow_unauthenticated(args: argparse.Namespace) -> int:
     return 0
 
 
+def fc_luns(config: cfg.Config, match: str) -> dict[str, dict[str, list[int]]]:
+    """The FC targets each vHBA of the server sees, as the card serves the configuration (its
+    wrong entries left out), with the LUNs it sees of each: vHBA name -> target WWPN -> LUNs."""
+    served = cfg.checked(config)[0]
+    server = served.configured_server(match)
+    return {
+        vhba.name: {
+            target.wwpn: target.luns_seen_by(vhba.wwn)
+            for target in served.fc_targets
+            if target.port == vhba.port and (not target.masked or target.acl(vhba.wwn) is not None)
+        }
+        for vhba in (server.vhbas if server else [])
+    }
+
+
 def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
-    """Every server the director knows of, configured or seen, with its sessions."""
+    """Every server the director knows of, configured or seen, with its sessions and what
+    its vHBAs see of the FC card's targets."""
     hosts = read_hosts(state_dir)
     sessions = read_sessions(state_dir)
     rows: list[dict[str, Any]] = []
@@ -280,6 +359,7 @@ def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
                 "hostname": hostname,
                 "configured_as": server.match if server else None,
                 "sessions": [s for s in sessions if s["host_guid"] == guid],
+                "fc_luns": fc_luns(config, server.match) if server else {},
             }
         )
         if server:
@@ -287,7 +367,13 @@ def servers_view(config: cfg.Config, state_dir: Path) -> list[dict[str, Any]]:
     for server in config.servers:
         if server.match not in seen:
             rows.append(
-                {"port_guid": None, "hostname": None, "configured_as": server.match, "sessions": []}
+                {
+                    "port_guid": None,
+                    "hostname": None,
+                    "configured_as": server.match,
+                    "sessions": [],
+                    "fc_luns": fc_luns(config, server.match),
+                }
             )
     return rows
 
@@ -305,6 +391,9 @@ def _list_lines(rows: list[dict[str, Any]]) -> list[str]:
                 f"  auth {session.get('auth', '-')}"
             )
             lines += [f"    {d}: {status}" for d, status in sorted(session["devices"].items())]
+        for vhba, targets in row["fc_luns"].items():
+            lines += [f"  {vhba} sees FC target {wwpn}: LUNs {', '.join(map(str, luns)) or 'none'}"
+                      for wwpn, luns in targets.items()]  # fmt: skip
     return lines
 
 
@@ -440,6 +529,31 @@ def add_parser(
     state.add_argument("wwpn")
     state.add_argument("state", choices=["online", "offline"])
     state.set_defaults(operation=cmd_target_state)
+
+    allow = ops.add_parser(
+        "allow",
+        help="let a vHBA see an FC target, every LUN or the --lun ones (masks an open target;"
+        " --remove takes those LUNs, or the vHBA, away)",
+    )
+    allow.add_argument("wwpn", help="target port WWN")
+    allow.add_argument("initiator", help="the vHBA: its WWN, or server/vHBA-name")
+    allow.add_argument(
+        "--lun", type=int, nargs="+", action="extend", metavar="N", help="default: every LUN"
+    )
+    allow.add_argument("--remove", action="store_true")
+    allow.set_defaults(operation=cmd_allow)
+
+    mask = ops.add_parser(
+        "mask", help="mask an FC target: only the vHBAs `allow` names see it (none yet)"
+    )
+    mask.add_argument("wwpn")
+    mask.set_defaults(operation=cmd_mask)
+
+    unmask = ops.add_parser(
+        "unmask", help="open an FC target again: every vHBA sees every LUN (its ACLs go)"
+    )
+    unmask.add_argument("wwpn")
+    unmask.set_defaults(operation=cmd_unmask)
 
     fault = ops.add_parser(
         "target-fault", help="delay or drop an FC target's READ/WRITE commands (--clear: stop)"

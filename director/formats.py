@@ -51,6 +51,11 @@ def wwn(text: object, what: str = "WWN") -> str:
     return str(text).lower()
 
 
+def wwn_value(text: object, what: str = "WWN") -> int:
+    """A WWN's value (checked as wwn() checks it): two WWNs are the same whatever their case."""
+    return int(wwn(text, what).replace(":", ""), 16)
+
+
 def mtu(value: object) -> int:
     if not _is_int(value) or not MTU_MIN <= value <= MTU_MAX:  # type: ignore[operator]
         raise ValueError(f"MTU {value!r} is not within {MTU_MIN}..{MTU_MAX}")

@@ -2,7 +2,8 @@
 describes it, written to configfs: each FC port a fabric WWN listening at its fabric address,
 each target a TPG named by its port WWN, each LUN a LIO LUN on a fileio backstore (a file of
 size_mb MiB, or an existing file) or an iblock one (an existing block device), the vHBAs of
-the port named by WWPN for the node ACLs, and the operator's faults.
+the port named by WWPN for the node ACLs, a masked target's node ACLs and the LUNs each maps,
+and the operator's faults.
 
 Plain configfs reads and writes (no rtslib): the tree is small and its layout is the kernel's.
 `apply()` makes the tree match the configuration and removes what the configuration no longer
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from director import formats
 from director.config import Config, FcLun, FcTarget, fabric_address, io_port_guid
 
 log = logging.getLogger("director.lio")
@@ -30,6 +32,8 @@ CONFIGFS = Path("/sys/kernel/config/target")
 FABRIC = "xsfcgw"
 CARD_PORT = 0x1001  # the rdma_cm port of an I/O card (specs/xsvhba_card.yaml)
 CARD = "card"  # the card port's own attributes under its WWN
+DEMO_MODE = Path("attrib") / "generate_node_acls"  # a TPG's: 1 open, 0 masked by node ACLs
+LINK = "xs_lun"  # the symlink in a LUN (to its backstore) and in a mapped LUN (to the LUN)
 VENDOR = "XSIGO"
 PRODUCT = "VIRTUAL DISK"
 
@@ -89,14 +93,15 @@ class Lio:
     # The whole tree.
 
     def apply(self, config: Config) -> None:
-        """Make the tree what `config` says; tell the connected vHBAs what changed."""
+        """Make the tree what `config` says; then tell the connected vHBAs what changed (the
+        card's rescan: after every LUN, node ACL and target state is in place)."""
         targets = [t for t in config.fc_targets if t.port in self.ports]
         wanted = {b.name: (b, t, lun) for t in targets for lun in t.luns
                   for b in [backstore(t, lun, self.lun_dir)]}  # fmt: skip
         for store, target, lun in wanted.values():
             self._backstore(store, target, lun.lun)
         for port in self.ports:
-            self._port(config, port, [t for t in targets if t.port == port], wanted)
+            self._port(config, port, [t for t in targets if t.port == port])
         for store in self._backstores():
             if store.name.startswith("xs-") and store.name not in wanted:
                 _rmdir(store.path(self.root))
@@ -163,35 +168,33 @@ class Lio:
                 f.truncate(size)
 
     def _unexport(self, store: Path) -> None:
-        """Unlink every LUN of ours that exports this backstore."""
+        """Take away every LUN of ours that exports this backstore."""
         for link in self.fabric.glob("*/*/lun/lun_*/*"):
             if link.is_symlink() and link.resolve() == store.resolve():
-                link.unlink()
-                _rmdir(link.parent)
+                _remove_lun(link.parent)
 
     # The fabric: ports, targets, LUNs.
 
-    def _port(self, config: Config, port: str, targets: list[FcTarget],
-              stores: dict[str, tuple[Backstore, FcTarget, FcLun]]) -> None:  # fmt: skip
+    def _port(self, config: Config, port: str, targets: list[FcTarget]) -> None:
         wwn = self.fabric / wwn_name(port)
         if not wwn.is_dir():
             wwn.mkdir(parents=True)
         _write(wwn / CARD / "link", "0" if port in config.down_ports else "1")
-        self._initiators(config, port, wwn)
+        initiators = self._initiators(config, port, wwn)
         wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
         for tpg in _tpgs(wwn):
             if tpg.name not in wanted:
                 self._remove_tpg(tpg)
         for name, target in wanted.items():
-            self._target(wwn / name, target, stores)
+            self._target(wwn / name, target, initiators)
         # Hosts come once their targets are there.
         address = fabric_address(self.prefix, io_port_guid(self.director_guid, port))
         if not _read(wwn / CARD / "listen").strip():
             _write(wwn / CARD / "listen", f"{address} {CARD_PORT}")
 
-    def _initiators(self, config: Config, port: str, wwn: Path) -> None:
-        """Name each vHBA of the port by its WWPN, for the node ACLs."""
-        wanted = {v.resource_id: int(v.wwn.replace(":", ""), 16)
+    def _initiators(self, config: Config, port: str, wwn: Path) -> list[str]:
+        """Name each vHBA of the port by its WWPN, for the node ACLs; the names."""
+        wanted = {v.resource_id: formats.wwn_value(v.wwn)
                   for s in config.servers for v in s.vhbas if v.port == port}  # fmt: skip
         have = {}
         for line in _read(wwn / CARD / "initiators").splitlines():
@@ -202,9 +205,11 @@ class Lio:
         for rid, wwpn in wanted.items():
             if have.get(rid) != wwpn:
                 _write(wwn / CARD / "initiators", f"{rid:x} {wwpn:x}")
+        return sorted({hex_wwpn(wwpn) for wwpn in wanted.values()})
 
-    def _target(self, tpg: Path, target: FcTarget,
-                stores: dict[str, tuple[Backstore, FcTarget, FcLun]]) -> None:  # fmt: skip
+    def _target(self, tpg: Path, target: FcTarget, initiators: list[str]) -> None:
+        """The target's LUNs, its masking and faults; enabled last, so that no vHBA sees it
+        before it is what the configuration says."""
         if not tpg.is_dir():
             tpg.mkdir()
         wanted = {
@@ -215,14 +220,13 @@ class Lio:
             links = [p for p in lun.iterdir() if p.is_symlink()]
             store = wanted.get(lun.name)
             if store is None or any(p.resolve() != store.resolve() for p in links):
-                for link in links:
-                    link.unlink()
-                _rmdir(lun)
+                _remove_lun(lun)
         for name, store in wanted.items():
             lun = tpg / "lun" / name
             if not lun.is_dir():
                 lun.mkdir()
-                (lun / "xs_lun").symlink_to(store)
+                (lun / LINK).symlink_to(store)
+        self._acls(tpg, target, initiators)
         faults = {
             "delay_ms": int(target.delay_s * 1000),
             "drop": int(target.drop),
@@ -235,22 +239,56 @@ class Lio:
         if _read(tpg / "enable").strip() != str(int(target.online)):
             _write(tpg / "enable", str(int(target.online)))
 
+    def _acls(self, tpg: Path, target: FcTarget, initiators: list[str]) -> None:
+        """Open the target (LIO's demo mode: every vHBA sees every LUN) or mask it: a node ACL
+        for each vHBA its `acls` allows, named by its WWPN, with the LUNs it may see mapped
+        (each mapped LUN N a link to the target's LUN N). Only what differs changes.
+
+        `initiators`: the names of the port's vHBAs. One that logged in while the target was
+        open keeps the LUN map LIO made it then (a demo-mode ACL, cached, and kept even when an
+        ACL of its name is made, with every LUN it had): masking takes each such ACL away (made
+        explicit, then removed), which drops the vHBA's connections; it reconnects and sees
+        only what it is allowed."""
+        acls = tpg / "acls"
+        wanted = {
+            hex_wwpn(formats.wwn_value(acl.initiator)): {f"lun_{n}" for n in target.acl_luns(acl)}
+            for acl in target.acls or []
+        }
+        demo = _read(tpg / DEMO_MODE).strip()
+        if not target.masked and demo != "1":
+            _write(tpg / DEMO_MODE, "1")
+            log.info("target %s: open, every vHBA sees every LUN", tpg.name)
+        if target.masked and demo != "0":
+            _write(tpg / DEMO_MODE, "0")
+            log.info("target %s: masked by node ACLs", tpg.name)
+            for name in initiators:
+                if not (acls / name).is_dir():
+                    (acls / name).mkdir()
+                    _rmdir(acls / name)
+        for acl in _subdirs(acls):
+            if acl.name not in wanted:
+                _remove_acl(acl)
+        for name, luns in wanted.items():
+            acl = acls / name
+            if not acl.is_dir():
+                acl.mkdir()
+                log.info("target %s: node ACL %s", tpg.name, name)
+            for mapped in _mapped_luns(acl):
+                if mapped.name not in luns:
+                    _remove_lun(mapped)
+            for lun in sorted(luns):
+                if not (acl / lun).is_dir():
+                    (acl / lun).mkdir()
+                    (acl / lun / LINK).symlink_to(tpg / "lun" / lun)
+
     def _remove_tpg(self, tpg: Path) -> None:
+        """Take a target away: disabled, its node ACLs gone before the LUNs they map."""
         if (tpg / "enable").exists():
             _write(tpg / "enable", "0")
-        for lun in _subdirs(tpg / "lun"):
-            for link in lun.iterdir():
-                if link.is_symlink():
-                    link.unlink()
-            _rmdir(lun)
         for acl in _subdirs(tpg / "acls"):
-            for mapped in _subdirs(acl):
-                if mapped.name.startswith("lun_"):
-                    for link in mapped.iterdir():
-                        if link.is_symlink():
-                            link.unlink()
-                    _rmdir(mapped)
-            _rmdir(acl)
+            _remove_acl(acl)
+        for lun in _subdirs(tpg / "lun"):
+            _remove_lun(lun)
         _rmdir(tpg)
 
     # What `ctl fc-show` shows.
@@ -285,13 +323,13 @@ class Lio:
             "wwpn": tpg.name,
             "loop_id": _read(tpg / "loop_id").strip(),
             "state": "online" if _read(tpg / "enable").strip() == "1" else "offline",
+            "masked": _read(tpg / DEMO_MODE).strip() == "0",
             "luns": {
                 lun.name: [p.resolve().name for p in lun.iterdir() if p.is_symlink()]
                 for lun in _subdirs(tpg / "lun")
             },
             "acls": {
-                acl.name: [m.name for m in _subdirs(acl) if m.name.startswith("lun_")]
-                for acl in _subdirs(tpg / "acls")
+                acl.name: [m.name for m in _mapped_luns(acl)] for acl in _subdirs(tpg / "acls")
             },
         }
 
@@ -303,8 +341,9 @@ def describe(ports: list[dict[str, Any]]) -> list[str]:
         lines.append(f"{port['port']}: listen {port['listen'] or '-'}, link {port['link']}")
         lines += [f"  vHBA {v['resource_id']} {v['state']} {v['in_use']}" for v in port["vhbas"]]
         for target in port["targets"]:
+            access = "masked" if target["masked"] else "open"
             lines.append(f"  target {target['wwpn']} (loop id {target['loop_id']},"
-                         f" {target['state']})")  # fmt: skip
+                         f" {target['state']}, {access})")  # fmt: skip
             lines += [f"    {lun}: {', '.join(stores)}" for lun, stores in target["luns"].items()]
             lines += [f"    acl {acl}: {', '.join(mapped) or 'no LUNs'}"
                       for acl, mapped in target["acls"].items()]  # fmt: skip
@@ -315,6 +354,30 @@ def describe(ports: list[dict[str, Any]]) -> list[str]:
 def _tpgs(wwn: Path) -> list[Path]:
     """The target ports under a card port: named by WWPN, unlike LIO's own groups there."""
     return [p for p in _subdirs(wwn) if re.fullmatch("[0-9a-f]{16}", p.name)]
+
+
+def _mapped_luns(acl: Path) -> list[Path]:
+    """A node ACL's mapped LUNs (beside LIO's own groups there: attrib, auth, param)."""
+    return [p for p in _subdirs(acl) if p.name.startswith("lun_")]
+
+
+def _remove_lun(lun: Path) -> None:
+    """Take away a target's LUN or an ACL's mapped LUN: its links, then the directory. A
+    target's LUN goes after every mapping of it in the node ACLs (as LIO takes them away)."""
+    if lun.parent.name == "lun":
+        for mapped in lun.parent.parent.glob(f"acls/*/{lun.name}"):
+            _remove_lun(mapped)
+    for link in lun.iterdir():
+        if link.is_symlink():
+            link.unlink()
+    _rmdir(lun)
+
+
+def _remove_acl(acl: Path) -> None:
+    """Take a node ACL away, its mapped LUNs first; LIO ends the vHBA's session with it."""
+    for mapped in _mapped_luns(acl):
+        _remove_lun(mapped)
+    _rmdir(acl)
 
 
 def _subdirs(path: Path) -> list[Path]:

@@ -217,3 +217,101 @@ def test_a_wrong_wwpn_finds_no_target_not_even_another_wrong_one() -> None:
     config = cfg.Config(fc_targets=[cfg.FcTarget("zz")])
     assert config.fc_target("yy") is None
     assert config.fc_target("50:01:43:80:00:00:00:01") is None
+
+
+TARGET = "50:01:43:80:00:00:00:01"
+VHBA_A = "21:00:00:1b:32:00:00:01"
+VHBA_B = "21:00:00:1b:32:00:00:02"
+
+
+def target_entry(**extra: object) -> dict[str, object]:
+    return {"wwpn": TARGET, "luns": [{"lun": 0}, {"lun": 1}], **extra}
+
+
+def test_a_target_without_acls_is_open_and_with_a_list_even_empty_masked(tmp_path: Path) -> None:
+    path = tmp_path / "director.json"
+    for acls, masked in ((None, False), ([], True)):
+        data = {"fc_targets": [target_entry(**({} if acls is None else {"acls": acls}))]}
+        path.write_text(json.dumps(data))
+        (target,) = cfg.load(path).fc_targets
+        assert (target.acls, target.masked) == (acls, masked)
+    assert cfg.load_checked(path)[1] == []
+
+
+def test_acls_are_saved_and_load_back(tmp_path: Path) -> None:
+    path = tmp_path / "director.json"
+    acls = [cfg.FcAcl(VHBA_A, [1]), cfg.FcAcl(VHBA_B)]
+    config = cfg.Config(fc_targets=[cfg.FcTarget(TARGET, luns=[cfg.FcLun(0), cfg.FcLun(1)],
+                                                 acls=acls)])  # fmt: skip
+    cfg.save(path, config)
+    assert json.loads(path.read_text())["fc_targets"][0]["acls"] == [
+        {"initiator": VHBA_A, "luns": [1]},
+        {"initiator": VHBA_B, "luns": None},
+    ]
+    assert cfg.load(path) == config
+
+
+def test_what_each_vhba_sees_of_an_open_and_a_masked_target() -> None:
+    target = cfg.FcTarget(TARGET, luns=[cfg.FcLun(0), cfg.FcLun(1)])
+    assert target.luns_seen_by(VHBA_A) == [0, 1]
+    target.acls = [cfg.FcAcl(VHBA_A, [1]), cfg.FcAcl(VHBA_B)]
+    assert target.luns_seen_by(VHBA_A.upper()) == [1]  # WWNs match in either case
+    assert target.luns_seen_by(VHBA_B) == [0, 1]  # no list: every LUN
+    assert target.luns_seen_by("21:00:00:1b:32:00:00:03") == []
+    target.acls = []
+    assert target.luns_seen_by(VHBA_A) == []
+
+
+def test_the_daemons_leave_out_each_wrong_acl_and_keep_the_target_masked(tmp_path: Path) -> None:
+    """A wrong ACL entry is left out like any other entry: its vHBA sees nothing of the target
+    (masking fails closed), and the other entries are served."""
+    path = tmp_path / "director.json"
+    acls = [
+        {"initiator": VHBA_A, "luns": [1]},
+        {"initiator": "21:00", "luns": [0]},
+        {"initiator": "21:00:00:1b:32:00:00:03", "luns": [300]},
+        {"initiator": "21:00:00:1b:32:00:00:04", "luns": [2]},
+        {"initiator": "21:00:00:1b:32:00:00:05", "luns": [0, 0]},
+        {"initiator": "21:00:00:1b:32:00:00:06", "luns": 1},
+        {"initiator": VHBA_A.upper()},
+        {"initiator": VHBA_B, "lun": 0},
+        {"initiator": VHBA_B},
+    ]
+    path.write_text(json.dumps({"fc_targets": [target_entry(acls=acls)]}))
+    config, problems = cfg.load_checked(path)
+    (target,) = config.fc_targets
+    assert target.masked and target.acls == [cfg.FcAcl(VHBA_A, [1]), cfg.FcAcl(VHBA_B)]
+    where = f"FC target {TARGET}"
+    assert [str(p) for p in problems] == [
+        f"{where}: acls[7]: malformed (FcAcl.__init__() got an unexpected keyword argument 'lun')",
+        f"{where}: ACL 21:00: initiator WWN '21:00' is not 8 hex bytes joined by colons",
+        f"{where}: ACL 21:00:00:1b:32:00:00:03: LUN 300 is not within 0..255",
+        f"{where}: ACL 21:00:00:1b:32:00:00:04: the target has no LUN 2",
+        f"{where}: ACL 21:00:00:1b:32:00:00:05: LUN 0 is listed twice",
+        f"{where}: ACL 21:00:00:1b:32:00:00:06: luns 1 is not a list of LUNs",
+        f"{where}: ACL {VHBA_A.upper()}: a second entry for this initiator",
+    ]
+
+
+def test_acls_that_are_not_a_list_mask_the_target_with_nobody_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "director.json"
+    path.write_text(json.dumps({"fc_targets": [target_entry(acls={"initiator": VHBA_A})]}))
+    config, problems = cfg.load_checked(path)
+    assert config.fc_targets[0].acls == []
+    assert [str(p) for p in problems] == [f"FC target {TARGET}: acls: not a list"]
+    with pytest.raises(cfg.ConfigError, match="acls: not a list"):
+        cfg.load(path)
+
+
+def test_an_acl_may_not_map_a_lun_whose_own_entry_is_wrong() -> None:
+    target = cfg.FcTarget(
+        TARGET,
+        luns=[cfg.FcLun(0, size_mb=0), cfg.FcLun(1)],
+        acls=[cfg.FcAcl(VHBA_A, [0]), cfg.FcAcl(VHBA_B, [1])],
+    )
+    config, problems = cfg.checked(cfg.Config(fc_targets=[target]))
+    assert config.fc_targets[0].acls == [cfg.FcAcl(VHBA_B, [1])]
+    assert [str(p) for p in problems] == [
+        f"FC target {TARGET}: LUN 0: size_mb 0 is not within 1..1073741824",
+        f"FC target {TARGET}: ACL {VHBA_A}: the target has no LUN 0",
+    ]

@@ -14,6 +14,7 @@ from director import lio
 from director.__main__ import build_parser, log_level, main
 
 WWPN = "50:01:43:80:00:00:00:01"
+VHBA_WWN = "21:00:00:1b:32:00:00:01"
 
 
 @pytest.fixture
@@ -53,6 +54,10 @@ def refused(capsys: pytest.CaptureFixture[str], status: int) -> str:
         (["stats", "nohost", "x0"], "no server nohost"),
         (["remove-lun", WWPN], f"no FC target {WWPN}"),
         (["target-state", WWPN, "online"], f"no FC target {WWPN}"),
+        (["allow", WWPN, VHBA_WWN], f"no FC target {WWPN}"),
+        (["mask", WWPN], f"no FC target {WWPN}"),
+        (["unmask", WWPN], f"no FC target {WWPN}"),
+        (["allow", WWPN, VHBA_WWN, "--lun", "x"], "argument --lun: invalid int value"),
         (["add-lun", "not-a-wwpn", "0"], "WWPN 'not-a-wwpn' is not 8 hex bytes"),
         (["add-lun", WWPN, "256"], "LUN 256 is not within 0..255"),
         (["assign-xcm", "host", "12"], "XCM '12' is neither 16 hex digits nor 'own'"),
@@ -148,7 +153,15 @@ def test_list_and_show_answer_in_json(path: Path, capsys: pytest.CaptureFixture[
     capsys.readouterr()
     assert ctl(path, "list", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows == [{"port_guid": None, "hostname": None, "configured_as": "host", "sessions": []}]
+    assert rows == [
+        {
+            "port_guid": None,
+            "hostname": None,
+            "configured_as": "host",
+            "sessions": [],
+            "fc_luns": {},
+        }
+    ]
     assert ctl(path, "show", "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["problems"] == []
@@ -167,6 +180,102 @@ def test_show_names_the_entries_the_daemons_leave_out(
     # The wrong entry can still be deleted: that is how the operator mends the file.
     assert ctl(path, "delete", "host", "xsvnic0") == 0
     assert cfg.load_checked(path) == (cfg.Config(servers=[cfg.Server("host")]), [])
+
+
+@pytest.fixture
+def target(path: Path) -> Path:
+    """A configuration with a vHBA (xsvhba0 of host) and a target with LUNs 0 and 1."""
+    assert ctl(path, "add-vhba", "host", "xsvhba0", "--wwn", VHBA_WWN) == 0
+    for lun in ("0", "1"):
+        assert ctl(path, "add-lun", WWPN, lun) == 0
+    return path
+
+
+def acls(path: Path) -> list[cfg.FcAcl] | None:
+    return cfg.load(path).fc_targets[0].acls
+
+
+def test_allowing_a_vhba_masks_the_target_to_the_luns_given(
+    target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert ctl(target, "allow", WWPN, VHBA_WWN.upper(), "--lun", "1") == 0
+    assert capsys.readouterr().out == f"FC target {WWPN} masked: vHBA {VHBA_WWN} sees LUNs 1\n"
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, [1])]
+    assert ctl(target, "allow", WWPN, "host/xsvhba0", "--lun", "1", "0", "--lun", "1") == 0
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, [0, 1])]  # replaced, not added to
+    assert ctl(target, "allow", WWPN, "host/xsvhba0") == 0
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, None)]  # every LUN, those added later too
+    assert "sees every LUN" in capsys.readouterr().out
+
+
+def test_allow_remove_takes_luns_or_the_vhba_away_and_the_target_stays_masked(
+    target: Path,
+) -> None:
+    assert ctl(target, "allow", WWPN, VHBA_WWN) == 0
+    assert ctl(target, "allow", WWPN, VHBA_WWN, "--lun", "0", "--remove") == 0
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, [1])]
+    assert ctl(target, "allow", WWPN, "host/xsvhba0", "--remove") == 0
+    assert acls(target) == []
+
+
+def test_mask_allows_nobody_yet_and_unmask_opens_the_target_again(
+    target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ctl(target, "mask", WWPN) == 0
+    assert acls(target) == []
+    assert ctl(target, "allow", WWPN, VHBA_WWN, "--lun", "0") == 0
+    assert ctl(target, "mask", WWPN) == 0  # already masked: the list stays
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, [0])]
+    capsys.readouterr()
+    assert ctl(target, "unmask", WWPN) == 0
+    assert acls(target) is None
+    assert capsys.readouterr().out == f"FC target {WWPN} open: every vHBA sees every LUN\n"
+
+
+def test_removing_a_lun_takes_it_out_of_the_acls_that_map_it(target: Path) -> None:
+    assert ctl(target, "allow", WWPN, VHBA_WWN, "--lun", "0", "1") == 0
+    assert ctl(target, "remove-lun", WWPN, "1") == 0
+    assert acls(target) == [cfg.FcAcl(VHBA_WWN, [0])]
+
+
+@pytest.mark.parametrize(
+    ("words", "complaint"),
+    [
+        (["allow", WWPN, VHBA_WWN, "--lun", "2"], f"ACL {VHBA_WWN}: the target has no LUN 2"),
+        (["allow", WWPN, VHBA_WWN, "--lun", "256"], "LUN 256 is not within 0..255"),
+        (["allow", WWPN, "21:00"], "vHBA WWN '21:00' is not 8 hex bytes joined by colons"),
+        (["allow", WWPN, "nohost/xsvhba0"], "no server nohost in the configuration"),
+        (["allow", WWPN, "host/xsvhba9"], "server host has no vHBA named xsvhba9"),
+    ],
+)
+def test_a_wrong_allow_is_one_line_and_saves_nothing(
+    target: Path, capsys: pytest.CaptureFixture[str], words: list[str], complaint: str
+) -> None:
+    before = target.read_text()
+    capsys.readouterr()
+    assert complaint in refused(capsys, ctl(target, *words))
+    assert target.read_text() == before
+
+
+def test_list_and_show_say_what_each_vhba_sees(
+    target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert ctl(target, "list", "--json") == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["fc_luns"] == {"xsvhba0": {WWPN: [0, 1]}}
+    assert ctl(target, "allow", WWPN, VHBA_WWN, "--lun", "1") == 0
+    assert ctl(target, "add-vhba", "host", "xsvhba1") == 0
+    capsys.readouterr()
+    assert ctl(target, "list", "--json") == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["fc_luns"] == {"xsvhba0": {WWPN: [1]}, "xsvhba1": {}}
+    assert ctl(target, "list") == 0
+    assert f"  xsvhba0 sees FC target {WWPN}: LUNs 1" in capsys.readouterr().out.splitlines()
+    assert ctl(target, "show", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["config"]["fc_targets"][0]["acls"] == [{"initiator": VHBA_WWN, "luns": [1]}]
 
 
 def fake_card(root: Path) -> None:

@@ -359,6 +359,37 @@ def test_luns_and_targets_added_and_removed_at_the_director_come_and_go(
     assert disk_of(fabric, 0) == vhba
 
 
+VHBA_ACL = "2100001b32000001"  # the vHBA's node ACL on the card: its WWN as 16 hex digits
+
+
+def only_disk_at_lun(lun: int) -> str:
+    """A shell condition: the host has one disk of the card's, and it is at LUN `lun`."""
+    return f'[ "$(lsscsi | grep -c XSIGO)" = 1 ] && lsscsi | grep XSIGO | grep -qF ":{lun}]"'
+
+
+@pytest.mark.default_kernel_only
+def test_lun_masking_shows_a_vhba_only_the_luns_its_acl_maps(fabric: Fabric, vhba: str) -> None:
+    """The operator allows the vHBA LUN 1 of its target, which masks the target: the card
+    gives the vHBA a node ACL mapping LUN 1 alone, and the host keeps that disk and loses LUN
+    0's; opened again, the target shows the host both."""
+    con = fabric.host.console
+    try:
+        director.ctl(fabric.director, f"add-lun {TARGET} 1 --size-mb {SMALL_LUN_MB}")
+        assert wait_for_disks(fabric, 2, DISK_WITHIN), diagnostics(fabric)
+        director.ctl(fabric.director, f"allow {TARGET} {VHBA_WWN} --lun 1")
+        masked = con.wait_until(only_disk_at_lun(1), GONE_WITHIN)
+        assert masked, con.output("lsscsi") + diagnostics(fabric)
+        shown = director.ctl(fabric.director, "fc-show")
+        assert f"acl {VHBA_ACL}: lun_1" in shown and ", masked)" in shown, shown
+        director.ctl(fabric.director, f"unmask {TARGET}")
+        assert wait_for_disks(fabric, 2, DISK_WITHIN), con.output("lsscsi") + diagnostics(fabric)
+    finally:
+        director.ctl(fabric.director, f"unmask {TARGET} || true")
+        director.ctl(fabric.director, f"remove-lun {TARGET} 1 || true")
+    assert wait_for_disks(fabric, 1, GONE_WITHIN), diagnostics(fabric)
+    assert disk_of(fabric, 0) == vhba
+
+
 def test_command_held_past_the_scsi_timeout_is_aborted_and_recovers(
     fabric: Fabric, vhba: str
 ) -> None:
