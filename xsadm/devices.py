@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from xsadm.links import SYSFS_LINKS
+from xsadm.named import NotOne, named
 
 # how the software director names its I/O ports in card GUIDs (docs/director.md)
 IO_PORT_KINDS = {0xE0: "eth", 0xFC: "fc"}
@@ -63,12 +64,10 @@ def _flag(path: Path) -> bool:
 def delete_orphan(name: str, root: Path = SYSFS_LINKS) -> str | None:
     """Ask xscore to remove the orphan `name` (a device, e.g. xscore.vnic.3, or its vNIC or
     vHBA name); None when done, else why not."""
-    found = [d for d in read_devices(root) if name in (d.device, d.name)]
-    if not found:
-        return f"no device {name}"
-    if len(found) > 1:
-        return f"{name} names {len(found)} devices: give the device, e.g. {found[0].device}"
-    (device,) = found
+    try:
+        device = named(read_devices(root), name, lambda d: (d.device, d.name), "device")
+    except NotOne as err:
+        return str(err)
     if not device.orphaned:
         return f"{device.device} ({device.name}) is not an orphan: its XCM deletes it"
     (root / device.link / device.device / "delete").write_text("1\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from xsadm.named import NotOne, named
+
 SYSFS_LINKS = Path("/sys/class/xscore_link")
 COUNTERS = (
     "msgs_in",
@@ -67,15 +69,17 @@ def read_links(root: Path = SYSFS_LINKS) -> list[Link]:
     return [read_link(entry) for entry in sorted(root.iterdir())]
 
 
+def _link(name: str, root: Path) -> Link:
+    return named(read_links(root), name, lambda link: (link.name, link.xcm_guid), "link")
+
+
 def release_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
     """Let the next discovery answer that leaves the XCM out drop held link `name` (its name,
     or its XCM's GUID), devices in use or not; None when asked, else why not."""
-    found = [link for link in read_links(root) if name in (link.name, link.xcm_guid)]
-    if not found:
-        return f"no link {name}"
-    if len(found) > 1:
-        return f"{name} names {len(found)} links: give the link, e.g. {found[0].name}"
-    (link,) = found
+    try:
+        link = _link(name, root)
+    except NotOne as err:
+        return str(err)
     if not link.absent_polls:
         return f"{link.name}: its XCM is still assigned; the director takes it away"
     (root / link.name / "release").write_text("1\n")
@@ -85,10 +89,9 @@ def release_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
 def reset_link(name: str, root: Path = SYSFS_LINKS) -> str | None:
     """Drop link `name`'s session (named by the link or its XCM's GUID) and connect again
     now; None when asked, else why not."""
-    found = [link for link in read_links(root) if name in (link.name, link.xcm_guid)]
-    if not found:
-        return f"no link {name}"
-    if len(found) > 1:
-        return f"{name} names {len(found)} links: give the link, e.g. {found[0].name}"
-    (root / found[0].name / "reset").write_text("1\n")
+    try:
+        link = _link(name, root)
+    except NotOne as err:
+        return str(err)
+    (root / link.name / "reset").write_text("1\n")
     return None

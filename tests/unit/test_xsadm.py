@@ -10,6 +10,7 @@ import pytest
 from xsadm.__main__ import main
 from xsadm.links import read_links
 
+# A link's sysfs attributes as xscore shows them (tests/unit/test_xsadm_ports.py makes more).
 LINK = {
     "port": "rxe0:1",
     "xcm_guid": "505400fffe180002",
@@ -31,12 +32,18 @@ LINK = {
 }
 
 
+def write_link(root: Path, name: str, **changed: str) -> Path:
+    """A link directory under `root` with LINK's attributes, some `changed`."""
+    link = root / name
+    link.mkdir()
+    for attr, value in {**LINK, **changed}.items():
+        (link / attr).write_text(value + "\n")
+    return link
+
+
 @pytest.fixture
 def sysfs(tmp_path: Path) -> Path:
-    link = tmp_path / "rxe0-1-505400fffe180002"
-    link.mkdir()
-    for name, value in LINK.items():
-        (link / name).write_text(value + "\n")
+    write_link(tmp_path, "rxe0-1-505400fffe180002")
     return tmp_path
 
 

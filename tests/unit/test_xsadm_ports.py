@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_xsadm import write_link
 from xsadm.__main__ import main
 from xsadm.ports import read_ports
 
@@ -61,24 +62,17 @@ def test_repoll_of_an_unknown_port_fails(sysfs: Path, capsys: pytest.CaptureFixt
 
 
 def test_reset_writes_the_links_reset(tmp_path: Path) -> None:
-    link = tmp_path / "rxe0-1-505400fffe180002"
-    link.mkdir()
-    values = {
-        "port": "rxe0:1",
-        "xcm_guid": "505400fffe180002",
-        "xcm_address": "2001:db8::2",
-        "state": "up",
-        "auth": "authenticated",
-        "chassis_name": "",
-        "profile_name": "",
-        "auth_reason": "",
-        "uptime": "5",
-        "held": "0",
-    }
-    counters = ("msgs_in", "msgs_out", "malformed", "unhandled", "reconnects", "auth_refused")
-    for name in (*counters, "absent_polls"):
-        values[name] = "0"
-    for name, value in values.items():
-        (link / name).write_text(value + "\n")
+    link = write_link(tmp_path, "rxe0-1-505400fffe180002")
     assert main(["reset", "505400fffe180002", "--sysfs", str(tmp_path)]) == 0
     assert (link / "reset").read_text() == "1\n"
+
+
+def test_a_name_two_links_share_is_refused_with_what_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two ports' links to one XCM share its GUID: reset wants the link's own name."""
+    for name in ("rxe0-1-505400fffe180002", "rxe1-1-505400fffe180002"):
+        write_link(tmp_path, name)
+    assert main(["reset", "505400fffe180002", "--sysfs", str(tmp_path)]) == 1
+    assert "names 2 links: give the link, e.g. rxe0-1-505400fffe180002" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*/reset"))
