@@ -173,14 +173,10 @@ static DEVICE_ATTR_RO(held);
 static ssize_t release_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
 {
-	bool release;
-	int ret;
+	int ret = xscore_sysfs_action(buf);
 
-	ret = kstrtobool(buf, &release);
-	if (ret)
-		return ret;
-	if (!release)
-		return -EINVAL;
+	if (ret <= 0)
+		return ret ? ret : count;
 	WRITE_ONCE(to_link(dev)->release_asked, true);
 	return count;
 }
@@ -190,14 +186,10 @@ static DEVICE_ATTR_WO(release);
 static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
-	bool reset;
-	int ret;
+	int ret = xscore_sysfs_action(buf);
 
-	ret = kstrtobool(buf, &reset);
-	if (ret)
-		return ret;
-	if (!reset)
-		return -EINVAL;
+	if (ret <= 0)
+		return ret ? ret : count;
 	xscore_session_reset(&to_link(dev)->session, "reset by the operator");
 	return count;
 }

@@ -353,14 +353,10 @@ static ssize_t repoll_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
 	struct xscore_port *port = to_port(dev);
-	bool repoll;
-	int ret;
+	int ret = xscore_sysfs_action(buf);
 
-	ret = kstrtobool(buf, &repoll);
-	if (ret)
-		return ret;
-	if (!repoll)
-		return -EINVAL;
+	if (ret <= 0)
+		return ret ? ret : count;
 	/* A port without discovery has no work to run (xscore_discovery_stop()). */
 	if (!port->ud && !port->mad_agent)
 		return -EOPNOTSUPP;

@@ -41,6 +41,7 @@
 #define _XSCORE_PRIV_H
 
 #include <linux/completion.h>
+#include <linux/kstrtox.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -79,6 +80,21 @@ enum xscore_discovery_step {
  */
 #define XSCORE_LINK_DROP_POLLS		3
 #define XSCORE_LINK_DROP_POLLS_MAX	100
+
+/*
+ * A write to an action attribute (a link's release and reset, a port's
+ * repoll, a device's delete): 1 (or y) asks for the action, 0 (or n) is
+ * taken and does nothing.
+ *
+ * Return: 1 to act, 0 not to, or kstrtobool()'s error.
+ */
+static inline int xscore_sysfs_action(const char *buf)
+{
+	bool act;
+	int ret = kstrtobool(buf, &act);
+
+	return ret ? ret : act;
+}
 
 /*
  * What a port accepts (xscore_port_sysfs.c).  The flags are read with

@@ -311,14 +311,10 @@ static ssize_t delete_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
-	bool yes;
-	int ret;
+	int ret = xscore_sysfs_action(buf);
 
-	ret = kstrtobool(buf, &yes);
-	if (ret)
-		return ret;
-	if (!yes)
-		return count;
+	if (ret <= 0)
+		return ret ? ret : count;
 	if (!READ_ONCE(vdev->orphaned))
 		return -EPERM;
 	WRITE_ONCE(vdev->delete_asked, true);
