@@ -22,4 +22,11 @@
 #include <linux/kernel.h>
 #endif
 
+/* skb_gso_segment() and __skb_gso_segment() moved to net/gso.h in 6.4. */
+#ifdef XSETHGW_HAVE_NET_GSO_H
+#include <net/gso.h>
+#else
+#include <linux/netdevice.h>
+#endif
+
 #endif /* _XSETHGW_COMPAT_H */

@@ -168,6 +168,7 @@ struct xsethgw_port {
 	struct list_head vnics;
 	struct rdma_cm_id *listen_id;
 	atomic64_t refused;
+	atomic64_t unfinished;		/* receives not made whole frames */
 };
 
 /* xsethgw_configfs.c */

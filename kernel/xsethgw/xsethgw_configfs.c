@@ -294,8 +294,11 @@ static ssize_t xsethgw_port_enable_store(struct config_item *item,
 
 static ssize_t xsethgw_port_stats_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "refused %lld\n",
-			  atomic64_read(&to_port(item)->refused));
+	struct xsethgw_port *port = to_port(item);
+
+	return sysfs_emit(page, "refused %lld\nunfinished %lld\n",
+			  atomic64_read(&port->refused),
+			  atomic64_read(&port->unfinished));
 }
 
 CONFIGFS_ATTR(xsethgw_port_, uplink);
@@ -342,6 +345,7 @@ static struct config_group *xsethgw_port_make(struct config_group *group,
 	INIT_LIST_HEAD(&port->vnics);
 	port->admin_up = true;
 	atomic64_set(&port->refused, 0);
+	atomic64_set(&port->unfinished, 0);
 	config_group_init_type_name(&port->group, name, &xsethgw_port_type);
 	config_group_init_type_name(&port->vnics_group, "vnics",
 				    &xsethgw_vnics_type);

@@ -130,29 +130,14 @@ static void xsethgw_to_vnic(struct xsethgw_vnic *vnic,
 		atomic64_inc(&vnic->frames_to_host);
 }
 
-/**
- * xsethgw_handle_frame() - the uplink's rx_handler
- * @pskb: the frame received on the uplink
- *
- * The uplink belongs to the card: every frame is consumed, delivered to
- * the vNICs it is for, or dropped.
- *
- * Return: RX_HANDLER_CONSUMED, or RX_HANDLER_PASS for looped-back frames.
- */
-rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb)
+/* One frame as a wire carries it, its data at the network header: to each vNIC it is for. */
+static void xsethgw_deliver(struct xsethgw_port *port, const struct sk_buff *skb)
 {
-	struct sk_buff *skb = *pskb;
-	struct xsethgw_port *port = rcu_dereference(skb->dev->rx_handler_data);
 	const struct ethhdr *eth = eth_hdr(skb);
 	struct xsethgw_vnic *vnic;
 	struct xsethgw_frame f = { .skb = skb };
 	bool tagged = skb_vlan_tag_present(skb);
 	u16 vid = 0;
-
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
-		return RX_HANDLER_PASS;
-	if (!READ_ONCE(port->link_up) || !skb_mac_header_was_set(skb))
-		goto done;
 
 	memcpy(f.hdr, eth, 2 * ETH_ALEN);
 	f.hdr_len = 2 * ETH_ALEN;
@@ -170,6 +155,77 @@ rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb)
 	list_for_each_entry_rcu(vnic, &port->vnics, node)
 		if (xsethgw_vnic_wants(vnic, eth->h_dest, tagged, vid))
 			xsethgw_to_vnic(vnic, &f);
+}
+
+/*
+ * A frame whose checksum a local sender left to offload (a veth peer with
+ * tx checksumming on) gets it here: a host is sent frames as a wire
+ * carries them.  Its data at the network header.
+ */
+static void xsethgw_deliver_whole(struct xsethgw_port *port,
+				  struct sk_buff *skb)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		atomic64_inc(&port->unfinished);
+		return;
+	}
+	xsethgw_deliver(port, skb);
+}
+
+/*
+ * GRO or LRO on the uplink (or a local sender's GSO) made one skb of what
+ * the wire carries as many frames; a host takes frames of at most its MTU,
+ * so the skb is cut up again as the wire had it, each with its checksums.
+ * Its data is at the network header, as an rx_handler gets it; segmenting
+ * wants it at the MAC header, as openvswitch hands received packets over.
+ */
+static void xsethgw_deliver_segments(struct xsethgw_port *port,
+				     struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg, *next;
+
+	__skb_push(skb, skb->mac_len);
+	segs = __skb_gso_segment(skb, 0, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		atomic64_inc(&port->unfinished);
+		return;
+	}
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		__skb_pull(seg, skb_network_offset(seg));
+		xsethgw_deliver_whole(port, seg);
+		consume_skb(seg);
+	}
+}
+
+/**
+ * xsethgw_handle_frame() - the uplink's rx_handler
+ * @pskb: the frame received on the uplink
+ *
+ * The uplink belongs to the card: every frame is consumed, delivered to
+ * the vNICs it is for, or dropped.
+ *
+ * Return: RX_HANDLER_CONSUMED, or RX_HANDLER_PASS for looped-back frames.
+ */
+rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct xsethgw_port *port = rcu_dereference(skb->dev->rx_handler_data);
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+	if (!READ_ONCE(port->link_up) || !skb_mac_header_was_set(skb))
+		goto done;
+	if (skb_is_gso(skb) || skb->ip_summed == CHECKSUM_PARTIAL) {
+		/* Both write to the skb: a shared one is cloned first. */
+		skb = skb_share_check(skb, GFP_ATOMIC);
+		if (!skb)
+			return RX_HANDLER_CONSUMED;
+	}
+	if (skb_is_gso(skb))
+		xsethgw_deliver_segments(port, skb);
+	else
+		xsethgw_deliver_whole(port, skb);
 done:
 	consume_skb(skb);
 	return RX_HANDLER_CONSUMED;

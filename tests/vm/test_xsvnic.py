@@ -277,6 +277,30 @@ def card_counters(fabric: Fabric) -> dict[str, int]:
     return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
 
 
+def test_lan_sends_with_offloads_reach_the_vnic_as_whole_frames(fabric: Fabric, vnic: str) -> None:
+    """With TSO and checksum offload on the remote host's side, its TCP reaches the card's
+    uplink as 64 KiB skbs with checksums left to fill in, as GRO on a physical uplink or a
+    local sender hands them over; the card cuts them into frames of the vNIC's MTU with their
+    checksums (none dropped as too big for the host, none unfinished) and the stream runs."""
+    director_con = fabric.director.console
+    lan_if = f"{lan.IN_LAN} ethtool -K {PORT.lan_ifname}"
+    port_stats = f"{lan.CONFIGFS}/xsethgw/{port_dirname(PORT.card_port)}/stats"
+    before = card_counters(fabric)
+    director_con.run(f"{lan_if} tx on tso on gso on >/dev/null")
+    try:
+        run = fabric.host.console.run(
+            f"iperf3 -c {PORT.remote_ipv4()} -t 5 -R", check=False, timeout=120
+        )
+    finally:
+        director_con.run(f"{lan_if} tx off tso off gso off >/dev/null")
+    after = card_counters(fabric)
+    assert run.ok and "iperf Done" in run.output, run.output + diagnostics(fabric)
+    assert after["too_big_for_host"] == before["too_big_for_host"], (after, diagnostics(fabric))
+    assert after["frames_to_host"] > before["frames_to_host"], after
+    stats = director_con.output(f"cat {port_stats}")
+    assert "unfinished 0" in stats.splitlines(), stats
+
+
 def test_frames_the_vnic_may_not_send_are_counted_and_dropped(fabric: Fabric, vnic: str) -> None:
     """A host's frames from another MAC, on a VLAN it did not assign, or above the card's MTU
     for the vNIC are dropped and counted by the card; the vNIC goes on."""
