@@ -53,7 +53,11 @@ MANGLES = {
     "xds-count": "XDS answer claims 200 XCM records (at most 8 fit)",
     "xds-version": "XDS answer has XCM record version 9",
     "xds-echo": "XDS answer echoes another host's port GUID",
+    "xds-empty": "XDS answer assigns no XCM",
 }
+# Mangles whose answers are well-formed, only not the director's own: a rogue or broken
+# directory service, which a host must take as an answer (and weigh before it acts on it).
+WELL_FORMED_MANGLES = frozenset({"xds-empty"})
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ class FabricServices:
                 response.list.xcm_version = 9
             elif kind == "xds-echo":
                 response.server_info.port_id ^= 0xFFFF
+            elif kind == "xds-empty":
+                response.list.count = 0
             body[XS_SA_DATA_OFFSET : XS_SA_DATA_OFFSET + response.SIZE] = response.encode()
         body[: header.SIZE] = header.encode()
         log.info("mangled answer: %s", MANGLES[kind])

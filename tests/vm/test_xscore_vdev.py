@@ -283,27 +283,33 @@ def test_rogue_xcm_is_refused_and_the_real_link_keeps_its_devices(
 
 
 @pytest.mark.default_kernel_only
-def test_xcm_taken_away_keeps_its_busy_link_until_the_operator_releases_it(
+def test_answers_without_the_xcm_hold_its_busy_link_until_the_operator_releases_it(
     fabric: Fabric, product: None
 ) -> None:
-    """The director's answers stop naming the host's XCM. The link counts them and stays for
-    link_drop_polls answers (here 2); its vNIC is up, so it is then held, with its devices,
-    until the operator writes release: then the next answer drops it and its devices. Assigned
-    again, the XCM gets a new link and installs the devices again."""
+    """The directory service's answers stop naming the host's XCM while the XCM still serves
+    the host (a rogue or broken answer: fabric services with the xds-empty mangle). The link
+    counts them and stays for link_drop_polls answers (here 2); its vNIC is up, so it is then
+    held, with its devices, until the operator releases it (xsadm release): the next answer
+    drops it and its devices. Good answers again bring a new link, and the XCM installs the
+    devices again. Rounds are asked for (repoll) rather than waited for."""
     con = fabric.host.console
     own = director.node_guid(fabric.director)
     real = f"{SYSFS_LINKS}/rxe0-1-{own}"
+    repoll = f"echo 1 > {PORT}/repoll"
     devices = [aux_device(fabric, "vnic", "xsvnic0"), aux_device(fabric, "vhba", "xsvhba0")]
     assert all(devices), kernel_messages(fabric)
     assert con.output(f"cat {real}/absent_polls").strip() == "0"
     con.run(f"echo 2 > {PORT}/link_drop_polls")
     con.run("ip link set xsvnic0 up")
+    director.stop_fabric_services(fabric.director)
+    director.start_fabric_services(fabric.director, "xds-empty")
     try:
-        director.ctl(fabric.director, f"assign-xcm {SERVER} own --remove")
+        con.run(repoll)
         assert con.wait_until(f'[ "$(cat {real}/absent_polls)" = 1 ]', REPOLL_WITHIN), (
             kernel_messages(fabric)
         )
         assert con.output(f"cat {real}/held").strip() == "0"
+        con.run(repoll)
         assert con.wait_until(f'[ "$(cat {real}/held)" = 1 ]', REPOLL_WITHIN), kernel_messages(
             fabric
         )
@@ -314,12 +320,15 @@ def test_xcm_taken_away_keeps_its_busy_link_until_the_operator_releases_it(
         table = con.output(f"{director.GUEST_PYTHON} -m xsadm links")
         assert "HELD" in table and "yes" in table, table
         con.run(f"{director.GUEST_PYTHON} -m xsadm release {own}")
+        con.run(repoll)
         assert con.wait_until(f"! test -e {real}", REPOLL_WITHIN), kernel_messages(fabric)
         assert not any(con.run(f"test -e {AUXILIARY}/{d}", check=False).ok for d in devices)
         assert not con.run("test -e /sys/class/net/xsvnic0", check=False).ok
     finally:
-        director.ctl(fabric.director, f"assign-xcm {SERVER} own")
+        director.stop_fabric_services(fabric.director)
+        director.start_fabric_services(fabric.director)
         con.run(f"echo {DROP_POLLS} > {PORT}/link_drop_polls")
+        con.run(f"{repoll} 2>/dev/null; true")
     assert con.wait_until(f"test -e {real}", REPOLL_WITHIN), kernel_messages(fabric)
     assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
     assert con.output(f"cat {real}/absent_polls").strip() == "0"
