@@ -18,7 +18,9 @@
  *     link->lock (spin, BH, leaf) what sysfs shows, the counters
  *
  *   link->vdev_work (no lock: one work item; the only user of
- *   link->vdevs)
+ *   link->vdevs).  The port's discovery work waits for it (flush_work(),
+ *   xscore_link_busy_vdevs()) holding no lock, and it never waits for
+ *   discovery: a link's devices are counted busy there.
  *     xscore_services_lock (mutex, xscore_vdev.c)  the registered service
  *                                 of each class; held while a service's
  *                                 callbacks run and a device is made
