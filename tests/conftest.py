@@ -48,6 +48,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 DEFAULT_KERNEL_ONLY = "default_kernel_only"
+NAMED_KERNELS_ONLY = "named_kernels_only"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,6 +59,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{DEFAULT_KERNEL_ONLY}: a long end-to-end test that `make test` runs on the matrix's"
         " default kernel only; named kernels (--kernel, `make matrix`) run it on each of them",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{NAMED_KERNELS_ONLY}: a test too long for `make test` on any kernel (minutes of gcc"
+        " under TCG); it runs where kernels are named (--kernel: `make matrix`, its own target)",
     )
 
 
@@ -70,10 +76,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(
         reason=f"long: `make test` runs it on kernel {default}; `make matrix` on every kernel"
     )
+    named_only = pytest.mark.skip(reason="too long for `make test`: `make matrix` runs it")
     for item in items:
         callspec = getattr(item, "callspec", None)
         kernel_id = callspec.params.get("kernel_id") if callspec else None
-        if kernel_id not in (None, default) and item.get_closest_marker(DEFAULT_KERNEL_ONLY):
+        if item.get_closest_marker(NAMED_KERNELS_ONLY):
+            item.add_marker(named_only)
+        elif kernel_id not in (None, default) and item.get_closest_marker(DEFAULT_KERNEL_ONLY):
             item.add_marker(skip)
 
 

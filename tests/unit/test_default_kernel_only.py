@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 from harness import matrix
-from tests.conftest import DEFAULT_KERNEL_ONLY, pytest_collection_modifyitems
+from tests.conftest import (
+    DEFAULT_KERNEL_ONLY,
+    NAMED_KERNELS_ONLY,
+    pytest_collection_modifyitems,
+)
 
 
 class Item:
@@ -50,3 +54,15 @@ def test_named_kernels_run_the_long_tests_on_each(named: list[str]) -> None:
     items = [Item(other_kernel(), True), Item(None, True)]
     pytest_collection_modifyitems(config(named), items)  # type: ignore[arg-type]
     assert not any(i.skipped for i in items)
+
+
+def test_a_named_kernels_only_test_runs_only_where_kernels_are_named() -> None:
+    default = matrix.load().default
+    item = Item(default, False)
+    item.get_closest_marker = lambda name: object() if name == NAMED_KERNELS_ONLY else None  # type: ignore[method-assign]
+    pytest_collection_modifyitems(config([]), [item])  # type: ignore[arg-type]
+    assert item.skipped
+    named = Item(default, False)
+    named.get_closest_marker = item.get_closest_marker  # type: ignore[method-assign]
+    pytest_collection_modifyitems(config(["default"]), [named])  # type: ignore[arg-type]
+    assert not named.skipped
