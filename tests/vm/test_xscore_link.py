@@ -71,7 +71,7 @@ def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None
 def test_link_answers_every_hello(fabric: Fabric, link_up: None) -> None:
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
     before = only_link(fabric.host)
-    with tracefs.recording(fabric.host, "xscore"):
+    with tracefs.recording(fabric.host, "xscore", "xsconn"):
         fabric.host.console.run(f"sleep {3 * HELLO_INTERVAL + 1}")
         traced = tracefs.events(fabric.host, "xscore_xsmp_msg")
     after = only_link(fabric.host)
@@ -91,7 +91,7 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     before = only_link(fabric.host)
     director.stop_xcm(fabric.director)
     assert wait_for_state(fabric.host, "up", 30, negate=True), links(fabric.host)
-    with tracefs.recording(fabric.host, "xscore"):
+    with tracefs.recording(fabric.host, "xscore", "xsconn"):
         director.start_xcm(fabric.director, HELLO_INTERVAL)
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         states = [e.text for e in tracefs.events(fabric.host, "xscore_session_state")]

@@ -101,6 +101,7 @@ void xscore_conn_close(struct xscore_conn *conn);
 
 void *xscore_conn_context(const struct xscore_conn *conn);
 bool xscore_conn_established(const struct xscore_conn *conn);
+bool xscore_conn_active(const struct xscore_conn *conn);
 int xscore_conn_error(const struct xscore_conn *conn);
 int xscore_conn_accept(const struct xscore_conn *conn, u8 *data,
 		       u32 *local_qpn, u32 *remote_qpn);

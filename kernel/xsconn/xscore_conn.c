@@ -881,6 +881,19 @@ bool xscore_conn_established(const struct xscore_conn *conn)
 EXPORT_SYMBOL_GPL(xscore_conn_established);
 
 /**
+ * xscore_conn_active() - whether a connection attempt is open
+ * @conn: the connection, from its owner's work
+ *
+ * Return: true from xscore_conn_connect() or xscore_conn_accept_request()
+ * until xscore_conn_close(), connected or not.
+ */
+bool xscore_conn_active(const struct xscore_conn *conn)
+{
+	return conn->cm_id;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_active);
+
+/**
  * xscore_conn_accept() - what the peer's accept carried
  * @conn: the connection, established (xscore_conn_established())
  * @data: where the private data goes, XSCORE_CONN_ACCEPT_MAX bytes

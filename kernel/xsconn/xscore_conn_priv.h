@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What an RC connection (include/xsigo/xscore_conn.h) holds: xscore's own;
- * owners reach it only through the helper's functions.
+ * What an RC connection (include/xsigo/xscore_conn.h) holds: xsconn's own;
+ * owners reach it only through the library's functions.
  */
 #ifndef _XSCORE_CONN_PRIV_H
 #define _XSCORE_CONN_PRIV_H
@@ -54,10 +54,5 @@ struct xscore_conn {
 	unsigned int tx_next;
 	atomic_t tx_inflight;
 };
-
-static inline bool xscore_conn_active(const struct xscore_conn *conn)
-{
-	return conn->cm_id;
-}
 
 #endif /* _XSCORE_CONN_PRIV_H */
