@@ -33,9 +33,11 @@ struct xscore_conn {
 
 	/* One connection attempt; only the owner's work changes these. */
 	struct rdma_cm_id *cm_id;
+	struct ib_qp *qp;		/* cm_id's, from creation to close */
 	struct ib_cq *cq;		/* sends, and receives without rx_notify */
 	struct ib_cq *rx_cq;		/* receives with rx_notify */
 	bool qp_created;
+	bool drained;			/* xscore_conn_drain() ran */
 	bool established;
 	int err;			/* why it failed, for XSCORE_CONN_FAILED */
 

@@ -4,6 +4,11 @@
  * for on the control connection (receive, VLANs, multicast), and what
  * that put on the uplink's address filters.
  *
+ * The connections are xsconn's, accepted from the port's listener: the
+ * data connection hands each frame over in its completion softirq; the
+ * control connection's messages, its events and the data connection's are
+ * taken by the vNIC's work, under vnic->lock.
+ *
  * The host opens the control and data connections together, either may
  * come first.  One of a kind the vNIC already has means the host started
  * over (it always closes both), so the card drops both and everything it
@@ -58,6 +63,57 @@ void xsethgw_vnic_put(struct xsethgw_vnic *vnic)
 void xsethgw_vnic_kick(struct xsethgw_vnic *vnic)
 {
 	mod_delayed_work(system_wq, &vnic->work, 0);
+}
+
+/* A connection's callbacks (xsconn): its events and control messages. */
+static void xsethgw_conn_kick(struct xscore_conn *conn)
+{
+	xsethgw_vnic_kick(xscore_conn_context(conn));
+}
+
+/* Close and free a connection taken off its vNIC; its reference goes. */
+static void xsethgw_conn_free(struct xscore_conn *conn)
+{
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
+
+	/* Waits for its completion and CM handlers; none runs afterwards. */
+	xscore_conn_close(conn);
+	xscore_conn_destroy(conn);
+	xsethgw_vnic_put(vnic);
+}
+
+/*
+ * A host's connection request, accepted: the rings are fixed here, so a
+ * host can make the card hold no more than them.  The connection takes a
+ * reference on the vNIC.
+ */
+static struct xscore_conn *xsethgw_conn_accept(struct xsethgw_vnic *vnic,
+					       struct rdma_cm_id *id,
+					       const struct rdma_conn_param *param,
+					       bool is_data)
+{
+	const struct xscore_conn_params params = {
+		.ring		= is_data ? XSETHGW_DATA_RING : XSVNIC_CTRL_RING,
+		.buf_size	= is_data ? XSETHGW_FRAME_BUF :
+				  XSVNIC_CTRL_BUF_SIZE,
+		.kick		= xsethgw_conn_kick,
+		/* Frames in softirq; control messages in the vNIC's work. */
+		.recv		= is_data ? xsethgw_data_from_host : NULL,
+		.softirq	= is_data,
+	};
+	struct xscore_conn *conn;
+	int ret;
+
+	conn = xscore_conn_create(id->device, id->port_num, &params, vnic);
+	if (IS_ERR(conn))
+		return conn;
+	ret = xscore_conn_accept_request(conn, id, param);
+	if (ret) {
+		xscore_conn_destroy(conn);
+		return ERR_PTR(ret);
+	}
+	xsethgw_vnic_get(vnic);
+	return conn;
 }
 
 static void xsethgw_mcast_remove_all(struct net_device *dev,
@@ -171,7 +227,7 @@ static void xsethgw_vnic_forget(struct xsethgw_vnic *vnic)
  */
 void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 {
-	struct xsethgw_conn *ctrl, *data;
+	struct xscore_conn *ctrl, *data;
 
 	lockdep_assert_not_held(&vnic->lock);
 	mutex_lock(&vnic->lock);
@@ -193,10 +249,10 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	if (data) {
 		/* The rx_handler may be sending on it. */
 		synchronize_rcu();
-		xsethgw_conn_destroy(data);
+		xsethgw_conn_free(data);
 	}
 	if (ctrl)
-		xsethgw_conn_destroy(ctrl);
+		xsethgw_conn_free(ctrl);
 	/* A control message may have come while they closed. */
 	mutex_lock(&vnic->lock);
 	if (!vnic->ctrl && !rcu_access_pointer(vnic->data))
@@ -207,38 +263,65 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	rtnl_unlock();
 }
 
+static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len);
+
+/*
+ * What a connection's callbacks recorded: false once it failed (the
+ * control connection is closed then, the data connection is the drop's to
+ * close).  Under vnic->lock.
+ */
+static bool xsethgw_vnic_step(struct xsethgw_vnic *vnic,
+			      struct xscore_conn *conn)
+{
+	lockdep_assert_held(&vnic->lock);
+	if (xscore_conn_step(conn) == XSCORE_CONN_FAILED)
+		return false;
+	if (conn == vnic->ctrl && xscore_conn_receive(conn, xsethgw_vnic_ctrl))
+		return false;
+	return true;
+}
+
 static void xsethgw_vnic_work(struct work_struct *work)
 {
 	struct xsethgw_vnic *vnic =
 		container_of(to_delayed_work(work), struct xsethgw_vnic, work);
-	struct xsethgw_conn *data;
+	struct xscore_conn *data;
 	const char *why = NULL;
-	bool watch;
+	bool watch, resync;
 
 	mutex_lock(&vnic->lock);
 	data = rcu_dereference_protected(vnic->data,
 					 lockdep_is_held(&vnic->lock));
-	if ((vnic->ctrl && READ_ONCE(vnic->ctrl->failed)) ||
-	    (data && READ_ONCE(data->failed)))
+	if ((vnic->ctrl && !xsethgw_vnic_step(vnic, vnic->ctrl)) ||
+	    (data && !xsethgw_vnic_step(vnic, data)))
 		why = "connection lost";
 	else if (vnic->ctrl &&
 		 time_after(jiffies, READ_ONCE(vnic->last_heard) +
 			    XSETHGW_HOST_SILENCE))
 		why = "no control message for 15 s";
 	watch = !vnic->removed && vnic->ctrl;
+	resync = vnic->resync;
+	vnic->resync = false;
 	mutex_unlock(&vnic->lock);
+	if (resync) {
+		rtnl_lock();
+		xsethgw_vnic_sync_uplink(vnic);
+		rtnl_unlock();
+	}
 	if (why) {
 		xsethgw_vnic_drop(vnic, why);
 		return;
 	}
+	/* A kick meanwhile keeps its earlier run. */
 	if (watch)
-		mod_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
+		queue_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
 }
 
 /**
  * xsethgw_vnic_attach() - accept a connection request for this vNIC
  * @vnic: the vNIC the request names
  * @id: the request's rdma_cm id, in its CONNECT_REQUEST handler
+ * @param: the request's parameters
  * @is_data: which of the two connections
  *
  * Requests on one port are serialised by its listener, and a vNIC lives
@@ -247,9 +330,9 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * Return: 0 once accepted; else the id goes back to the CM.
  */
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
-			bool is_data)
+			const struct rdma_conn_param *param, bool is_data)
 {
-	struct xsethgw_conn *conn;
+	struct xscore_conn *conn;
 	bool again;
 	int ret = 0;
 
@@ -264,7 +347,7 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 		ret = -ENODEV;
 		goto unlock;
 	}
-	conn = xsethgw_conn_accept(vnic, id, is_data);
+	conn = xsethgw_conn_accept(vnic, id, param, is_data);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto unlock;
@@ -290,18 +373,19 @@ static void xsethgw_fill_ctrl(void *dst, const void *src, u32 len)
 	memcpy(dst, src, len);
 }
 
-static void xsethgw_ctrl_send(struct xsethgw_conn *conn, u8 type, u32 data)
+static void xsethgw_ctrl_send(struct xscore_conn *conn, u8 type, u32 data)
 {
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsvnic_control_msg msg = {
 		.type	= type,
 		.data	= cpu_to_be32(data),
 	};
 	int ret;
 
-	ret = xsethgw_conn_send(conn, sizeof(msg), xsethgw_fill_ctrl, &msg);
+	ret = xscore_conn_send_fill(conn, sizeof(msg), xsethgw_fill_ctrl, &msg);
 	if (ret && ret != -ENOTCONN)
 		pr_warn_ratelimited("vNIC %#llx: control message %u not sent (%d)\n",
-				    conn->vnic->resource_id, type, ret);
+				    vnic->resource_id, type, ret);
 }
 
 static u32 xsethgw_speed_data(bool up)
@@ -363,10 +447,10 @@ static int xsethgw_ctrl_vlans(struct xsethgw_vnic *vnic, const u8 *body,
 	return 0;
 }
 
-static int xsethgw_ctrl_mcast(struct xsethgw_conn *conn, const u8 *body,
+static int xsethgw_ctrl_mcast(struct xscore_conn *conn, const u8 *body,
 			      u16 len, bool all)
 {
-	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsethgw_mcast *mc, *old;
 	unsigned int i, count = len / ETH_ALEN;
 
@@ -397,24 +481,22 @@ static int xsethgw_ctrl_mcast(struct xsethgw_conn *conn, const u8 *body,
 	return 0;
 }
 
-/**
- * xsethgw_vnic_ctrl() - a message from the host's control connection
- * @conn: the control connection it came on
- * @msg: the message, as received
- * @len: its length
- *
- * Runs in the connection's completion work (process context).  A message
- * that does not decode is counted and dropped.
+/*
+ * A message from the host's control connection, as received (len bytes),
+ * taken by the vNIC's work under vnic->lock.  A message that does not
+ * decode is counted and dropped.  What changes the uplink's filters is
+ * synced by the work after it lets go of vnic->lock (vnic->resync).
  */
-void xsethgw_vnic_ctrl(struct xsethgw_conn *conn, const void *msg, u32 len)
+static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len)
 {
 	const struct xsvnic_control_msg *hdr = msg;
-	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	const u8 *body = msg + sizeof(*hdr);
 	bool resync = false;
 	u16 body_len;
 	int ret = 0;
 
+	lockdep_assert_held(&vnic->lock);
 	if (xsethgw_check_ctrl_length(msg, len) != XSETHGW_CHECK_OK)
 		goto malformed;
 	body_len = le16_to_cpu(hdr->length);
@@ -454,11 +536,8 @@ void xsethgw_vnic_ctrl(struct xsethgw_conn *conn, const void *msg, u32 len)
 	}
 	if (ret == -EINVAL)
 		goto malformed;
-	if (resync) {
-		rtnl_lock();
-		xsethgw_vnic_sync_uplink(vnic);
-		rtnl_unlock();
-	}
+	if (resync)
+		vnic->resync = true;
 	return;
 malformed:
 	xsethgw_count(vnic, XSETHGW_DROP_CTRL_MALFORMED);
