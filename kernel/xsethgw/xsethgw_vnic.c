@@ -358,7 +358,11 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 		vnic->ctrl = conn;
 		WRITE_ONCE(vnic->last_heard, jiffies);
 	}
-	mod_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
+	/*
+	 * Now: what its callbacks recorded before it was the vNIC's (a
+	 * control message, a disconnect); the work then watches the host.
+	 */
+	xsethgw_vnic_kick(vnic);
 unlock:
 	mutex_unlock(&vnic->lock);
 	if (!ret)
