@@ -18,17 +18,17 @@
  *                                 filters) and the port's link state
  *       port->lock (mutex)        the port's vNIC list, its listener
  *         vnic->lock (mutex)      the vNIC's connections; its work steps
- *                                 them and takes the control messages
- *                                 under it (never rtnl_lock: what they
- *                                 change on the uplink is synced after)
+ *                                 them under it, and closes none there
  *           vnic->filter_lock (spin, BH)  the multicast list's writers
  *           conn->tx_lock (spin, BH, leaf) the send ring (xsconn's)
  *
  * The data path (receive completions in softirq, the rx_handler) takes no
  * mutex: it reads the uplink, the vNIC list, each vNIC's data connection
  * and its multicast list under RCU, and a connection's send ring under
- * tx_lock.  The connections' CM events and completions only record and
- * kick the vNIC's work (xsconn), which closes a failed connection.
+ * tx_lock.  The control connection's messages are taken in its completion
+ * work (process context), which takes rtnl_lock for the uplink's filters.
+ * The connections' CM events only record and kick the vNIC's work
+ * (xsconn), which drops the vNIC's connections when one failed.
  */
 #ifndef _XSETHGW_H
 #define _XSETHGW_H
@@ -103,19 +103,15 @@ struct xsethgw_vnic {
 
 	/*
 	 * Guards the connections (each holds a reference on the vNIC: its
-	 * context), removed and resync.
+	 * context) and removed.
 	 */
 	struct mutex lock;
 	bool removed;
 	struct xscore_conn *ctrl;
 	struct xscore_conn __rcu *data;
-	/*
-	 * Steps the connections, takes the control messages, closes failed
-	 * connections and watches for a silent host.
-	 */
+	/* Steps the connections, drops failed ones, watches for a silent host. */
 	struct delayed_work work;
 	unsigned long last_heard;	/* jiffies of the last control message */
-	bool resync;			/* the uplink's filters are behind */
 
 	/* What the host asked for; the rx_handler reads these. */
 	bool rx_started;

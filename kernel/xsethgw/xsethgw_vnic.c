@@ -4,10 +4,13 @@
  * for on the control connection (receive, VLANs, multicast), and what
  * that put on the uplink's address filters.
  *
- * The connections are xsconn's, accepted from the port's listener: the
- * data connection hands each frame over in its completion softirq; the
- * control connection's messages, its events and the data connection's are
- * taken by the vNIC's work, under vnic->lock.
+ * The connections are xsconn's, accepted from the port's listener: each
+ * hands its messages over in its completion handler (frames in softirq,
+ * control messages in process context, which may take rtnl_lock); their
+ * events are stepped by the vNIC's work, under vnic->lock.  Only the drop
+ * closes them, outside the gateway's locks: closing waits for their
+ * handlers, and for the CM's, which holds its own mutex while a request
+ * takes port->lock and vnic->lock.
  *
  * The host opens the control and data connections together, either may
  * come first.  One of a kind the vNIC already has means the host started
@@ -82,6 +85,8 @@ static void xsethgw_conn_free(struct xscore_conn *conn)
 	xsethgw_vnic_put(vnic);
 }
 
+static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len);
+
 /*
  * A host's connection request, accepted: the rings are fixed here, so a
  * host can make the card hold no more than them.  The connection takes a
@@ -97,8 +102,9 @@ static struct xscore_conn *xsethgw_conn_accept(struct xsethgw_vnic *vnic,
 		.buf_size	= is_data ? XSETHGW_FRAME_BUF :
 				  XSVNIC_CTRL_BUF_SIZE,
 		.kick		= xsethgw_conn_kick,
-		/* Frames in softirq; control messages in the vNIC's work. */
-		.recv		= is_data ? xsethgw_data_from_host : NULL,
+		/* Frames in softirq, control messages in a workqueue. */
+		.recv		= is_data ? xsethgw_data_from_host :
+				  xsethgw_vnic_ctrl,
 		.softirq	= is_data,
 	};
 	struct xscore_conn *conn;
@@ -263,22 +269,16 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	rtnl_unlock();
 }
 
-static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len);
-
 /*
- * What a connection's callbacks recorded: false once it failed (the
- * control connection is closed then, the data connection is the drop's to
- * close).  Under vnic->lock.
+ * What a connection's callbacks recorded: false once it failed.  It stays
+ * open (xsconn leaves it to its owner): the drop closes it.  Under
+ * vnic->lock.
  */
 static bool xsethgw_vnic_step(struct xsethgw_vnic *vnic,
 			      struct xscore_conn *conn)
 {
 	lockdep_assert_held(&vnic->lock);
-	if (xscore_conn_step(conn) == XSCORE_CONN_FAILED)
-		return false;
-	if (conn == vnic->ctrl && xscore_conn_receive(conn, xsethgw_vnic_ctrl))
-		return false;
-	return true;
+	return xscore_conn_step(conn) != XSCORE_CONN_FAILED;
 }
 
 static void xsethgw_vnic_work(struct work_struct *work)
@@ -287,7 +287,7 @@ static void xsethgw_vnic_work(struct work_struct *work)
 		container_of(to_delayed_work(work), struct xsethgw_vnic, work);
 	struct xscore_conn *data;
 	const char *why = NULL;
-	bool watch, resync;
+	bool watch;
 
 	mutex_lock(&vnic->lock);
 	data = rcu_dereference_protected(vnic->data,
@@ -300,14 +300,7 @@ static void xsethgw_vnic_work(struct work_struct *work)
 			    XSETHGW_HOST_SILENCE))
 		why = "no control message for 15 s";
 	watch = !vnic->removed && vnic->ctrl;
-	resync = vnic->resync;
-	vnic->resync = false;
 	mutex_unlock(&vnic->lock);
-	if (resync) {
-		rtnl_lock();
-		xsethgw_vnic_sync_uplink(vnic);
-		rtnl_unlock();
-	}
 	if (why) {
 		xsethgw_vnic_drop(vnic, why);
 		return;
@@ -487,9 +480,8 @@ static int xsethgw_ctrl_mcast(struct xscore_conn *conn, const u8 *body,
 
 /*
  * A message from the host's control connection, as received (len bytes),
- * taken by the vNIC's work under vnic->lock.  A message that does not
- * decode is counted and dropped.  What changes the uplink's filters is
- * synced by the work after it lets go of vnic->lock (vnic->resync).
+ * in the connection's completion work (process context; the params'
+ * recv).  A message that does not decode is counted and dropped.
  */
 static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len)
 {
@@ -500,7 +492,6 @@ static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len)
 	u16 body_len;
 	int ret = 0;
 
-	lockdep_assert_held(&vnic->lock);
 	if (xsethgw_check_ctrl_length(msg, len) != XSETHGW_CHECK_OK)
 		goto malformed;
 	body_len = le16_to_cpu(hdr->length);
@@ -540,8 +531,11 @@ static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len)
 	}
 	if (ret == -EINVAL)
 		goto malformed;
-	if (resync)
-		vnic->resync = true;
+	if (resync) {
+		rtnl_lock();
+		xsethgw_vnic_sync_uplink(vnic);
+		rtnl_unlock();
+	}
 	return;
 malformed:
 	xsethgw_count(vnic, XSETHGW_DROP_CTRL_MALFORMED);
