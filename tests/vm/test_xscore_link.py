@@ -71,7 +71,7 @@ def test_link_comes_up_with_the_xcm_names(fabric: Fabric, link_up: None) -> None
 def test_link_answers_every_hello(fabric: Fabric, link_up: None) -> None:
     assert wait_for_state(fabric.host, "up", UP_WITHIN)
     before = only_link(fabric.host)
-    with tracefs.recording(fabric.host, "xscore", "xsconn"):
+    with tracefs.recording(fabric.host, "xscore"):
         fabric.host.console.run(f"sleep {3 * HELLO_INTERVAL + 1}")
         traced = tracefs.events(fabric.host, "xscore_xsmp_msg")
     after = only_link(fabric.host)
