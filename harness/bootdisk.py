@@ -31,7 +31,7 @@ BOOT_MODULES = (
 # rxe on 6.x computes its ICRC through the crypto API; nothing requires the driver by name.
 # Later kernels have neither (initramfs.OPTIONAL_MODULES).
 OPTIONAL_MODULES = ("crc32_generic",)
-OUR_MODULES = ("xscore/xscore.ko", "xsvhba/xsvhba.ko")
+OUR_MODULES = ("xsconn/xsconn.ko", "xscore/xscore.ko", "xsvhba/xsvhba.ko")
 # keyctl: the host's XSMP keys go into xscore's keyring before the fabric comes up.
 PROGRAMS = (PurePosixPath("/usr/bin/rdma"), PurePosixPath("/usr/bin/keyctl"))
 KERNEL_ARGS = ("xs.root=vhba",)

@@ -43,9 +43,9 @@ def run(spec: KernelSpec) -> int:
         director.ctl(fabric.director, f"add-lun {DEMO_TARGET} 0 --size-mb 64")
         san.start_card(fabric.director)
         fabric.host.console.run("modprobe sd_mod")
-        say(f"loading xscore (xds_gid={xds_gid}), xsvnic, xsvhba in the host VM")
+        say(f"loading xsconn, xscore (xds_gid={xds_gid}), xsvnic, xsvhba in the host VM")
         modload.load_product(fabric.host, build.release, f"xds_gid={xds_gid}")
-        _show(fabric.host, "lsmod | grep -E '^(xscore|xsvnic|xsvhba) '")
+        _show(fabric.host, "lsmod | grep -E '^(xsconn|xscore|xsvnic|xsvhba) '")
         say("waiting for xscore to discover the XCM and bring its XSMP link up")
         if not wait_for_state(fabric.host, "up", 90):
             _show(fabric.host, "dmesg | grep -E 'xscore|xsvnic|xsvhba'")

@@ -19,7 +19,7 @@ DKMS_CONF = REPO / "dkms.conf"
 SHARE_TAG = "kusr"
 GUEST_REPO = "/mnt/xs"
 ENV_SCRIPT = f"{GUEST_REPO}/harness/guest/kernel-build-env.sh"
-# gcc under TCG: a cold build of the three modules takes minutes
+# gcc under TCG: a cold build of the four host modules takes minutes
 BUILD_TIMEOUT = 1200
 
 

@@ -46,10 +46,10 @@ CHECK_SOURCES = tuple(
     for ext in (".c", ".h")
 )
 # The reconnecting session's state machine needs only workqueues and a mutex: its suite
-# runs it as xscore links it, with a fake owner.
-SESSION_SOURCE = Path("kernel/xscore/xscore_session.c")
-# What it includes from xscore: its trace events, and the compat header they use.
-SESSION_LOCAL_HEADERS = (Path("kernel/xscore/xscore_trace.h"), Path("kernel/xscore/compat.h"))
+# runs it as the xsconn library links it, with a fake owner.
+SESSION_SOURCE = Path("kernel/xsconn/xscore_session.c")
+# What it includes from xsconn: its trace events, and the compat header they use.
+SESSION_LOCAL_HEADERS = (Path("kernel/xsconn/xsconn_trace.h"), Path("kernel/xsconn/compat.h"))
 # The session proofs need only crypto_shash: their suite tests them as xscore links them.
 PROOF_SOURCES = (Path("kernel/xscore/xscore_proof.c"), Path("kernel/xscore/xscore_proof.h"))
 SESSION_HEADER = Path("kernel/include/xsigo/xscore_session.h")

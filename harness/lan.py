@@ -92,6 +92,7 @@ def load_gateway(guest: Guest) -> None:
     if con.run("[ -d /sys/module/xsethgw ]", check=False).ok:
         return
     release = con.output("uname -r").strip()
+    # xsconn, the connection library it links against, first: insmod finds it in the build.
     modload.insmod(guest, release, GATEWAY)
 
 

@@ -1,7 +1,9 @@
 """Load and unload our out-of-tree modules inside a guest.
 
-insmod does not resolve dependencies, so each module's in-kernel dependencies (from its
-modinfo) are modprobed first; our own modules are loaded in the order given.
+insmod does not resolve dependencies, so each module's dependencies (from its modinfo) are
+loaded first: the kernel's with modprobe, ours (the xsconn library) with insmod from the
+build, as nothing installed them where modprobe looks. Unloading a module also unloads the
+libraries of ours that nothing uses any more, as `modprobe -r` would.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from harness import auth
-from harness.modules import MODULES
+from harness.modules import LIBRARY_MODULES, MODULES
 from harness.vm import Guest
 
 GUEST_PROJECT = PurePosixPath("/mnt/xs")
@@ -23,11 +25,23 @@ def module_name(relative: str) -> str:
     return PurePosixPath(relative).stem
 
 
+# Our libraries by module name, for the dependencies modinfo names.
+_LIBRARIES = {module_name(relative): relative for relative in LIBRARY_MODULES}
+
+
+def is_loaded(guest: Guest, name: str) -> bool:
+    return guest.console.run(f"grep -q '^{name} ' /proc/modules", check=False).ok
+
+
 def insmod(guest: Guest, release: str, relative: str, params: str = "") -> None:
     path = guest_path(release, relative)
     con = guest.console
     for dep in filter(None, con.output(f"modinfo -F depends {path}").strip().split(",")):
-        if not con.run(f"grep -q '^{dep} ' /proc/modules", check=False).ok:
+        if is_loaded(guest, dep):
+            continue
+        if dep in _LIBRARIES:
+            insmod(guest, release, _LIBRARIES[dep])
+        else:
             con.run(f"modprobe {dep}")
     con.run(f"insmod {path} {params}".rstrip())
     if module_name(relative) == "xscore":
@@ -37,7 +51,14 @@ def insmod(guest: Guest, release: str, relative: str, params: str = "") -> None:
 
 
 def rmmod(guest: Guest, relative: str) -> None:
-    guest.console.run(f"rmmod {module_name(relative)}")
+    """Unload a module of ours, then each library of ours that nothing holds any more."""
+    con = guest.console
+    con.run(f"rmmod {module_name(relative)}")
+    for library in _LIBRARIES:
+        if library == module_name(relative) or not is_loaded(guest, library):
+            continue
+        if con.output(f"cat /sys/module/{library}/refcnt").strip() == "0":
+            con.run(f"rmmod {library}")
 
 
 def loaded(guest: Guest) -> set[str]:
@@ -47,9 +68,14 @@ def loaded(guest: Guest) -> set[str]:
 
 def load_product(guest: Guest, release: str, xscore_params: str = "") -> None:
     for relative in MODULES:
-        insmod(guest, release, relative, xscore_params if relative == MODULES[0] else "")
+        if module_name(relative) in _LIBRARIES and is_loaded(guest, module_name(relative)):
+            continue
+        params = xscore_params if module_name(relative) == "xscore" else ""
+        insmod(guest, release, relative, params)
 
 
 def unload_product(guest: Guest) -> None:
+    """Unload the product; its libraries go with the last of their users (rmmod)."""
     for relative in reversed(MODULES):
-        rmmod(guest, relative)
+        if is_loaded(guest, module_name(relative)):
+            rmmod(guest, relative)

@@ -19,9 +19,12 @@ from harness.log import step
 from harness.paths import BUILD, REPO
 from harness.sparse import checker
 
-MODULES = ("xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
+# The host's modules in load order: xsconn, the connection library, before its users.
+MODULES = ("xsconn/xsconn.ko", "xscore/xscore.ko", "xsvnic/xsvnic.ko", "xsvhba/xsvhba.ko")
+# Our libraries: other modules of ours depend on them by symbol (modinfo's depends=).
+LIBRARY_MODULES = ("xsconn/xsconn.ko",)
 # The director's kernel gateways: built and gated like the host modules, loaded only in the
-# director VM.
+# director VM (after xsconn, which modload.insmod loads from the build for them).
 GATEWAY_MODULES = ("xsethgw/xsethgw.ko", "xsfcgw/xsfcgw.ko")
 # Built only for the log scanner's self-test; never part of the product.
 SPLAT_MODULE_DIR = "testing/xs_splat"

@@ -43,6 +43,7 @@ def load_gateway(guest: Guest) -> None:
     for module in LIO_MODULES:
         con.run(f"modprobe {module}")
     release = con.output("uname -r").strip()
+    # xsconn, the connection library it links against, first: insmod finds it in the build.
     modload.insmod(guest, release, GATEWAY)
 
 

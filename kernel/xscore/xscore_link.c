@@ -15,7 +15,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "xscore_conn_priv.h"
 #include "xscore_priv.h"
 #include "xscore_trace.h"
 

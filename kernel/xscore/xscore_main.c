@@ -108,12 +108,9 @@ static int __init xscore_init(void)
 	ret = xscore_auth_init();
 	if (ret)
 		return ret;
-	ret = xscore_session_wq_init();
-	if (ret)
-		goto auth_exit;
 	ret = class_register(&xscore_link_class);
 	if (ret)
-		goto destroy_wq;
+		goto auth_exit;
 	ret = class_register(&xscore_port_class);
 	if (ret)
 		goto unregister_link_class;
@@ -128,8 +125,6 @@ unwind:
 	class_unregister(&xscore_port_class);
 unregister_link_class:
 	class_unregister(&xscore_link_class);
-destroy_wq:
-	xscore_session_wq_exit();
 auth_exit:
 	xscore_auth_exit();
 	return ret;
@@ -141,7 +136,6 @@ static void __exit xscore_exit(void)
 	xscore_debugfs_exit();
 	class_unregister(&xscore_port_class);
 	class_unregister(&xscore_link_class);
-	xscore_session_wq_exit();
 	xscore_auth_exit();
 }
 

@@ -18,6 +18,8 @@
 
 #include "xscore_check.h"
 #include "xscore_priv.h"
+
+#define CREATE_TRACE_POINTS
 #include "xscore_trace.h"
 
 #define XSCORE_HELLO_MISSES		3

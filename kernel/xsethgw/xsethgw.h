@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * xsethgw: the director's Ethernet I/O card in the kernel.  Each card port
- * ("eth/1") listens with rdma_cm for hosts' vNICs and is bridged to an
+ * ("eth/1") listens with rdma_cm for hosts' vNICs (xsconn's listener and
+ * accepted connections, include/xsigo/xscore_conn.h) and is bridged to an
  * uplink net_device: a vNIC's frames leave on the uplink, and frames the
  * uplink receives are steered by destination MAC, multicast list and VLAN
  * to the vNICs they are for (an rx_handler, as macvlan has).
@@ -16,13 +17,18 @@
  *     rtnl_lock                   the uplink (attach, detach, its address
  *                                 filters) and the port's link state
  *       port->lock (mutex)        the port's vNIC list, its listener
- *         vnic->lock (mutex)      the vNIC's connections
+ *         vnic->lock (mutex)      the vNIC's connections; its work steps
+ *                                 them under it, and closes none there
  *           vnic->filter_lock (spin, BH)  the multicast list's writers
- *           conn->tx_lock (spin, BH, leaf) the send ring
+ *           conn->tx_lock (spin, BH, leaf) the send ring (xsconn's)
  *
- * The data path (completions in softirq, the rx_handler) takes no mutex:
- * it reads the uplink, the vNIC list, each vNIC's data connection and its
- * multicast list under RCU, and a connection's send ring under tx_lock.
+ * The data path (receive completions in softirq, the rx_handler) takes no
+ * mutex: it reads the uplink, the vNIC list, each vNIC's data connection
+ * and its multicast list under RCU, and a connection's send ring under
+ * tx_lock.  The control connection's messages are taken in its completion
+ * work (process context), which takes rtnl_lock for the uplink's filters.
+ * The connections' CM events only record and kick the vNIC's work
+ * (xsconn), which drops the vNIC's connections when one failed.
  */
 #ifndef _XSETHGW_H
 #define _XSETHGW_H
@@ -41,6 +47,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 #include <xsigo/wire/xsvnic_card.h>
+#include <xsigo/xscore_conn.h>
 
 #include "compat.h"
 
@@ -54,35 +61,6 @@
 #define XSETHGW_SPEED		XSVNIC_SPEED_S10G
 
 struct xsethgw_vnic;
-
-/* One pre-mapped buffer of a connection's ring. */
-struct xsethgw_buf {
-	struct ib_cqe cqe;
-	struct xsethgw_conn *conn;
-	void *data;
-	u64 dma;
-};
-
-/* A host's control or data RC connection, accepted from a port's listener. */
-struct xsethgw_conn {
-	struct xsethgw_vnic *vnic;	/* holds a reference */
-	struct rdma_cm_id *cm_id;
-	struct ib_pd *pd;
-	struct ib_cq *cq;
-	bool is_data;
-	unsigned int ring;
-	unsigned int buf_size;
-	struct xsethgw_buf *rx;
-	struct xsethgw_buf *tx;
-
-	spinlock_t tx_lock;		/* the send ring */
-	unsigned int tx_next;
-	bool tx_open;			/* the QP takes sends */
-	atomic_t tx_inflight;
-
-	/* Set by callbacks; the vNIC's work closes a failed connection. */
-	bool failed;
-};
 
 /* What a vNIC's frames were dropped for, as configfs shows them. */
 enum xsethgw_drop {
@@ -123,12 +101,15 @@ struct xsethgw_vnic {
 	u8 mac[ETH_ALEN];
 	unsigned int mtu;
 
-	/* Guards the connections and removed. */
+	/*
+	 * Guards the connections (each holds a reference on the vNIC: its
+	 * context) and removed.
+	 */
 	struct mutex lock;
 	bool removed;
-	struct xsethgw_conn *ctrl;
-	struct xsethgw_conn __rcu *data;
-	/* Closes failed connections and watches for a silent host. */
+	struct xscore_conn *ctrl;
+	struct xscore_conn __rcu *data;
+	/* Steps the connections, drops failed ones, watches for a silent host. */
 	struct delayed_work work;
 	unsigned long last_heard;	/* jiffies of the last control message */
 
@@ -166,7 +147,7 @@ struct xsethgw_port {
 
 	struct mutex lock;		/* the list and the listener */
 	struct list_head vnics;
-	struct rdma_cm_id *listen_id;
+	struct xscore_conn_listener *listener;
 	atomic64_t refused;
 	atomic64_t unfinished;		/* receives not made whole frames */
 };
@@ -186,18 +167,6 @@ struct xsethgw_vnic *xsethgw_port_find_vnic(struct xsethgw_port *port,
 int xsethgw_netdev_notifier_init(void);
 void xsethgw_netdev_notifier_exit(void);
 
-/* xsethgw_conn.c: accepted RC connections and their rings */
-struct xsethgw_conn *xsethgw_conn_accept(struct xsethgw_vnic *vnic,
-					 struct rdma_cm_id *id, bool is_data);
-void xsethgw_conn_destroy(struct xsethgw_conn *conn);
-int xsethgw_conn_cm_event(struct xsethgw_conn *conn,
-			  struct rdma_cm_event *event);
-int xsethgw_conn_send(struct xsethgw_conn *conn, u32 len,
-		      void (*fill)(void *dst, const void *src, u32 len),
-		      const void *src);
-int xsethgw_conn_repost(struct xsethgw_conn *conn, struct xsethgw_buf *buf);
-void xsethgw_conn_fail(struct xsethgw_conn *conn);
-
 /* xsethgw_vnic.c: a vNIC's connections and control messages */
 struct xsethgw_vnic *xsethgw_vnic_alloc(struct xsethgw_port *port,
 					u64 resource_id);
@@ -205,15 +174,14 @@ void xsethgw_vnic_get(struct xsethgw_vnic *vnic);
 void xsethgw_vnic_put(struct xsethgw_vnic *vnic);
 void xsethgw_vnic_remove(struct xsethgw_vnic *vnic);
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
-			bool is_data);
+			const struct rdma_conn_param *param, bool is_data);
 void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why);
 void xsethgw_vnic_kick(struct xsethgw_vnic *vnic);
-void xsethgw_vnic_ctrl(struct xsethgw_conn *conn, const void *msg, u32 len);
 void xsethgw_vnic_send_link(struct xsethgw_vnic *vnic, bool up);
 void xsethgw_vnic_sync_uplink(struct xsethgw_vnic *vnic);
 
 /* xsethgw_data.c: frames both ways */
-void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len);
+void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len);
 rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb);
 
 static inline void xsethgw_count(struct xsethgw_vnic *vnic,

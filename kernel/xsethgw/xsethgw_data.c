@@ -19,10 +19,10 @@
  * @frame: the frame as received
  * @len: its length
  *
- * Runs in the connection's completion softirq.  A frame the vNIC may not
- * send is counted and dropped.
+ * Runs in the connection's completion softirq (its params' recv).  A frame
+ * the vNIC may not send is counted and dropped.
  */
-void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len)
+void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
 {
 	static const enum xsethgw_drop drop_for[] = {
 		[XSETHGW_CHECK_RUNT]		= XSETHGW_DROP_RUNT,
@@ -30,7 +30,7 @@ void xsethgw_data_from_host(struct xsethgw_conn *conn, void *frame, u32 len)
 		[XSETHGW_CHECK_SRC_MAC]		= XSETHGW_DROP_SRC_MAC,
 		[XSETHGW_CHECK_OVERSIZE]	= XSETHGW_DROP_OVERSIZE,
 	};
-	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsethgw_port *port = vnic->port;
 	enum xsethgw_check verdict;
 	struct net_device *uplink;
@@ -110,7 +110,7 @@ static bool xsethgw_vnic_wants(struct xsethgw_vnic *vnic, const u8 *dst,
 static void xsethgw_to_vnic(struct xsethgw_vnic *vnic,
 			    const struct xsethgw_frame *f)
 {
-	struct xsethgw_conn *conn;
+	struct xscore_conn *conn;
 	int ret;
 
 	if (!READ_ONCE(vnic->rx_started))
@@ -122,8 +122,8 @@ static void xsethgw_to_vnic(struct xsethgw_vnic *vnic,
 		xsethgw_count(vnic, XSETHGW_DROP_TOO_BIG_FOR_HOST);
 		return;
 	}
-	ret = xsethgw_conn_send(conn, max_t(u32, f->len, XSVNIC_MIN_FRAME),
-				xsethgw_fill_frame, f);
+	ret = xscore_conn_send_fill(conn, max_t(u32, f->len, XSVNIC_MIN_FRAME),
+				    xsethgw_fill_frame, f);
 	if (ret)
 		xsethgw_count(vnic, XSETHGW_DROP_RING_FULL);
 	else

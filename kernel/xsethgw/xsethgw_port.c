@@ -84,11 +84,11 @@ static int xsethgw_refuse(struct xsethgw_port *port, struct rdma_cm_id *id,
 	return -ECONNREFUSED;
 }
 
-static int xsethgw_connect_request(struct xsethgw_port *port,
-				   struct rdma_cm_id *id,
-				   const struct rdma_cm_event *event)
+/* A host's connection request, from the port's listener (xsconn). */
+static int xsethgw_connect_request(void *context, struct rdma_cm_id *id,
+				   const struct rdma_conn_param *param)
 {
-	const struct rdma_conn_param *param = &event->param.conn;
+	struct xsethgw_port *port = context;
 	struct xsvnic_cm_private_data pdata;
 	struct xsethgw_vnic *vnic;
 	u64 resource_id;
@@ -110,21 +110,11 @@ static int xsethgw_connect_request(struct xsethgw_port *port,
 	vnic = xsethgw_port_find_vnic(port, resource_id);
 	if (!vnic)
 		return xsethgw_refuse(port, id, "not configured", resource_id);
-	ret = xsethgw_vnic_attach(vnic, id, qp_type == XSVNIC_QP_TYPE_DATA);
+	ret = xsethgw_vnic_attach(vnic, id, param,
+				  qp_type == XSVNIC_QP_TYPE_DATA);
 	xsethgw_vnic_put(vnic);
 	if (ret)
 		return xsethgw_refuse(port, id, "accept failed", resource_id);
-	return 0;
-}
-
-static int xsethgw_cm_handler(struct rdma_cm_id *id,
-			      struct rdma_cm_event *event)
-{
-	if (event->event == RDMA_CM_EVENT_CONNECT_REQUEST)
-		return xsethgw_connect_request(id->context, id, event);
-	/* Only an accepted connection has a QP; its context is the conn. */
-	if (id->qp)
-		return xsethgw_conn_cm_event(id->context, event);
 	return 0;
 }
 
@@ -176,7 +166,7 @@ static int xsethgw_port_attach_uplink(struct xsethgw_port *port)
  */
 int xsethgw_port_enable(struct xsethgw_port *port)
 {
-	struct rdma_cm_id *id;
+	struct xscore_conn_listener *listener;
 	int ret;
 
 	lockdep_assert_held(&xsethgw_cfg_mutex);
@@ -192,20 +182,14 @@ int xsethgw_port_enable(struct xsethgw_port *port)
 	if (ret)
 		return ret;
 
-	id = rdma_create_id(&init_net, xsethgw_cm_handler, port, RDMA_PS_TCP,
-			    IB_QPT_RC);
-	if (IS_ERR(id)) {
-		ret = PTR_ERR(id);
+	listener = xscore_conn_listen(&port->addr, XSETHGW_BACKLOG,
+				      xsethgw_connect_request, port);
+	if (IS_ERR(listener)) {
+		ret = PTR_ERR(listener);
 		goto detach;
 	}
-	ret = rdma_bind_addr(id, (struct sockaddr *)&port->addr);
-	if (ret)
-		goto destroy_id;
-	ret = rdma_listen(id, XSETHGW_BACKLOG);
-	if (ret)
-		goto destroy_id;
 	mutex_lock(&port->lock);
-	port->listen_id = id;
+	port->listener = listener;
 	mutex_unlock(&port->lock);
 	port->enabled = true;
 	pr_info("port %s on %s listening at [%pI6c]:%u\n",
@@ -213,8 +197,6 @@ int xsethgw_port_enable(struct xsethgw_port *port)
 		&port->addr.sin6_addr, ntohs(port->addr.sin6_port));
 	return 0;
 
-destroy_id:
-	rdma_destroy_id(id);
 detach:
 	rtnl_lock();
 	xsethgw_port_detach_uplink(port);
@@ -232,18 +214,18 @@ detach:
 void xsethgw_port_disable(struct xsethgw_port *port)
 {
 	struct xsethgw_vnic *vnic, **vnics;
-	struct rdma_cm_id *id;
+	struct xscore_conn_listener *listener;
 	unsigned int n = 0, i;
 
 	lockdep_assert_held(&xsethgw_cfg_mutex);
 	if (!port->enabled)
 		return;
 	mutex_lock(&port->lock);
-	id = port->listen_id;
-	port->listen_id = NULL;
+	listener = port->listener;
+	port->listener = NULL;
 	mutex_unlock(&port->lock);
 	/* Waits for connection requests being handled; none comes after. */
-	rdma_destroy_id(id);
+	xscore_conn_unlisten(listener);
 
 	mutex_lock(&port->lock);
 	list_for_each_entry(vnic, &port->vnics, node)

@@ -4,6 +4,14 @@
  * for on the control connection (receive, VLANs, multicast), and what
  * that put on the uplink's address filters.
  *
+ * The connections are xsconn's, accepted from the port's listener: each
+ * hands its messages over in its completion handler (frames in softirq,
+ * control messages in process context, which may take rtnl_lock); their
+ * events are stepped by the vNIC's work, under vnic->lock.  Only the drop
+ * closes them, outside the gateway's locks: closing waits for their
+ * handlers, and for the CM's, which holds its own mutex while a request
+ * takes port->lock and vnic->lock.
+ *
  * The host opens the control and data connections together, either may
  * come first.  One of a kind the vNIC already has means the host started
  * over (it always closes both), so the card drops both and everything it
@@ -58,6 +66,60 @@ void xsethgw_vnic_put(struct xsethgw_vnic *vnic)
 void xsethgw_vnic_kick(struct xsethgw_vnic *vnic)
 {
 	mod_delayed_work(system_wq, &vnic->work, 0);
+}
+
+/* A connection's callbacks (xsconn): its events and control messages. */
+static void xsethgw_conn_kick(struct xscore_conn *conn)
+{
+	xsethgw_vnic_kick(xscore_conn_context(conn));
+}
+
+/* Close and free a connection taken off its vNIC; its reference goes. */
+static void xsethgw_conn_free(struct xscore_conn *conn)
+{
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
+
+	/* Waits for its completion and CM handlers; none runs afterwards. */
+	xscore_conn_close(conn);
+	xscore_conn_destroy(conn);
+	xsethgw_vnic_put(vnic);
+}
+
+static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len);
+
+/*
+ * A host's connection request, accepted: the rings are fixed here, so a
+ * host can make the card hold no more than them.  The connection takes a
+ * reference on the vNIC.
+ */
+static struct xscore_conn *xsethgw_conn_accept(struct xsethgw_vnic *vnic,
+					       struct rdma_cm_id *id,
+					       const struct rdma_conn_param *param,
+					       bool is_data)
+{
+	const struct xscore_conn_params params = {
+		.ring		= is_data ? XSETHGW_DATA_RING : XSVNIC_CTRL_RING,
+		.buf_size	= is_data ? XSETHGW_FRAME_BUF :
+				  XSVNIC_CTRL_BUF_SIZE,
+		.kick		= xsethgw_conn_kick,
+		/* Frames in softirq, control messages in a workqueue. */
+		.recv		= is_data ? xsethgw_data_from_host :
+				  xsethgw_vnic_ctrl,
+		.softirq	= is_data,
+	};
+	struct xscore_conn *conn;
+	int ret;
+
+	conn = xscore_conn_create(id->device, id->port_num, &params, vnic);
+	if (IS_ERR(conn))
+		return conn;
+	ret = xscore_conn_accept_request(conn, id, param);
+	if (ret) {
+		xscore_conn_destroy(conn);
+		return ERR_PTR(ret);
+	}
+	xsethgw_vnic_get(vnic);
+	return conn;
 }
 
 static void xsethgw_mcast_remove_all(struct net_device *dev,
@@ -171,7 +233,7 @@ static void xsethgw_vnic_forget(struct xsethgw_vnic *vnic)
  */
 void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 {
-	struct xsethgw_conn *ctrl, *data;
+	struct xscore_conn *ctrl, *data;
 
 	lockdep_assert_not_held(&vnic->lock);
 	mutex_lock(&vnic->lock);
@@ -193,10 +255,10 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	if (data) {
 		/* The rx_handler may be sending on it. */
 		synchronize_rcu();
-		xsethgw_conn_destroy(data);
+		xsethgw_conn_free(data);
 	}
 	if (ctrl)
-		xsethgw_conn_destroy(ctrl);
+		xsethgw_conn_free(ctrl);
 	/* A control message may have come while they closed. */
 	mutex_lock(&vnic->lock);
 	if (!vnic->ctrl && !rcu_access_pointer(vnic->data))
@@ -207,19 +269,31 @@ void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why)
 	rtnl_unlock();
 }
 
+/*
+ * What a connection's callbacks recorded: false once it failed.  It stays
+ * open (xsconn leaves it to its owner): the drop closes it.  Under
+ * vnic->lock.
+ */
+static bool xsethgw_vnic_step(struct xsethgw_vnic *vnic,
+			      struct xscore_conn *conn)
+{
+	lockdep_assert_held(&vnic->lock);
+	return xscore_conn_step(conn) != XSCORE_CONN_FAILED;
+}
+
 static void xsethgw_vnic_work(struct work_struct *work)
 {
 	struct xsethgw_vnic *vnic =
 		container_of(to_delayed_work(work), struct xsethgw_vnic, work);
-	struct xsethgw_conn *data;
+	struct xscore_conn *data;
 	const char *why = NULL;
 	bool watch;
 
 	mutex_lock(&vnic->lock);
 	data = rcu_dereference_protected(vnic->data,
 					 lockdep_is_held(&vnic->lock));
-	if ((vnic->ctrl && READ_ONCE(vnic->ctrl->failed)) ||
-	    (data && READ_ONCE(data->failed)))
+	if ((vnic->ctrl && !xsethgw_vnic_step(vnic, vnic->ctrl)) ||
+	    (data && !xsethgw_vnic_step(vnic, data)))
 		why = "connection lost";
 	else if (vnic->ctrl &&
 		 time_after(jiffies, READ_ONCE(vnic->last_heard) +
@@ -231,14 +305,16 @@ static void xsethgw_vnic_work(struct work_struct *work)
 		xsethgw_vnic_drop(vnic, why);
 		return;
 	}
+	/* A kick meanwhile keeps its earlier run. */
 	if (watch)
-		mod_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
+		queue_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
 }
 
 /**
  * xsethgw_vnic_attach() - accept a connection request for this vNIC
  * @vnic: the vNIC the request names
  * @id: the request's rdma_cm id, in its CONNECT_REQUEST handler
+ * @param: the request's parameters
  * @is_data: which of the two connections
  *
  * Requests on one port are serialised by its listener, and a vNIC lives
@@ -247,9 +323,9 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * Return: 0 once accepted; else the id goes back to the CM.
  */
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
-			bool is_data)
+			const struct rdma_conn_param *param, bool is_data)
 {
-	struct xsethgw_conn *conn;
+	struct xscore_conn *conn;
 	bool again;
 	int ret = 0;
 
@@ -264,7 +340,7 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 		ret = -ENODEV;
 		goto unlock;
 	}
-	conn = xsethgw_conn_accept(vnic, id, is_data);
+	conn = xsethgw_conn_accept(vnic, id, param, is_data);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto unlock;
@@ -275,7 +351,11 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 		vnic->ctrl = conn;
 		WRITE_ONCE(vnic->last_heard, jiffies);
 	}
-	mod_delayed_work(system_wq, &vnic->work, XSETHGW_WATCH_PERIOD);
+	/*
+	 * Now: what its callbacks recorded before it was the vNIC's (a
+	 * control message, a disconnect); the work then watches the host.
+	 */
+	xsethgw_vnic_kick(vnic);
 unlock:
 	mutex_unlock(&vnic->lock);
 	if (!ret)
@@ -290,18 +370,19 @@ static void xsethgw_fill_ctrl(void *dst, const void *src, u32 len)
 	memcpy(dst, src, len);
 }
 
-static void xsethgw_ctrl_send(struct xsethgw_conn *conn, u8 type, u32 data)
+static void xsethgw_ctrl_send(struct xscore_conn *conn, u8 type, u32 data)
 {
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsvnic_control_msg msg = {
 		.type	= type,
 		.data	= cpu_to_be32(data),
 	};
 	int ret;
 
-	ret = xsethgw_conn_send(conn, sizeof(msg), xsethgw_fill_ctrl, &msg);
+	ret = xscore_conn_send_fill(conn, sizeof(msg), xsethgw_fill_ctrl, &msg);
 	if (ret && ret != -ENOTCONN)
 		pr_warn_ratelimited("vNIC %#llx: control message %u not sent (%d)\n",
-				    conn->vnic->resource_id, type, ret);
+				    vnic->resource_id, type, ret);
 }
 
 static u32 xsethgw_speed_data(bool up)
@@ -363,10 +444,10 @@ static int xsethgw_ctrl_vlans(struct xsethgw_vnic *vnic, const u8 *body,
 	return 0;
 }
 
-static int xsethgw_ctrl_mcast(struct xsethgw_conn *conn, const u8 *body,
+static int xsethgw_ctrl_mcast(struct xscore_conn *conn, const u8 *body,
 			      u16 len, bool all)
 {
-	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsethgw_mcast *mc, *old;
 	unsigned int i, count = len / ETH_ALEN;
 
@@ -397,19 +478,15 @@ static int xsethgw_ctrl_mcast(struct xsethgw_conn *conn, const u8 *body,
 	return 0;
 }
 
-/**
- * xsethgw_vnic_ctrl() - a message from the host's control connection
- * @conn: the control connection it came on
- * @msg: the message, as received
- * @len: its length
- *
- * Runs in the connection's completion work (process context).  A message
- * that does not decode is counted and dropped.
+/*
+ * A message from the host's control connection, as received (len bytes),
+ * in the connection's completion work (process context; the params'
+ * recv).  A message that does not decode is counted and dropped.
  */
-void xsethgw_vnic_ctrl(struct xsethgw_conn *conn, const void *msg, u32 len)
+static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len)
 {
 	const struct xsvnic_control_msg *hdr = msg;
-	struct xsethgw_vnic *vnic = conn->vnic;
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	const u8 *body = msg + sizeof(*hdr);
 	bool resync = false;
 	u16 body_len;

@@ -15,11 +15,21 @@
  *   per target it may see.
  * - struct xsfcgw_cmd: one command IOCB taken from a host's ring.
  *
+ * The RC connections are xsconn's (include/xsigo/xscore_conn.h): the port
+ * listens with xscore_conn_listen(), each request is accepted with
+ * xscore_conn_accept_request(), and each connection hands its messages
+ * over in its completion work (the params' recv).  Their events kick the
+ * vHBA's conn_work, which steps them and closes a vHBA whose connection
+ * failed.
+ *
  * Lock order (outer first):
- *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, listener, link state
+ *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, listener, link state,
+ *                        a vHBA's connections (set and stepped under it)
  *   xsfcgw_vhba.mutex  - enable state, what the vHBA was told, nexus set-up
  *   xsfcgw_vhba.lock   - (spinlock, irqsave) commands, held commands,
  *                        nexus lookup, the dead flag
+ *   conn->tx_lock      - (xsconn's spinlock, BH, leaf) a send ring; never
+ *                        taken under vhba->lock
  * The data connection's completion work takes no mutex: what it needs
  * (nexus lookup, command pool) is under vhba->lock, so that a thread
  * holding a mutex may wait for commands to end.
@@ -39,6 +49,7 @@
 #include <target/target_core_base.h>
 
 #include <xsigo/wire/xsvhba_card.h>
+#include <xsigo/xscore_conn.h>
 
 #define XSFCGW_NAME		"xsfcgw"
 #define XSFCGW_DEPTH		64	/* commands per vHBA: the host's most */
@@ -87,13 +98,7 @@ struct xsfcgw_initiator {
 	u64 wwpn;
 };
 
-/* First member of what an rdma_cm id's context points to. */
-struct xsfcgw_cm_ctx {
-	bool			listener;
-};
-
 struct xsfcgw_port {
-	struct xsfcgw_cm_ctx	cm_ctx;		/* listener: true */
 	struct se_wwn		wwn;
 	struct config_group	card_group;	/* <wwn>/card/: our attributes */
 	char			name[32];
@@ -101,7 +106,7 @@ struct xsfcgw_port {
 	struct list_head	tpgs;
 	struct list_head	vhbas;
 	unsigned int		n_vhbas;
-	struct rdma_cm_id	*listener;
+	struct xscore_conn_listener *listener;
 	struct sockaddr_in6	addr;
 	bool			link_up;
 	struct ida		loop_ids;
@@ -131,31 +136,6 @@ struct xsfcgw_tpg {
 
 struct xsfcgw_nacl {
 	struct se_node_acl	nacl;
-};
-
-/* A receive or send buffer of a connection. */
-struct xsfcgw_iu {
-	struct ib_cqe		cqe;
-	struct xsfcgw_conn	*conn;
-	struct list_head	free;
-	void			*buf;
-	u64			dma;
-	u32			size;
-	enum dma_data_direction	dir;
-};
-
-struct xsfcgw_conn {
-	struct xsfcgw_cm_ctx	cm_ctx;		/* listener: false */
-	struct xsfcgw_vhba	*vhba;
-	struct rdma_cm_id	*cm_id;
-	struct ib_cq		*cq;
-	struct ib_qp		*qp;
-	bool			control;
-	struct xsfcgw_iu	*rx;
-	unsigned int		n_rx;
-	struct xsfcgw_iu	*tx;
-	unsigned int		n_tx;
-	struct list_head	tx_free;	/* vhba->lock */
 };
 
 /* A target the vHBA was told of, by loop id. */
@@ -216,9 +196,10 @@ struct xsfcgw_vhba {
 	u64			resource_id;
 	u8			vp_index;
 	struct ib_device	*ibdev;
-	struct ib_pd		*pd;
-	struct xsfcgw_conn	*ctrl;
-	struct xsfcgw_conn	*data;
+	/* Set under port->mutex, gone with the vHBA; each one's context. */
+	struct xscore_conn	*ctrl;
+	struct xscore_conn	*data;
+	struct work_struct	conn_work;	/* steps ctrl and data */
 	struct mutex		mutex;		/* see the lock order */
 	spinlock_t		lock;		/* see the lock order */
 	bool			enable_asked;
@@ -241,6 +222,7 @@ struct xsfcgw_vhba {
 	void			*fetch_buf;
 	u64			fetch_dma;
 	struct ib_cqe		fetch_cqe;
+	struct ib_cqe		index_cqe;
 	__le32			*index_buf;
 	u64			index_dma;
 	void			*stale_buf;
@@ -283,9 +265,10 @@ extern struct configfs_attribute *xsfcgw_tpg_attrib_attrs[];
 /* xsfcgw_conn.c */
 int xsfcgw_listen(struct xsfcgw_port *port, const struct sockaddr_in6 *addr);
 void xsfcgw_unlisten(struct xsfcgw_port *port);
-int xsfcgw_conn_send(struct xsfcgw_conn *conn, const void *head, u32 head_len,
-		     const void *body, u32 body_len);
-void xsfcgw_conn_destroy(struct xsfcgw_conn *conn);
+void xsfcgw_conn_work(struct work_struct *work);
+int xsfcgw_conn_send(struct xsfcgw_vhba *vhba, struct xscore_conn *conn,
+		     const void *head, u32 head_len, const void *body,
+		     u32 body_len);
 
 /* xsfcgw_vhba.c */
 struct xsfcgw_vhba *xsfcgw_vhba_create(struct xsfcgw_port *port,
@@ -313,6 +296,5 @@ int xsfcgw_write_pending(struct se_cmd *se_cmd);
 int xsfcgw_queue_data_in(struct se_cmd *se_cmd);
 int xsfcgw_queue_status(struct se_cmd *se_cmd);
 void xsfcgw_release_cmd(struct se_cmd *se_cmd);
-void xsfcgw_iu_done_nothing(struct ib_cq *cq, struct ib_wc *wc);
 
 #endif /* _XSFCGW_H */

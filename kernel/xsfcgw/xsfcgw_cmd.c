@@ -36,12 +36,19 @@ static void xsfcgw_cmd_put(struct xsfcgw_cmd *cmd)
 	wake_up(&vhba->idle);
 }
 
-void xsfcgw_iu_done_nothing(struct ib_cq *cq, struct ib_wc *wc)
+/* The data connection's lkey, for our buffers sent or written on it. */
+static u32 xsfcgw_data_lkey(struct xsfcgw_vhba *vhba)
 {
-	struct xsfcgw_conn *conn = cq->cq_context;
+	return xscore_conn_pd(vhba->data)->local_dma_lkey;
+}
+
+static void xsfcgw_index_written(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct xsfcgw_vhba *vhba = container_of(wc->wr_cqe, struct xsfcgw_vhba,
+						index_cqe);
 
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
-		xsfcgw_vhba_close(conn->vhba, "read index not written");
+		xsfcgw_vhba_close(vhba, "read index not written");
 }
 
 static void xsfcgw_status_sent(struct ib_cq *cq, struct ib_wc *wc)
@@ -53,8 +60,8 @@ static void xsfcgw_status_sent(struct ib_cq *cq, struct ib_wc *wc)
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
 		xsfcgw_vhba_close(vhba, "status not sent");
 	if (cmd->rw_ready) {
-		rdma_rw_ctx_destroy(&cmd->rw, vhba->data->qp,
-				    vhba->data->cm_id->port_num,
+		rdma_rw_ctx_destroy(&cmd->rw, xscore_conn_qp(vhba->data),
+				    xscore_conn_port_num(vhba->data),
 				    cmd->se_cmd.t_data_sg,
 				    cmd->se_cmd.t_data_nents, DMA_TO_DEVICE);
 		cmd->rw_ready = false;
@@ -84,11 +91,11 @@ static struct xsvhba_status_iocb *xsfcgw_status_start(struct xsfcgw_cmd *cmd,
 static int xsfcgw_status_post(struct xsfcgw_cmd *cmd, bool with_data)
 {
 	struct xsfcgw_vhba *vhba = cmd->vhba;
-	struct xsfcgw_conn *data = vhba->data;
+	struct xscore_conn *data = vhba->data;
 	struct ib_sge sge = {
 		.addr	= cmd->status_dma,
 		.length	= XSFCGW_STATUS_LEN,
-		.lkey	= vhba->pd->local_dma_lkey,
+		.lkey	= xsfcgw_data_lkey(vhba),
 	};
 	struct ib_send_wr wr = {
 		.wr_cqe		= &cmd->send_cqe,
@@ -103,9 +110,9 @@ static int xsfcgw_status_post(struct xsfcgw_cmd *cmd, bool with_data)
 	if (READ_ONCE(vhba->dead))
 		return -ENOTCONN;
 	if (with_data)
-		return rdma_rw_ctx_post(&cmd->rw, data->qp,
-					data->cm_id->port_num, NULL, &wr);
-	return ib_post_send(data->qp, &wr, NULL);
+		return rdma_rw_ctx_post(&cmd->rw, xscore_conn_qp(data),
+					xscore_conn_port_num(data), NULL, &wr);
+	return xscore_conn_post_wr(data, &wr);
 }
 
 /* End a command that never reached the target core. */
@@ -122,7 +129,7 @@ static int xsfcgw_respond(struct xsfcgw_cmd *cmd, bool with_data)
 {
 	struct se_cmd *se_cmd = &cmd->se_cmd;
 	struct xsfcgw_vhba *vhba = cmd->vhba;
-	struct xsfcgw_conn *data = vhba->data;
+	struct xscore_conn *data = vhba->data;
 	struct xsvhba_status_iocb *sts;
 	u16 comp = XSVHBA_COMP_STATUS_COMPLETE;
 	u16 scsi_status = se_cmd->scsi_status;
@@ -158,8 +165,8 @@ static int xsfcgw_respond(struct xsfcgw_cmd *cmd, bool with_data)
 		    se_cmd->data_length && se_cmd->t_data_nents &&
 		    !cmd->rw_ready && !READ_ONCE(vhba->dead);
 	if (with_data) {
-		ret = rdma_rw_ctx_init(&cmd->rw, data->qp,
-				       data->cm_id->port_num,
+		ret = rdma_rw_ctx_init(&cmd->rw, xscore_conn_qp(data),
+				       xscore_conn_port_num(data),
 				       se_cmd->t_data_sg, se_cmd->t_data_nents,
 				       0, cmd->remote_addr, cmd->rkey,
 				       DMA_TO_DEVICE);
@@ -172,7 +179,8 @@ static int xsfcgw_respond(struct xsfcgw_cmd *cmd, bool with_data)
 		return 0;
 failed:
 	if (cmd->rw_ready) {
-		rdma_rw_ctx_destroy(&cmd->rw, data->qp, data->cm_id->port_num,
+		rdma_rw_ctx_destroy(&cmd->rw, xscore_conn_qp(data),
+				    xscore_conn_port_num(data),
 				    se_cmd->t_data_sg, se_cmd->t_data_nents,
 				    DMA_TO_DEVICE);
 		cmd->rw_ready = false;
@@ -205,8 +213,8 @@ static void xsfcgw_write_data_read(struct ib_cq *cq, struct ib_wc *wc)
 	struct xsfcgw_vhba *vhba = cmd->vhba;
 	struct se_cmd *se_cmd = &cmd->se_cmd;
 
-	rdma_rw_ctx_destroy(&cmd->rw, vhba->data->qp,
-			    vhba->data->cm_id->port_num, se_cmd->t_data_sg,
+	rdma_rw_ctx_destroy(&cmd->rw, xscore_conn_qp(vhba->data),
+			    xscore_conn_port_num(vhba->data), se_cmd->t_data_sg,
 			    se_cmd->t_data_nents, DMA_FROM_DEVICE);
 	cmd->rw_ready = false;
 	if (wc->status != IB_WC_SUCCESS) {
@@ -224,24 +232,24 @@ int xsfcgw_write_pending(struct se_cmd *se_cmd)
 {
 	struct xsfcgw_cmd *cmd = xsfcgw_cmd_of(se_cmd);
 	struct xsfcgw_vhba *vhba = cmd->vhba;
-	struct xsfcgw_conn *data = vhba->data;
+	struct xscore_conn *data = vhba->data;
+	struct ib_qp *qp = xscore_conn_qp(data);
+	u32 port_num = xscore_conn_port_num(data);
 	int ret;
 
-	if (READ_ONCE(vhba->dead))
+	if (READ_ONCE(vhba->dead) || !qp)
 		return -ENOTCONN;
-	ret = rdma_rw_ctx_init(&cmd->rw, data->qp, data->cm_id->port_num,
-			       se_cmd->t_data_sg, se_cmd->t_data_nents, 0,
-			       cmd->remote_addr, cmd->rkey, DMA_FROM_DEVICE);
+	ret = rdma_rw_ctx_init(&cmd->rw, qp, port_num, se_cmd->t_data_sg,
+			       se_cmd->t_data_nents, 0, cmd->remote_addr,
+			       cmd->rkey, DMA_FROM_DEVICE);
 	if (ret < 0)
 		return ret;
 	cmd->rw_ready = true;
 	cmd->rdma_cqe.done = xsfcgw_write_data_read;
-	ret = rdma_rw_ctx_post(&cmd->rw, data->qp, data->cm_id->port_num,
-			       &cmd->rdma_cqe, NULL);
+	ret = rdma_rw_ctx_post(&cmd->rw, qp, port_num, &cmd->rdma_cqe, NULL);
 	if (ret) {
-		rdma_rw_ctx_destroy(&cmd->rw, data->qp, data->cm_id->port_num,
-				    se_cmd->t_data_sg, se_cmd->t_data_nents,
-				    DMA_FROM_DEVICE);
+		rdma_rw_ctx_destroy(&cmd->rw, qp, port_num, se_cmd->t_data_sg,
+				    se_cmd->t_data_nents, DMA_FROM_DEVICE);
 		cmd->rw_ready = false;
 		xsfcgw_vhba_close(vhba, "write data read not posted");
 	}
@@ -436,11 +444,10 @@ static void xsfcgw_fetched(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct xsfcgw_vhba *vhba = container_of(wc->wr_cqe, struct xsfcgw_vhba,
 						fetch_cqe);
-	struct xsfcgw_conn *data = vhba->data;
 	struct ib_sge sge = {
 		.addr	= vhba->index_dma,
 		.length	= sizeof(*vhba->index_buf),
-		.lkey	= vhba->pd->local_dma_lkey,
+		.lkey	= xsfcgw_data_lkey(vhba),
 	};
 	struct ib_rdma_wr wr = {
 		.wr = {
@@ -451,7 +458,6 @@ static void xsfcgw_fetched(struct ib_cq *cq, struct ib_wc *wc)
 		.remote_addr	= vhba->index_addr,
 		.rkey		= vhba->index_rkey,
 	};
-	static struct ib_cqe index_cqe = { .done = xsfcgw_iu_done_nothing };
 	unsigned int i, count = vhba->fetch_count;
 
 	vhba->fetching = false;
@@ -468,8 +474,8 @@ static void xsfcgw_fetched(struct ib_cq *cq, struct ib_wc *wc)
 	*vhba->index_buf = cpu_to_le32(vhba->read_index);
 	ib_dma_sync_single_for_device(vhba->ibdev, vhba->index_dma,
 				      sizeof(*vhba->index_buf), DMA_TO_DEVICE);
-	wr.wr.wr_cqe = &index_cqe;
-	if (ib_post_send(data->qp, &wr.wr, NULL)) {
+	wr.wr.wr_cqe = &vhba->index_cqe;
+	if (xscore_conn_post_wr(vhba->data, &wr.wr)) {
 		xsfcgw_vhba_close(vhba, "read index not posted");
 		return;
 	}
@@ -487,7 +493,7 @@ static int xsfcgw_fetch(struct xsfcgw_vhba *vhba)
 {
 	struct ib_sge sge = {
 		.addr	= vhba->fetch_dma,
-		.lkey	= vhba->pd->local_dma_lkey,
+		.lkey	= xsfcgw_data_lkey(vhba),
 	};
 	struct ib_rdma_wr wr = {
 		.wr = {
@@ -512,7 +518,7 @@ static int xsfcgw_fetch(struct xsfcgw_vhba *vhba)
 			 (u64)vhba->read_index * XSVHBA_IOCB_SIZE;
 	vhba->fetch_count = count;
 	vhba->fetching = true;
-	return ib_post_send(vhba->data->qp, &wr.wr, NULL);
+	return xscore_conn_post_wr(vhba->data, &wr.wr);
 }
 
 /**
@@ -642,10 +648,10 @@ static void xsfcgw_move_stale(struct xsfcgw_cmd *cmd)
 	}
 	sge.addr = vhba->stale_dma;
 	sge.length = len;
-	sge.lkey = vhba->pd->local_dma_lkey;
+	sge.lkey = xsfcgw_data_lkey(vhba);
 	cmd->rdma_cqe.done = xsfcgw_stale_moved;
 	ret = READ_ONCE(vhba->dead) ? -ENOTCONN :
-	      ib_post_send(vhba->data->qp, &wr.wr, NULL);
+	      xscore_conn_post_wr(vhba->data, &wr.wr);
 	if (!ret)
 		return;
 not_posted:
@@ -788,13 +794,13 @@ void xsfcgw_send_abort_iocb(struct xsfcgw_vhba *vhba,
 	if (!vhba->data)
 		return;
 	memcpy(answer.port_id, abort->port_id, sizeof(answer.port_id));
-	xsfcgw_conn_send(vhba->data, prefix, sizeof(prefix), &answer,
+	xsfcgw_conn_send(vhba, vhba->data, prefix, sizeof(prefix), &answer,
 			 sizeof(answer));
 }
 
 /**
  * xsfcgw_cmds_alloc() - the vHBA's command slots and ring buffers
- * @vhba: the vHBA, whose device and PD are set
+ * @vhba: the vHBA, whose device is set
  *
  * Return: 0 or -ENOMEM.
  */
@@ -824,6 +830,7 @@ int xsfcgw_cmds_alloc(struct xsfcgw_vhba *vhba)
 		goto fail;
 	}
 	vhba->fetch_cqe.done = xsfcgw_fetched;
+	vhba->index_cqe.done = xsfcgw_index_written;
 	for (i = 0; i < XSFCGW_DEPTH; i++) {
 		cmd = &vhba->cmds[i];
 		cmd->vhba = vhba;

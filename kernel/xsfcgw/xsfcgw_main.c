@@ -112,7 +112,6 @@ static struct se_wwn *xsfcgw_make_wwn(struct target_fabric_configfs *tf,
 	if (!port)
 		return ERR_PTR(-ENOMEM);
 	strscpy(port->name, name, sizeof(port->name));
-	port->cm_ctx.listener = true;
 	port->link_up = true;
 	mutex_init(&port->mutex);
 	INIT_LIST_HEAD(&port->tpgs);

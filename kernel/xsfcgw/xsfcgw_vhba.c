@@ -82,14 +82,13 @@ static void xsfcgw_close_work(struct work_struct *work)
 
 	pr_info("%s: vHBA %#llx: connections closed (%s)\n", port->name,
 		vhba->resource_id, vhba->why);
+	/* It runs no more: closing is set. */
+	cancel_work_sync(&vhba->conn_work);
+	/* Every request posted, ours and rdma_rw's, completes (flushed). */
 	if (vhba->data)
-		rdma_disconnect(vhba->data->cm_id);
+		xscore_conn_drain(vhba->data);
 	if (vhba->ctrl)
-		rdma_disconnect(vhba->ctrl->cm_id);
-	if (vhba->data)
-		ib_drain_qp(vhba->data->qp);
-	if (vhba->ctrl)
-		ib_drain_qp(vhba->ctrl->qp);
+		xscore_conn_drain(vhba->ctrl);
 	cancel_delayed_work_sync(&vhba->held_work);
 	xsfcgw_held_end_all(vhba, true, XSVHBA_COMP_STATUS_RESET);
 
@@ -108,11 +107,16 @@ static void xsfcgw_close_work(struct work_struct *work)
 	port->n_vhbas--;
 	mutex_unlock(&port->mutex);
 
-	xsfcgw_conn_destroy(vhba->data);
-	xsfcgw_conn_destroy(vhba->ctrl);
+	/* Their handlers end here; none runs, nor kicks, afterwards. */
+	if (vhba->data)
+		xscore_conn_close(vhba->data);
+	if (vhba->ctrl)
+		xscore_conn_close(vhba->ctrl);
+	/* What the drain kicked. */
+	cancel_work_sync(&vhba->conn_work);
+	xscore_conn_destroy(vhba->data);
+	xscore_conn_destroy(vhba->ctrl);
 	xsfcgw_cmds_free(vhba);
-	if (vhba->pd)
-		ib_dealloc_pd(vhba->pd);
 	xsfcgw_vhba_put(vhba);	/* the close's */
 	xsfcgw_vhba_put(vhba);	/* the port list's */
 }
@@ -143,6 +147,7 @@ struct xsfcgw_vhba *xsfcgw_vhba_create(struct xsfcgw_port *port,
 	INIT_LIST_HEAD(&vhba->nexuses);
 	init_waitqueue_head(&vhba->idle);
 	INIT_WORK(&vhba->close_work, xsfcgw_close_work);
+	INIT_WORK(&vhba->conn_work, xsfcgw_conn_work);
 	INIT_DELAYED_WORK(&vhba->held_work, xsfcgw_held_work);
 	return vhba;
 }
@@ -188,7 +193,8 @@ void xsfcgw_port_close_all(struct xsfcgw_port *port, const char *why)
 static int xsfcgw_ctrl_send(struct xsfcgw_vhba *vhba, const void *head,
 			    u32 head_len, const void *body, u32 body_len)
 {
-	int ret = xsfcgw_conn_send(vhba->ctrl, head, head_len, body, body_len);
+	int ret = xsfcgw_conn_send(vhba, vhba->ctrl, head, head_len, body,
+				   body_len);
 
 	if (ret && ret != -ENOBUFS)
 		xsfcgw_vhba_close(vhba, "control send failed");

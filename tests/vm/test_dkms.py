@@ -1,4 +1,4 @@
-"""Operators install the modules through DKMS: dkms.conf builds all three against the running
+"""Operators install the modules through DKMS: dkms.conf builds all four against the running
 kernel's headers inside a guest, installs them where modprobe finds them, and they load."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def test_dkms_builds_installs_and_removes_the_modules_for_the_running_kernel(
     if fabric.kernel.spec.source is not None:
         pytest.skip("DKMS serves a distribution kernel with its headers; this one is built here")
     pkg = dkms.package()
-    assert pkg.modules == ("xscore", "xsvnic", "xsvhba")
+    assert pkg.modules == ("xsconn", "xscore", "xsvnic", "xsvhba")
     try:
         # Two vCPUs: DKMS builds with one job per CPU, and TCG runs each on a host thread.
         host = fabric.replace_host(shares=(dkms.kernel_share(fabric.kernel),), cpus=2)

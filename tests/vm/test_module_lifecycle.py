@@ -6,7 +6,7 @@ from harness import modload
 from harness.fabric import RXE_DEVICE, Fabric
 from harness.modules import Build
 
-PRODUCT = {"xscore", "xsvnic", "xsvhba"}
+PRODUCT = {"xsconn", "xscore", "xsvnic", "xsvhba"}
 
 
 def test_product_modules_load_and_unload_cleanly(fabric: Fabric, module_build: Build) -> None:
@@ -54,6 +54,8 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
         con.run(f"echo 10800 > {parameters}/hello_timeout && echo 0 > {parameters}/hello_timeout")
     finally:
         modload.rmmod(fabric.host, "xscore/xscore.ko")
+    # The library xscore links against, for the bare insmods to reach their parameters.
+    modload.insmod(fabric.host, module_build.release, "xsconn/xsconn.ko")
     for name, value in [
         ("max_vdevs", "1025"),
         ("max_vdevs_host", "4097"),
@@ -64,4 +66,5 @@ def test_out_of_range_parameters_are_refused_at_load_and_at_write(
     ]:
         assert not con.run(f"insmod {xscore} {name}={value}", check=False).ok, name
         con.run(f"dmesg | grep -qF \"\\`{value}' invalid for parameter \\`{name}'\"")
+    modload.rmmod(fabric.host, "xsconn/xsconn.ko")
     assert not PRODUCT & modload.loaded(fabric.host)

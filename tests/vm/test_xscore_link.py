@@ -91,7 +91,7 @@ def test_link_reconnects_after_an_xcm_restart(fabric: Fabric, link_up: None) -> 
     before = only_link(fabric.host)
     director.stop_xcm(fabric.director)
     assert wait_for_state(fabric.host, "up", 30, negate=True), links(fabric.host)
-    with tracefs.recording(fabric.host, "xscore"):
+    with tracefs.recording(fabric.host, "xscore", "xsconn"):
         director.start_xcm(fabric.director, HELLO_INTERVAL)
         assert wait_for_state(fabric.host, "up", UP_WITHIN), links(fabric.host)
         states = [e.text for e in tracefs.events(fabric.host, "xscore_session_state")]

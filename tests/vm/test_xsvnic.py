@@ -535,7 +535,7 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     try:
         assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
     finally:
-        with tracefs.recording(fabric.host, "xscore"):
+        with tracefs.recording(fabric.host, "xscore", "xsconn"):
             lan.start_gateway(fabric.director)
             # The host retries with a backoff of at most 8 s.
             back = fabric.host.console.wait_until(

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * xscore's RC connection helper, shared by its XSMP links and by the
- * service drivers' connections to I/O cards.
+ * The RC connection library (xsconn.ko), shared by xscore's XSMP links, the
+ * service drivers' connections to I/O cards, and the director's card
+ * gateways, which accept the hosts' connections.
+ *
+ * A connection either connects (xscore_conn_connect()) or is accepted from
+ * a listener's request (xscore_conn_listen(), xscore_conn_accept_request());
+ * either way the same QP, CQs and rings are built, and the events that
+ * follow go through the same xscore_conn_step().
  *
  * A connection is opaque to its owner, which reaches itself from the
  * callbacks with xscore_conn_context().  It is driven from one work item
@@ -18,6 +24,11 @@
  * close the connection when it fails: the helper closes a failed
  * connection itself only when nothing polls it.
  *
+ * An owner may instead take each message in the completion handler (recv:
+ * softirq with the params' softirq, else a workqueue), the buffer reposted
+ * after it.  It, too, closes its connection itself when it fails;
+ * xscore_conn_close() drains the QP first, so no handler runs on it after.
+ *
  * A data path may also send from memory it maps itself (an skb's head and
  * page fragments) with xscore_conn_send_sg(): the helper hands the cookie
  * and the gather list back through tx_release once the send completed, or
@@ -33,6 +44,14 @@
 #include <rdma/rdma_cm.h>
 
 struct xscore_conn;
+struct xscore_conn_listener;
+
+/*
+ * A listener's callback for each connection request: accept it with
+ * xscore_conn_accept_request() and return 0, or return non-zero.
+ */
+typedef int (*xscore_conn_request_fn)(void *context, struct rdma_cm_id *id,
+				      const struct rdma_conn_param *param);
 
 /* Bytes of the peer's accept private data a connection keeps. */
 #define XSCORE_CONN_ACCEPT_MAX	64
@@ -46,7 +65,18 @@ struct xscore_conn_params {
 	void (*kick)(struct xscore_conn *conn);
 	/* Optional: receives are polled by the owner; schedule that poll. */
 	void (*rx_notify)(struct xscore_conn *conn);
-	/* Optional: sends completed (softirq with rx_notify, else process). */
+	/*
+	 * Optional: each message as it completes, in the completion handler;
+	 * its buffer is reposted after.  Then xscore_conn_receive() is not
+	 * used, and the owner closes its failed connection.
+	 */
+	void (*recv)(struct xscore_conn *conn, void *data, u32 len);
+	/* Completions run in softirq rather than process context. */
+	bool softirq;
+	/*
+	 * Optional: sends completed (softirq with rx_notify or softirq,
+	 * else process).
+	 */
 	void (*tx_done)(struct xscore_conn *conn);
 	/*
 	 * For a peer that moves data by RDMA against the owner's memory keys:
@@ -56,6 +86,8 @@ struct xscore_conn_params {
 	 */
 	unsigned int owner_wrs;
 	u8 responder_resources;
+	/* rdma_rw contexts the owner keeps on the QP (xscore_conn_qp()). */
+	unsigned int rdma_ctxs;
 	/*
 	 * Optional: gather entries per send for xscore_conn_send_sg(), at
 	 * most the device's; xscore_conn_create() lowers it to what the device
@@ -81,6 +113,13 @@ void xscore_conn_destroy(struct xscore_conn *conn);
 
 int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 			struct sockaddr_in6 *dst);
+struct xscore_conn_listener *xscore_conn_listen(const struct sockaddr_in6 *addr,
+						int backlog,
+						xscore_conn_request_fn request,
+						void *context);
+void xscore_conn_unlisten(struct xscore_conn_listener *listener);
+int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
+			       const struct rdma_conn_param *request);
 enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn);
 int xscore_conn_receive(struct xscore_conn *conn,
 			void (*deliver)(struct xscore_conn *conn, void *data,
@@ -97,15 +136,19 @@ int xscore_conn_poll_rx(struct xscore_conn *conn, int budget,
 			void (*deliver)(struct xscore_conn *conn, void *data,
 					u32 len));
 bool xscore_conn_rx_rearm(struct xscore_conn *conn);
+void xscore_conn_drain(struct xscore_conn *conn);
 void xscore_conn_close(struct xscore_conn *conn);
 
 void *xscore_conn_context(const struct xscore_conn *conn);
 bool xscore_conn_established(const struct xscore_conn *conn);
+bool xscore_conn_active(const struct xscore_conn *conn);
 int xscore_conn_error(const struct xscore_conn *conn);
 int xscore_conn_accept(const struct xscore_conn *conn, u8 *data,
 		       u32 *local_qpn, u32 *remote_qpn);
 struct ib_device *xscore_conn_ibdev(const struct xscore_conn *conn);
 struct ib_pd *xscore_conn_pd(const struct xscore_conn *conn);
+struct ib_qp *xscore_conn_qp(const struct xscore_conn *conn);
+u32 xscore_conn_port_num(const struct xscore_conn *conn);
 unsigned int xscore_conn_buf_size(const struct xscore_conn *conn);
 unsigned int xscore_conn_ring(const struct xscore_conn *conn);
 unsigned int xscore_conn_max_send_sge(const struct xscore_conn *conn);

@@ -3,7 +3,7 @@
  * A reconnecting session: the state machine that xscore's XSMP links and
  * the service drivers' sessions with their I/O cards share.
  *
- * A session owns a mutex and a work item on xscore's connection-recovery
+ * A session owns a mutex and a work item on xsconn's connection-recovery
  * workqueue (WQ_MEM_RECLAIM: a root filesystem on a vHBA waits on it).
  * The work runs only on events (xscore_session_kick(), from the owner's
  * connection callbacks and its other inputs) and on the session's own
@@ -141,7 +141,7 @@ void xscore_session_wake_at(struct xscore_session *session,
 void xscore_session_reset(struct xscore_session *session, const char *why);
 void xscore_session_stop(struct xscore_session *session);
 
-/* xscore's own, from its module init and exit: the recovery workqueue. */
+/* xsconn's own, from its module init and exit: the recovery workqueue. */
 int xscore_session_wq_init(void);
 void xscore_session_wq_exit(void);
 

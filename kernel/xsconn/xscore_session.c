@@ -11,7 +11,7 @@
 #include <xsigo/xscore_session.h>
 
 #define CREATE_TRACE_POINTS
-#include "xscore_trace.h"
+#include "xsconn_trace.h"
 
 /*
  * Connection recovery: a root filesystem on a vHBA may wait on it, so it
@@ -308,7 +308,7 @@ void xscore_session_stop(struct xscore_session *session)
 }
 EXPORT_SYMBOL_GPL(xscore_session_stop);
 
-/* xscore's module init: the queue every session's work runs on. */
+/* xsconn's module init: the queue every session's work runs on. */
 int xscore_session_wq_init(void)
 {
 	xscore_recovery_wq = alloc_workqueue("xscore_recovery",

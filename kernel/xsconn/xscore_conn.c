@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * RC connections over rdma_cm for xscore's links and the service drivers
- * (include/xsigo/xscore_conn.h): address and route resolution, the QP and
+ * RC connections over rdma_cm for xscore's links, the service drivers and
+ * the director's card gateways (include/xsigo/xscore_conn.h): connecting
+ * (address and route resolution) or accepting from a listener, the QP and
  * its CQ, rings of pre-mapped send and receive buffers, and teardown that
  * leaves no callback running.
  */
@@ -87,6 +88,9 @@ static void xscore_conn_qp_event(struct ib_event *event, void *context)
 		xscore_conn_note(context, XSCORE_CONN_EV_QP_ERROR);
 }
 
+static int xscore_conn_post_recv(struct xscore_conn *conn,
+				 struct xscore_conn_buf *buf);
+
 static void xscore_conn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct xscore_conn *conn = cq->cq_context;
@@ -95,6 +99,15 @@ static void xscore_conn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	if (wc->status != IB_WC_SUCCESS) {
 		xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
+		return;
+	}
+	if (conn->params.recv) {
+		/* The QP lives until xscore_conn_close() has drained it. */
+		ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma, wc->byte_len,
+					   DMA_FROM_DEVICE);
+		conn->params.recv(conn, buf->data, wc->byte_len);
+		if (xscore_conn_post_recv(conn, buf))
+			xscore_conn_note(conn, XSCORE_CONN_EV_QP_ERROR);
 		return;
 	}
 	buf->len = wc->byte_len;
@@ -153,7 +166,7 @@ static int xscore_conn_post_recv(struct xscore_conn *conn,
 
 	ib_dma_sync_single_for_device(conn->ibdev, buf->dma,
 				      conn->params.buf_size, DMA_FROM_DEVICE);
-	return ib_post_recv(conn->cm_id->qp, &wr, NULL);
+	return ib_post_recv(conn->qp, &wr, NULL);
 }
 
 /* The next send slot, or ERR_PTR -ENOTCONN / -ENOBUFS.  Under tx_lock. */
@@ -363,17 +376,36 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 EXPORT_SYMBOL_GPL(xscore_conn_send);
 
 /**
- * xscore_conn_close() - end one connection attempt
- * @conn: the connection, connected or not
+ * xscore_conn_drain() - disconnect and flush the QP, the connection kept
+ * @conn: the connection, whose receives are not polled (no rx_notify)
  *
- * The peer is told (a disconnect), then the QP, the CM id and the CQs go;
- * each waits for its handlers that are running, so none runs afterwards.
- * Sends from the owner's memory that never completed are given back through
- * tx_release.  The buffers stay, for the next xscore_conn_connect().  Called
- * from the owner's work (or its teardown), never from a callback; an owner
- * that polls receives stops its poller first.
+ * The peer is told, and every work request posted, the owner's own
+ * (xscore_conn_post_wr(), rdma_rw) included, completes (flushed) before
+ * this returns, its completion handler run.  For an owner that must see
+ * its own requests end before it frees what they point to; the connection
+ * takes no sends afterwards and xscore_conn_close() still follows.  Called
+ * from the owner's work, never from a completion handler.
  */
-void xscore_conn_close(struct xscore_conn *conn)
+void xscore_conn_drain(struct xscore_conn *conn)
+{
+	spin_lock_bh(&conn->tx_lock);
+	conn->tx_qp = NULL;
+	spin_unlock_bh(&conn->tx_lock);
+	if (!conn->qp_created || conn->drained ||
+	    WARN_ON_ONCE(conn->params.rx_notify))
+		return;
+	/* Tell the peer now rather than let its sends time out. */
+	rdma_disconnect(conn->cm_id);
+	ib_drain_qp(conn->qp);
+	conn->drained = true;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_drain);
+
+/*
+ * One connection attempt ends; keep_id: the CM id is the CM's to destroy
+ * (a request that could not be accepted, from within its handler).
+ */
+static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 {
 	struct xscore_conn_buf *buf, *next;
 	unsigned int i;
@@ -385,15 +417,26 @@ void xscore_conn_close(struct xscore_conn *conn)
 	spin_unlock_bh(&conn->tx_lock);
 
 	if (conn->cm_id) {
-		/* Tell the peer now rather than let its sends time out. */
-		if (conn->qp_created) {
-			rdma_disconnect(conn->cm_id);
-			rdma_destroy_qp(conn->cm_id);
+		/*
+		 * Receives handed over in the completion handler repost to
+		 * the QP: none may be running when it goes.  A request not
+		 * accepted received nothing.
+		 */
+		if (conn->qp_created && !keep_id) {
+			if (conn->params.recv)
+				xscore_conn_drain(conn);
+			else
+				rdma_disconnect(conn->cm_id);
 		}
+		if (conn->qp_created)
+			rdma_destroy_qp(conn->cm_id);
 		/* Waits for a running CM handler; none comes after. */
-		rdma_destroy_id(conn->cm_id);
+		if (!keep_id)
+			rdma_destroy_id(conn->cm_id);
 		conn->cm_id = NULL;
+		conn->qp = NULL;
 		conn->qp_created = false;
+		conn->drained = false;
 	}
 	if (conn->cq) {
 		/* Waits for running completion handlers; none comes after. */
@@ -418,6 +461,23 @@ void xscore_conn_close(struct xscore_conn *conn)
 	conn->established = false;
 	conn->accept_len = 0;
 	conn->remote_qpn = 0;
+}
+
+/**
+ * xscore_conn_close() - end one connection attempt
+ * @conn: the connection, connected or not
+ *
+ * The peer is told (a disconnect), then the QP, the CM id and the CQs go;
+ * each waits for its handlers that are running, so none runs afterwards.
+ * Sends from the owner's memory that never completed are given back through
+ * tx_release.  The buffers stay, for the next xscore_conn_connect() or
+ * xscore_conn_accept_request().  Called from the owner's work (or its
+ * teardown), never from a callback; an owner that polls receives stops its
+ * poller first.
+ */
+void xscore_conn_close(struct xscore_conn *conn)
+{
+	xscore_conn_teardown(conn, false);
 }
 EXPORT_SYMBOL_GPL(xscore_conn_close);
 
@@ -465,10 +525,12 @@ static int xscore_conn_create_cqs(struct xscore_conn *conn)
 	bool polled = conn->params.rx_notify;
 	int ret;
 
+	/* Two more for ib_drain_qp()'s markers. */
 	conn->cq = ib_alloc_cq(conn->ibdev, conn,
 			       (polled ? 1 : 2) * conn->params.ring +
-			       conn->params.owner_wrs, 0,
-			       polled ? IB_POLL_SOFTIRQ : IB_POLL_WORKQUEUE);
+			       conn->params.owner_wrs + conn->params.rdma_ctxs + 2,
+			       0, polled || conn->params.softirq ?
+			       IB_POLL_SOFTIRQ : IB_POLL_WORKQUEUE);
 	if (IS_ERR(conn->cq)) {
 		ret = PTR_ERR(conn->cq);
 		conn->cq = NULL;
@@ -486,33 +548,32 @@ static int xscore_conn_create_cqs(struct xscore_conn *conn)
 	return 0;
 }
 
+/*
+ * The QP on the connection's CM id, its CQs and its posted receives; sends
+ * are taken from then on.  Every work request the helper posts asks for
+ * its completion; the owner's (and rdma_rw's) say for themselves.
+ */
 static int xscore_conn_create_qp(struct xscore_conn *conn)
 {
+	/* One more of each for ib_drain_qp()'s marker. */
 	struct ib_qp_init_attr attr = {
 		.event_handler	= xscore_conn_qp_event,
 		.qp_context	= conn,
 		.cap = {
 			.max_send_wr	= conn->params.ring +
-					  conn->params.owner_wrs,
-			.max_recv_wr	= conn->params.ring,
+					  conn->params.owner_wrs + 1,
+			.max_recv_wr	= conn->params.ring + 1,
 			.max_send_sge	= conn->params.max_send_sge,
 			.max_recv_sge	= 1,
+			.max_rdma_ctxs	= conn->params.rdma_ctxs,
 		},
-		.sq_sig_type	= IB_SIGNAL_ALL_WR,
+		.sq_sig_type	= IB_SIGNAL_REQ_WR,
 		.qp_type	= IB_QPT_RC,
-	};
-	struct rdma_conn_param param = {
-		.private_data		= conn->params.private_data,
-		.private_data_len	= conn->params.private_data_len,
-		.retry_count		= XSCORE_CONN_RETRIES,
-		.rnr_retry_count	= XSCORE_CONN_RETRIES,
+		.port_num	= conn->port_num,
 	};
 	struct rdma_cm_id *id = conn->cm_id;
 	unsigned int i;
 	int ret;
-
-	param.responder_resources = min_t(int, conn->params.responder_resources,
-					  conn->ibdev->attrs.max_qp_rd_atom);
 
 	/* The route must lead out of the port this connection belongs to. */
 	if (id->device != conn->ibdev || id->port_num != conn->port_num)
@@ -526,6 +587,7 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	ret = rdma_create_qp(id, conn->pd, &attr);
 	if (ret)
 		return ret;
+	conn->qp = id->qp;
 	conn->qp_created = true;
 
 	for (i = 0; i < conn->params.ring; i++) {
@@ -539,21 +601,86 @@ static int xscore_conn_create_qp(struct xscore_conn *conn)
 	conn->tx_qp = id->qp;
 	spin_unlock_bh(&conn->tx_lock);
 	/* The CM's default RNR NAK timer stalls a peer that finds our ring dry for 655 ms. */
-	ret = rdma_set_min_rnr_timer(id, XSCORE_MIN_RNR_TIMER);
-	if (ret)
-		return ret;
-	return rdma_connect(id, &param);
+	return rdma_set_min_rnr_timer(id, XSCORE_MIN_RNR_TIMER);
 }
 
+/* Route resolved: the QP, and the connection request. */
+static int xscore_conn_request(struct xscore_conn *conn)
+{
+	struct rdma_conn_param param = {
+		.private_data		= conn->params.private_data,
+		.private_data_len	= conn->params.private_data_len,
+		.retry_count		= XSCORE_CONN_RETRIES,
+		.rnr_retry_count	= XSCORE_CONN_RETRIES,
+	};
+	int ret;
+
+	param.responder_resources = min_t(int, conn->params.responder_resources,
+					  conn->ibdev->attrs.max_qp_rd_atom);
+	ret = xscore_conn_create_qp(conn);
+	if (ret)
+		return ret;
+	return rdma_connect(conn->cm_id, &param);
+}
+
+/**
+ * xscore_conn_accept_request() - accept a peer's connection request
+ * @conn: the connection, created on the request's device and port
+ *	(@id->device, @id->port_num) and closed
+ * @id: the request's rdma_cm id, from within the listener's request
+ *	callback (xscore_conn_listen())
+ * @request: the request's parameters (the event's param.conn, from this
+ *	side's view), for the RDMA reads each side may have outstanding
+ *
+ * Builds the QP and CQs as xscore_conn_connect() does, posts the receive
+ * ring and accepts with the private data of @conn's params.  From then on
+ * @id belongs to @conn: its events go through xscore_conn_step() like a
+ * connecting one's, and xscore_conn_close() destroys it.  The request's
+ * private data is the caller's to check before.
+ *
+ * Return: 0 once accepted; else the error, @conn is closed again and @id
+ * is left to the CM: the listener's callback returns non-zero.
+ */
+int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
+			       const struct rdma_conn_param *request)
+{
+	struct rdma_conn_param param = {
+		.private_data		= conn->params.private_data,
+		.private_data_len	= conn->params.private_data_len,
+		.retry_count		= XSCORE_CONN_RETRIES,
+		.rnr_retry_count	= XSCORE_CONN_RETRIES,
+		.flow_control		= 1,
+	};
+	int ret;
+
+	if (WARN_ON_ONCE(conn->cm_id))
+		return -EBUSY;
+	param.initiator_depth = min_t(int, request->initiator_depth,
+				      conn->ibdev->attrs.max_qp_init_rd_atom);
+	param.responder_resources = min_t(int, request->responder_resources,
+					  conn->ibdev->attrs.max_qp_rd_atom);
+	conn->cm_id = id;
+	conn->events = 0;
+	conn->err = 0;
+	id->context = conn;
+	ret = xscore_conn_create_qp(conn);
+	if (!ret)
+		ret = rdma_accept(id, &param);
+	if (ret)
+		xscore_conn_teardown(conn, true);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_accept_request);
+
 /*
- * A connection whose receives the owner polls stays as it is: its poller may
- * be in the receive CQ now, so only the owner, having stopped the poller,
- * may close it.
+ * A connection whose receives the owner polls or takes in the completion
+ * handler stays as it is: the owner's code may be running on it now, so
+ * only the owner, having stopped that, may close it.
  */
 static enum xscore_conn_progress xscore_conn_failed(struct xscore_conn *conn,
 						    int err)
 {
-	if (!conn->params.rx_notify)
+	if (!conn->params.rx_notify && !conn->params.recv)
 		xscore_conn_close(conn);
 	conn->err = err;
 	return XSCORE_CONN_FAILED;
@@ -564,8 +691,9 @@ static enum xscore_conn_progress xscore_conn_failed(struct xscore_conn *conn,
  * @conn: the connection
  *
  * Called from the owner's work after a kick.  A connection that ends here
- * is closed already, unless its owner polls its receives (then the owner
- * closes it); conn->err says why it ended.
+ * is closed already, unless its owner polls its receives or takes them in
+ * the completion handler (then the owner closes it); xscore_conn_error()
+ * says why it ended.
  *
  * Return: XSCORE_CONN_ESTABLISHED when it connected just now,
  * XSCORE_CONN_FAILED when it is gone, else XSCORE_CONN_WAITING.
@@ -589,7 +717,7 @@ enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn)
 			return xscore_conn_failed(conn, ret);
 	}
 	if (events & BIT(XSCORE_CONN_EV_ROUTE_RESOLVED)) {
-		ret = xscore_conn_create_qp(conn);
+		ret = xscore_conn_request(conn);
 		if (ret)
 			return xscore_conn_failed(conn, ret);
 	}
@@ -881,6 +1009,19 @@ bool xscore_conn_established(const struct xscore_conn *conn)
 EXPORT_SYMBOL_GPL(xscore_conn_established);
 
 /**
+ * xscore_conn_active() - whether a connection attempt is open
+ * @conn: the connection, from its owner's work
+ *
+ * Return: true from xscore_conn_connect() or xscore_conn_accept_request()
+ * until xscore_conn_close(), connected or not.
+ */
+bool xscore_conn_active(const struct xscore_conn *conn)
+{
+	return conn->cm_id;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_active);
+
+/**
  * xscore_conn_accept() - what the peer's accept carried
  * @conn: the connection, established (xscore_conn_established())
  * @data: where the private data goes, XSCORE_CONN_ACCEPT_MAX bytes
@@ -895,10 +1036,10 @@ EXPORT_SYMBOL_GPL(xscore_conn_established);
 int xscore_conn_accept(const struct xscore_conn *conn, u8 *data,
 		       u32 *local_qpn, u32 *remote_qpn)
 {
-	if (!conn->established || !conn->cm_id || !conn->cm_id->qp)
+	if (!conn->established || !conn->qp)
 		return -ENOTCONN;
 	memcpy(data, conn->accept_data, conn->accept_len);
-	*local_qpn = conn->cm_id->qp->qp_num;
+	*local_qpn = conn->qp->qp_num;
 	*remote_qpn = conn->remote_qpn;
 	return conn->accept_len;
 }
@@ -940,6 +1081,35 @@ struct ib_pd *xscore_conn_pd(const struct xscore_conn *conn)
 	return conn->pd;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_pd);
+
+/**
+ * xscore_conn_qp() - a connection's QP, for the owner's rdma_rw contexts
+ * @conn: the connection, from its owner's work or a completion handler
+ *
+ * For rdma_rw_ctx_init() and rdma_rw_ctx_post() (the params' rdma_ctxs),
+ * between xscore_conn_accept_request() or XSCORE_CONN_ESTABLISHED and
+ * xscore_conn_drain() or xscore_conn_close().  Everything else the owner
+ * posts goes through xscore_conn_post_wr().
+ *
+ * Return: the QP, or NULL when there is none.
+ */
+struct ib_qp *xscore_conn_qp(const struct xscore_conn *conn)
+{
+	return conn->qp;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_qp);
+
+/**
+ * xscore_conn_port_num() - the port a connection runs on
+ * @conn: the connection
+ *
+ * Return: the port number it was created with.
+ */
+u32 xscore_conn_port_num(const struct xscore_conn *conn)
+{
+	return conn->port_num;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_port_num);
 
 /**
  * xscore_conn_buf_size() - bytes in one send or receive buffer
@@ -990,3 +1160,99 @@ unsigned int xscore_conn_tx_space(struct xscore_conn *conn)
 	return inflight >= conn->params.ring ? 0 : conn->params.ring - inflight;
 }
 EXPORT_SYMBOL_GPL(xscore_conn_tx_space);
+
+/* A listener: an rdma_cm id bound and listening, and its owner's callback. */
+struct xscore_conn_listener {
+	struct rdma_cm_id *id;
+	xscore_conn_request_fn request;
+	void *context;
+};
+
+/*
+ * The handler of the listener's id and of every id its requests made: a
+ * request's id starts with the listener's context.  Once accepted, an id
+ * has a QP and its context is the connection
+ * (xscore_conn_accept_request()); the listener's own id never has a QP.
+ */
+static int xscore_conn_listen_handler(struct rdma_cm_id *id,
+				      struct rdma_cm_event *event)
+{
+	struct xscore_conn_listener *listener;
+
+	if (event->event == RDMA_CM_EVENT_CONNECT_REQUEST) {
+		listener = id->context;
+		return listener->request(listener->context, id,
+					 &event->param.conn);
+	}
+	if (id->qp)
+		return xscore_conn_cm_handler(id, event);
+	return 0;
+}
+
+/**
+ * xscore_conn_listen() - take peers' connection requests at an address
+ * @addr: the local address (a GID as an IPv6 address) and rdma_cm port
+ * @backlog: requests that may wait to be handled
+ * @request: called for each request, in the CM's handler (process
+ *	context; requests on one listener are serialised), with @context,
+ *	the request's new id and its parameters (private data from the
+ *	fabric: the callback checks it).  It accepts with
+ *	xscore_conn_accept_request() and returns 0, or returns non-zero
+ *	(after rdma_reject(), if it likes) and the CM destroys the id.
+ * @context: the owner, for @request
+ *
+ * Return: the listener, or an ERR_PTR().
+ */
+struct xscore_conn_listener *xscore_conn_listen(const struct sockaddr_in6 *addr,
+						int backlog,
+						xscore_conn_request_fn request,
+						void *context)
+{
+	struct xscore_conn_listener *listener;
+	struct rdma_cm_id *id;
+	int ret;
+
+	listener = kzalloc(sizeof(*listener), GFP_KERNEL);
+	if (!listener)
+		return ERR_PTR(-ENOMEM);
+	listener->request = request;
+	listener->context = context;
+	id = rdma_create_id(&init_net, xscore_conn_listen_handler, listener,
+			    RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(id)) {
+		ret = PTR_ERR(id);
+		goto free;
+	}
+	ret = rdma_bind_addr(id, (struct sockaddr *)addr);
+	if (ret)
+		goto destroy_id;
+	ret = rdma_listen(id, backlog);
+	if (ret)
+		goto destroy_id;
+	listener->id = id;
+	return listener;
+
+destroy_id:
+	rdma_destroy_id(id);
+free:
+	kfree(listener);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(xscore_conn_listen);
+
+/**
+ * xscore_conn_unlisten() - stop taking connection requests
+ * @listener: the listener, or NULL
+ *
+ * Waits for a request being handled; no @request callback runs after.
+ * The connections accepted stay their owners'.  Called without any lock
+ * that the request callback takes.
+ */
+void xscore_conn_unlisten(struct xscore_conn_listener *listener)
+{
+	if (!listener)
+		return;
+	rdma_destroy_id(listener->id);
+	kfree(listener);
+}
+EXPORT_SYMBOL_GPL(xscore_conn_unlisten);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What an RC connection (include/xsigo/xscore_conn.h) holds: xscore's own;
- * owners reach it only through the helper's functions.
+ * What an RC connection (include/xsigo/xscore_conn.h) holds: xsconn's own;
+ * owners reach it only through the library's functions.
  */
 #ifndef _XSCORE_CONN_PRIV_H
 #define _XSCORE_CONN_PRIV_H
@@ -33,9 +33,11 @@ struct xscore_conn {
 
 	/* One connection attempt; only the owner's work changes these. */
 	struct rdma_cm_id *cm_id;
+	struct ib_qp *qp;		/* cm_id's, from creation to close */
 	struct ib_cq *cq;		/* sends, and receives without rx_notify */
 	struct ib_cq *rx_cq;		/* receives with rx_notify */
 	bool qp_created;
+	bool drained;			/* xscore_conn_drain() ran */
 	bool established;
 	int err;			/* why it failed, for XSCORE_CONN_FAILED */
 
@@ -54,10 +56,5 @@ struct xscore_conn {
 	unsigned int tx_next;
 	atomic_t tx_inflight;
 };
-
-static inline bool xscore_conn_active(const struct xscore_conn *conn)
-{
-	return conn->cm_id;
-}
 
 #endif /* _XSCORE_CONN_PRIV_H */
