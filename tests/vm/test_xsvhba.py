@@ -368,6 +368,12 @@ def only_disk_at_lun(lun: int) -> str:
 
 
 @pytest.mark.default_kernel_only
+# Known defect, seen in the make test run at ee508fd: masking the target closes the vHBA's
+# connections (its demo-mode ACL goes) and the vHBA reconnects, but the host still has both
+# disks 76 s later. Not yet known which side keeps LUN 0: the card's report after the
+# reconnect (LIO's ACL) or the host, which may keep a LUN across a reconnect. Strict: once it
+# works this passes, and the marker must go.
+@pytest.mark.xfail(strict=True, reason="after masking, the host still sees the unmapped LUN 0")
 def test_lun_masking_shows_a_vhba_only_the_luns_its_acl_maps(fabric: Fabric, vhba: str) -> None:
     """The operator allows the vHBA LUN 1 of its target, which masks the target: the card
     gives the vHBA a node ACL mapping LUN 1 alone, and the host keeps that disk and loses LUN
