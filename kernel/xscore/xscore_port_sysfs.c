@@ -137,19 +137,29 @@ static ssize_t link_drop_polls_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(link_drop_polls);
 
-static ssize_t xcm_guids_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+/* A list of GUIDs under port->lock (@num with it), blank-separated. */
+static ssize_t xscore_port_show_guids(struct xscore_port *port, char *buf,
+				      const u64 *guids,
+				      const unsigned int *num)
 {
-	struct xscore_port *port = to_port(dev);
 	ssize_t len = 0;
 	unsigned int i;
 
 	mutex_lock(&port->lock);
-	for (i = 0; i < port->trust.num_xcm_guids; i++)
+	for (i = 0; i < *num; i++)
 		len += sysfs_emit_at(buf, len, "%s%016llx", i ? " " : "",
-				     port->trust.xcm_guids[i]);
+				     guids[i]);
 	mutex_unlock(&port->lock);
 	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t xcm_guids_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct xscore_port *port = to_port(dev);
+
+	return xscore_port_show_guids(port, buf, port->trust.xcm_guids,
+				      &port->trust.num_xcm_guids);
 }
 
 /* Words separated by blanks or commas: the next one, NUL-terminated. */
@@ -336,15 +346,9 @@ static ssize_t xcms_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
 	struct xscore_port *port = to_port(dev);
-	ssize_t len = 0;
-	unsigned int i;
 
-	mutex_lock(&port->lock);
-	for (i = 0; i < port->num_xcms; i++)
-		len += sysfs_emit_at(buf, len, "%s%016llx", i ? " " : "",
-				     port->xcm_guids[i]);
-	mutex_unlock(&port->lock);
-	return len + sysfs_emit_at(buf, len, "\n");
+	return xscore_port_show_guids(port, buf, port->xcm_guids,
+				      &port->num_xcms);
 }
 static DEVICE_ATTR_RO(xcms);
 
