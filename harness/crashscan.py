@@ -108,3 +108,15 @@ def mark_command(label: str) -> str:
     if not re.fullmatch(r"[\w.:/\[\]-]+", label):
         raise ValueError(f"marker label {label!r} has characters unsafe for a shell")
     return f"echo '{MARK_PREFIX} {label}' > /dev/kmsg"
+
+
+# The kernel raises its console log level when it reports trouble (console_verbose(): an oops,
+# a panic, lockdep, a hung task set to panic) or when told (sysrq, dmesg -n). Raised, every
+# message reaches the console the harness reads commands' output from. This prints nothing
+# while the level is `expected`; else the level and the log's tail, and sets it back.
+def loglevel_command(expected: int, tail: int = 40, printk: str = "/proc/sys/kernel/printk") -> str:
+    return (
+        f"read level rest < {printk};"
+        f' if [ "$level" -gt {expected} ]; then dmesg -n {expected};'
+        f' echo "console log level $level"; dmesg | tail -n {tail}; fi'
+    )

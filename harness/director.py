@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -44,10 +45,17 @@ def ipv6_gid(guest: Guest) -> tuple[int, str]:
     return int(path.rsplit("/", 1)[1]), guest.console.output(f"cat {path}").strip()
 
 
+NODE_GUID = re.compile(r"^[0-9a-f]{4}(?::[0-9a-f]{4}){3}$", re.MULTILINE)
+
+
 def node_guid(guest: Guest) -> str:
     """The guest's rxe node GUID as 16 hex digits."""
     out = guest.console.output(f"cat /sys/class/infiniband/{RXE_DEVICE}/node_guid")
-    return out.strip().replace(":", "")
+    # The line itself: a kernel message on the console may come before it.
+    found = NODE_GUID.findall(out)
+    if not found:
+        raise ValueError(f"no node GUID in {out!r}")
+    return found[-1].replace(":", "")
 
 
 def wait_for_start(con: Console, banner: str, log: str) -> None:
@@ -220,7 +228,8 @@ def stop_xcm(director: Guest, guid: str | None = None) -> str:
     """Stop an XCM and take its address away again; return what it logged."""
     con = director.console
     log, pid = xcm_files(guid)
-    address = fabric_address(guid) if guid else eui64_address(director)
+    # Stopped first: whatever fails after must not leave it holding its address.
     con.run(f"kill $(cat {pid}) && wait $(cat {pid}) 2>/dev/null; true")
+    address = fabric_address(guid) if guid else eui64_address(director)
     con.run(f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname)")
     return con.output(f"cat {log}")

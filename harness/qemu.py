@@ -26,7 +26,10 @@ def cpu_model(built_here: bool) -> str:
     return CPU_MODEL_4LEVEL if built_here else CPU_MODEL
 
 
-KERNEL_ARGS = ["console=ttyS0", "loglevel=3", "panic=-1"]
+# The shell the harness drives shares ttyS0 with the kernel's console: below this level no
+# kernel message (but a panic's) is printed among a command's output.
+CONSOLE_LOGLEVEL = 3
+KERNEL_ARGS = ["console=ttyS0", f"loglevel={CONSOLE_LOGLEVEL}", "panic=-1"]
 # Without mergeable receive buffers (and with the 9000-byte MTU) virtio-net fills its ring with
 # page chains of its own, not page_pool pages. rxe frees queued packets while it holds a QP's
 # state_lock with interrupts off (rxe_receiver, rxe_completer); freeing a page_pool page from

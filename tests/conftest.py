@@ -14,12 +14,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import crashscan, director, kernels, kmemleak, matrix, modules, runs
+from harness import crashscan, director, kernels, kmemleak, matrix, modules, qemu, runs
 from harness.bench import suite
 from harness.fabric import Fabric
 from harness.vm import Guest
 
 _STARTED = pytest.StashKey[float]()
+# Console log levels found raised after a test (KernelLog.conclude), each with the guest's log
+# tail, for the run's summary. Not a failure by itself (a splat the scan knows fails the test);
+# set back, so that kernel messages stop mixing into the output of the commands that follow.
+RAISED_LOGLEVELS: list[str] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,12 +158,19 @@ class KernelLog:
 
     def conclude(self, lost_ok: bool = False) -> list[str]:
         """problems(), then a checkpoint marker on each usable guest, so that the next scan
-        (unread_splats) starts after what this one read."""
+        (unread_splats) starts after what this one read. A console log level found raised is
+        set back (tests/conftest.py RAISED_LOGLEVELS)."""
         reports = self.problems(lost_ok)
         for guest in self.fabric.guests:
             if guest.fault() is None:
+                self._check_loglevel(guest)
                 guest.console.run(crashscan.mark_command(f"{self.label}.checked"))
         return reports
+
+    def _check_loglevel(self, guest: Guest) -> None:
+        raised = guest.console.output(crashscan.loglevel_command(qemu.CONSOLE_LOGLEVEL))
+        if raised.strip():
+            RAISED_LOGLEVELS.append(f"{guest.name}, by the end of {self.label}: {raised}")
 
     def take(self, guest: Guest) -> list[crashscan.Splat]:
         """Splats since the marker, which the caller owns: the guard will not report them."""

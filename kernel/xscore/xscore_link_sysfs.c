@@ -170,28 +170,30 @@ static ssize_t held_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(held);
 
 /* The next answer that leaves the XCM out drops the link, busy or not. */
+static int xscore_link_release(struct device *dev)
+{
+	WRITE_ONCE(to_link(dev)->release_asked, true);
+	return 0;
+}
+
 static ssize_t release_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int ret = xscore_sysfs_action(buf);
-
-	if (ret <= 0)
-		return ret ? ret : count;
-	WRITE_ONCE(to_link(dev)->release_asked, true);
-	return count;
+	return xscore_sysfs_act(dev, buf, count, xscore_link_release);
 }
 static DEVICE_ATTR_WO(release);
 
 /* Drop the session and connect again now, without a backoff. */
+static int xscore_link_reset(struct device *dev)
+{
+	xscore_session_reset(&to_link(dev)->session, "reset by the operator");
+	return 0;
+}
+
 static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
-	int ret = xscore_sysfs_action(buf);
-
-	if (ret <= 0)
-		return ret ? ret : count;
-	xscore_session_reset(&to_link(dev)->session, "reset by the operator");
-	return count;
+	return xscore_sysfs_act(dev, buf, count, xscore_link_reset);
 }
 static DEVICE_ATTR_WO(reset);
 

@@ -353,19 +353,21 @@ static ssize_t xcms_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(xcms);
 
 /* A discovery round now, not at the next poll. */
-static ssize_t repoll_store(struct device *dev, struct device_attribute *attr,
-			    const char *buf, size_t count)
+static int xscore_port_repoll(struct device *dev)
 {
 	struct xscore_port *port = to_port(dev);
-	int ret = xscore_sysfs_action(buf);
 
-	if (ret <= 0)
-		return ret ? ret : count;
 	/* A port without discovery has no work to run (xscore_discovery_stop()). */
 	if (!port->ud && !port->mad_agent)
 		return -EOPNOTSUPP;
 	xscore_discovery_kick(port);
-	return count;
+	return 0;
+}
+
+static ssize_t repoll_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return xscore_sysfs_act(dev, buf, count, xscore_port_repoll);
 }
 static DEVICE_ATTR_WO(repoll);
 

@@ -84,18 +84,22 @@ enum xscore_discovery_step {
 #define XSCORE_LINK_DROP_POLLS_MAX	100
 
 /*
- * A write to an action attribute (a link's release and reset, a port's
- * repoll, a device's delete): 1 (or y) asks for the action, 0 (or n) is
- * taken and does nothing.
+ * The store of an action attribute (a link's release and reset, a port's
+ * repoll, a device's delete): 1 (or y) runs @act, 0 (or n) is taken and
+ * does nothing.
  *
- * Return: 1 to act, 0 not to, or kstrtobool()'s error.
+ * Return: @count, or kstrtobool()'s or @act's error.
  */
-static inline int xscore_sysfs_action(const char *buf)
+static inline ssize_t xscore_sysfs_act(struct device *dev, const char *buf,
+				       size_t count,
+				       int (*act)(struct device *dev))
 {
-	bool act;
-	int ret = kstrtobool(buf, &act);
+	bool asked;
+	int ret = kstrtobool(buf, &asked);
 
-	return ret ? ret : act;
+	if (!ret && asked)
+		ret = act(dev);
+	return ret ? ret : count;
 }
 
 /*

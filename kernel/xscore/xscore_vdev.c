@@ -307,19 +307,21 @@ static DEVICE_ATTR_RO(orphaned);
  * because it was busy).  The link's work removes it; a device the XCM
  * still installs is the XCM's to delete.
  */
-static ssize_t delete_store(struct device *dev, struct device_attribute *attr,
-			    const char *buf, size_t count)
+static int xscore_vdev_delete(struct device *dev)
 {
 	struct xscore_vdev *vdev = to_xscore_vdev(to_auxiliary_dev(dev));
-	int ret = xscore_sysfs_action(buf);
 
-	if (ret <= 0)
-		return ret ? ret : count;
 	if (!READ_ONCE(vdev->orphaned))
 		return -EPERM;
 	WRITE_ONCE(vdev->delete_asked, true);
 	xscore_link_queue_prune(vdev->link);
-	return count;
+	return 0;
+}
+
+static ssize_t delete_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return xscore_sysfs_act(dev, buf, count, xscore_vdev_delete);
 }
 static DEVICE_ATTR_WO(delete);
 

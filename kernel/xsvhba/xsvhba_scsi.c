@@ -220,6 +220,29 @@ void xsvhba_set_loss_timeout(struct xsvhba *vhba, unsigned int seconds)
 	mutex_unlock(&vhba->session.mutex);
 }
 
+static bool xsvhba_lun_listed(const u8 *map, u64 lun)
+{
+	return lun < 256 && map[lun / 8] & BIT(lun % 8);
+}
+
+/*
+ * The LUNs of one target that the card no longer lists are removed.  Runs
+ * outside the mutex, as removal waits for commands that the error handler
+ * may need the mutex to end.
+ */
+static void xsvhba_remove_unlisted(struct xsvhba *vhba, struct fc_rport *rport,
+				   const u8 *map)
+{
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, vhba->shost) {
+		if (sdev->channel == rport->channel &&
+		    sdev->id == rport->scsi_target_id &&
+		    !xsvhba_lun_listed(map, sdev->lun))
+			scsi_remove_device(sdev);
+	}
+}
+
 /*
  * Give a present target its remote port.  fc_remote_port_add() runs
  * outside the mutex: it flushes the transport's work, whose scans wait
@@ -234,6 +257,8 @@ static void xsvhba_target_attach(struct xsvhba *vhba,
 	};
 	struct xsvhba_rport *rp;
 	struct fc_rport *rport;
+	bool attached = false;
+	u8 map[32];
 
 	mutex_lock(&vhba->session.mutex);
 	if (!target->present || target->rport) {
@@ -262,35 +287,33 @@ static void xsvhba_target_attach(struct xsvhba *vhba,
 		target->rport = rport;
 		/* The transport scans a port it adds. */
 		target->rescan = false;
+		memcpy(map, target->lun_map, sizeof(map));
+		get_device(&rport->dev);
+		attached = true;
 		shost_printk(KERN_INFO, vhba->shost,
 			     "target %016llx (FC id %06x) online\n",
 			     target->wwpn, target->port_id);
 	}
 	mutex_unlock(&vhba->session.mutex);
-}
-
-static bool xsvhba_lun_listed(const u8 *map, u64 lun)
-{
-	return lun < 256 && map[lun / 8] & BIT(lun % 8);
+	if (!attached)
+		return;
+	/*
+	 * A port back within its loss timeout is the one the transport kept,
+	 * with its LUNs: those the card no longer lists (masked or removed
+	 * while it was away) go, as a scan never removes a LUN.
+	 */
+	xsvhba_remove_unlisted(vhba, rport, map);
+	put_device(&rport->dev);
 }
 
 /*
  * The LUNs of one target as the card lists them: the ones gone are
- * removed, new ones are found by a scan (REPORT LUNS).  Runs outside the
- * mutex, as it waits for commands that the error handler may need the
- * mutex to end.
+ * removed, new ones are found by a scan (REPORT LUNS).
  */
 static void xsvhba_sync_luns(struct xsvhba *vhba, struct fc_rport *rport,
 			     const u8 *map)
 {
-	struct scsi_device *sdev;
-
-	shost_for_each_device(sdev, vhba->shost) {
-		if (sdev->channel == rport->channel &&
-		    sdev->id == rport->scsi_target_id &&
-		    !xsvhba_lun_listed(map, sdev->lun))
-			scsi_remove_device(sdev);
-	}
+	xsvhba_remove_unlisted(vhba, rport, map);
 	scsi_scan_target(&rport->dev, rport->channel, rport->scsi_target_id,
 			 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
 }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from harness import crashscan
@@ -97,3 +101,29 @@ def test_the_log_after_the_newest_marker_of_any_label_is_what_no_scan_has_read()
     )
     assert crashscan.after_newest_mark(log) == "[ 51.0] quiet"
     assert crashscan.scan(crashscan.after_newest_mark(WARN_SPLAT)) != []
+
+
+def _run_loglevel_command(tmp_path: Path, level: str) -> tuple[str, str]:
+    """Run the command with `level` as the console's, against a dmesg that logs its calls."""
+    printk = tmp_path / "printk"
+    printk.write_text(f"{level}\t4\t1\t7\n")
+    calls = tmp_path / "calls"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    dmesg = bindir / "dmesg"
+    dmesg.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n[ $# = 0 ] && echo "[ 1.0] a line"\n')
+    dmesg.chmod(0o755)
+    command = crashscan.loglevel_command(3, printk=str(printk))
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    out = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True).stdout
+    return out, calls.read_text() if calls.exists() else ""
+
+
+def test_loglevel_command_is_silent_while_the_level_is_the_boots(tmp_path: Path) -> None:
+    assert _run_loglevel_command(tmp_path, "3") == ("", "")
+
+
+def test_loglevel_command_sets_a_raised_level_back_and_shows_the_log(tmp_path: Path) -> None:
+    out, calls = _run_loglevel_command(tmp_path, "15")
+    assert out.splitlines() == ["console log level 15", "[ 1.0] a line"]
+    assert calls.splitlines()[0] == "-n 3"

@@ -12,7 +12,7 @@ import pytest
 from harness import director
 from harness.console import ConsoleError
 from harness.fabric import Fabric
-from tests.conftest import KernelLog, unread_splats
+from tests.conftest import RAISED_LOGLEVELS, KernelLog, unread_splats
 from tests.vm import fabric_loss
 
 
@@ -117,3 +117,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("fabric losses")
         for line in lines:
             terminalreporter.line(line)
+    if RAISED_LOGLEVELS:
+        terminalreporter.section("console log levels raised (set back to the boot's)")
+        for report in RAISED_LOGLEVELS:
+            terminalreporter.line(report)
