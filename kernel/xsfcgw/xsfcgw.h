@@ -23,8 +23,9 @@
  * failed.
  *
  * Lock order (outer first):
- *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, listener, link state,
- *                        a vHBA's connections (set and stepped under it)
+ *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, initiators, listener, link
+ *                        state, a vHBA's connections (set and stepped
+ *                        under it)
  *   xsfcgw_vhba.mutex  - enable state, what the vHBA was told, nexus set-up
  *   xsfcgw_vhba.lock   - (spinlock, irqsave) commands, held commands,
  *                        nexus lookup, the dead flag
