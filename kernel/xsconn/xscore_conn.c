@@ -1274,7 +1274,7 @@ bool xscore_conn_request_from(struct rdma_cm_id *id, const union ib_gid *host)
 {
 	union ib_gid requester;
 
-	if (!memchr_inv(host->raw, 0, sizeof(host->raw)))
+	if (!xscore_conn_host_bound(host))
 		return false;
 	rdma_read_gids(id, NULL, &requester);
 	return !memcmp(&requester, host, sizeof(requester));
@@ -1311,7 +1311,7 @@ EXPORT_SYMBOL_GPL(xscore_conn_host_parse);
  */
 ssize_t xscore_conn_host_show(char *page, const union ib_gid *host)
 {
-	if (!memchr_inv(host->raw, 0, sizeof(host->raw)))
+	if (!xscore_conn_host_bound(host))
 		return sysfs_emit(page, "\n");
 	return sysfs_emit(page, "%pI6c\n", host->raw);
 }

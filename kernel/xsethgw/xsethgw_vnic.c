@@ -321,7 +321,8 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * on one port: no two attaches of a vNIC run at once.
  *
  * Return: 0 once accepted; -EACCES when it does not come from the vNIC's
- * host; else the id goes back to the CM.
+ * host, -EAGAIN while the vNIC has none yet; else the id goes back to the
+ * CM.
  */
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 			const struct rdma_conn_param *param, bool is_data)
@@ -333,8 +334,9 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 	mutex_lock(&vnic->lock);
 	/* Checked first: a stranger naming the vNIC must not drop its host. */
 	if (!xscore_conn_request_from(id, &vnic->host)) {
+		ret = xscore_conn_host_bound(&vnic->host) ? -EACCES : -EAGAIN;
 		mutex_unlock(&vnic->lock);
-		return -EACCES;
+		return ret;
 	}
 	again = is_data ? rcu_access_pointer(vnic->data) : vnic->ctrl;
 	mutex_unlock(&vnic->lock);

@@ -91,6 +91,7 @@ struct xsfcgw_stats {
 	atomic_t	no_target;	/* a target the vHBA cannot see */
 	atomic_t	too_many;	/* a vHBA past XSFCGW_MAX_VHBAS */
 	atomic_t	unknown_vhba;	/* a resource id not configured */
+	atomic_t	unbound;	/* before the director named its host */
 	atomic_t	wrong_host;	/* not from the host that installed it */
 	atomic_t	commands;
 };

@@ -163,7 +163,9 @@ static int xsfcgw_connect_request(void *context, struct rdma_cm_id *cm_id,
 		goto unlock;
 	}
 	if (!xscore_conn_request_from(cm_id, &initiator->host)) {
-		atomic_inc(&port->stats.wrong_host);
+		/* Unbound: its host's first try, before the director bound it. */
+		atomic_inc(xscore_conn_host_bound(&initiator->host) ?
+			   &port->stats.wrong_host : &port->stats.unbound);
 		ret = -EACCES;
 		goto unlock;
 	}

@@ -29,6 +29,8 @@ def main() -> int:
     cap = QPCap(max_send_wr=2, max_recv_wr=2, max_send_sge=1, max_recv_sge=1)
     init = QPInitAttr(qp_type=IBV_QPT_RC, cap=cap, sq_sig_all=1)
     info = AddrInfo(src=own, dst=card, dst_service=str(CARD_PORT), port_space=RDMA_PS_TCP)
+    # Address and route resolution fail loudly (a traceback, a non-zero exit): only the card's
+    # answer to the request itself is printed.
     cmid = CMID(creator=info, qp_init_attr=init)
     param = ConnParam()
     param.set_private_data(private_data(kind, resource_id))
