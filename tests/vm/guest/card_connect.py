@@ -33,7 +33,9 @@ def main() -> int:
     # answer to the request itself is printed.
     cmid = CMID(creator=info, qp_init_attr=init)
     param = ConnParam()
-    param.set_private_data(private_data(kind, resource_id))
+    # Named: ConnParam keeps a pointer to these bytes, not the bytes, until the connect.
+    data = private_data(kind, resource_id)
+    param.set_private_data(data)
     try:
         cmid.connect(param)
     except PyverbsError as err:
