@@ -207,7 +207,10 @@ def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_conn
     assert all(answer.startswith("refused") for answer in answers), answers
     after = card_stats(fabric)
     counted = {k: after[k] - before[k] for k in ("wrong_host", "unknown_vhba", "unbound")}
-    assert counted == {"wrong_host": 1, "unknown_vhba": 1, "unbound": 0}, (answers, counted)
+    refusals = card.output(f"{san.CARD_LOG} | grep 'connection refused' | tail -n 4")
+    assert counted == {"wrong_host": 1, "unknown_vhba": 1, "unbound": 0}, (
+        f"{answers} {counted} for {rid:#x}\n{refusals}"
+    )
     assert con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0] == reconnects
     read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
     assert read.ok, read.output + diagnostics(fabric)
