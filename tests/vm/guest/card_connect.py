@@ -32,9 +32,9 @@ def main() -> int:
     # Address and route resolution fail loudly (a traceback, a non-zero exit): only the card's
     # answer to the request itself is printed.
     cmid = CMID(creator=info, qp_init_attr=init)
-    param = ConnParam()
-    # Named: ConnParam keeps a pointer to these bytes, not the bytes, until the connect.
     data = private_data(kind, resource_id)
+    # ConnParam sends data_len bytes of private data, of what set_private_data() gave it.
+    param = ConnParam(data_len=len(data))
     param.set_private_data(data)
     try:
         cmid.connect(param)
