@@ -291,6 +291,8 @@ def test_a_host_naming_another_hosts_vnic_is_refused_and_the_vnic_keeps_its_conn
         fabric.host, fabric.director, "eth", PORT.card_port, [VNIC_RESOURCE_ID]
     )
     assert answer.startswith("refused"), answer
+    why = f"{VNIC_RESOURCE_ID:#x} refused: not from the host that installed it"
+    assert fabric.director.console.run(f"dmesg | grep -q '{why}'", check=False).ok, why
     after = fabric.director.console.output(f"cat {port_stats}").split()
     refused = int(after[after.index("refused") + 1]) - int(before[before.index("refused") + 1])
     assert refused == 1, (before, after)
