@@ -78,11 +78,13 @@ def cmd_xcm(args: argparse.Namespace) -> int:
 
 def cmd_ethgw(args: argparse.Namespace) -> int:
     # pyverbs exists only in the director VM.
+    from director.bindings import HostBindings
     from director.ethgw import EthernetGateway
 
     ports = dict(spec.split("=", 1) for spec in args.port)
     settings = Watched(args.config, Config())
-    EthernetGateway(ports, args.prefix, node_guid(args.ibdev), settings).serve()
+    bindings = HostBindings(args.state_dir)
+    EthernetGateway(ports, args.prefix, node_guid(args.ibdev), settings, bindings).serve()
     return 0
 
 
@@ -90,7 +92,7 @@ def cmd_fcgw(args: argparse.Namespace) -> int:
     from director import fcgw
 
     settings = Watched(args.config, Config())
-    fcgw.run(args.port, args.prefix, node_guid(args.ibdev), settings, args.lun_dir)
+    fcgw.run(args.port, args.prefix, node_guid(args.ibdev), settings, args.lun_dir, args.state_dir)
     return 0
 
 

@@ -180,6 +180,20 @@ class FcTarget:
     def masked(self) -> bool:
         return self.acls is not None
 
+    @property
+    def fault(self) -> tuple[str, float]:
+        """The fault its commands suffer, as the card has one at a time: (kind, seconds),
+        kind one of none, delay, drop, stuck, stale; the most lasting of those set wins."""
+        if self.stale_after_s:
+            return "stale", self.stale_after_s
+        if self.stuck:
+            return "stuck", 0.0
+        if self.drop:
+            return "drop", 0.0
+        if self.delay_s:
+            return "delay", self.delay_s
+        return "none", 0.0
+
     def acl(self, initiator: str) -> FcAcl | None:
         """The entry that allows the vHBA of WWN `initiator` (in either case), if any."""
         wanted = _octets_value(initiator)

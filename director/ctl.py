@@ -64,28 +64,31 @@ def _show(args: argparse.Namespace, data: object, lines: list[str]) -> int:
     return 0
 
 
-def cmd_add_vnic(args: argparse.Namespace) -> int:
+def _add_device(args: argparse.Namespace, make: Callable[[int], cfg.Vnic | cfg.Vhba]) -> int:
+    """Add the device `make` builds with its resource id (the one asked for, or the next
+    free) to the server's, and say what it got."""
     config = cfg.load(args.config)
     server = config.server_named(_match(args.server))
-    rid = args.resource_id or config.next_resource_id()
-    mac = args.mac.lower() if args.mac else ""
-    server.vnics.append(cfg.Vnic(args.name, rid, mac, args.mtu, args.port))
+    device = make(args.resource_id or config.next_resource_id())
+    if isinstance(device, cfg.Vnic):
+        server.vnics.append(device)
+        what = f"vNIC {device.name} (resource id {device.resource_id:#x}, MAC {device.mac})"
+    else:
+        server.vhbas.append(device)
+        what = f"vHBA {device.name} (resource id {device.resource_id:#x}, WWN {device.wwn})"
     cfg.save(args.config, config)
-    print(f"vNIC {args.name} (resource id {rid:#x}, MAC {server.vnics[-1].mac}) added for"
-          f" {args.server}")  # fmt: skip
+    print(f"{what} added for {args.server}")
     return 0
+
+
+def cmd_add_vnic(args: argparse.Namespace) -> int:
+    mac = args.mac.lower() if args.mac else ""
+    return _add_device(args, lambda rid: cfg.Vnic(args.name, rid, mac, args.mtu, args.port))
 
 
 def cmd_add_vhba(args: argparse.Namespace) -> int:
-    config = cfg.load(args.config)
-    server = config.server_named(_match(args.server))
-    rid = args.resource_id or config.next_resource_id()
     wwn = args.wwn.lower() if args.wwn else ""
-    server.vhbas.append(cfg.Vhba(args.name, rid, wwn, args.port))
-    cfg.save(args.config, config)
-    print(f"vHBA {args.name} (resource id {rid:#x}, WWN {server.vhbas[-1].wwn}) added for"
-          f" {args.server}")  # fmt: skip
-    return 0
+    return _add_device(args, lambda rid: cfg.Vhba(args.name, rid, wwn, args.port))
 
 
 def _set_device(args: argparse.Namespace, kind: str, changes: dict[str, object]) -> Any:
@@ -251,15 +254,10 @@ def cmd_target_state(args: argparse.Namespace) -> int:
 
 
 def _fault_name(target: cfg.FcTarget) -> str:
-    if target.stale_after_s:
-        return f"stale after {target.stale_after_s} s"
-    if target.stuck:
-        return "stuck"
-    if target.drop:
-        return "drop"
-    if target.delay_s:
-        return f"delay {target.delay_s} s"
-    return "none"
+    kind, seconds = target.fault
+    if kind == "stale":
+        return f"stale after {seconds} s"
+    return f"delay {seconds} s" if kind == "delay" else kind
 
 
 def cmd_target_fault(args: argparse.Namespace) -> int:

@@ -6,8 +6,9 @@ director's configuration (vNICs added, deleted, changed; `down_ports`), and on S
 every port (the hosts' connections close) and takes the tree down. No frame passes through it.
 
 configfs layout (kernel/xsethgw/xsethgw_configfs.c): <root>/<port>/{uplink,address,link,enable}
-and <root>/<port>/vnics/<resource id in hex>/{mac,mtu}; a port "eth/1" is the directory
-"eth1".
+and <root>/<port>/vnics/<resource id in hex>/{mac,mtu,host}; a port "eth/1" is the directory
+"eth1". `host` is the GID of the host whose XCM session installed the vNIC
+(director/bindings.py): the gateway takes the vNIC's connections from there only.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from director.bindings import HostBindings
 from director.config import Config, Watched, fabric_address, io_port_guid
 
 log = logging.getLogger("director.ethgw")
 
 CONFIGFS = Path("/sys/kernel/config/xsethgw")
-RELOAD_PERIOD = 1.0
+# A host's first connection follows its INSTALL at once; it is refused until the gateway knows
+# its host, and tried again a second later.
+RELOAD_PERIOD = 0.25
 
 
 def port_dirname(port: str) -> str:
@@ -40,12 +44,18 @@ class VnicSettings:
     port: str
     mac: str
     mtu: int
+    host: str = ""  # its host's GID; "": none known yet
 
 
-def wanted_vnics(config: Config, ports: Mapping[str, str]) -> dict[int, VnicSettings]:
-    """The configuration's vNICs on the card's ports, by resource id."""
+def wanted_vnics(
+    config: Config, ports: Mapping[str, str], hosts: Mapping[int, str] | None = None
+) -> dict[int, VnicSettings]:
+    """The configuration's vNICs on the card's ports, by resource id, each with the host GID
+    `hosts` binds it to."""
     return {
-        vnic.resource_id: VnicSettings(vnic.port, vnic.mac.lower(), vnic.mtu)
+        vnic.resource_id: VnicSettings(
+            vnic.port, vnic.mac.lower(), vnic.mtu, (hosts or {}).get(vnic.resource_id, "")
+        )
         for server in config.servers
         for vnic in server.vnics
         if vnic.port in ports
@@ -79,7 +89,7 @@ class KernelCard:
     def _write(path: Path, value: str) -> None:
         path.write_text(f"{value}\n")
 
-    def start(self, config: Config) -> None:
+    def start(self, config: Config, hosts: Mapping[int, str] | None = None) -> None:
         """Take down what an earlier run left, create the ports, then apply `config`."""
         for port in self.ports:
             self._remove_port(port)
@@ -93,10 +103,11 @@ class KernelCard:
             self.link[port] = up
             self._write(path / "enable", "1")
             log.info("port %s on %s listening at [%s]:4097", port, ifname, self.addresses[port])
-        self.apply(config)
+        self.apply(config, hosts)
 
-    def apply(self, config: Config) -> None:
-        """Bring the gateway in line with the configuration."""
+    def apply(self, config: Config, hosts: Mapping[int, str] | None = None) -> None:
+        """Bring the gateway in line with the configuration, each vNIC bound to the host GID
+        `hosts` has for it (director/bindings.py)."""
         down = set(config.down_ports)
         for port in self.ports:
             up = port not in down
@@ -104,7 +115,7 @@ class KernelCard:
                 self._write(self._port(port) / "link", "1" if up else "0")
                 self.link[port] = up
                 log.info("port %s link %s", port, "up" if up else "down")
-        wanted = wanted_vnics(config, self.ports)
+        wanted = wanted_vnics(config, self.ports, hosts)
         for resource_id, had in list(self.vnics.items()):
             now = wanted.get(resource_id)
             if now is None or now.port != had.port:
@@ -119,17 +130,21 @@ class KernelCard:
             try:
                 if had is None:
                     path.mkdir(parents=True)  # configfs has vnics/ already; a test's not
-                    self.vnics[resource_id] = VnicSettings(settings.port, "", 0)
-                self._write(path / "mac", settings.mac)
-                self._write(path / "mtu", str(settings.mtu))
+                    had = VnicSettings(settings.port, "", 0)
+                    self.vnics[resource_id] = had
+                if (had.mac, had.mtu) != (settings.mac, settings.mtu):
+                    self._write(path / "mac", settings.mac)
+                    self._write(path / "mtu", str(settings.mtu))
+                if had.host != settings.host or had.mtu == 0:
+                    self._write(path / "host", settings.host)
             except OSError as err:
                 # The gateway refuses what it cannot serve (an MTU above 9000): it keeps
                 # what it had, and the next change of the configuration tries again.
                 log.warning("vNIC %#x: the gateway refused %s: %s", resource_id, settings, err)
                 continue
             self.vnics[resource_id] = settings
-            log.info("vNIC %#x on %s: mac %s mtu %d", resource_id, settings.port, settings.mac,
-                     settings.mtu)  # fmt: skip
+            log.info("vNIC %#x on %s: mac %s mtu %d host %s", resource_id, settings.port,
+                     settings.mac, settings.mtu, settings.host or "none yet")  # fmt: skip
 
     def stop(self) -> None:
         """Stop every port (the hosts' connections close), then remove the tree."""
@@ -159,23 +174,30 @@ class EthernetGateway:
         prefix: str,
         director_guid: int,
         settings: Watched,
+        bindings: HostBindings,
         root: Path = CONFIGFS,
     ) -> None:
         addresses = {p: fabric_address(prefix, io_port_guid(director_guid, p)) for p in ports}
         self.card = KernelCard(root, ports, addresses)
         self.watched = settings
+        self.bindings = bindings
         self.stopping = False
 
+    def _vnics(self) -> set[int]:
+        return set(wanted_vnics(self.watched.config, self.card.ports))
+
     def serve(self) -> None:
-        self.card.start(self.watched.config)
+        self.bindings.refresh(self._vnics())
+        self.card.start(self.watched.config, self.bindings.bound)
         print("director: ethgw ready", flush=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         try:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
-                if self.watched.refresh():
-                    self.card.apply(self.watched.config)
+                changed = self.watched.refresh()
+                if self.bindings.refresh(self._vnics()) or changed:
+                    self.card.apply(self.watched.config, self.bindings.bound)
         finally:
             self.card.stop()
             log.info("card stopped")

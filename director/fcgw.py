@@ -1,6 +1,7 @@
 """The director's FC I/O card: the kernel's FC gateway (kernel/xsfcgw, a LIO fabric module)
 serves the hosts' vHBAs; this process keeps it configured as the director's configuration
-file says (director/lio.py) and follows the file's changes within a second. Stopping it stops
+file says (director/lio.py) and follows the file's changes within a second, and the hosts the
+XCMs installed each vHBA on (director/bindings.py) within a quarter of one. Stopping it stops
 the card: the fabric's ports go, with every host's connections; the LUNs' data stays. Started
 again, it puts the configuration back, and the hosts reconnect.
 """
@@ -12,38 +13,48 @@ import signal
 import time
 from pathlib import Path
 
+from director.bindings import HostBindings
 from director.config import Watched
 from director.lio import Lio
 
 log = logging.getLogger("director.fcgw")
 
-RELOAD_PERIOD = 1.0
+# A host's first connection to the card follows its INSTALL at once; it is refused until the
+# card knows its host, and tried again a second later.
+RELOAD_PERIOD = 0.25
 
 
 class FcCard:
-    def __init__(self, lio: Lio, settings: Watched) -> None:
+    def __init__(self, lio: Lio, settings: Watched, bindings: HostBindings) -> None:
         self.lio = lio
         self.settings = settings
+        self.bindings = bindings
         self.stopping = False
 
     def _stop(self, signum: int, _frame: object) -> None:
         self.stopping = True
 
+    def _vhbas(self) -> set[int]:
+        config = self.settings.config
+        return {v.resource_id for s in config.servers for v in s.vhbas if v.port in self.lio.ports}
+
     def _apply(self) -> None:
         try:
-            self.lio.apply(self.settings.config)
+            self.lio.apply(self.settings.config, self.bindings.bound)
         except OSError as err:
             log.error("configuration not applied: %s", err)
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        self.bindings.refresh(self._vhbas())
         self._apply()
         print(f"director: fcgw ready on {', '.join(self.lio.ports)}", flush=True)
         try:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
-                if self.settings.refresh():
+                changed = self.settings.refresh()
+                if self.bindings.refresh(self._vhbas()) or changed:
                     self._apply()
         finally:
             self.lio.remove()
@@ -51,5 +62,6 @@ class FcCard:
 
 
 def run(ports: list[str], prefix: str, director_guid: int, settings: Watched,
-        lun_dir: Path) -> None:  # fmt: skip
-    FcCard(Lio(ports, prefix, director_guid, lun_dir), settings).serve()
+        lun_dir: Path, state_dir: Path) -> None:  # fmt: skip
+    lio = Lio(ports, prefix, director_guid, lun_dir)
+    FcCard(lio, settings, HostBindings(state_dir)).serve()

@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ CONFIGFS = Path("/sys/kernel/config/target")
 FABRIC = "xsfcgw"
 CARD_PORT = 0x1001  # the rdma_cm port of an I/O card (specs/xsvhba_card.yaml)
 CARD = "card"  # the card port's own attributes under its WWN
+INITIATORS = Path(CARD) / "initiators"  # a directory per vHBA configured: wwpn, host
 DEMO_MODE = Path("attrib") / "generate_node_acls"  # a TPG's: 1 open, 0 masked by node ACLs
 LINK = "xs_lun"  # the symlink in a LUN (to its backstore) and in a mapped LUN (to the LUN)
 VENDOR = "XSIGO"
@@ -45,6 +46,12 @@ def wwn_name(port: str) -> str:
 
 def hex_wwpn(wwpn: int) -> str:
     return f"{wwpn:016x}"
+
+
+def card_fault(target: FcTarget) -> str:
+    """What the card's `fault` attribute takes for the target's fault."""
+    kind, seconds = target.fault
+    return f"{kind} {int(seconds * 1000)}" if kind in ("delay", "stale") else kind
 
 
 def serial(target: FcTarget, lun: int) -> str:
@@ -92,16 +99,18 @@ class Lio:
 
     # The whole tree.
 
-    def apply(self, config: Config) -> None:
-        """Make the tree what `config` says; then tell the connected vHBAs what changed (the
-        card's rescan: after every LUN, node ACL and target state is in place)."""
+    def apply(self, config: Config, hosts: Mapping[int, str] | None = None) -> None:
+        """Make the tree what `config` says, each vHBA bound to the host GID `hosts` has for its
+        resource id (director/bindings.py; none: no connections yet); then tell the connected
+        vHBAs what changed (the card's rescan: after every LUN, node ACL and target state is in
+        place)."""
         targets = [t for t in config.fc_targets if t.port in self.ports]
         wanted = {b.name: (b, t, lun) for t in targets for lun in t.luns
                   for b in [backstore(t, lun, self.lun_dir)]}  # fmt: skip
         for store, target, lun in wanted.values():
             self._backstore(store, target, lun.lun)
         for port in self.ports:
-            self._port(config, port, [t for t in targets if t.port == port])
+            self._port(config, port, [t for t in targets if t.port == port], hosts or {})
         for store in self._backstores():
             if store.name.startswith("xs-") and store.name not in wanted:
                 _rmdir(store.path(self.root))
@@ -116,6 +125,8 @@ class Lio:
                 _write(wwn / CARD / "listen", "")  # every host's connections first
                 for tpg in _tpgs(wwn):
                     self._remove_tpg(tpg)
+                for initiator in _subdirs(wwn / INITIATORS):
+                    _rmdir(initiator)
                 _rmdir(wwn)
 
     # Backstores.
@@ -175,12 +186,13 @@ class Lio:
 
     # The fabric: ports, targets, LUNs.
 
-    def _port(self, config: Config, port: str, targets: list[FcTarget]) -> None:
+    def _port(self, config: Config, port: str, targets: list[FcTarget],
+              hosts: Mapping[int, str]) -> None:  # fmt: skip
         wwn = self.fabric / wwn_name(port)
         if not wwn.is_dir():
             wwn.mkdir(parents=True)
         _write(wwn / CARD / "link", "0" if port in config.down_ports else "1")
-        initiators = self._initiators(config, port, wwn)
+        initiators = self._initiators(config, port, wwn, hosts)
         wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
         for tpg in _tpgs(wwn):
             if tpg.name not in wanted:
@@ -192,19 +204,26 @@ class Lio:
         if not _read(wwn / CARD / "listen").strip():
             _write(wwn / CARD / "listen", f"{address} {CARD_PORT}")
 
-    def _initiators(self, config: Config, port: str, wwn: Path) -> list[str]:
-        """Name each vHBA of the port by its WWPN, for the node ACLs; the names."""
+    def _initiators(self, config: Config, port: str, wwn: Path,
+                    hosts: Mapping[int, str]) -> list[str]:  # fmt: skip
+        """Each vHBA of the port, named by its WWPN for the node ACLs and bound to its host;
+        the names. The card takes connections for no other resource id."""
         wanted = {v.resource_id: formats.wwn_value(v.wwn)
                   for s in config.servers for v in s.vhbas if v.port == port}  # fmt: skip
-        have = {}
-        for line in _read(wwn / CARD / "initiators").splitlines():
-            rid, wwpn = line.split()
-            have[int(rid, 16)] = int(wwpn, 16)
-        for rid in have.keys() - wanted.keys():
-            _write(wwn / CARD / "initiators", f"-{rid:x}")
+        for path in _subdirs(wwn / INITIATORS):
+            if int(path.name, 16) not in wanted:
+                _rmdir(path)
         for rid, wwpn in wanted.items():
-            if have.get(rid) != wwpn:
-                _write(wwn / CARD / "initiators", f"{rid:x} {wwpn:x}")
+            path = wwn / INITIATORS / f"{rid:x}"
+            if not path.is_dir():
+                path.mkdir()
+            if _read(path / "wwpn").strip() != f"{wwpn:016x}":
+                _write(path / "wwpn", f"{wwpn:016x}")
+            host = hosts.get(rid, "")
+            if _read(path / "host").strip() != host:
+                # With its newline: the kernel sees no write at all of an empty string.
+                _write(path / "host", f"{host}\n")
+                log.info("vHBA %#x: %s", rid, f"host {host}" if host else "no host yet")
         return sorted({hex_wwpn(wwpn) for wwpn in wanted.values()})
 
     def _target(self, tpg: Path, target: FcTarget, initiators: list[str]) -> None:
@@ -227,15 +246,9 @@ class Lio:
                 lun.mkdir()
                 (lun / LINK).symlink_to(store)
         self._acls(tpg, target, initiators)
-        faults = {
-            "delay_ms": int(target.delay_s * 1000),
-            "drop": int(target.drop),
-            "stuck": int(target.stuck),
-            "stale_ms": int(target.stale_after_s * 1000),
-        }
-        for attr, value in faults.items():
-            if _read(tpg / attr).strip() != str(value):
-                _write(tpg / attr, str(value))
+        fault = card_fault(target)
+        if _read(tpg / "fault").strip() != fault:
+            _write(tpg / "fault", fault)
         if _read(tpg / "enable").strip() != str(int(target.online)):
             _write(tpg / "enable", str(int(target.online)))
 

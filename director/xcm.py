@@ -108,6 +108,7 @@ class Session:
         self.host_guid = 0
         self.accepted_at = time.monotonic()
         self.registered = False
+        self.host_gid = ""
         self.stale = False  # replaced by a newer session of the same host
         self.profile = ""
         self.next_hello = 0.0
@@ -274,10 +275,22 @@ class Session:
             "host_guid": f"{self.host_guid:016x}",
             "xcm_guid": f"{self.xcm.config.guid:016x}",
             "state": "up" if self.registered else "registering",
+            # What the cards bind this host's resources to (director/bindings.py).
+            "host_gid": self.host_gid,
+            "resource_ids": [f"{rid:x}" for rid in self.devices],
             "auth": self.auth,
             "profile": self.profile,
             "devices": {device.name: status for device, status in self.devices.values()},
         }
+
+    def _host_gid(self) -> str:
+        """The registered host's GID, as its connection came; "" if unknown."""
+        try:
+            return str(IPv6Address(self.conn.peer()[0]))
+        except (PyverbsError, ValueError) as err:
+            log.warning("host %016x: GID unknown (%s); its cards will not take it", self.host_guid,
+                        err)  # fmt: skip
+            return ""
 
     def _refuse(self, host_guid: int, why: str) -> None:
         """REG_REJECT for a host whose proof failed: counted, logged; its session stays
@@ -359,6 +372,7 @@ class Session:
         if mangle:
             return
         self.registered = True
+        self.host_gid = self._host_gid()
         self.next_hello = time.monotonic() + settings.hello_interval
         self._resync()
         for kind in self.xcm.session_fuzz(host_guid):

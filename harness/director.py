@@ -138,6 +138,32 @@ def card_port_address(guest: Guest, port: str) -> str:
     return config.fabric_address(FABRIC_PREFIX, guid)
 
 
+# A second GID on the host's fabric NIC that no XCM session has: another host, to the cards.
+STRANGER = "2001:db8::77"
+
+
+def connect_as_stranger(
+    host: Guest, director: Guest, kind: str, port: str, resource_ids: Sequence[int]
+) -> list[str]:
+    """Ask the I/O card on `port` for each resource's control connection (kind fc or eth) from
+    STRANGER, as another host naming them would (tests/vm/guest/card_connect.py): what each
+    request got, `accepted` or `refused: ...`."""
+    con = host.console
+    address = card_port_address(director, port)
+    con.run(f"ip -6 addr add {STRANGER}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    try:
+        return [
+            con.output(
+                f"{GUEST_PYTHON} tests/vm/guest/card_connect.py {kind} {STRANGER} {address}"
+                f" {rid:x}",
+                timeout=60,
+            ).strip()
+            for rid in resource_ids
+        ]
+    finally:
+        con.run(f"ip -6 addr del {STRANGER}/64 dev $(cat /run/xs-fabric-ifname)")
+
+
 def add_card_addresses(guest: Guest, ports: Sequence[str]) -> None:
     """Give a card's ports their fabric addresses on the fabric NIC."""
     for port in ports:

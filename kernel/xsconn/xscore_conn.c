@@ -8,7 +8,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/inet.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "xscore_conn_priv.h"
 
@@ -1256,3 +1258,61 @@ void xscore_conn_unlisten(struct xscore_conn_listener *listener)
 	kfree(listener);
 }
 EXPORT_SYMBOL_GPL(xscore_conn_unlisten);
+
+/**
+ * xscore_conn_request_from() - whether a connection request comes from a host
+ * @id: the request's new id, in the listener's request callback
+ * @host: the GID of the one host it may come from; all zeroes: none
+ *
+ * A card takes a resource's connections only from the host whose
+ * authenticated session installed that resource (the director binds the
+ * two); any other host naming the resource is refused.
+ *
+ * Return: true when @host is set and is the requester's GID.
+ */
+bool xscore_conn_request_from(struct rdma_cm_id *id, const union ib_gid *host)
+{
+	union ib_gid requester;
+
+	if (!xscore_conn_host_bound(host))
+		return false;
+	rdma_read_gids(id, NULL, &requester);
+	return !memcmp(&requester, host, sizeof(requester));
+}
+EXPORT_SYMBOL_GPL(xscore_conn_request_from);
+
+/**
+ * xscore_conn_host_parse() - read a host binding an operator or director wrote
+ * @buf: an IPv6 address (the host's GID), or an empty line for none
+ * @host: filled with the GID, all zeroes for none
+ *
+ * Return: 0, or -EINVAL for anything else.
+ */
+int xscore_conn_host_parse(const char *buf, union ib_gid *host)
+{
+	size_t len = strcspn(buf, "\n");
+
+	memset(host, 0, sizeof(*host));
+	if (!len)
+		return 0;
+	if (!in6_pton(buf, len, host->raw, -1, NULL) ||
+	    !memchr_inv(host->raw, 0, sizeof(host->raw)))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_host_parse);
+
+/**
+ * xscore_conn_host_show() - show a host binding in a sysfs or configfs page
+ * @page: the page
+ * @host: the GID; all zeroes shows an empty line
+ *
+ * Return: the bytes written.
+ */
+ssize_t xscore_conn_host_show(char *page, const union ib_gid *host)
+{
+	if (!xscore_conn_host_bound(host))
+		return sysfs_emit(page, "\n");
+	return sysfs_emit(page, "%pI6c\n", host->raw);
+}
+EXPORT_SYMBOL_GPL(xscore_conn_host_show);

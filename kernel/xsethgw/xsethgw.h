@@ -100,6 +100,8 @@ struct xsethgw_vnic {
 	/* Written by configfs, read by the data path. */
 	u8 mac[ETH_ALEN];
 	unsigned int mtu;
+	/* The host it takes connections from (the director's binding); lock. */
+	union ib_gid host;
 
 	/*
 	 * Guards the connections (each holds a reference on the vNIC: its

@@ -9,10 +9,12 @@
  *                                    /stats     refused connections
  *   /sys/kernel/config/xsethgw/<port>/vnics/<resource id, hex>/mac
  *                                                             /mtu
+ *                                                             /host
  *                                                             /stats
  *
- * uplink and address are written before enable; a vNIC's directory is
- * what lets its host connect.
+ * uplink and address are written before enable; a vNIC's directory and
+ * its host (the GID of the session that installed it) are what let its
+ * host connect.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -85,14 +87,47 @@ static ssize_t xsethgw_vnic_mtu_store(struct config_item *item,
 				      const char *page, size_t count)
 {
 	unsigned int mtu;
-	int ret;
 
-	ret = kstrtouint(page, 0, &mtu);
-	if (ret)
-		return ret;
-	if (mtu < ETH_MIN_MTU || mtu > XSETHGW_MAX_MTU)
+	if (kstrtouint(page, 0, &mtu) || mtu < ETH_MIN_MTU ||
+	    mtu > XSETHGW_MAX_MTU)
 		return -EINVAL;
 	WRITE_ONCE(to_vnic(item)->mtu, mtu);
+	return count;
+}
+
+static ssize_t xsethgw_vnic_host_show(struct config_item *item, char *page)
+{
+	struct xsethgw_vnic *vnic = to_vnic(item);
+	union ib_gid host;
+
+	mutex_lock(&vnic->lock);
+	host = vnic->host;
+	mutex_unlock(&vnic->lock);
+	return xscore_conn_host_show(page, &host);
+}
+
+/*
+ * A new host for the vNIC: the connections of the one before go.  None
+ * (an empty line) refuses new connections and leaves the ones there.
+ */
+static ssize_t xsethgw_vnic_host_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	struct xsethgw_vnic *vnic = to_vnic(item);
+	union ib_gid host;
+	bool moved;
+	int ret;
+
+	ret = xscore_conn_host_parse(page, &host);
+	if (ret)
+		return ret;
+	mutex_lock(&vnic->lock);
+	moved = memchr_inv(host.raw, 0, sizeof(host.raw)) &&
+		memcmp(&vnic->host, &host, sizeof(host));
+	vnic->host = host;
+	mutex_unlock(&vnic->lock);
+	if (moved)
+		xsethgw_vnic_drop(vnic, "its host changed");
 	return count;
 }
 
@@ -113,11 +148,13 @@ static ssize_t xsethgw_vnic_stats_show(struct config_item *item, char *page)
 
 CONFIGFS_ATTR(xsethgw_vnic_, mac);
 CONFIGFS_ATTR(xsethgw_vnic_, mtu);
+CONFIGFS_ATTR(xsethgw_vnic_, host);
 CONFIGFS_ATTR_RO(xsethgw_vnic_, stats);
 
 static struct configfs_attribute *xsethgw_vnic_attrs[] = {
 	&xsethgw_vnic_attr_mac,
 	&xsethgw_vnic_attr_mtu,
+	&xsethgw_vnic_attr_host,
 	&xsethgw_vnic_attr_stats,
 	NULL,
 };

@@ -113,6 +113,13 @@ static int xsethgw_connect_request(void *context, struct rdma_cm_id *id,
 	ret = xsethgw_vnic_attach(vnic, id, param,
 				  qp_type == XSVNIC_QP_TYPE_DATA);
 	xsethgw_vnic_put(vnic);
+	if (ret == -EACCES)
+		return xsethgw_refuse(port, id,
+				      "not from the host that installed it",
+				      resource_id);
+	if (ret == -EAGAIN)
+		return xsethgw_refuse(port, id, "its host not bound yet",
+				      resource_id);
 	if (ret)
 		return xsethgw_refuse(port, id, "accept failed", resource_id);
 	return 0;

@@ -320,7 +320,9 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * Requests on one port are serialised by its listener, and a vNIC lives
  * on one port: no two attaches of a vNIC run at once.
  *
- * Return: 0 once accepted; else the id goes back to the CM.
+ * Return: 0 once accepted; -EACCES when it does not come from the vNIC's
+ * host, -EAGAIN while the vNIC has none yet; else the id goes back to the
+ * CM.
  */
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 			const struct rdma_conn_param *param, bool is_data)
@@ -330,14 +332,20 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 	int ret = 0;
 
 	mutex_lock(&vnic->lock);
+	/* Checked first: a stranger naming the vNIC must not drop its host. */
+	if (!xscore_conn_request_from(id, &vnic->host)) {
+		ret = xscore_conn_host_bound(&vnic->host) ? -EACCES : -EAGAIN;
+		mutex_unlock(&vnic->lock);
+		return ret;
+	}
 	again = is_data ? rcu_access_pointer(vnic->data) : vnic->ctrl;
 	mutex_unlock(&vnic->lock);
 	if (again)
 		xsethgw_vnic_drop(vnic, "the host connects again");
 
 	mutex_lock(&vnic->lock);
-	if (vnic->removed) {
-		ret = -ENODEV;
+	if (vnic->removed || !xscore_conn_request_from(id, &vnic->host)) {
+		ret = vnic->removed ? -ENODEV : -EACCES;
 		goto unlock;
 	}
 	conn = xsethgw_conn_accept(vnic, id, param, is_data);

@@ -23,8 +23,9 @@
  * failed.
  *
  * Lock order (outer first):
- *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, listener, link state,
- *                        a vHBA's connections (set and stepped under it)
+ *   xsfcgw_port.mutex  - the port's TPGs, vHBAs, initiators, listener, link
+ *                        state, a vHBA's connections (set and stepped
+ *                        under it)
  *   xsfcgw_vhba.mutex  - enable state, what the vHBA was told, nexus set-up
  *   xsfcgw_vhba.lock   - (spinlock, irqsave) commands, held commands,
  *                        nexus lookup, the dead flag
@@ -66,14 +67,13 @@
 #define XSFCGW_FC_DOMAIN	0x010000
 #define XSFCGW_DOWN_TIMEOUT	30
 #define XSFCGW_STALE_MAX	(128 * 1024)
+#define XSFCGW_REPORT_RETRY	(HZ / 10)	/* after a full control ring */
 /*
- * Per card port: memory stays bounded, and the configfs listings of the
- * initiators and of the vHBAs (a line each, at most the samples below) fit
- * in their one page.
+ * Per card port: memory stays bounded, and the configfs listing of the
+ * vHBAs (a line each, at most the sample below) fits in its one page.
  */
 #define XSFCGW_MAX_INITIATORS	100
 #define XSFCGW_MAX_VHBAS	100
-#define XSFCGW_INITIATOR_LINE	"ffffffffffffffff ffffffffffffffff\n"
 #define XSFCGW_VHBA_LINE	"ffffffffffffffff connecting 4294967295\n"
 #define XSFCGW_MAX_SGE		32
 #define XSFCGW_SENSE_AREA	28
@@ -90,12 +90,24 @@ struct xsfcgw_stats {
 	atomic_t	length_mismatch; /* byte count vs the CDB's length */
 	atomic_t	no_target;	/* a target the vHBA cannot see */
 	atomic_t	too_many;	/* a vHBA past XSFCGW_MAX_VHBAS */
+	atomic_t	unknown_vhba;	/* a resource id not configured */
+	atomic_t	unbound;	/* before the director named its host */
+	atomic_t	wrong_host;	/* not from the host that installed it */
 	atomic_t	commands;
 };
 
+/*
+ * A vHBA the director configured, <wwn>/card/initiators/<resource id>/:
+ * the name of its node ACLs, and the host its connections must come from
+ * (the GID of the session that installed it).
+ */
 struct xsfcgw_initiator {
-	u64 resource_id;
-	u64 wwpn;
+	struct config_group	group;
+	struct xsfcgw_port	*port;
+	struct list_head	node;		/* port->initiators */
+	u64			resource_id;
+	u64			wwpn;		/* 0: named by its resource id */
+	union ib_gid		host;		/* all zeroes: none yet */
 };
 
 struct xsfcgw_port {
@@ -110,17 +122,30 @@ struct xsfcgw_port {
 	struct sockaddr_in6	addr;
 	bool			link_up;
 	struct ida		loop_ids;
-	struct xsfcgw_initiator	initiators[XSFCGW_MAX_INITIATORS];
+	struct config_group	initiators_group; /* <wwn>/card/initiators/ */
+	struct list_head	initiators;
 	unsigned int		n_initiators;
-	struct work_struct	report_work;
+	struct delayed_work	report_work;
 	struct xsfcgw_stats	stats;
 };
 
+/* What an operator's fault does to a target's READs and WRITEs. */
+enum xsfcgw_fault_kind {
+	XSFCGW_FAULT_NONE,
+	XSFCGW_FAULT_DELAY,	/* ended ms late */
+	XSFCGW_FAULT_DROP,	/* held until aborted */
+	XSFCGW_FAULT_STUCK,	/* held through aborts and resets too */
+	XSFCGW_FAULT_STALE,	/* moved ms late with its keys, never ended */
+};
+
+/*
+ * Written under port->mutex, read under none: a command that races a
+ * change may see the new kind with the old time, as a fault injected on
+ * a live target may.
+ */
 struct xsfcgw_fault {
-	unsigned int	delay_ms;
-	unsigned int	stale_ms;
-	bool		drop;
-	bool		stuck;
+	enum xsfcgw_fault_kind	kind;
+	unsigned int		ms;
 };
 
 struct xsfcgw_tpg {
@@ -259,6 +284,7 @@ static inline struct xsfcgw_cmd *xsfcgw_cmd_of(struct se_cmd *se_cmd)
 
 /* xsfcgw_configfs.c */
 extern const struct config_item_type xsfcgw_card_cit;
+extern const struct config_item_type xsfcgw_initiators_cit;
 extern struct configfs_attribute *xsfcgw_tpg_attrs[];
 extern struct configfs_attribute *xsfcgw_tpg_attrib_attrs[];
 
@@ -281,7 +307,11 @@ void xsfcgw_port_report(struct xsfcgw_port *port);
 void xsfcgw_report_work(struct work_struct *work);
 void xsfcgw_port_close_all(struct xsfcgw_port *port, const char *why);
 void xsfcgw_tpg_unlink_nexuses(struct xsfcgw_tpg *tpg);
+struct xsfcgw_initiator *xsfcgw_initiator_find(struct xsfcgw_port *port,
+					       u64 resource_id);
 u64 xsfcgw_initiator_wwpn(struct xsfcgw_port *port, u64 resource_id);
+void xsfcgw_port_close_rid(struct xsfcgw_port *port, u64 resource_id,
+			   const char *why);
 
 /* xsfcgw_cmd.c */
 int xsfcgw_cmds_alloc(struct xsfcgw_vhba *vhba);

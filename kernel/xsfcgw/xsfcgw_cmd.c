@@ -327,27 +327,32 @@ static bool xsfcgw_faulted_opcode(u8 opcode)
 static bool xsfcgw_hold(struct xsfcgw_cmd *cmd, struct xsfcgw_nexus *nexus)
 {
 	struct xsfcgw_vhba *vhba = cmd->vhba;
-	struct xsfcgw_fault fault = nexus->tpg->fault;
+	enum xsfcgw_fault_kind kind = READ_ONCE(nexus->tpg->fault.kind);
+	unsigned int ms = READ_ONCE(nexus->tpg->fault.ms);
 	unsigned long flags;
 	char how[32];
 
 	if (!xsfcgw_faulted_opcode(cmd->cdb[0]))
 		return false;
-	cmd->stuck = false;
-	cmd->stale = false;
+	cmd->stuck = kind == XSFCGW_FAULT_STUCK || kind == XSFCGW_FAULT_STALE;
+	cmd->stale = kind == XSFCGW_FAULT_STALE;
 	cmd->due = 0;
-	if (fault.stale_ms) {
-		cmd->stale = true;
-		cmd->stuck = true;
-		cmd->due = jiffies + msecs_to_jiffies(fault.stale_ms);
-		snprintf(how, sizeof(how), "stale after %u ms", fault.stale_ms);
-	} else if (fault.stuck || fault.drop) {
-		cmd->stuck = fault.stuck;
-		snprintf(how, sizeof(how), fault.stuck ? "stuck" : "dropped");
-	} else if (fault.delay_ms) {
-		cmd->due = jiffies + msecs_to_jiffies(fault.delay_ms);
-		snprintf(how, sizeof(how), "%u ms", fault.delay_ms);
-	} else {
+	switch (kind) {
+	case XSFCGW_FAULT_STALE:
+		cmd->due = jiffies + msecs_to_jiffies(ms);
+		snprintf(how, sizeof(how), "stale after %u ms", ms);
+		break;
+	case XSFCGW_FAULT_STUCK:
+		snprintf(how, sizeof(how), "stuck");
+		break;
+	case XSFCGW_FAULT_DROP:
+		snprintf(how, sizeof(how), "dropped");
+		break;
+	case XSFCGW_FAULT_DELAY:
+		cmd->due = jiffies + msecs_to_jiffies(ms);
+		snprintf(how, sizeof(how), "%u ms", ms);
+		break;
+	default:
 		return false;
 	}
 	cmd->nexus = nexus;

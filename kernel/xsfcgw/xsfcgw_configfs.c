@@ -9,14 +9,18 @@
  *   link        1 or 0: the card port's FC link
  *   rescan      write anything: tell each vHBA what changed (LUNs, ACLs)
  *   restart     write anything: drop every vHBA's connections
- *   initiators  "RID WWPN" (hex) names a vHBA for the node ACLs; "-RID"
- *               forgets it; reading lists them
+ *   initiators/<resource id, hex>/ a vHBA the director configured; none
+ *               other may connect
+ *     wwpn      its initiator name for the node ACLs (hex)
+ *     host      the IPv6 address (GID) of the host it may connect from
  *   stats       what hosts sent that was refused, and commands run
  *   vhbas       the vHBAs connected: resource id, enabled, commands held
  * target/xsfcgw/<port>/<target wwpn>/
- *   loop_id; the faults on its READs and WRITEs: delay_ms, drop (held
- *   until aborted), stuck (not even then), stale_ms (moved that late
- *   with the keys they came with, never ended)
+ *   loop_id
+ *   fault       what its READs and WRITEs suffer: "none", "delay MS",
+ *               "drop" (held until aborted), "stuck" (not even then),
+ *               "stale MS" (moved that late with the keys they came
+ *               with, never ended)
  * target/xsfcgw/<port>/<target wwpn>/attrib/generate_node_acls
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -128,7 +132,7 @@ static ssize_t xsfcgw_wwn_rescan_store(struct config_item *item,
 	struct xsfcgw_port *port = xsfcgw_item_port(item);
 
 	xsfcgw_port_report(port);
-	flush_work(&port->report_work);
+	flush_delayed_work(&port->report_work);
 	return count;
 }
 
@@ -139,67 +143,12 @@ static ssize_t xsfcgw_wwn_restart_store(struct config_item *item,
 	return count;
 }
 
-static ssize_t xsfcgw_wwn_initiators_show(struct config_item *item,
-					  char *page)
-{
-	struct xsfcgw_port *port = xsfcgw_item_port(item);
-	ssize_t len = 0;
-	unsigned int i;
-
-	BUILD_BUG_ON(XSFCGW_MAX_INITIATORS *
-		     (sizeof(XSFCGW_INITIATOR_LINE) - 1) >= PAGE_SIZE);
-	mutex_lock(&port->mutex);
-	for (i = 0; i < port->n_initiators; i++)
-		len += sysfs_emit_at(page, len, "%llx %016llx\n",
-				     port->initiators[i].resource_id,
-				     port->initiators[i].wwpn);
-	mutex_unlock(&port->mutex);
-	return len;
-}
-
-static ssize_t xsfcgw_wwn_initiators_store(struct config_item *item,
-					   const char *page, size_t count)
-{
-	struct xsfcgw_port *port = xsfcgw_item_port(item);
-	u64 rid, wwpn = 0;
-	bool forget;
-	unsigned int i;
-	int ret = 0;
-
-	forget = page[0] == '-';
-	if (forget) {
-		if (sscanf(page + 1, "%llx", &rid) != 1)
-			return -EINVAL;
-	} else if (sscanf(page, "%llx %llx", &rid, &wwpn) != 2 || !wwpn) {
-		return -EINVAL;
-	}
-	mutex_lock(&port->mutex);
-	for (i = 0; i < port->n_initiators; i++)
-		if (port->initiators[i].resource_id == rid)
-			break;
-	if (forget) {
-		if (i < port->n_initiators)
-			port->initiators[i] =
-				port->initiators[--port->n_initiators];
-	} else if (i < port->n_initiators) {
-		port->initiators[i].wwpn = wwpn;
-	} else if (i < XSFCGW_MAX_INITIATORS) {
-		port->initiators[i].resource_id = rid;
-		port->initiators[i].wwpn = wwpn;
-		port->n_initiators++;
-	} else {
-		ret = -ENOSPC;
-	}
-	mutex_unlock(&port->mutex);
-	return ret ? ret : count;
-}
-
 static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 {
 	struct xsfcgw_stats *s = &xsfcgw_item_port(item)->stats;
 
 	return sysfs_emit(page,
-			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\ntoo_many %d\n",
+			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\ntoo_many %d\nunknown_vhba %d\nunbound %d\nwrong_host %d\n",
 			  atomic_read(&s->commands), atomic_read(&s->malformed),
 			  atomic_read(&s->ring_index),
 			  atomic_read(&s->bad_handle),
@@ -208,7 +157,10 @@ static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 			  atomic_read(&s->bad_lun),
 			  atomic_read(&s->length_mismatch),
 			  atomic_read(&s->no_target),
-			  atomic_read(&s->too_many));
+			  atomic_read(&s->too_many),
+			  atomic_read(&s->unknown_vhba),
+			  atomic_read(&s->unbound),
+			  atomic_read(&s->wrong_host));
 }
 
 static ssize_t xsfcgw_wwn_vhbas_show(struct config_item *item, char *page)
@@ -234,7 +186,6 @@ CONFIGFS_ATTR(xsfcgw_wwn_, listen);
 CONFIGFS_ATTR(xsfcgw_wwn_, link);
 CONFIGFS_ATTR_WO(xsfcgw_wwn_, rescan);
 CONFIGFS_ATTR_WO(xsfcgw_wwn_, restart);
-CONFIGFS_ATTR(xsfcgw_wwn_, initiators);
 CONFIGFS_ATTR_RO(xsfcgw_wwn_, stats);
 CONFIGFS_ATTR_RO(xsfcgw_wwn_, vhbas);
 
@@ -243,7 +194,6 @@ static struct configfs_attribute *xsfcgw_wwn_attrs[] = {
 	&xsfcgw_wwn_attr_link,
 	&xsfcgw_wwn_attr_rescan,
 	&xsfcgw_wwn_attr_restart,
-	&xsfcgw_wwn_attr_initiators,
 	&xsfcgw_wwn_attr_stats,
 	&xsfcgw_wwn_attr_vhbas,
 	NULL,
@@ -254,109 +204,232 @@ const struct config_item_type xsfcgw_card_cit = {
 	.ct_owner	= THIS_MODULE,
 };
 
+/* card/initiators/<resource id>/: a vHBA the director configured. */
+
+static struct xsfcgw_initiator *xsfcgw_item_initiator(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct xsfcgw_initiator,
+			    group);
+}
+
+static ssize_t xsfcgw_initiator_wwpn_show(struct config_item *item,
+					  char *page)
+{
+	struct xsfcgw_initiator *initiator = xsfcgw_item_initiator(item);
+	u64 wwpn;
+
+	mutex_lock(&initiator->port->mutex);
+	wwpn = initiator->wwpn;
+	mutex_unlock(&initiator->port->mutex);
+	return sysfs_emit(page, "%016llx\n", wwpn);
+}
+
+/* The name of its node ACLs: the sessions it makes from now on. */
+static ssize_t xsfcgw_initiator_wwpn_store(struct config_item *item,
+					   const char *page, size_t count)
+{
+	struct xsfcgw_initiator *initiator = xsfcgw_item_initiator(item);
+	u64 wwpn;
+	int ret;
+
+	ret = kstrtou64(page, 16, &wwpn);
+	if (ret)
+		return ret;
+	if (!wwpn)
+		return -EINVAL;
+	mutex_lock(&initiator->port->mutex);
+	initiator->wwpn = wwpn;
+	mutex_unlock(&initiator->port->mutex);
+	return count;
+}
+
+static ssize_t xsfcgw_initiator_host_show(struct config_item *item,
+					  char *page)
+{
+	struct xsfcgw_initiator *initiator = xsfcgw_item_initiator(item);
+	union ib_gid host;
+
+	mutex_lock(&initiator->port->mutex);
+	host = initiator->host;
+	mutex_unlock(&initiator->port->mutex);
+	return xscore_conn_host_show(page, &host);
+}
+
+/*
+ * A new host for the vHBA: the connections of the one before go.  None
+ * (an empty line) refuses new connections and leaves the ones there.
+ */
+static ssize_t xsfcgw_initiator_host_store(struct config_item *item,
+					   const char *page, size_t count)
+{
+	struct xsfcgw_initiator *initiator = xsfcgw_item_initiator(item);
+	struct xsfcgw_port *port = initiator->port;
+	union ib_gid host;
+	int ret;
+
+	ret = xscore_conn_host_parse(page, &host);
+	if (ret)
+		return ret;
+	mutex_lock(&port->mutex);
+	if (memchr_inv(host.raw, 0, sizeof(host.raw)) &&
+	    memcmp(&initiator->host, &host, sizeof(host)))
+		xsfcgw_port_close_rid(port, initiator->resource_id,
+				      "its host changed");
+	initiator->host = host;
+	mutex_unlock(&port->mutex);
+	return count;
+}
+
+CONFIGFS_ATTR(xsfcgw_initiator_, wwpn);
+CONFIGFS_ATTR(xsfcgw_initiator_, host);
+
+static struct configfs_attribute *xsfcgw_initiator_attrs[] = {
+	&xsfcgw_initiator_attr_wwpn,
+	&xsfcgw_initiator_attr_host,
+	NULL,
+};
+
+static void xsfcgw_initiator_release(struct config_item *item)
+{
+	kfree(xsfcgw_item_initiator(item));
+}
+
+static struct configfs_item_operations xsfcgw_initiator_item_ops = {
+	.release	= xsfcgw_initiator_release,
+};
+
+static const struct config_item_type xsfcgw_initiator_cit = {
+	.ct_item_ops	= &xsfcgw_initiator_item_ops,
+	.ct_attrs	= xsfcgw_initiator_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+static struct xsfcgw_port *xsfcgw_initiators_port(struct config_group *group)
+{
+	return container_of(group, struct xsfcgw_port, initiators_group);
+}
+
+static struct config_group *xsfcgw_initiator_make(struct config_group *group,
+						  const char *name)
+{
+	struct xsfcgw_port *port = xsfcgw_initiators_port(group);
+	struct xsfcgw_initiator *initiator;
+	u64 rid;
+	int ret;
+
+	ret = kstrtou64(name, 16, &rid);
+	if (ret)
+		return ERR_PTR(ret);
+	initiator = kzalloc(sizeof(*initiator), GFP_KERNEL);
+	if (!initiator)
+		return ERR_PTR(-ENOMEM);
+	initiator->port = port;
+	initiator->resource_id = rid;
+	mutex_lock(&port->mutex);
+	if (xsfcgw_initiator_find(port, rid))
+		ret = -EEXIST;
+	else if (port->n_initiators >= XSFCGW_MAX_INITIATORS)
+		ret = -ENOSPC;
+	if (!ret) {
+		list_add_tail(&initiator->node, &port->initiators);
+		port->n_initiators++;
+	}
+	mutex_unlock(&port->mutex);
+	if (ret) {
+		kfree(initiator);
+		return ERR_PTR(ret);
+	}
+	config_group_init_type_name(&initiator->group, name,
+				    &xsfcgw_initiator_cit);
+	return &initiator->group;
+}
+
+/* The vHBA is no longer configured: its connections go too. */
+static void xsfcgw_initiator_drop(struct config_group *group,
+				  struct config_item *item)
+{
+	struct xsfcgw_initiator *initiator = xsfcgw_item_initiator(item);
+	struct xsfcgw_port *port = initiator->port;
+
+	mutex_lock(&port->mutex);
+	list_del(&initiator->node);
+	port->n_initiators--;
+	xsfcgw_port_close_rid(port, initiator->resource_id,
+			      "no longer configured");
+	mutex_unlock(&port->mutex);
+	config_item_put(item);
+}
+
+static struct configfs_group_operations xsfcgw_initiators_group_ops = {
+	.make_group	= xsfcgw_initiator_make,
+	.drop_item	= xsfcgw_initiator_drop,
+};
+
+const struct config_item_type xsfcgw_initiators_cit = {
+	.ct_group_ops	= &xsfcgw_initiators_group_ops,
+	.ct_owner	= THIS_MODULE,
+};
+
 static ssize_t xsfcgw_tpg_loop_id_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%#x\n", xsfcgw_item_tpg(item)->loop_id);
 }
 
-static int xsfcgw_fault_uint(struct xsfcgw_tpg *tpg, const char *page,
-			     unsigned int *field)
-{
-	unsigned int value;
-	int ret;
+static const char *const xsfcgw_fault_names[] = {
+	[XSFCGW_FAULT_NONE]	= "none",
+	[XSFCGW_FAULT_DELAY]	= "delay",
+	[XSFCGW_FAULT_DROP]	= "drop",
+	[XSFCGW_FAULT_STUCK]	= "stuck",
+	[XSFCGW_FAULT_STALE]	= "stale",
+};
 
-	ret = kstrtouint(page, 0, &value);
-	if (ret)
-		return ret;
-	mutex_lock(&tpg->port->mutex);
-	WRITE_ONCE(*field, value);
-	mutex_unlock(&tpg->port->mutex);
-	return 0;
+static bool xsfcgw_fault_timed(enum xsfcgw_fault_kind kind)
+{
+	return kind == XSFCGW_FAULT_DELAY || kind == XSFCGW_FAULT_STALE;
 }
 
-static int xsfcgw_fault_bool(struct xsfcgw_tpg *tpg, const char *page,
-			     bool *flag)
-{
-	bool on;
-	int ret;
-
-	ret = kstrtobool(page, &on);
-	if (ret)
-		return ret;
-	mutex_lock(&tpg->port->mutex);
-	WRITE_ONCE(*flag, on);
-	mutex_unlock(&tpg->port->mutex);
-	return 0;
-}
-
-static ssize_t xsfcgw_tpg_delay_ms_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%u\n",
-			  READ_ONCE(xsfcgw_item_tpg(item)->fault.delay_ms));
-}
-
-static ssize_t xsfcgw_tpg_delay_ms_store(struct config_item *item,
-					 const char *page, size_t count)
+static ssize_t xsfcgw_tpg_fault_show(struct config_item *item, char *page)
 {
 	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+	enum xsfcgw_fault_kind kind = READ_ONCE(tpg->fault.kind);
 
-	return xsfcgw_fault_uint(tpg, page, &tpg->fault.delay_ms) ?: count;
+	if (xsfcgw_fault_timed(kind))
+		return sysfs_emit(page, "%s %u\n", xsfcgw_fault_names[kind],
+				  READ_ONCE(tpg->fault.ms));
+	return sysfs_emit(page, "%s\n", xsfcgw_fault_names[kind]);
 }
 
-static ssize_t xsfcgw_tpg_stale_ms_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%u\n",
-			  READ_ONCE(xsfcgw_item_tpg(item)->fault.stale_ms));
-}
-
-static ssize_t xsfcgw_tpg_stale_ms_store(struct config_item *item,
-					 const char *page, size_t count)
-{
-	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
-
-	return xsfcgw_fault_uint(tpg, page, &tpg->fault.stale_ms) ?: count;
-}
-
-static ssize_t xsfcgw_tpg_drop_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%d\n",
-			  READ_ONCE(xsfcgw_item_tpg(item)->fault.drop));
-}
-
-static ssize_t xsfcgw_tpg_drop_store(struct config_item *item,
-				     const char *page, size_t count)
-{
-	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
-
-	return xsfcgw_fault_bool(tpg, page, &tpg->fault.drop) ?: count;
-}
-
-static ssize_t xsfcgw_tpg_stuck_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%d\n",
-			  READ_ONCE(xsfcgw_item_tpg(item)->fault.stuck));
-}
-
-static ssize_t xsfcgw_tpg_stuck_store(struct config_item *item,
+/* "none", "drop", "stuck", or "delay" or "stale" with milliseconds. */
+static ssize_t xsfcgw_tpg_fault_store(struct config_item *item,
 				      const char *page, size_t count)
 {
 	struct xsfcgw_tpg *tpg = xsfcgw_item_tpg(item);
+	unsigned int ms = 0;
+	char name[8], end;
+	int kind, fields;
+	bool timed;
 
-	return xsfcgw_fault_bool(tpg, page, &tpg->fault.stuck) ?: count;
+	fields = sscanf(page, "%7s %u %c", name, &ms, &end);
+	if (fields < 1 || fields > 2)
+		return -EINVAL;
+	timed = fields == 2;
+	kind = match_string(xsfcgw_fault_names,
+			    ARRAY_SIZE(xsfcgw_fault_names), name);
+	if (kind < 0 || xsfcgw_fault_timed(kind) != timed)
+		return -EINVAL;
+	mutex_lock(&tpg->port->mutex);
+	WRITE_ONCE(tpg->fault.kind, kind);
+	WRITE_ONCE(tpg->fault.ms, ms);
+	mutex_unlock(&tpg->port->mutex);
+	return count;
 }
 
-CONFIGFS_ATTR(xsfcgw_tpg_, delay_ms);
-CONFIGFS_ATTR(xsfcgw_tpg_, stale_ms);
-CONFIGFS_ATTR(xsfcgw_tpg_, drop);
-CONFIGFS_ATTR(xsfcgw_tpg_, stuck);
+CONFIGFS_ATTR(xsfcgw_tpg_, fault);
 CONFIGFS_ATTR_RO(xsfcgw_tpg_, loop_id);
 
 struct configfs_attribute *xsfcgw_tpg_attrs[] = {
 	&xsfcgw_tpg_attr_loop_id,
-	&xsfcgw_tpg_attr_delay_ms,
-	&xsfcgw_tpg_attr_stale_ms,
-	&xsfcgw_tpg_attr_drop,
-	&xsfcgw_tpg_attr_stuck,
+	&xsfcgw_tpg_attr_fault,
 	NULL,
 };
 

@@ -141,6 +141,7 @@ static int xsfcgw_connect_request(void *context, struct rdma_cm_id *cm_id,
 	const struct xsvhba_cm_private_data *pdata = param->private_data;
 	struct xsfcgw_port *port = context;
 	struct xsfcgw_vhba *vhba = NULL, *old;
+	struct xsfcgw_initiator *initiator;
 	struct xscore_conn *conn;
 	bool control;
 	u64 rid;
@@ -154,6 +155,20 @@ static int xsfcgw_connect_request(void *context, struct rdma_cm_id *cm_id,
 	control = be16_to_cpu(pdata->qp_type) == XSVHBA_QP_TYPE_CONTROL;
 
 	mutex_lock(&port->mutex);
+	/* Checked first: a stranger naming the vHBA must not close its host's. */
+	initiator = xsfcgw_initiator_find(port, rid);
+	if (!initiator) {
+		atomic_inc(&port->stats.unknown_vhba);
+		ret = -EPERM;
+		goto unlock;
+	}
+	if (!xscore_conn_request_from(cm_id, &initiator->host)) {
+		/* Unbound: its host's first try, before the director bound it. */
+		atomic_inc(xscore_conn_host_bound(&initiator->host) ?
+			   &port->stats.wrong_host : &port->stats.unbound);
+		ret = -EACCES;
+		goto unlock;
+	}
 	list_for_each_entry(old, &port->vhbas, node) {
 		if (old->resource_id != rid || old->closing)
 			continue;

@@ -116,8 +116,9 @@ static struct se_wwn *xsfcgw_make_wwn(struct target_fabric_configfs *tf,
 	mutex_init(&port->mutex);
 	INIT_LIST_HEAD(&port->tpgs);
 	INIT_LIST_HEAD(&port->vhbas);
+	INIT_LIST_HEAD(&port->initiators);
 	ida_init(&port->loop_ids);
-	INIT_WORK(&port->report_work, xsfcgw_report_work);
+	INIT_DELAYED_WORK(&port->report_work, xsfcgw_report_work);
 	return &port->wwn;
 }
 
@@ -128,6 +129,9 @@ static void xsfcgw_add_wwn_groups(struct se_wwn *wwn)
 
 	config_group_init_type_name(&port->card_group, "card",
 				    &xsfcgw_card_cit);
+	config_group_init_type_name(&port->initiators_group, "initiators",
+				    &xsfcgw_initiators_cit);
+	configfs_add_default_group(&port->initiators_group, &port->card_group);
 	configfs_add_default_group(&port->card_group, &wwn->wwn_group);
 }
 
@@ -139,7 +143,7 @@ static void xsfcgw_drop_wwn(struct se_wwn *wwn)
 	xsfcgw_unlisten(port);
 	mutex_unlock(&port->mutex);
 	xsfcgw_port_close_all(port, "card port removed");
-	cancel_work_sync(&port->report_work);
+	cancel_delayed_work_sync(&port->report_work);
 	ida_destroy(&port->loop_ids);
 	kfree(port);
 }

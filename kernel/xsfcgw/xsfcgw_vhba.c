@@ -29,15 +29,37 @@ void xsfcgw_vhba_put(struct xsfcgw_vhba *vhba)
 	kref_put(&vhba->kref, xsfcgw_vhba_release);
 }
 
-u64 xsfcgw_initiator_wwpn(struct xsfcgw_port *port, u64 resource_id)
+/* The vHBA of @resource_id as configured; caller holds port->mutex. */
+struct xsfcgw_initiator *xsfcgw_initiator_find(struct xsfcgw_port *port,
+					       u64 resource_id)
 {
-	unsigned int i;
+	struct xsfcgw_initiator *initiator;
 
 	lockdep_assert_held(&port->mutex);
-	for (i = 0; i < port->n_initiators; i++)
-		if (port->initiators[i].resource_id == resource_id)
-			return port->initiators[i].wwpn;
-	return 0;
+	list_for_each_entry(initiator, &port->initiators, node)
+		if (initiator->resource_id == resource_id)
+			return initiator;
+	return NULL;
+}
+
+u64 xsfcgw_initiator_wwpn(struct xsfcgw_port *port, u64 resource_id)
+{
+	struct xsfcgw_initiator *initiator;
+
+	initiator = xsfcgw_initiator_find(port, resource_id);
+	return initiator ? initiator->wwpn : 0;
+}
+
+/* Close the vHBA of @resource_id, if connected; caller holds port->mutex. */
+void xsfcgw_port_close_rid(struct xsfcgw_port *port, u64 resource_id,
+			   const char *why)
+{
+	struct xsfcgw_vhba *vhba;
+
+	lockdep_assert_held(&port->mutex);
+	list_for_each_entry(vhba, &port->vhbas, node)
+		if (vhba->resource_id == resource_id)
+			xsfcgw_vhba_close(vhba, why);
 }
 
 static void xsfcgw_nexus_remove(struct xsfcgw_vhba *vhba,
@@ -286,7 +308,8 @@ static void xsfcgw_tgt_info(struct xsfcgw_tpg *tpg, const unsigned long *luns,
 	put_unaligned_be64(tpg->wwpn | 1ULL << 60, info->wwnn);
 }
 
-static void xsfcgw_send_link(struct xsfcgw_vhba *vhba, bool up)
+/* Each send returns -ENOBUFS while the control ring is full: told again later. */
+static int xsfcgw_send_link(struct xsfcgw_vhba *vhba, bool up)
 {
 	struct xsvhba_plink_status msg = {
 		.type			= XSVHBA_CTRL_TYPE_PLINK_STATUS_UPDATE,
@@ -295,22 +318,28 @@ static void xsfcgw_send_link(struct xsfcgw_vhba *vhba, bool up)
 		.conn_down_timeout	= cpu_to_be32(XSFCGW_DOWN_TIMEOUT),
 	};
 
-	xsfcgw_ctrl_send(vhba, &msg, sizeof(msg), NULL, 0);
+	int ret;
+
+	ret = xsfcgw_ctrl_send(vhba, &msg, sizeof(msg), NULL, 0);
+	if (ret)
+		return ret;
 	vhba->link_told = up;
 	vhba->link_told_valid = true;
 	pr_info("%s: vHBA %#llx: FC link %s\n", vhba->port->name,
 		vhba->resource_id, up ? "up" : "down");
+	return 0;
 }
 
-static void xsfcgw_send_tgt_status(struct xsfcgw_vhba *vhba, u16 loop_id,
-				   u64 wwpn, const struct xsvhba_tgt_info *info,
-				   bool found)
+static int xsfcgw_send_tgt_status(struct xsfcgw_vhba *vhba, u16 loop_id,
+				  u64 wwpn, const struct xsvhba_tgt_info *info,
+				  bool found)
 {
 	struct xsvhba_tgt_status *msg;
+	int ret;
 
 	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
 	if (!msg)
-		return;
+		return -ENOMEM;
 	msg->type = XSVHBA_CTRL_TYPE_TGT_STATUS_UPDATE;
 	msg->flag = found ? XSVHBA_TARGET_STATE_FOUND : XSVHBA_TARGET_STATE_LOST;
 	msg->loop_id = cpu_to_be16(loop_id);
@@ -324,11 +353,14 @@ static void xsfcgw_send_tgt_status(struct xsfcgw_vhba *vhba, u16 loop_id,
 		memcpy(msg->lun_ids, info->lun_ids, sizeof(msg->lun_ids));
 		memcpy(msg->wwnn, info->wwnn, sizeof(msg->wwnn));
 	}
-	xsfcgw_ctrl_send(vhba, msg, sizeof(*msg), NULL, 0);
+	ret = xsfcgw_ctrl_send(vhba, msg, sizeof(*msg), NULL, 0);
+	kfree(msg);
+	if (ret)
+		return ret;
 	pr_info("%s: vHBA %#llx: target %016llx %s, %u LUNs\n",
 		vhba->port->name, vhba->resource_id, wwpn,
 		found ? "found" : "lost", info ? be16_to_cpu(info->lun_count) : 0);
-	kfree(msg);
+	return 0;
 }
 
 /* The target as this vHBA may see it now; false: not at all. */
@@ -348,9 +380,10 @@ static bool xsfcgw_visible(struct xsfcgw_vhba *vhba, struct xsfcgw_tpg *tpg,
 
 /*
  * Tell an enabled vHBA what changed since it was last told: the link,
- * then each target found (or whose LUNs changed) and lost.
+ * then each target found (or whose LUNs changed) and lost.  Return: 0,
+ * or the error of the first message not sent (the rest wait with it).
  */
-static void xsfcgw_report_one(struct xsfcgw_vhba *vhba)
+static int xsfcgw_report_one(struct xsfcgw_vhba *vhba)
 {
 	DECLARE_BITMAP(seen, XSVHBA_MAX_TARGETS);
 	DECLARE_BITMAP(luns, XSVHBA_MAX_LUNS);
@@ -359,16 +392,20 @@ static void xsfcgw_report_one(struct xsfcgw_vhba *vhba)
 	struct xsfcgw_tpg *tpg;
 	struct xsfcgw_told *told;
 	unsigned int i;
+	int ret = 0;
 
 	lockdep_assert_held(&port->mutex);
 	lockdep_assert_held(&vhba->mutex);
 	if (!vhba->enabled || vhba->closing)
-		return;
+		return 0;
+	if (!vhba->link_told_valid || vhba->link_told != port->link_up) {
+		ret = xsfcgw_send_link(vhba, port->link_up);
+		if (ret)
+			return ret;
+	}
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
-		return;
-	if (!vhba->link_told_valid || vhba->link_told != port->link_up)
-		xsfcgw_send_link(vhba, port->link_up);
+		return -ENOMEM;
 	bitmap_zero(seen, XSVHBA_MAX_TARGETS);
 	list_for_each_entry(tpg, &port->tpgs, node) {
 		i = tpg->loop_id - XSFCGW_FIRST_LOOP_ID;
@@ -380,7 +417,10 @@ static void xsfcgw_report_one(struct xsfcgw_vhba *vhba)
 		    bitmap_equal(told->luns, luns, XSVHBA_MAX_LUNS))
 			continue;
 		xsfcgw_tgt_info(tpg, luns, info);
-		xsfcgw_send_tgt_status(vhba, tpg->loop_id, tpg->wwpn, info, true);
+		ret = xsfcgw_send_tgt_status(vhba, tpg->loop_id, tpg->wwpn, info,
+					     true);
+		if (ret)
+			goto out;
 		told->found = true;
 		told->wwpn = tpg->wwpn;
 		bitmap_copy(told->luns, luns, XSVHBA_MAX_LUNS);
@@ -389,11 +429,15 @@ static void xsfcgw_report_one(struct xsfcgw_vhba *vhba)
 		told = &vhba->told[i];
 		if (!told->found || test_bit(i, seen))
 			continue;
-		xsfcgw_send_tgt_status(vhba, XSFCGW_FIRST_LOOP_ID + i,
-				       told->wwpn, NULL, false);
+		ret = xsfcgw_send_tgt_status(vhba, XSFCGW_FIRST_LOOP_ID + i,
+					     told->wwpn, NULL, false);
+		if (ret)
+			break;
 		told->found = false;
 	}
+out:
 	kfree(info);
+	return ret;
 }
 
 /* DISC_INFO_UPDATE with one target, then the vHBA's own FC id. */
@@ -424,6 +468,7 @@ static void xsfcgw_enable(struct xsfcgw_vhba *vhba)
 	DECLARE_BITMAP(luns, XSVHBA_MAX_LUNS);
 	struct xsfcgw_tpg *tpg;
 	unsigned int n = 0, total = 0, i;
+	int ret, unsent;
 
 	lockdep_assert_held(&port->mutex);
 	lockdep_assert_held(&vhba->mutex);
@@ -435,7 +480,7 @@ static void xsfcgw_enable(struct xsfcgw_vhba *vhba)
 	vhba->enabled = true;
 	memset(vhba->told, 0, sizeof(vhba->told));
 	xsfcgw_ctrl_send(vhba, &rsp, sizeof(rsp), NULL, 0);
-	xsfcgw_send_link(vhba, port->link_up);
+	unsent = xsfcgw_send_link(vhba, port->link_up);
 	list_for_each_entry(tpg, &port->tpgs, node)
 		if (xsfcgw_visible(vhba, tpg, luns))
 			total++;
@@ -449,19 +494,23 @@ static void xsfcgw_enable(struct xsfcgw_vhba *vhba)
 		xsfcgw_tgt_info(tpg, luns, &first->info);
 		if (!n) {
 			first->head.target_count = cpu_to_be16(1);
+			ret = xsfcgw_ctrl_send(vhba, first, sizeof(*first),
+					       NULL, 0);
 		} else {
 			cont.seg_num = n;
-			xsfcgw_ctrl_send(vhba, &cont, sizeof(cont),
-					 &first->info, sizeof(first->info));
+			ret = xsfcgw_ctrl_send(vhba, &cont, sizeof(cont),
+					       &first->info,
+					       sizeof(first->info));
+		}
+		n++;
+		/* A target not told now is found by a report later. */
+		if (ret) {
+			unsent = ret;
+			continue;
 		}
 		vhba->told[i].found = true;
 		vhba->told[i].wwpn = tpg->wwpn;
 		bitmap_copy(vhba->told[i].luns, luns, XSVHBA_MAX_LUNS);
-		n++;
-		if (n == 1) {
-			/* The first goes first: send it before the others. */
-			xsfcgw_ctrl_send(vhba, first, sizeof(*first), NULL, 0);
-		}
 	}
 	if (!total) {
 		xsfcgw_ctrl_send(vhba, &first->head, sizeof(first->head),
@@ -470,6 +519,9 @@ static void xsfcgw_enable(struct xsfcgw_vhba *vhba)
 	pr_info("%s: vHBA %#llx enabled (vp index %u), %u targets\n",
 		port->name, vhba->resource_id, vhba->vp_index, total);
 	kfree(first);
+	if (unsent)
+		queue_delayed_work(xsfcgw_wq, &port->report_work,
+				   XSFCGW_REPORT_RETRY);
 }
 
 static void xsfcgw_try_enable(struct xsfcgw_vhba *vhba)
@@ -494,22 +546,29 @@ void xsfcgw_vhba_ring_known(struct xsfcgw_vhba *vhba)
 /* Tell every enabled vHBA of the port what changed. */
 void xsfcgw_port_report(struct xsfcgw_port *port)
 {
-	queue_work(xsfcgw_wq, &port->report_work);
+	mod_delayed_work(xsfcgw_wq, &port->report_work, 0);
 }
 
 void xsfcgw_report_work(struct work_struct *work)
 {
-	struct xsfcgw_port *port = container_of(work, struct xsfcgw_port,
+	struct xsfcgw_port *port = container_of(to_delayed_work(work),
+						struct xsfcgw_port,
 						report_work);
 	struct xsfcgw_vhba *vhba;
+	bool unsent = false;
 
 	mutex_lock(&port->mutex);
 	list_for_each_entry(vhba, &port->vhbas, node) {
 		mutex_lock(&vhba->mutex);
-		xsfcgw_report_one(vhba);
+		if (xsfcgw_report_one(vhba))
+			unsent = true;
 		mutex_unlock(&vhba->mutex);
 	}
 	mutex_unlock(&port->mutex);
+	/* A full control ring empties as the host takes its messages. */
+	if (unsent)
+		queue_delayed_work(xsfcgw_wq, &port->report_work,
+				   XSFCGW_REPORT_RETRY);
 }
 
 /*

@@ -29,6 +29,7 @@ CONFIGFS_DIRS = {
     "xsethgw_port_": "/sys/kernel/config/xsethgw/<port>/",
     "xsethgw_vnic_": "/sys/kernel/config/xsethgw/<port>/vnics/<resource id>/",
     "xsfcgw_wwn_": "/sys/kernel/config/target/xsfcgw/<port>/card/",
+    "xsfcgw_initiator_": "/sys/kernel/config/target/xsfcgw/<port>/card/initiators/<resource id>/",
     "xsfcgw_tpg_": "/sys/kernel/config/target/xsfcgw/<port>/<target>/",
     "xsfcgw_attrib_": "/sys/kernel/config/target/xsfcgw/<port>/<target>/attrib/",
 }

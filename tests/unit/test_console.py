@@ -4,6 +4,7 @@ tests/vm/test_console_timeout.py's."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,21 @@ from harness import console as console_module
 from harness.console import CommandFailed, CommandTimeout, Console, ConsoleError
 
 
+def _interruptible() -> None:
+    """In the shell's process: SIGINT at its default. A run started in the background by a
+    non-interactive shell (`make test &`) ignores it, and children keep an ignored signal, so
+    no Ctrl-C would stop their commands; a guest's shell, which this stands in for, has it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def console() -> Iterator[Console]:
     child = pexpect.spawn(
-        "sh", ["-i"], encoding="utf-8", env={"PS1": "$ ", "PATH": "/usr/bin:/bin"}
+        "sh",
+        ["-i"],
+        encoding="utf-8",
+        env={"PS1": "$ ", "PATH": "/usr/bin:/bin"},
+        preexec_fn=_interruptible,
     )
     con = Console(child, "local")
     con.prepare_shell()

@@ -102,3 +102,17 @@ def test_a_vnic_written_wrong_by_hand_is_left_out_and_the_others_served(tmp_path
     root.mkdir()
     card(root).start(Watched(path, Config()).config)
     assert [p.name for p in (root / "eth1" / "vnics").iterdir()] == ["2001"]
+
+
+def test_each_vnic_is_bound_to_its_hosts_gid_and_moves_with_it(tmp_path: Path) -> None:
+    """The gateway takes a vNIC's connections only from the host the director binds it to: none
+    until an XCM session installs it, then that host's GID, then another's if it moves."""
+    gw = card(tmp_path)
+    vnic = Vnic("xsvnic0", 0x2001, port="eth/1")
+    host = tmp_path / "eth1" / "vnics" / "2001" / "host"
+    gw.start(config(vnic))
+    assert host.read_text() == "\n"  # an empty line: written, so the kernel sees it
+    gw.apply(config(vnic), {0x2001: "2001:db8::5054:ff:fe18:1"})
+    assert read(host) == "2001:db8::5054:ff:fe18:1"
+    gw.apply(config(vnic), {0x2001: "2001:db8::99"})
+    assert read(host) == "2001:db8::99"

@@ -55,11 +55,11 @@ ACL_A, ACL_B = "2100001b32000001", "2100001b32000002"
 
 class FakeConfigfs:
     """The card's configfs tree in a directory, as LIO keeps it: the groups LIO makes by itself
-    in a card port (card/), a TPG (lun/, acls/, attrib/), a node ACL (attrib/) and a backstore
-    (wwn/, and its size in info); an rmdir
-    that refuses a directory with links or directories of the operator's in it, or one a link
-    points to (a LUN still mapped); backstores already enabled. Every mkdir, rmdir and write
-    that apply() makes is recorded in order in `events`."""
+    in a card port (card/, card/initiators/), a TPG (lun/, acls/, attrib/), a node ACL
+    (attrib/) and a backstore (wwn/, and its size in info); an rmdir that refuses a directory
+    with links or directories of the operator's in it, or one a link points to (a LUN still
+    mapped); backstores already enabled. Every mkdir, rmdir and write that apply() makes is
+    recorded in order in `events`."""
 
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
@@ -89,7 +89,7 @@ class FakeConfigfs:
 
     def _groups_of(self, path: Path) -> list[str]:
         if path.parent == self.root / lio.FABRIC:
-            return [lio.CARD]
+            return [lio.CARD, str(lio.INITIATORS)]
         if path.parent == self.root / lio.FABRIC / "fc-1" and path.name == TPG:
             return ["lun", "acls", "attrib"]
         if path.parent.parent == self.root / "core":
@@ -287,3 +287,23 @@ def test_fc_show_says_which_targets_are_masked_and_what_each_acl_maps(
     assert f"    acl {ACL_A}: lun_1" in lines
     card.lio.apply(masked_config(None))
     assert f"  target {TPG} (loop id 1, online, open)" in lio.describe(card.lio.snapshot())
+
+
+def test_each_vhba_of_the_port_is_an_initiator_named_and_bound_to_its_host(
+    card: FakeConfigfs,
+) -> None:
+    """The card takes connections only for the vHBAs configured (a directory each), and each
+    only from the host GID the director binds it to; a vHBA deleted goes from the card."""
+    initiators = card.root / lio.FABRIC / "fc-1" / lio.INITIATORS
+    card.lio.apply(masked_config(None), {0x1001: "2001:db8::5054:ff:fe18:1"})
+    assert sorted(p.name for p in initiators.iterdir()) == ["1001", "1002"]
+    assert (initiators / "1001" / "wwpn").read_text().strip() == ACL_A
+    assert (initiators / "1001" / "host").read_text().strip() == "2001:db8::5054:ff:fe18:1"
+    assert lio._read(initiators / "1002" / "host").strip() == ""  # bound to no host yet
+    one = cfg.Config(
+        servers=[cfg.Server("host", vhbas=[cfg.Vhba("xsvhba0", 0x1001, VHBA_A)])],
+        fc_targets=masked_config(None).fc_targets,
+    )
+    card.lio.apply(one, {0x1001: "2001:db8::5054:ff:fe18:1"})
+    assert [p.name for p in initiators.iterdir()] == ["1001"]
+    assert "rmdir card/initiators/1002" in card.events

@@ -187,6 +187,35 @@ def test_card_refuses_and_counts_each_kind_of_bad_input(fabric: Fabric, vhba: st
     assert read.ok, read.output + diagnostics(fabric)
 
 
+CARD_VHBAS = "/sys/kernel/config/target/xsfcgw/fc-1/card/vhbas"
+
+
+def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_connections(
+    fabric: Fabric, vhba: str
+) -> None:
+    """The card takes a vHBA's connections only from the GID of the host whose XCM session
+    installed it: a connection request naming the vHBA from another GID is refused and counted
+    (wrong_host) without touching the vHBA's own connections; one naming a resource id the
+    director never configured is refused too (unknown_vhba). The vHBA's disk reads on."""
+    con, card = fabric.host.console, fabric.director.console
+    rid = int(card.output(f"cat {CARD_VHBAS}").split()[0], 16)
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    before = card_stats(fabric)
+    answers = director.connect_as_stranger(
+        fabric.host, fabric.director, "fc", "fc/1", [rid, 0xDEAD]
+    )
+    assert all(answer.startswith("refused") for answer in answers), answers
+    after = card_stats(fabric)
+    counted = {k: after[k] - before[k] for k in ("wrong_host", "unknown_vhba", "unbound")}
+    refusals = card.output(f"{san.CARD_LOG} | grep 'connection refused' | tail -n 4")
+    assert counted == {"wrong_host": 1, "unknown_vhba": 1, "unbound": 0}, (
+        f"{answers} {counted} for {rid:#x}\n{refusals}"
+    )
+    assert con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0] == reconnects
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
+
+
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")

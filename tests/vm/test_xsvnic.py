@@ -277,6 +277,28 @@ def card_counters(fabric: Fabric) -> dict[str, int]:
     return {name: int(value) for name, value in (line.split() for line in out.splitlines())}
 
 
+def test_a_host_naming_another_hosts_vnic_is_refused_and_the_vnic_keeps_its_connections(
+    fabric: Fabric, vnic: str
+) -> None:
+    """The card is bound to the GID of the host whose XCM session installed the vNIC: a
+    connection request naming the vNIC from another GID is refused and counted, and the
+    vNIC's own connections stay (its interface still reaches the remote host)."""
+    con = fabric.host.console
+    port_stats = f"{lan.CONFIGFS}/xsethgw/{port_dirname(PORT.card_port)}/stats"
+    assert fabric.director.console.output(f"cat {CARD_VNIC}/host").strip(), "not bound"
+    before = fabric.director.console.output(f"cat {port_stats}").split()
+    (answer,) = director.connect_as_stranger(
+        fabric.host, fabric.director, "eth", PORT.card_port, [VNIC_RESOURCE_ID]
+    )
+    assert answer.startswith("refused"), answer
+    why = f"{VNIC_RESOURCE_ID:#x} refused: not from the host that installed it"
+    assert fabric.director.console.run(f"dmesg | grep -q '{why}'", check=False).ok, why
+    after = fabric.director.console.output(f"cat {port_stats}").split()
+    refused = int(after[after.index("refused") + 1]) - int(before[before.index("refused") + 1])
+    assert refused == 1, (before, after)
+    assert "1 received" in con.output(f"ping -c 1 -W 5 {PORT.remote_ipv4()}", timeout=30)
+
+
 def test_lan_sends_with_offloads_reach_the_vnic_as_whole_frames(fabric: Fabric, vnic: str) -> None:
     """With TSO and checksum offload on the remote host's side, its TCP reaches the card's
     uplink as 64 KiB skbs with checksums left to fill in, as GRO on a physical uplink or a

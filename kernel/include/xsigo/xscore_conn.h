@@ -118,6 +118,16 @@ struct xscore_conn_listener *xscore_conn_listen(const struct sockaddr_in6 *addr,
 						xscore_conn_request_fn request,
 						void *context);
 void xscore_conn_unlisten(struct xscore_conn_listener *listener);
+bool xscore_conn_request_from(struct rdma_cm_id *id, const union ib_gid *host);
+
+/* Whether a host binding names a host (all zeroes: none). */
+static inline bool xscore_conn_host_bound(const union ib_gid *host)
+{
+	return memchr_inv(host->raw, 0, sizeof(host->raw));
+}
+
+int xscore_conn_host_parse(const char *buf, union ib_gid *host);
+ssize_t xscore_conn_host_show(char *page, const union ib_gid *host);
 int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
 			       const struct rdma_conn_param *request);
 enum xscore_conn_progress xscore_conn_step(struct xscore_conn *conn);
