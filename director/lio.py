@@ -191,7 +191,9 @@ class Lio:
         wwn = self.fabric / wwn_name(port)
         if not wwn.is_dir():
             wwn.mkdir(parents=True)
-        _write(wwn / CARD / "link", "0" if port in config.down_ports else "1")
+        link = "0" if port in config.down_ports else "1"
+        if _read(wwn / CARD / "link").strip() != link:  # each write is a link event
+            _write(wwn / CARD / "link", link)
         initiators = self._initiators(config, port, wwn, hosts)
         wanted = {hex_wwpn(t.wwpn_int): t for t in targets}
         for tpg in _tpgs(wwn):
