@@ -122,7 +122,10 @@ class Lio:
         for port in self.ports:
             wwn = self.fabric / wwn_name(port)
             if wwn.is_dir():
-                _write(wwn / CARD / "listen", "")  # every host's connections first
+                # Every host's connections first, drained, so that no command of theirs holds
+                # a LUN the removal below waits for (a dead host's, never ended). A newline: an
+                # empty write never reaches the kernel.
+                _write(wwn / CARD / "listen", "\n")
                 for tpg in _tpgs(wwn):
                     self._remove_tpg(tpg)
                 for initiator in _subdirs(wwn / INITIATORS):

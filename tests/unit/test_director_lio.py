@@ -307,3 +307,15 @@ def test_each_vhba_of_the_port_is_an_initiator_named_and_bound_to_its_host(
     card.lio.apply(one, {0x1001: "2001:db8::5054:ff:fe18:1"})
     assert [p.name for p in initiators.iterdir()] == ["1001"]
     assert "rmdir card/initiators/1002" in card.events
+
+
+def test_removing_the_card_first_stops_listening_with_a_write_the_kernel_sees(
+    card: FakeConfigfs,
+) -> None:
+    """The card port's connections end before its targets go (a dead host's commands would
+    hold the LUNs): `listen` gets a newline, since an empty write never reaches the kernel."""
+    card.lio.apply(masked_config(None))
+    card.events.clear()
+    card.lio.remove()
+    assert card.events[0] == "write card/listen \n"
+    assert card.events[-1] == "rmdir ."
