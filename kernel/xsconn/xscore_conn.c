@@ -1296,7 +1296,7 @@ int xscore_conn_host_parse(const char *buf, union ib_gid *host)
 	if (!len)
 		return 0;
 	if (!in6_pton(buf, len, host->raw, -1, NULL) ||
-	    !memchr_inv(host->raw, 0, sizeof(host->raw)))
+	    !xscore_conn_host_bound(host))
 		return -EINVAL;
 	return 0;
 }

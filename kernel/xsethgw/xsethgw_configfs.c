@@ -122,7 +122,7 @@ static ssize_t xsethgw_vnic_host_store(struct config_item *item,
 	if (ret)
 		return ret;
 	mutex_lock(&vnic->lock);
-	moved = memchr_inv(host.raw, 0, sizeof(host.raw)) &&
+	moved = xscore_conn_host_bound(&host) &&
 		memcmp(&vnic->host, &host, sizeof(host));
 	vnic->host = host;
 	mutex_unlock(&vnic->lock);

@@ -271,7 +271,7 @@ static ssize_t xsfcgw_initiator_host_store(struct config_item *item,
 	if (ret)
 		return ret;
 	mutex_lock(&port->mutex);
-	if (memchr_inv(host.raw, 0, sizeof(host.raw)) &&
+	if (xscore_conn_host_bound(&host) &&
 	    memcmp(&initiator->host, &host, sizeof(host)))
 		xsfcgw_port_close_rid(port, initiator->resource_id,
 				      "its host changed");
