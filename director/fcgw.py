@@ -15,7 +15,7 @@ from pathlib import Path
 
 from director.bindings import HostBindings
 from director.config import Watched
-from director.lio import Lio
+from director.lio import Lio, port_vhbas
 
 log = logging.getLogger("director.fcgw")
 
@@ -35,8 +35,7 @@ class FcCard:
         self.stopping = True
 
     def _vhbas(self) -> set[int]:
-        config = self.settings.config
-        return {v.resource_id for s in config.servers for v in s.vhbas if v.port in self.lio.ports}
+        return set(port_vhbas(self.settings.config, self.lio.ports))
 
     def _apply(self) -> None:
         try:

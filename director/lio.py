@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,13 @@ def wwn_name(port: str) -> str:
 
 def hex_wwpn(wwpn: int) -> str:
     return f"{wwpn:016x}"
+
+
+def port_vhbas(config: Config, ports: Iterable[str]) -> dict[int, int]:
+    """The configured vHBAs on `ports`: resource id -> the WWPN their node ACLs are named by."""
+    wanted = set(ports)
+    return {v.resource_id: formats.wwn_value(v.wwn)
+            for s in config.servers for v in s.vhbas if v.port in wanted}  # fmt: skip
 
 
 def card_fault(target: FcTarget) -> str:
@@ -213,8 +220,7 @@ class Lio:
                     hosts: Mapping[int, str]) -> list[str]:  # fmt: skip
         """Each vHBA of the port, named by its WWPN for the node ACLs and bound to its host;
         the names. The card takes connections for no other resource id."""
-        wanted = {v.resource_id: formats.wwn_value(v.wwn)
-                  for s in config.servers for v in s.vhbas if v.port == port}  # fmt: skip
+        wanted = port_vhbas(config, [port])
         for path in _subdirs(wwn / INITIATORS):
             if int(path.name, 16) not in wanted:
                 _rmdir(path)
