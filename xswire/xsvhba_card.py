@@ -157,7 +157,7 @@ _XSVHBA_ENABLE_0 = struct.Struct("<B7sQ")
 
 @dataclass
 class XsvhbaEnable:
-    """ENABLE_VHBA_Q and HEART_BEAT (host to card)."""
+    """ENABLE_VHBA_Q (host to card) and HEART_BEAT (both ways, every 2 s)."""
 
     SIZE: ClassVar[int] = 16
 

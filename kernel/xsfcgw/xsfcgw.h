@@ -69,6 +69,14 @@
 #define XSFCGW_STALE_MAX	(128 * 1024)
 #define XSFCGW_REPORT_RETRY	(HZ / 10)	/* after a full control ring */
 /*
+ * A host sends HEART_BEAT every 2 s: one silent this long is gone (killed,
+ * cut off), and its vHBA's connections, commands and sessions go with it.
+ * The card heartbeats the host as often.
+ */
+#define XSFCGW_HOST_SILENCE	(15 * HZ)
+#define XSFCGW_HEARTBEAT	(2 * HZ)
+#define XSFCGW_WATCH_PERIOD	HZ
+/*
  * Per card port: memory stays bounded, and the configfs listing of the
  * vHBAs (a line each, at most the sample below) fits in its one page.
  */
@@ -93,6 +101,7 @@ struct xsfcgw_stats {
 	atomic_t	unknown_vhba;	/* a resource id not configured */
 	atomic_t	unbound;	/* before the director named its host */
 	atomic_t	wrong_host;	/* not from the host that installed it */
+	atomic_t	host_silent;	/* a vHBA closed: no message for 15 s */
 	atomic_t	commands;
 };
 
@@ -224,7 +233,10 @@ struct xsfcgw_vhba {
 	/* Set under port->mutex, gone with the vHBA; each one's context. */
 	struct xscore_conn	*ctrl;
 	struct xscore_conn	*data;
-	struct work_struct	conn_work;	/* steps ctrl and data */
+	/* Steps ctrl and data, watches for a silent host, heartbeats it. */
+	struct delayed_work	conn_work;
+	unsigned long		last_heard;	/* jiffies of its last message */
+	unsigned long		heartbeat_due;	/* jiffies; conn_work only */
 	struct mutex		mutex;		/* see the lock order */
 	spinlock_t		lock;		/* see the lock order */
 	bool			enable_asked;
@@ -302,6 +314,7 @@ struct xsfcgw_vhba *xsfcgw_vhba_create(struct xsfcgw_port *port,
 void xsfcgw_vhba_close(struct xsfcgw_vhba *vhba, const char *why);
 void xsfcgw_vhba_put(struct xsfcgw_vhba *vhba);
 void xsfcgw_vhba_control(struct xsfcgw_vhba *vhba, const void *msg, u32 len);
+int xsfcgw_vhba_heartbeat(struct xsfcgw_vhba *vhba);
 void xsfcgw_vhba_ring_known(struct xsfcgw_vhba *vhba);
 void xsfcgw_port_report(struct xsfcgw_port *port);
 void xsfcgw_report_work(struct work_struct *work);

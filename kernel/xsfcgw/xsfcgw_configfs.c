@@ -148,7 +148,7 @@ static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 	struct xsfcgw_stats *s = &xsfcgw_item_port(item)->stats;
 
 	return sysfs_emit(page,
-			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\ntoo_many %d\nunknown_vhba %d\nunbound %d\nwrong_host %d\n",
+			  "commands %d\nmalformed %d\nring_index %d\nbad_handle %d\ndup_handle %d\nbad_length %d\nbad_sg %d\nbad_lun %d\nlength_mismatch %d\nno_target %d\ntoo_many %d\nunknown_vhba %d\nunbound %d\nwrong_host %d\nhost_silent %d\n",
 			  atomic_read(&s->commands), atomic_read(&s->malformed),
 			  atomic_read(&s->ring_index),
 			  atomic_read(&s->bad_handle),
@@ -160,7 +160,8 @@ static ssize_t xsfcgw_wwn_stats_show(struct config_item *item, char *page)
 			  atomic_read(&s->too_many),
 			  atomic_read(&s->unknown_vhba),
 			  atomic_read(&s->unbound),
-			  atomic_read(&s->wrong_host));
+			  atomic_read(&s->wrong_host),
+			  atomic_read(&s->host_silent));
 }
 
 static ssize_t xsfcgw_wwn_vhbas_show(struct config_item *item, char *page)

@@ -29,47 +29,69 @@ static void xsfcgw_conn_kick(struct xscore_conn *conn)
 {
 	struct xsfcgw_vhba *vhba = xscore_conn_context(conn);
 
-	queue_work(xsfcgw_wq, &vhba->conn_work);
+	mod_delayed_work(xsfcgw_wq, &vhba->conn_work, 0);
 }
 
 /* A control message, in the control connection's completion work. */
 static void xsfcgw_ctrl_recv(struct xscore_conn *conn, void *msg, u32 len)
 {
-	xsfcgw_vhba_control(xscore_conn_context(conn), msg, len);
+	struct xsfcgw_vhba *vhba = xscore_conn_context(conn);
+
+	WRITE_ONCE(vhba->last_heard, jiffies);
+	xsfcgw_vhba_control(vhba, msg, len);
 }
 
 /* A data message, in the data connection's completion work (the ring's). */
 static void xsfcgw_data_recv(struct xscore_conn *conn, void *msg, u32 len)
 {
-	xsfcgw_data_message(xscore_conn_context(conn), msg, len);
+	struct xsfcgw_vhba *vhba = xscore_conn_context(conn);
+
+	WRITE_ONCE(vhba->last_heard, jiffies);
+	xsfcgw_data_message(vhba, msg, len);
 }
 
 /**
- * xsfcgw_conn_work() - step a vHBA's connections, close it when one failed
+ * xsfcgw_conn_work() - step a vHBA's connections and watch its host
  * @work: the vHBA's conn_work
  *
- * Kicked by the connections' callbacks; nothing once the vHBA is closing
- * (its close work cancels this one before the connections go).
+ * Kicked by the connections' callbacks, and every XSFCGW_WATCH_PERIOD
+ * while the vHBA is open: closes it when a connection failed or its host
+ * has been silent for XSFCGW_HOST_SILENCE, heartbeats an enabled host.
+ * Nothing once the vHBA is closing (its close work cancels this one
+ * before the connections go).
  */
 void xsfcgw_conn_work(struct work_struct *work)
 {
-	struct xsfcgw_vhba *vhba = container_of(work, struct xsfcgw_vhba,
-						conn_work);
+	struct xsfcgw_vhba *vhba = container_of(to_delayed_work(work),
+						struct xsfcgw_vhba, conn_work);
 	struct xsfcgw_port *port = vhba->port;
-	bool failed = false;
+	const char *why = NULL;
 
 	mutex_lock(&port->mutex);
-	if (!READ_ONCE(vhba->closing)) {
-		if (vhba->ctrl &&
-		    xscore_conn_step(vhba->ctrl) == XSCORE_CONN_FAILED)
-			failed = true;
-		if (vhba->data &&
-		    xscore_conn_step(vhba->data) == XSCORE_CONN_FAILED)
-			failed = true;
+	if (READ_ONCE(vhba->closing)) {
+		mutex_unlock(&port->mutex);
+		return;
 	}
+	if ((vhba->ctrl &&
+	     xscore_conn_step(vhba->ctrl) == XSCORE_CONN_FAILED) ||
+	    (vhba->data &&
+	     xscore_conn_step(vhba->data) == XSCORE_CONN_FAILED)) {
+		why = "connection lost";
+	} else if (time_after(jiffies, READ_ONCE(vhba->last_heard) +
+			      XSFCGW_HOST_SILENCE)) {
+		atomic_inc(&port->stats.host_silent);
+		why = "host silent for 15 s";
+	} else if (time_after_eq(jiffies, vhba->heartbeat_due) &&
+		   !xsfcgw_vhba_heartbeat(vhba)) {
+		vhba->heartbeat_due = jiffies + XSFCGW_HEARTBEAT;
+	}
+	/* A kick meanwhile keeps its earlier run. */
+	if (!why)
+		queue_delayed_work(xsfcgw_wq, &vhba->conn_work,
+				   XSFCGW_WATCH_PERIOD);
 	mutex_unlock(&port->mutex);
-	if (failed)
-		xsfcgw_vhba_close(vhba, "connection lost");
+	if (why)
+		xsfcgw_vhba_close(vhba, why);
 }
 
 /**
@@ -214,8 +236,10 @@ static int xsfcgw_connect_request(void *context, struct rdma_cm_id *cm_id,
 		vhba->ctrl = conn;
 	else
 		vhba->data = conn;
+	/* The silence is counted from here until the host's first message. */
+	WRITE_ONCE(vhba->last_heard, jiffies);
 	/* Events that came before the vHBA knew the connection. */
-	queue_work(xsfcgw_wq, &vhba->conn_work);
+	mod_delayed_work(xsfcgw_wq, &vhba->conn_work, 0);
 	mutex_unlock(&port->mutex);
 	pr_info("%s: vHBA %#llx: %s connection accepted\n", port->name, rid,
 		control ? "control" : "data");

@@ -105,7 +105,7 @@ static void xsfcgw_close_work(struct work_struct *work)
 	pr_info("%s: vHBA %#llx: connections closed (%s)\n", port->name,
 		vhba->resource_id, vhba->why);
 	/* It runs no more: closing is set. */
-	cancel_work_sync(&vhba->conn_work);
+	cancel_delayed_work_sync(&vhba->conn_work);
 	/* Every request posted, ours and rdma_rw's, completes (flushed). */
 	if (vhba->data)
 		xscore_conn_drain(vhba->data);
@@ -135,7 +135,7 @@ static void xsfcgw_close_work(struct work_struct *work)
 	if (vhba->ctrl)
 		xscore_conn_close(vhba->ctrl);
 	/* What the drain kicked. */
-	cancel_work_sync(&vhba->conn_work);
+	cancel_delayed_work_sync(&vhba->conn_work);
 	xscore_conn_destroy(vhba->data);
 	xscore_conn_destroy(vhba->ctrl);
 	xsfcgw_cmds_free(vhba);
@@ -161,6 +161,8 @@ struct xsfcgw_vhba *xsfcgw_vhba_create(struct xsfcgw_port *port,
 	vhba->port = port;
 	vhba->resource_id = resource_id;
 	vhba->vp_index = atomic_inc_return(&xsfcgw_next_vp) % 255 + 1;
+	vhba->last_heard = jiffies;
+	vhba->heartbeat_due = jiffies;
 	kref_init(&vhba->kref);
 	mutex_init(&vhba->mutex);
 	spin_lock_init(&vhba->lock);
@@ -169,7 +171,7 @@ struct xsfcgw_vhba *xsfcgw_vhba_create(struct xsfcgw_port *port,
 	INIT_LIST_HEAD(&vhba->nexuses);
 	init_waitqueue_head(&vhba->idle);
 	INIT_WORK(&vhba->close_work, xsfcgw_close_work);
-	INIT_WORK(&vhba->conn_work, xsfcgw_conn_work);
+	INIT_DELAYED_WORK(&vhba->conn_work, xsfcgw_conn_work);
 	INIT_DELAYED_WORK(&vhba->held_work, xsfcgw_held_work);
 	return vhba;
 }
@@ -220,6 +222,32 @@ static int xsfcgw_ctrl_send(struct xsfcgw_vhba *vhba, const void *head,
 
 	if (ret && ret != -ENOBUFS)
 		xsfcgw_vhba_close(vhba, "control send failed");
+	return ret;
+}
+
+/**
+ * xsfcgw_vhba_heartbeat() - tell an enabled vHBA's host the card is there
+ * @vhba: the vHBA
+ *
+ * Its host arms its own silence watch on the first one (a card that never
+ * sends them is not watched).  Caller holds port->mutex.
+ *
+ * Return: 0 once sent, or when the vHBA is not enabled; -ENOBUFS while
+ * the control ring is full; else a send error, which closes the vHBA.
+ */
+int xsfcgw_vhba_heartbeat(struct xsfcgw_vhba *vhba)
+{
+	struct xsvhba_enable msg = {
+		.type		= XSVHBA_CTRL_TYPE_HEART_BEAT,
+		.resource_id	= cpu_to_le64(vhba->resource_id),
+	};
+	int ret = 0;
+
+	lockdep_assert_held(&vhba->port->mutex);
+	mutex_lock(&vhba->mutex);
+	if (vhba->enabled && !vhba->closing)
+		ret = xsfcgw_ctrl_send(vhba, &msg, sizeof(msg), NULL, 0);
+	mutex_unlock(&vhba->mutex);
 	return ret;
 }
 

@@ -51,6 +51,14 @@
 #define XSVHBA_ENABLE_TIMEOUT	(10 * HZ)	/* ENABLE_RSP */
 #define XSVHBA_RETRY_MAX	(8 * HZ)
 #define XSVHBA_TMF_WAIT		(10 * HZ)	/* abort and resets */
+/*
+ * HEART_BEAT on control when nothing else went for this long: the card
+ * closes a vHBA silent for 15 s (a killed host's connections fail only
+ * when the card sends on them).  A card that heartbeats us and then stops
+ * for XSVHBA_CARD_SILENCE is gone.
+ */
+#define XSVHBA_HEARTBEAT	(2 * HZ)
+#define XSVHBA_CARD_SILENCE	(15 * HZ)
 #define XSVHBA_POLL_BUDGET	32
 /* Bits of a command handle above the tag: a generation, so that a late or
  * forged status for an earlier use of the tag matches nothing.
@@ -162,6 +170,8 @@ struct xsvhba {
 	bool fc_link_up;
 	u8 vp_index;
 	u32 port_id;			/* our own FC id */
+	/* jiffies; the error handler's sends write it too (WRITE_ONCE) */
+	unsigned long last_ctrl_sent;
 	struct xsvhba_target targets[XSVHBA_MAX_TARGETS];
 
 	/* The command ring and the read index the card writes. */

@@ -36,6 +36,16 @@ static void xsvhba_data_kick(struct xscore_conn *conn)
 	xsvhba_kick(xscore_conn_context(conn));
 }
 
+/* Every control message goes here: the heartbeat waits for quiet. */
+static int xsvhba_ctrl_send(struct xsvhba *vhba, const void *msg, u32 len)
+{
+	int ret = xscore_conn_send(vhba->ctrl, msg, len, NULL, 0);
+
+	if (!ret)
+		WRITE_ONCE(vhba->last_ctrl_sent, jiffies);
+	return ret;
+}
+
 static u64 xsvhba_wwn(const u8 *wwn)
 {
 	return get_unaligned_be64(wwn);
@@ -166,7 +176,8 @@ static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 	case XSVHBA_CTRL_TYPE_TGT_STATUS_UPDATE:
 		ok = xsvhba_tgt_status(vhba, data, len);
 		break;
-	default:	/* HEART_BEAT */
+	default:	/* HEART_BEAT: from here on, the card's silence ends it */
+		xscore_session_alive(&vhba->session, XSVHBA_CARD_SILENCE);
 		ok = true;
 		break;
 	}
@@ -283,8 +294,7 @@ static int xsvhba_enable(struct xsvhba *vhba)
 	init.base_addr = cpu_to_le64(vhba->ring_mr->iova);
 	ret = xscore_conn_send(vhba->data, &init, sizeof(init), NULL, 0);
 	if (!ret)
-		ret = xscore_conn_send(vhba->ctrl, &enable, sizeof(enable),
-				       NULL, 0);
+		ret = xsvhba_ctrl_send(vhba, &enable, sizeof(enable));
 	return ret;
 }
 
@@ -302,6 +312,30 @@ static int xsvhba_connect(struct xscore_session *session)
 	if (!ret)
 		ret = xscore_conn_connect(vhba->ctrl, &route->src, &route->dst);
 	return ret;
+}
+
+/* HEART_BEAT when nothing else went on control (the original's message). */
+static void xsvhba_heartbeat(struct xsvhba *vhba)
+{
+	struct xsvhba_enable msg = {
+		.type		= XSVHBA_CTRL_TYPE_HEART_BEAT,
+		.resource_id	= cpu_to_le64(vhba->resource_id),
+	};
+	unsigned long due;
+	int ret;
+
+	lockdep_assert_held(&vhba->session.mutex);
+	due = READ_ONCE(vhba->last_ctrl_sent) + XSVHBA_HEARTBEAT;
+	if (time_after_eq(jiffies, due)) {
+		ret = xsvhba_ctrl_send(vhba, &msg, sizeof(msg));
+		if (ret && ret != -ENOBUFS) {
+			xsvhba_fail(vhba, "heartbeat", ret);
+			return;
+		}
+		/* A full ring empties as the card takes it: soon again. */
+		due = jiffies + (ret ? HZ / 10 : XSVHBA_HEARTBEAT);
+	}
+	xscore_session_wake_at(&vhba->session, due);
 }
 
 static void xsvhba_step(struct xscore_session *session)
@@ -336,8 +370,12 @@ static void xsvhba_step(struct xscore_session *session)
 		xscore_session_connected(session);
 	}
 	ret = xscore_conn_receive(vhba->ctrl, xsvhba_ctrl_deliver);
-	if (ret)
+	if (ret) {
 		xsvhba_fail(vhba, "control receive", ret);
+		return;
+	}
+	if (session->state == XSCORE_SESSION_UP)
+		xsvhba_heartbeat(vhba);
 }
 
 /* No callback and no work runs after this. */
@@ -390,7 +428,7 @@ int xsvhba_send_tmf(struct xsvhba *vhba, u8 type, struct scsi_device *sdev)
 	xsvhba_count(vhba, type == XSVHBA_CTRL_TYPE_LUN_RESET ?
 		     &vhba->counters.lun_resets :
 		     &vhba->counters.target_resets);
-	return xscore_conn_send(vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+	return xsvhba_ctrl_send(vhba, &msg, sizeof(msg));
 }
 
 int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
@@ -408,7 +446,7 @@ int xsvhba_send_abort(struct xsvhba *vhba, struct xsvhba_cmd *cmd)
 	};
 
 	xsvhba_count(vhba, &vhba->counters.aborts);
-	return xscore_conn_send(vhba->ctrl, &msg, sizeof(msg), NULL, 0);
+	return xsvhba_ctrl_send(vhba, &msg, sizeof(msg));
 }
 
 int xsvhba_conns_init(struct xsvhba *vhba)

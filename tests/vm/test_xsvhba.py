@@ -216,6 +216,45 @@ def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_conn
     assert read.ok, read.output + diagnostics(fabric)
 
 
+HOST_SILENCE = 15  # s: the card closes a vHBA whose host sent nothing this long
+
+
+def test_a_host_cut_off_from_the_fabric_is_dropped_by_the_card_and_reconnects_after(
+    fabric: Fabric, vhba: str
+) -> None:
+    """A host that goes silent (its fabric port down: not even a disconnect reaches the card)
+    loses its vHBA's connections, commands and sessions on the card after the silence timeout,
+    counted as host_silent, so that a dead host holds nothing there; back on the fabric, the
+    vHBA connects again and its disk reads."""
+    con, card = fabric.host.console, fabric.director.console
+    ifname = "$(cat /run/xs-fabric-ifname)"
+    before = card_stats(fabric)
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    skip = int(card.output(f"{san.CARD_LOG} | wc -l"))
+    # The fabric addresses (so the GIDs the card bound) stay across the outage.
+    con.run(f"sysctl -qw net.ipv6.conf.{ifname}.keep_addr_on_down=1")
+    con.run(f"ip link set dev {ifname} down")
+    try:
+        dropped = card.wait_until(
+            f"[ $(grep host_silent {CARD_STATS} | cut -d' ' -f2) -gt {before['host_silent']} ]"
+            f" && ! grep -q . {CARD_VHBAS}",
+            HOST_SILENCE + 45,
+        )
+    finally:
+        con.run(f"ip link set dev {ifname} up")
+    closed = card.output(f"{san.CARD_LOG} | tail -n +{skip + 1} | grep 'connections closed'")
+    assert dropped, f"{card_stats(fabric)}\n{card.output(f'cat {CARD_VHBAS}')}\n{closed}"
+    assert "host silent for 15 s" in closed, closed
+    assert con.wait_until(
+        f"[ $(cat /sys/class/scsi_host/host*/reconnects) != {reconnects} ]", UP_WITHIN
+    ), diagnostics(fabric)
+    assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN), (
+        diagnostics(fabric)
+    )
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
+
+
 def test_random_64_mib_written_reads_back_identical(fabric: Fabric, vhba: str) -> None:
     con = fabric.host.console
     con.run(f"head -c {LUN_MB}M /dev/urandom > /tmp/pattern.bin")

@@ -193,7 +193,7 @@ static_assert(offsetof(struct xsvhba_cm_private_data, qp_type) == 8);
 static_assert(offsetof(struct xsvhba_cm_private_data, max_ctrl_msg_size) == 10);
 static_assert(offsetof(struct xsvhba_cm_private_data, data_qp_type) == 12);
 
-/* ENABLE_VHBA_Q and HEART_BEAT (host to card). */
+/* ENABLE_VHBA_Q (host to card) and HEART_BEAT (both ways, every 2 s). */
 struct xsvhba_enable {
 	__u8 type;	/* 0: xsvhba_ctrl_type */
 	__u8 rsvd[7];	/* 1: zero */
