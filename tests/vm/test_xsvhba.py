@@ -188,6 +188,7 @@ def test_card_refuses_and_counts_each_kind_of_bad_input(fabric: Fabric, vhba: st
 
 
 CARD_VHBAS = "/sys/kernel/config/target/xsfcgw/fc-1/card/vhbas"
+CARD_INITIATORS = "/sys/kernel/config/target/xsfcgw/fc-1/card/initiators"
 
 
 def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_connections(
@@ -219,39 +220,85 @@ def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_conn
 HOST_SILENCE = 15  # s: the card closes a vHBA whose host sent nothing this long
 
 
+def test_a_silent_connection_for_a_vhba_is_closed_by_the_card_after_the_silence_timeout(
+    fabric: Fabric, vhba: str
+) -> None:
+    """A connection that names the vHBA from its host's GID and then sends nothing (a host
+    whose driver hung, or one that only wants to pin the card's resources) is closed by the
+    card after the silence timeout and counted as host_silent. The vHBA is down meanwhile
+    (the operator's admin state), so that the host's own xsvhba does not take the resource
+    back first; up again, it reconnects and its disk reads."""
+    con, card = fabric.host.console, fabric.director.console
+    state = "/sys/class/scsi_host/host*/vhba_state"
+    rid = int(card.output(f"cat {CARD_VHBAS}").split()[0], 16)
+    gid = card.output(f"cat {CARD_INITIATORS}/{rid:x}/host").strip()
+    before = card_stats(fabric)
+    # The disk outlives the outage (the loss timeout is shorter than the test).
+    with targets_held_for(fabric, RESTART_LOSS_TMO):
+        silent_connection_closed(fabric, rid, gid, before)
+        assert con.wait_until(f"grep -q ready {state}", UP_WITHIN), diagnostics(fabric)
+        read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
+
+
+def silent_connection_closed(fabric: Fabric, rid: int, gid: str, before: dict[str, int]) -> None:
+    """With the vHBA admin-down, a silent connection for it from `gid` is taken and closed
+    after the silence timeout; the vHBA is admin-up again after."""
+    con, card = fabric.host.console, fabric.director.console
+    state = "/sys/class/scsi_host/host*/vhba_state"
+    director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin down")
+    try:
+        assert con.wait_until(f"grep -q admin-down {state}", UPDATE_WITHIN), diagnostics(fabric)
+        assert card.wait_until(f"! grep -q . {CARD_VHBAS}", 30), card.output(f"cat {CARD_VHBAS}")
+        address = director.card_port_address(fabric.director, "fc/1")
+        con.run(
+            f"{director.GUEST_PYTHON} tests/vm/guest/card_connect.py fc {gid} {address}"
+            f" {rid:x} {HOST_SILENCE + 40} > /tmp/silent.log 2>&1 &"
+        )
+        held = card.wait_until(f"grep -q '^{rid:x} ' {CARD_VHBAS}", 60)
+        closed = card.wait_until(
+            f"[ $(grep host_silent {CARD_STATS} | cut -d' ' -f2) -gt {before['host_silent']} ]"
+            f" && ! grep -q . {CARD_VHBAS}",
+            HOST_SILENCE + 30,
+        )
+        log = card.output(f"{san.CARD_LOG} | grep {rid:#x} | tail -n 4")
+        assert held, con.output("cat /tmp/silent.log") + log
+        assert closed and "host silent for 15 s" in log, f"{card_stats(fabric)}\n{log}"
+    finally:
+        con.run("pkill -f card_connect.py; wait", check=False)
+        director.ctl(fabric.director, f"set-vhba {SERVER} {VHBA} --admin up")
+
+
 def test_a_host_cut_off_from_the_fabric_is_dropped_by_the_card_and_reconnects_after(
     fabric: Fabric, vhba: str
 ) -> None:
-    """A host that goes silent (its fabric port down: not even a disconnect reaches the card)
-    loses its vHBA's connections, commands and sessions on the card after the silence timeout,
-    counted as host_silent, so that a dead host holds nothing there; back on the fabric, the
-    vHBA connects again and its disk reads."""
+    """A host that drops off the fabric (its port down: not even a disconnect reaches the card)
+    loses its vHBA's connections, commands and sessions on the card within the silence
+    timeout, so that a dead host holds nothing there: the card's heartbeat finds the
+    connection dead, or the host's silence ends it. Back on the fabric, the vHBA connects again
+    and its disk reads."""
     con, card = fabric.host.console, fabric.director.console
     ifname = "$(cat /run/xs-fabric-ifname)"
-    before = card_stats(fabric)
     reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
     skip = int(card.output(f"{san.CARD_LOG} | wc -l"))
     # The fabric addresses (so the GIDs the card bound) stay across the outage.
     con.run(f"sysctl -qw net.ipv6.conf.{ifname}.keep_addr_on_down=1")
-    con.run(f"ip link set dev {ifname} down")
-    try:
-        dropped = card.wait_until(
-            f"[ $(grep host_silent {CARD_STATS} | cut -d' ' -f2) -gt {before['host_silent']} ]"
-            f" && ! grep -q . {CARD_VHBAS}",
-            HOST_SILENCE + 45,
+    # The disk outlives the outage (the loss timeout is shorter than the test).
+    with targets_held_for(fabric, RESTART_LOSS_TMO):
+        con.run(f"ip link set dev {ifname} down")
+        try:
+            dropped = card.wait_until(f"! grep -q . {CARD_VHBAS}", HOST_SILENCE + 45)
+        finally:
+            con.run(f"ip link set dev {ifname} up")
+        closed = card.output(f"{san.CARD_LOG} | tail -n +{skip + 1} | grep 'connections closed'")
+        assert dropped and closed, f"{card.output(f'cat {CARD_VHBAS}')}\n{closed}"
+        assert con.wait_until(
+            f"[ $(cat /sys/class/scsi_host/host*/reconnects) != {reconnects} ]", UP_WITHIN
+        ), diagnostics(fabric)
+        assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN), (
+            diagnostics(fabric)
         )
-    finally:
-        con.run(f"ip link set dev {ifname} up")
-    closed = card.output(f"{san.CARD_LOG} | tail -n +{skip + 1} | grep 'connections closed'")
-    assert dropped, f"{card_stats(fabric)}\n{card.output(f'cat {CARD_VHBAS}')}\n{closed}"
-    assert "host silent for 15 s" in closed, closed
-    assert con.wait_until(
-        f"[ $(cat /sys/class/scsi_host/host*/reconnects) != {reconnects} ]", UP_WITHIN
-    ), diagnostics(fabric)
-    assert con.wait_until("grep -q ready /sys/class/scsi_host/host*/vhba_state", UP_WITHIN), (
-        diagnostics(fabric)
-    )
-    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+        read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
     assert read.ok, read.output + diagnostics(fabric)
 
 
