@@ -83,7 +83,9 @@ def _add_device(args: argparse.Namespace, make: Callable[[int], cfg.Vnic | cfg.V
 
 def cmd_add_vnic(args: argparse.Namespace) -> int:
     mac = args.mac.lower() if args.mac else ""
-    return _add_device(args, lambda rid: cfg.Vnic(args.name, rid, mac, args.mtu, args.port))
+    return _add_device(
+        args, lambda rid: cfg.Vnic(args.name, rid, mac, args.mtu, args.port, tso=not args.no_tso)
+    )
 
 
 def cmd_add_vhba(args: argparse.Namespace) -> int:
@@ -462,6 +464,9 @@ def add_parser(
         "--mtu", type=int, default=1500, help=f"{formats.MTU_MIN} to {formats.MTU_MAX}"
     )
     vnic.add_argument("--port", default="eth/1", help="Ethernet I/O port it goes out of")
+    vnic.add_argument(
+        "--no-tso", action="store_true", help="offer no TSO: the host sends frames of its MTU"
+    )
     vnic.add_argument("--resource-id", type=RESOURCE_ID, default=0, help="default: the next free")
     vnic.set_defaults(operation=cmd_add_vnic)
 

@@ -16,7 +16,7 @@ from xswire.xsmp import (
     XsmpVdevObjectHeader,
 )
 from xswire.xsvhba import XsvhbaMsg, XsvhbaUpdate
-from xswire.xsvnic import XsvnicMsg, XsvnicUpdate
+from xswire.xsvnic import XsvnicInstallFlag, XsvnicMsg, XsvnicUpdate
 
 ADMIN_UP = 1
 ADMIN_DOWN = 0
@@ -41,6 +41,7 @@ def vnic_object(vnic: Vnic, msg_type: int, card_guid: int, bitmask: int = 0) -> 
         mac_low=mac_low,
         admin_state=ADMIN_UP if vnic.admin_up else ADMIN_DOWN,
         vn_mtu=vnic.mtu,
+        install_flag=XsvnicInstallFlag.TSO if vnic.tso else 0,
         vnic_name=vnic.name.encode(),
     ).encode()
 

@@ -19,6 +19,11 @@ XSVNIC_CTRL_RING = 4  # control send and receive buffers, each
 XSVNIC_MCAST_MAX = 128  # multicast addresses one MULTICAST_LIST_SEND carries
 XSVNIC_VLAN_MAX = 500  # VLAN IDs one ASSIGN_VLAN or UNASSIGN_VLAN may carry
 XSVNIC_MIN_FRAME = 60  # frames shorter than this are padded
+XSVNIC_TSO_PREFIX_LEN = 4  # bytes of the TSO prefix before each frame a host sends, with TSO negotiated
+XSVNIC_TSO_HDR_LEN_SHIFT = 16  # where a GSO frame's header length sits in the prefix
+XSVNIC_TSO_HDR_LEN_MASK = 0x3FFF  # its width: bits 29..16
+XSVNIC_TSO_MSS_MASK = 0xFFFF  # a GSO frame's MSS: bits 15..0
+XSVNIC_TSO_BUF_SIZE = 65536  # a card's data receive buffer with TSO negotiated: the largest prefix and frame a host may send
 
 
 class XsvnicQpType(enum.IntEnum):
@@ -35,6 +40,16 @@ class XsvnicDataQpFlag(enum.IntFlag):
     TSO = 0x2  # frames carry the TSO prefix
     RX_BATCHING = 0x4  # several frames per receive
     RX_BATCHING_TIMER = 0x8  # batches close on a timer
+
+
+class XsvnicTsoFlag(enum.IntFlag):
+    """Bits of the TSO prefix, a big-endian u32 before each frame a host sends once TSO is
+    negotiated. A GSO frame (one TCP segment of up to 64 KiB that the card cuts into frames
+    of the MTU) has VALID, its header length (Ethernet, IP and TCP headers) in bits 29..16
+    and its MSS in bits 15..0; any other frame has VALID and NOT_GSO."""
+
+    VALID = 0x40000000  # a prefix
+    NOT_GSO = 0x10000000  # a frame to send as it is
 
 
 class XsvnicCtrlType(enum.IntEnum):

@@ -157,7 +157,7 @@ static int xscore_conn_post_recv(struct xscore_conn *conn,
 {
 	struct ib_sge sge = {
 		.addr	= buf->dma,
-		.length	= conn->params.buf_size,
+		.length	= conn->params.rx_buf_size,
 		.lkey	= conn->pd->local_dma_lkey,
 	};
 	struct ib_recv_wr wr = {
@@ -167,7 +167,7 @@ static int xscore_conn_post_recv(struct xscore_conn *conn,
 	};
 
 	ib_dma_sync_single_for_device(conn->ibdev, buf->dma,
-				      conn->params.buf_size, DMA_FROM_DEVICE);
+				      conn->params.rx_buf_size, DMA_FROM_DEVICE);
 	return ib_post_recv(conn->qp, &wr, NULL);
 }
 
@@ -759,7 +759,7 @@ int xscore_conn_receive(struct xscore_conn *conn,
 		if (!conn->cm_id)
 			continue;
 		ib_dma_sync_single_for_cpu(conn->ibdev, buf->dma,
-					   conn->params.buf_size,
+					   conn->params.rx_buf_size,
 					   DMA_FROM_DEVICE);
 		deliver(conn, buf->data, buf->len);
 		if (!conn->cm_id)
@@ -837,6 +837,14 @@ bool xscore_conn_rx_rearm(struct xscore_conn *conn)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_rx_rearm);
 
+/* A receive buffer's size, or a send buffer's. */
+static unsigned int xscore_conn_bufs_size(const struct xscore_conn *conn,
+					  enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE ? conn->params.rx_buf_size :
+	       conn->params.buf_size;
+}
+
 static void xscore_conn_free_bufs(struct xscore_conn *conn,
 				  struct xscore_conn_buf *bufs,
 				  enum dma_data_direction dir)
@@ -849,7 +857,7 @@ static void xscore_conn_free_bufs(struct xscore_conn *conn,
 		if (!bufs[i].data)
 			continue;
 		ib_dma_unmap_single(conn->ibdev, bufs[i].dma,
-				    conn->params.buf_size, dir);
+				    xscore_conn_bufs_size(conn, dir), dir);
 		kfree(bufs[i].data);
 	}
 	kfree(bufs);
@@ -869,11 +877,13 @@ xscore_conn_alloc_bufs(struct xscore_conn *conn, enum dma_data_direction dir)
 		buf->cqe.done = dir == DMA_FROM_DEVICE ? xscore_conn_recv_done :
 				xscore_conn_send_done;
 		INIT_LIST_HEAD(&buf->node);
-		buf->data = kzalloc(conn->params.buf_size, GFP_KERNEL);
+		buf->data = kzalloc(xscore_conn_bufs_size(conn, dir),
+				    GFP_KERNEL);
 		if (!buf->data)
 			goto fail;
 		buf->dma = ib_dma_map_single(conn->ibdev, buf->data,
-					     conn->params.buf_size, dir);
+					     xscore_conn_bufs_size(conn, dir),
+					     dir);
 		if (ib_dma_mapping_error(conn->ibdev, buf->dma)) {
 			kfree(buf->data);
 			buf->data = NULL;
@@ -900,6 +910,8 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 	conn->ibdev = ibdev;
 	conn->port_num = port_num;
 	conn->params = *params;
+	if (!conn->params.rx_buf_size)
+		conn->params.rx_buf_size = params->buf_size;
 	spin_lock_init(&conn->rx_lock);
 	spin_lock_init(&conn->tx_lock);
 	INIT_LIST_HEAD(&conn->rx_done);

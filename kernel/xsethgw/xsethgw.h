@@ -56,6 +56,8 @@
 #define XSETHGW_FRAME_BUF	(XSETHGW_MAX_MTU + ETH_HLEN + VLAN_HLEN + 8)
 /* Send and receive buffers of one data connection, each. */
 #define XSETHGW_DATA_RING	64
+/* Linear bytes of a host frame's skb: at least a GSO segment's headers. */
+#define XSETHGW_SKB_HEAD	256
 /* A host that sends no control message this long is gone (it heartbeats every 2 s). */
 #define XSETHGW_HOST_SILENCE	(15 * HZ)
 #define XSETHGW_SPEED		XSVNIC_SPEED_S10G
@@ -73,6 +75,8 @@ enum xsethgw_drop {
 	XSETHGW_DROP_RING_FULL,		/* no send buffer toward the host */
 	XSETHGW_DROP_TOO_BIG_FOR_HOST,	/* uplink frame above the vNIC's MTU */
 	XSETHGW_DROP_CTRL_MALFORMED,	/* control message that does not decode */
+	XSETHGW_DROP_TSO_PREFIX,	/* host frame without a valid TSO prefix */
+	XSETHGW_DROP_GSO,		/* host GSO frame whose headers or MSS lie */
 	XSETHGW_DROP_COUNT,
 };
 
@@ -129,6 +133,7 @@ struct xsethgw_vnic {
 
 	atomic64_t frames_to_host;
 	atomic64_t frames_from_host;
+	atomic64_t gso_from_host;	/* of them: segments the card cut up */
 	atomic64_t drops[XSETHGW_DROP_COUNT];
 };
 
@@ -176,7 +181,8 @@ void xsethgw_vnic_get(struct xsethgw_vnic *vnic);
 void xsethgw_vnic_put(struct xsethgw_vnic *vnic);
 void xsethgw_vnic_remove(struct xsethgw_vnic *vnic);
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
-			const struct rdma_conn_param *param, bool is_data);
+			const struct rdma_conn_param *param, bool is_data,
+			u32 flags);
 void xsethgw_vnic_drop(struct xsethgw_vnic *vnic, const char *why);
 void xsethgw_vnic_kick(struct xsethgw_vnic *vnic);
 void xsethgw_vnic_send_link(struct xsethgw_vnic *vnic, bool up);
@@ -184,6 +190,7 @@ void xsethgw_vnic_sync_uplink(struct xsethgw_vnic *vnic);
 
 /* xsethgw_data.c: frames both ways */
 void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len);
+void xsethgw_data_from_host_tso(struct xscore_conn *conn, void *buf, u32 len);
 rx_handler_result_t xsethgw_handle_frame(struct sk_buff **pskb);
 
 static inline void xsethgw_count(struct xsethgw_vnic *vnic,

@@ -38,6 +38,8 @@ static const char *const xsethgw_drop_names[XSETHGW_DROP_COUNT] = {
 	[XSETHGW_DROP_RING_FULL]	= "ring_full",
 	[XSETHGW_DROP_TOO_BIG_FOR_HOST]	= "too_big_for_host",
 	[XSETHGW_DROP_CTRL_MALFORMED]	= "ctrl_malformed",
+	[XSETHGW_DROP_TSO_PREFIX]	= "tso_prefix",
+	[XSETHGW_DROP_GSO]		= "gso_malformed",
 };
 
 static struct xsethgw_vnic *to_vnic(struct config_item *item)
@@ -137,9 +139,11 @@ static ssize_t xsethgw_vnic_stats_show(struct config_item *item, char *page)
 	ssize_t n;
 	int i;
 
-	n = sysfs_emit(page, "frames_to_host %lld\nframes_from_host %lld\n",
+	n = sysfs_emit(page,
+		       "frames_to_host %lld\nframes_from_host %lld\ngso_from_host %lld\n",
 		       atomic64_read(&vnic->frames_to_host),
-		       atomic64_read(&vnic->frames_from_host));
+		       atomic64_read(&vnic->frames_from_host),
+		       atomic64_read(&vnic->gso_from_host));
 	for (i = 0; i < XSETHGW_DROP_COUNT; i++)
 		n += sysfs_emit_at(page, n, "%s %lld\n", xsethgw_drop_names[i],
 				   atomic64_read(&vnic->drops[i]));

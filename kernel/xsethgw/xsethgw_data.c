@@ -1,28 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Frames both ways.  From a host: one frame per SEND on its data
- * connection, checked (length, MTU, source MAC, VLAN) and transmitted on
- * the port's uplink.  From the uplink: its rx_handler takes every frame and
- * copies it to each vNIC it is for (its MAC, broadcast, its multicast
+ * connection (with TSO negotiated, after a prefix that may make it a TCP
+ * segment of up to 64 KiB), checked (length, MTU, source MAC, VLAN, the
+ * segment's headers) and transmitted on the port's uplink.  From the
+ * uplink: its rx_handler takes every frame and copies it to each vNIC it
+ * is for (its MAC, broadcast, its multicast
  * list or all multicast, on an untagged or assigned VLAN), with the VLAN
  * tag back in the frame as the wire carries it.
  */
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 
 #include "xsethgw.h"
 #include "xsethgw_check.h"
 
-/**
- * xsethgw_data_from_host() - a frame the host sent on its data connection
- * @conn: the data connection
- * @frame: the frame as received
- * @len: its length
- *
- * Runs in the connection's completion softirq (its params' recv).  A frame
- * the vNIC may not send is counted and dropped.
+/*
+ * A GSO segment's offload state: the uplink, or the stack before it, cuts
+ * it into frames of the MSS and completes each checksum.  DODGY: the host
+ * is not trusted, so the stack checks the headers again and counts the
+ * segments itself.
  */
-void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
+static int xsethgw_gso_skb(struct sk_buff *skb, const struct xsethgw_gso *gso)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	skb_set_network_header(skb, gso->l3);
+	if (!skb_partial_csum_set(skb, gso->l4, offsetof(struct tcphdr, check)))
+		return -EINVAL;
+	shinfo->gso_size = gso->mss;
+	shinfo->gso_type = (gso->ipv6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4) |
+			   SKB_GSO_DODGY;
+	shinfo->gso_segs = DIV_ROUND_UP(skb->len - skb_tcp_all_headers(skb),
+					gso->mss);
+	return 0;
+}
+
+/*
+ * The frame in an skb for the uplink: its headers in the linear part (a
+ * GSO segment's checksum offsets must be there), the rest in pages, so
+ * that a 64 KiB segment needs no high-order allocation in softirq.
+ */
+static struct sk_buff *xsethgw_frame_skb(const void *frame, u32 len)
+{
+	u32 head = min_t(u32, len, XSETHGW_SKB_HEAD);
+	struct sk_buff *skb;
+	int err;
+
+	skb = alloc_skb_with_frags(head, len - head, 0, &err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_put(skb, head);
+	/* Cannot fail: the skb was made for len bytes. */
+	skb_store_bits(skb, 0, frame, len);
+	skb_reset_mac_header(skb);
+	skb->protocol = eth_hdr(skb)->h_proto;
+	return skb;
+}
+
+/*
+ * A frame a host sent, after its TSO prefix if any (@gso): checked, then
+ * transmitted on the port's uplink.  A frame the vNIC may not send is
+ * counted and dropped.
+ */
+static void xsethgw_host_frame(struct xsethgw_vnic *vnic, const void *frame,
+			       u32 len, const struct xsethgw_gso *gso)
 {
 	static const enum xsethgw_drop drop_for[] = {
 		[XSETHGW_CHECK_RUNT]		= XSETHGW_DROP_RUNT,
@@ -30,7 +73,6 @@ void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
 		[XSETHGW_CHECK_SRC_MAC]		= XSETHGW_DROP_SRC_MAC,
 		[XSETHGW_CHECK_OVERSIZE]	= XSETHGW_DROP_OVERSIZE,
 	};
-	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
 	struct xsethgw_port *port = vnic->port;
 	enum xsethgw_check verdict;
 	struct net_device *uplink;
@@ -44,25 +86,75 @@ void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
 		goto unlock;
 	}
 	mtu = min(READ_ONCE(vnic->mtu), READ_ONCE(uplink->mtu));
+	/* A segment's frames were held to the MTU by xsethgw_check_tso(). */
 	verdict = xsethgw_check_host_frame(frame, len, vnic->mac, vnic->vlans,
-					   mtu);
+					   gso->mss ? UINT_MAX : mtu);
 	if (verdict != XSETHGW_CHECK_OK) {
 		if (verdict < ARRAY_SIZE(drop_for))
 			xsethgw_count(vnic, drop_for[verdict]);
 		goto unlock;
 	}
-	skb = netdev_alloc_skb(uplink, len);
+	skb = xsethgw_frame_skb(frame, len);
 	if (!skb) {
 		xsethgw_count(vnic, XSETHGW_DROP_NO_MEM);
 		goto unlock;
 	}
-	skb_put_data(skb, frame, len);
-	skb_reset_mac_header(skb);
-	skb->protocol = eth_hdr(skb)->h_proto;
+	skb->dev = uplink;
+	if (gso->mss) {
+		if (xsethgw_gso_skb(skb, gso)) {
+			xsethgw_count(vnic, XSETHGW_DROP_GSO);
+			kfree_skb(skb);
+			goto unlock;
+		}
+		atomic64_inc(&vnic->gso_from_host);
+	}
 	atomic64_inc(&vnic->frames_from_host);
 	dev_queue_xmit(skb);
 unlock:
 	rcu_read_unlock();
+}
+
+/**
+ * xsethgw_data_from_host() - a frame the host sent on its data connection
+ * @conn: the data connection
+ * @frame: the frame as received
+ * @len: its length
+ *
+ * Runs in the connection's completion softirq (its params' recv).
+ */
+void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
+{
+	static const struct xsethgw_gso none;
+
+	xsethgw_host_frame(xscore_conn_context(conn), frame, len, &none);
+}
+
+/**
+ * xsethgw_data_from_host_tso() - a frame behind a TSO prefix
+ * @conn: the data connection, TSO negotiated
+ * @buf: the prefix and the frame as received
+ * @len: their length
+ *
+ * Runs in the connection's completion softirq (its params' recv).  A
+ * prefix that does not hold is counted and its frame dropped.
+ */
+void xsethgw_data_from_host_tso(struct xscore_conn *conn, void *buf, u32 len)
+{
+	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
+	struct xsethgw_gso gso;
+
+	switch (xsethgw_check_tso(buf, len, READ_ONCE(vnic->mtu), &gso)) {
+	case XSETHGW_CHECK_OK:
+		xsethgw_host_frame(vnic, buf + XSVNIC_TSO_PREFIX_LEN,
+				   len - XSVNIC_TSO_PREFIX_LEN, &gso);
+		break;
+	case XSETHGW_CHECK_TSO_PREFIX:
+		xsethgw_count(vnic, XSETHGW_DROP_TSO_PREFIX);
+		break;
+	default:
+		xsethgw_count(vnic, XSETHGW_DROP_GSO);
+		break;
+	}
 }
 
 /* A frame from the uplink: its Ethernet header (tag put back) and the rest. */

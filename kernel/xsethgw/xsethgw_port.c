@@ -93,6 +93,7 @@ static int xsethgw_connect_request(void *context, struct rdma_cm_id *id,
 	struct xsethgw_vnic *vnic;
 	u64 resource_id;
 	u16 qp_type;
+	u32 flags;
 	int ret;
 
 	if (!param->private_data || param->private_data_len < sizeof(pdata))
@@ -103,15 +104,17 @@ static int xsethgw_connect_request(void *context, struct rdma_cm_id *id,
 	if (qp_type != XSVNIC_QP_TYPE_CONTROL && qp_type != XSVNIC_QP_TYPE_DATA)
 		return xsethgw_refuse(port, id, "unknown connection type",
 				      resource_id);
-	/* No offload is negotiated yet (docs/wire-deviations.md). */
-	if (pdata.data_qp_type)
+	/* TSO on data is the one offload negotiated (docs/wire-deviations.md). */
+	flags = be32_to_cpu(pdata.data_qp_type);
+	if ((flags & ~XSVNIC_DATA_QP_FLAG_TSO) ||
+	    (flags && qp_type != XSVNIC_QP_TYPE_DATA))
 		return xsethgw_refuse(port, id, "offloads asked for",
 				      resource_id);
 	vnic = xsethgw_port_find_vnic(port, resource_id);
 	if (!vnic)
 		return xsethgw_refuse(port, id, "not configured", resource_id);
 	ret = xsethgw_vnic_attach(vnic, id, param,
-				  qp_type == XSVNIC_QP_TYPE_DATA);
+				  qp_type == XSVNIC_QP_TYPE_DATA, flags);
 	xsethgw_vnic_put(vnic);
 	if (ret == -EACCES)
 		return xsethgw_refuse(port, id,

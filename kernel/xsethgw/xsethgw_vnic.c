@@ -95,16 +95,22 @@ static void xsethgw_vnic_ctrl(struct xscore_conn *conn, void *msg, u32 len);
 static struct xscore_conn *xsethgw_conn_accept(struct xsethgw_vnic *vnic,
 					       struct rdma_cm_id *id,
 					       const struct rdma_conn_param *param,
-					       bool is_data)
+					       bool is_data, bool tso)
 {
 	const struct xscore_conn_params params = {
 		.ring		= is_data ? XSETHGW_DATA_RING : XSVNIC_CTRL_RING,
 		.buf_size	= is_data ? XSETHGW_FRAME_BUF :
 				  XSVNIC_CTRL_BUF_SIZE,
+		/* With TSO a host sends TCP segments of up to 64 KiB. */
+		.rx_buf_size	= tso ? XSVNIC_TSO_BUF_SIZE : 0,
 		.kick		= xsethgw_conn_kick,
-		/* Frames in softirq, control messages in a workqueue. */
-		.recv		= is_data ? xsethgw_data_from_host :
-				  xsethgw_vnic_ctrl,
+		/*
+		 * Frames in softirq, control messages in a workqueue; the
+		 * callback knows the data connection's framing.
+		 */
+		.recv		= !is_data ? xsethgw_vnic_ctrl :
+				  tso ? xsethgw_data_from_host_tso :
+				  xsethgw_data_from_host,
 		.softirq	= is_data,
 	};
 	struct xscore_conn *conn;
@@ -316,6 +322,7 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * @id: the request's rdma_cm id, in its CONNECT_REQUEST handler
  * @param: the request's parameters
  * @is_data: which of the two connections
+ * @flags: the data connection's xsvnic_data_qp_flag bits (TSO or none)
  *
  * Requests on one port are serialised by its listener, and a vNIC lives
  * on one port: no two attaches of a vNIC run at once.
@@ -325,7 +332,8 @@ static void xsethgw_vnic_work(struct work_struct *work)
  * CM.
  */
 int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
-			const struct rdma_conn_param *param, bool is_data)
+			const struct rdma_conn_param *param, bool is_data,
+			u32 flags)
 {
 	struct xscore_conn *conn;
 	bool again;
@@ -348,7 +356,8 @@ int xsethgw_vnic_attach(struct xsethgw_vnic *vnic, struct rdma_cm_id *id,
 		ret = vnic->removed ? -ENODEV : -EACCES;
 		goto unlock;
 	}
-	conn = xsethgw_conn_accept(vnic, id, param, is_data);
+	conn = xsethgw_conn_accept(vnic, id, param, is_data,
+				   flags & XSVNIC_DATA_QP_FLAG_TSO);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto unlock;
@@ -577,6 +586,7 @@ struct xsethgw_vnic *xsethgw_vnic_alloc(struct xsethgw_port *port,
 	INIT_DELAYED_WORK(&vnic->work, xsethgw_vnic_work);
 	atomic64_set(&vnic->frames_to_host, 0);
 	atomic64_set(&vnic->frames_from_host, 0);
+	atomic64_set(&vnic->gso_from_host, 0);
 	for (i = 0; i < XSETHGW_DROP_COUNT; i++)
 		atomic64_set(&vnic->drops[i], 0);
 	return vnic;

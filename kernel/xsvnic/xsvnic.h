@@ -80,6 +80,13 @@ struct xsvnic {
 	unsigned int data_ring;
 	unsigned int tx_buf_size;	/* the data connection's, for xmit */
 	unsigned int tx_max_sge;
+	/*
+	 * The INSTALL offered TSO: the data connection asks for it, every
+	 * frame goes after a TSO prefix, and a TCP segment of up to 64 KiB
+	 * goes whole, for the card to cut up.
+	 */
+	bool tso;
+	unsigned int tx_max_len;	/* the card's receive buffer: one SEND */
 
 	/*
 	 * The session with the card: CONNECTING until both connections are
@@ -110,6 +117,7 @@ struct xsvnic {
 	atomic64_t rx_dropped;
 	atomic64_t tx_dropped;
 	atomic64_t tx_gathered;	/* frames sent from the skb's memory */
+	atomic64_t tx_gso;	/* of them: TCP segments the card cuts up */
 	atomic64_t rx_errors;
 	/* What the XCM's STATS clear saw: later answers count from it (ops_lock). */
 	struct rtnl_link_stats64 stats_base;
@@ -118,6 +126,7 @@ struct xsvnic {
 /* xsvnic_netdev.c */
 extern const struct net_device_ops xsvnic_netdev_ops;
 void xsvnic_netdev_setup(struct net_device *dev);
+void xsvnic_netdev_offer_tso(struct xsvnic *vnic);
 
 /* xsvnic_data.c: frames on the data connection */
 netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev);

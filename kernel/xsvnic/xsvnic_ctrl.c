@@ -469,6 +469,9 @@ int xsvnic_conns_init(struct xsvnic *vnic)
 	vnic->ctrl_pdata.qp_type = cpu_to_be16(XSVNIC_QP_TYPE_CONTROL);
 	vnic->data_pdata.vid = cpu_to_be64(vnic->resource_id);
 	vnic->data_pdata.qp_type = cpu_to_be16(XSVNIC_QP_TYPE_DATA);
+	if (vnic->tso)
+		vnic->data_pdata.data_qp_type =
+			cpu_to_be32(XSVNIC_DATA_QP_FLAG_TSO);
 
 	vnic->ctrl = xscore_conn_create(vnic->route.ibdev, vnic->route.port_num,
 					&ctrl, vnic);
@@ -482,6 +485,8 @@ int xsvnic_conns_init(struct xsvnic *vnic)
 	}
 	vnic->tx_buf_size = xscore_conn_buf_size(vnic->data);
 	vnic->tx_max_sge = xscore_conn_max_send_sge(vnic->data);
+	/* The card receives what we send: with TSO, in 64 KiB buffers. */
+	vnic->tx_max_len = vnic->tso ? XSVNIC_TSO_BUF_SIZE : vnic->tx_buf_size;
 	return 0;
 }
 

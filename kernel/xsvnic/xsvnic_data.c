@@ -2,10 +2,13 @@
 /*
  * Ethernet frames on the data connection: one frame per SEND, gathered
  * from the skb or, when short, copied and padded to the minimum frame
- * size; received frames are polled by NAPI.
+ * size; received frames are polled by NAPI.  With TSO negotiated each
+ * frame goes after a TSO prefix, and a TCP segment of up to 64 KiB goes
+ * whole (specs/xsvnic_card.yaml).
  */
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 
 #include "xsvnic.h"
 
@@ -102,23 +105,74 @@ static bool xsvnic_tx_gathers(const struct xsvnic *vnic,
 			      const struct sk_buff *skb)
 {
 	return skb->len >= XSVNIC_TX_COPYBREAK &&
-	       skb->len <= vnic->tx_buf_size &&
+	       skb->len <= vnic->tx_max_len &&
 	       skb_shinfo(skb)->nr_frags < vnic->tx_max_sge;
+}
+
+/*
+ * The TSO prefix in front of the frame: a TCP segment's header length and
+ * MSS, or "not a segment" for a frame whose checksum is completed here.
+ */
+static int xsvnic_tso_prefix(struct sk_buff *skb)
+{
+	u32 info = XSVNIC_TSO_FLAG_VALID;
+	__be32 prefix;
+	int ret;
+
+	if (skb_is_gso(skb)) {
+		info |= skb_tcp_all_headers(skb) << XSVNIC_TSO_HDR_LEN_SHIFT |
+			skb_shinfo(skb)->gso_size;
+	} else {
+		if (skb->ip_summed == CHECKSUM_PARTIAL) {
+			ret = skb_checksum_help(skb);
+			if (ret)
+				return ret;
+		}
+		info |= XSVNIC_TSO_FLAG_NOT_GSO;
+	}
+	ret = skb_cow_head(skb, XSVNIC_TSO_PREFIX_LEN);
+	if (ret)
+		return ret;
+	prefix = cpu_to_be32(info);
+	memcpy(__skb_push(skb, XSVNIC_TSO_PREFIX_LEN), &prefix, sizeof(prefix));
+	return 0;
+}
+
+/* Ready for one SEND: prefixed, and gatherable when too big to copy. */
+static int xsvnic_tx_prepare(struct xsvnic *vnic, struct sk_buff *skb)
+{
+	int ret;
+
+	if (vnic->tso) {
+		ret = xsvnic_tso_prefix(skb);
+		if (ret)
+			return ret;
+	}
+	if (skb->len > vnic->tx_buf_size &&
+	    skb_shinfo(skb)->nr_frags >= vnic->tx_max_sge)
+		return skb_linearize(skb);
+	return 0;
 }
 
 netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct xsvnic *vnic = netdev_priv(dev);
 	unsigned int bytes = skb->len;
+	unsigned int packets = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	bool gso = skb_is_gso(skb);
 	int ret;
 
-	if (xsvnic_tx_gathers(vnic, skb))
+	ret = xsvnic_tx_prepare(vnic, skb);
+	if (!ret && xsvnic_tx_gathers(vnic, skb))
 		ret = xsvnic_send_gathered(vnic, skb);
-	else
+	else if (!ret)
 		ret = xsvnic_send_copied(vnic, skb);
 	if (ret == -ENOBUFS) {
 		/* The queue is stopped before this can happen; be safe. */
 		netif_stop_queue(dev);
+		/* The stack sends the skb again: as it gave it. */
+		if (vnic->tso)
+			__skb_pull(skb, XSVNIC_TSO_PREFIX_LEN);
 		return NETDEV_TX_BUSY;
 	}
 	if (ret) {
@@ -127,7 +181,9 @@ netdev_tx_t xsvnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 	/* The skb may be gone already: a gathered send completes anywhere. */
-	dev_sw_netstats_tx_add(dev, 1, bytes);
+	dev_sw_netstats_tx_add(dev, packets, bytes);
+	if (gso)
+		atomic64_inc(&vnic->tx_gso);
 	if (!xscore_conn_tx_space(vnic->data)) {
 		netif_stop_queue(dev);
 		/* A completion may have come between the check and the stop. */

@@ -15,6 +15,7 @@ static const char xsvnic_stat_names[][ETH_GSTRING_LEN] = {
 	"card_reconnects",
 	"link_changes",
 	"tx_gathered",
+	"tx_gso",
 };
 
 static void xsvnic_get_drvinfo(struct net_device *dev,
@@ -92,6 +93,7 @@ static void xsvnic_get_ethtool_stats(struct net_device *dev,
 	data[4] = c->link_changes;
 	spin_unlock_bh(&vnic->lock);
 	data[5] = atomic64_read(&vnic->tx_gathered);
+	data[6] = atomic64_read(&vnic->tx_gso);
 }
 
 const struct ethtool_ops xsvnic_ethtool_ops = {

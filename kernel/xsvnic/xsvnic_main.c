@@ -274,6 +274,8 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 	vnic->resource_id = vdev->resource_id;
 	vnic->card_guid = be64_to_cpu(msg->tca_guid);
 	vnic->data_ring = data_ring;
+	if (be32_to_cpu(msg->install_flag) & XSVNIC_INSTALL_FLAG_TSO)
+		xsvnic_netdev_offer_tso(vnic);
 	spin_lock_init(&vnic->filter_lock);
 	spin_lock_init(&vnic->lock);
 	netif_napi_add(dev, &vnic->napi, xsvnic_napi_poll);

@@ -122,6 +122,27 @@ const struct net_device_ops xsvnic_netdev_ops = {
 	.ndo_get_stats64	= xsvnic_get_stats64,
 };
 
+/*
+ * The card cuts TCP segments up and completes their checksums.  A frame
+ * that is not a segment is checksummed here (the prefix has no room for
+ * the offsets), so checksum offload is offered only with TSO, which needs
+ * it.  VLAN devices above segment in software: a segment's tag would
+ * count in the card's header checks for no gain here.
+ */
+void xsvnic_netdev_offer_tso(struct xsvnic *vnic)
+{
+	struct net_device *dev = vnic->netdev;
+	netdev_features_t tso = NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+				NETIF_F_TSO | NETIF_F_TSO6;
+
+	vnic->tso = true;
+	dev->hw_features |= tso;
+	dev->features |= tso;
+	dev->vlan_features |= NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM;
+	dev->needed_headroom = XSVNIC_TSO_PREFIX_LEN;
+	netif_set_tso_max_size(dev, XSVNIC_TSO_BUF_SIZE - XSVNIC_TSO_PREFIX_LEN);
+}
+
 void xsvnic_netdev_setup(struct net_device *dev)
 {
 	ether_setup(dev);

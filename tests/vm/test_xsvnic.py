@@ -323,6 +323,29 @@ def test_lan_sends_with_offloads_reach_the_vnic_as_whole_frames(fabric: Fabric, 
     assert "unfinished 0" in stats.splitlines(), stats
 
 
+def test_tcp_from_the_vnic_goes_in_whole_segments_that_the_card_cuts_up(
+    fabric: Fabric, vnic: str
+) -> None:
+    """The INSTALL offered TSO: xsvnic hands the card TCP segments of up to 64 KiB, one SEND
+    each behind the TSO prefix (ethtool's tx_gso), and the card cuts them into frames of the
+    MTU on its uplink (gso_from_host) with none refused as malformed; the stream runs without
+    errors."""
+    con = fabric.host.console
+    features = con.output(f"ethtool -k {vnic}")
+    assert "tcp-segmentation-offload: on" in features, features
+    sent_whole = ethtool_stat(fabric, vnic, "tx_gso")
+    before = card_counters(fabric)
+    errors = interface_errors(fabric, vnic)
+    run = con.run(f"iperf3 -c {PORT.remote_ipv4()} -t 5", check=False, timeout=120)
+    after = card_counters(fabric)
+    assert run.ok and "iperf Done" in run.output, run.output + diagnostics(fabric)
+    assert ethtool_stat(fabric, vnic, "tx_gso") > sent_whole, con.output(f"ethtool -S {vnic}")
+    assert after["gso_from_host"] > before["gso_from_host"], after
+    for counter in ("tso_prefix", "gso_malformed", "no_mem", "oversize"):
+        assert after[counter] == before[counter], (counter, before, after)
+    assert interface_errors(fabric, vnic) == errors
+
+
 def test_frames_the_vnic_may_not_send_are_counted_and_dropped(fabric: Fabric, vnic: str) -> None:
     """A host's frames from another MAC, on a VLAN it did not assign, or above the card's MTU
     for the vNIC are dropped and counted by the card; the vNIC goes on."""
@@ -610,9 +633,12 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     name = SECOND_VNIC
     director.ctl(
         fabric.director,
-        f"add-vnic {SERVER} {name} --mac 52:54:00:0a:00:03 --port {SECOND_PORT.card_port}",
+        f"add-vnic {SERVER} {name} --mac 52:54:00:0a:00:03 --port {SECOND_PORT.card_port} --no-tso",
     )
     assert wait_for_interface(fabric, name), diagnostics(fabric)
+    # Offered no TSO, it segments and checksums its TCP itself and sends no prefix.
+    features = con.output(f"ethtool -k {name}")
+    assert "tcp-segmentation-offload: off [fixed]" in features, features
     con.run(f"ip link set {name} up && ip addr add {SECOND_PORT.host_ipv4()}/24 dev {name}")
     assert wait_for_carrier(fabric, name, True), diagnostics(fabric)
     ping = con.run(f"ping -c 2 -W 5 {SECOND_PORT.remote_ipv4()}", check=False, timeout=60)

@@ -59,6 +59,8 @@ typedef int (*xscore_conn_request_fn)(void *context, struct rdma_cm_id *id,
 struct xscore_conn_params {
 	unsigned int ring;		/* receive and send buffers, each */
 	unsigned int buf_size;		/* bytes in one buffer */
+	/* Optional: bytes in one receive buffer, when not buf_size. */
+	unsigned int rx_buf_size;
 	const void *private_data;	/* of the connection request */
 	u8 private_data_len;
 	/* Called from callbacks, in any context: queue the owner's work. */

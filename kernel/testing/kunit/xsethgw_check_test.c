@@ -163,4 +163,105 @@ static struct kunit_suite xsethgw_ctrl_suite = {
 	.test_cases = xsethgw_ctrl_cases,
 };
 
-kunit_test_suites(&xsethgw_frame_suite, &xsethgw_ctrl_suite);
+/*
+ * TSO: a prefix, then a TCP segment of 3000 payload bytes with an MSS of
+ * 1000 (IPv4, or IPv6 with .v6), pokes on top.  Offsets count the prefix.
+ */
+#define PFX		XSVNIC_TSO_PREFIX_LEN
+#define L3		(PFX + ETH_HLEN)
+#define HDR4		(ETH_HLEN + 20 + 20)
+#define HDR6		(ETH_HLEN + 40 + 20)
+#define MSS		1000
+#define PAYLOAD		3000
+#define SEG(hdr, mss)	(XSVNIC_TSO_FLAG_VALID | (hdr) << XSVNIC_TSO_HDR_LEN_SHIFT | (mss))
+
+struct tso_case {
+	const char *name;
+	bool v6;
+	struct xs_poke poke[XS_POKES];
+	u32 len;
+	int want;
+};
+
+#define LEN4	(PFX + HDR4 + PAYLOAD)
+#define LEN6	(PFX + HDR6 + PAYLOAD)
+
+static const struct tso_case tso_cases[] = {
+	{ "segment_ipv4", false, {}, LEN4, XSETHGW_CHECK_OK },
+	{ "segment_ipv6", true, {}, LEN6, XSETHGW_CHECK_OK },
+	{ "not_a_segment", false,
+	  { XS_BE32(0, XSVNIC_TSO_FLAG_VALID | XSVNIC_TSO_FLAG_NOT_GSO) }, PFX + 60,
+	  XSETHGW_CHECK_OK },
+	{ "segments_at_the_mtu", false, { XS_BE32(0, SEG(HDR4, MTU - 40)) },
+	  PFX + HDR4 + 2 * (MTU - 40), XSETHGW_CHECK_OK },
+
+	{ "no_prefix", false, {}, PFX - 1, XSETHGW_CHECK_TSO_PREFIX },
+	{ "prefix_not_valid", false, { XS_BE32(0, 0) }, LEN4, XSETHGW_CHECK_TSO_PREFIX },
+	{ "mss_zero", false, { XS_BE32(0, SEG(HDR4, 0)) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "headers_short_of_tcp", false, { XS_BE32(0, SEG(HDR4 - 1, MSS)) }, LEN4,
+	  XSETHGW_CHECK_GSO },
+	{ "headers_past_the_frame", false, { XS_BE32(0, SEG(0x3fff, MSS)) }, LEN4,
+	  XSETHGW_CHECK_GSO },
+	{ "frame_shorter_than_a_header", false, {}, PFX + 10, XSETHGW_CHECK_GSO },
+	{ "not_ip", false, { XS_BE16(PFX + 12, ETH_P_ARP) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "ipv4_not_tcp", false, { XS_U8(L3 + 9, IPPROTO_UDP) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "ipv4_fragment", false, { XS_BE16(L3 + 6, 0x2000) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "ipv4_header_short", false, { XS_U8(L3, 0x44) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "ipv4_options_past_the_headers", false, { XS_U8(L3, 0x46) }, LEN4,
+	  XSETHGW_CHECK_GSO },
+	{ "ipv4_says_ipv6", false, { XS_U8(L3, 0x65) }, LEN4, XSETHGW_CHECK_GSO },
+	{ "ipv6_extension_header", true, { XS_U8(L3 + 6, 0) }, LEN6, XSETHGW_CHECK_GSO },
+	{ "tcp_header_longer_than_said", false, { XS_U8(L3 + 20 + 12, 0x60) }, LEN4,
+	  XSETHGW_CHECK_GSO },
+	{ "tcp_header_short", false, { XS_U8(L3 + 20 + 12, 0x40) }, LEN4,
+	  XSETHGW_CHECK_GSO },
+	{ "frames_above_the_mtu", false, { XS_BE32(0, SEG(HDR4, MTU - 39)) },
+	  PFX + HDR4 + 2 * MTU, XSETHGW_CHECK_GSO },
+	{ "a_segment_of_one_frame", false, {}, PFX + HDR4 + MSS, XSETHGW_CHECK_GSO },
+};
+
+KUNIT_ARRAY_PARAM_DESC(tso, tso_cases, name);
+
+static void tso_case(struct kunit *test)
+{
+	const struct tso_case *c = test->param_value;
+	u8 *buf = kunit_kzalloc(test, LEN6 + 2 * MTU, GFP_KERNEL);
+	struct xsethgw_gso gso;
+	enum xsethgw_check got;
+	u32 hdr = c->v6 ? HDR6 : HDR4;
+	u32 l4 = c->v6 ? L3 + 40 : L3 + 20;
+	__be32 prefix = cpu_to_be32(SEG(hdr, MSS));
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memcpy(buf, &prefix, sizeof(prefix));
+	buf[PFX + 12] = c->v6 ? 0x86 : 0x08;
+	buf[PFX + 13] = c->v6 ? 0xdd : 0x00;
+	if (c->v6) {
+		buf[L3] = 0x60;
+		buf[L3 + 6] = IPPROTO_TCP;
+	} else {
+		buf[L3] = 0x45;
+		buf[L3 + 9] = IPPROTO_TCP;
+	}
+	buf[l4 + 12] = 0x50;
+	xs_poke(buf, c->poke);
+	got = xsethgw_check_tso(buf, c->len, MTU, &gso);
+	KUNIT_EXPECT_EQ(test, (int)got, c->want);
+	if (got == XSETHGW_CHECK_OK && !(buf[0] & 0x10)) {
+		KUNIT_EXPECT_EQ(test, gso.l3, (u32)ETH_HLEN);
+		KUNIT_EXPECT_EQ(test, gso.l4, l4 - PFX);
+		KUNIT_EXPECT_EQ(test, gso.ipv6, c->v6);
+	}
+}
+
+static struct kunit_case xsethgw_tso_cases[] = {
+	KUNIT_CASE_PARAM(tso_case, tso_gen_params),
+	{}
+};
+
+static struct kunit_suite xsethgw_tso_suite = {
+	.name = "xsethgw_tso",
+	.test_cases = xsethgw_tso_cases,
+};
+
+kunit_test_suites(&xsethgw_frame_suite, &xsethgw_ctrl_suite, &xsethgw_tso_suite);

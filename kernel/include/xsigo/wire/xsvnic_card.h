@@ -34,6 +34,27 @@
 /* frames shorter than this are padded */
 #define XSVNIC_MIN_FRAME 60
 
+/*
+ * bytes of the TSO prefix before each frame a host sends, with TSO
+ * negotiated
+ */
+#define XSVNIC_TSO_PREFIX_LEN 4
+
+/* where a GSO frame's header length sits in the prefix */
+#define XSVNIC_TSO_HDR_LEN_SHIFT 16
+
+/* its width: bits 29..16 */
+#define XSVNIC_TSO_HDR_LEN_MASK 0x3fff
+
+/* a GSO frame's MSS: bits 15..0 */
+#define XSVNIC_TSO_MSS_MASK 0xffff
+
+/*
+ * a card's data receive buffer with TSO negotiated: the largest prefix and
+ * frame a host may send
+ */
+#define XSVNIC_TSO_BUF_SIZE 65536
+
 /* Which connection a request opens (private data qp_type). */
 enum xsvnic_qp_type {
 	/* control messages */
@@ -52,6 +73,20 @@ enum xsvnic_data_qp_flag {
 	XSVNIC_DATA_QP_FLAG_RX_BATCHING = 0x4,
 	/* batches close on a timer */
 	XSVNIC_DATA_QP_FLAG_RX_BATCHING_TIMER = 0x8,
+};
+
+/*
+ * Bits of the TSO prefix, a big-endian u32 before each frame a host sends
+ * once TSO is negotiated. A GSO frame (one TCP segment of up to 64 KiB
+ * that the card cuts into frames of the MTU) has VALID, its header length
+ * (Ethernet, IP and TCP headers) in bits 29..16 and its MSS in bits 15..0;
+ * any other frame has VALID and NOT_GSO.
+ */
+enum xsvnic_tso_flag {
+	/* a prefix */
+	XSVNIC_TSO_FLAG_VALID = 0x40000000,
+	/* a frame to send as it is */
+	XSVNIC_TSO_FLAG_NOT_GSO = 0x10000000,
 };
 
 /* Types of a control message. */
