@@ -12,7 +12,7 @@ import pytest
 from director import config as cfg
 from director import ctl, vdev_messages
 from xswire.xsmp import XsmpClass, XsmpVdevMsgType
-from xswire.xsvnic import XsvnicMsg, XsvnicUpdate
+from xswire.xsvnic import XsvnicInstallFlag, XsvnicMsg, XsvnicUpdate
 
 DIRECTOR = 0x505400FFFE180002
 VNIC = cfg.Vnic("xsvnic0", 0x1001, "52:54:00:0a:00:02", 9000, "eth/1")
@@ -22,6 +22,14 @@ def test_mtu_and_admin_state_change_in_place_anything_else_does_not() -> None:
     assert VNIC.updatable_to(replace(VNIC, mtu=1500, admin_up=False))
     assert not VNIC.updatable_to(replace(VNIC, mac="52:54:00:0a:00:09"))
     assert not VNIC.updatable_to(replace(VNIC, port="eth/2"))
+    assert not VNIC.updatable_to(replace(VNIC, tso=False))
+
+
+def test_install_offers_tso_unless_the_vnic_says_not() -> None:
+    _, obj = vdev_messages.install(VNIC, DIRECTOR)
+    assert XsvnicMsg.decode(obj).install_flag == XsvnicInstallFlag.TSO
+    _, obj = vdev_messages.install(replace(VNIC, tso=False), DIRECTOR)
+    assert XsvnicMsg.decode(obj).install_flag == 0
 
 
 def test_update_names_only_the_changed_fields() -> None:
