@@ -4,6 +4,8 @@
  * multicast filters that the state machine pushes to the I/O card.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 
 #include "xsvnic.h"
@@ -108,7 +110,31 @@ static void xsvnic_uninit(struct net_device *dev)
 	dev->tstats = NULL;
 }
 
+/*
+ * What the card cuts up (xsethgw_check_tso()): a TCP segment right after an
+ * untagged IPv4 or IPv6 header.  Any other the stack segments first.
+ */
+static netdev_features_t xsvnic_features_check(struct sk_buff *skb,
+					       struct net_device *dev,
+					       netdev_features_t features)
+{
+	unsigned int gso_type = skb_shinfo(skb)->gso_type;
+
+	features = vlan_features_check(skb, features);
+	if (!skb_is_gso(skb))
+		return features;
+	if ((gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_DODGY)) ||
+	    skb->encapsulation ||
+	    (skb->protocol == htons(ETH_P_IPV6) &&
+	     ipv6_hdr(skb)->nexthdr != IPPROTO_TCP) ||
+	    (skb->protocol != htons(ETH_P_IP) &&
+	     skb->protocol != htons(ETH_P_IPV6)))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
 const struct net_device_ops xsvnic_netdev_ops = {
+	.ndo_features_check	= xsvnic_features_check,
 	.ndo_init		= xsvnic_init,
 	.ndo_uninit		= xsvnic_uninit,
 	.ndo_open		= xsvnic_open,
