@@ -9,6 +9,7 @@
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <net/checksum.h>
 
 #include "xsvnic.h"
 
@@ -234,7 +235,16 @@ static void xsvnic_deliver_frame(struct xscore_conn *conn, void *data, u32 len)
 		atomic64_inc(&vnic->rx_dropped);
 		return;
 	}
-	skb_put_data(skb, data, len);
+	/*
+	 * The copy out of the receive buffer sums what follows the Ethernet
+	 * header as it goes (CHECKSUM_COMPLETE): the stack makes no second
+	 * pass over the frame to check it.
+	 */
+	skb_put_data(skb, data, ETH_HLEN);
+	skb->csum = csum_partial_copy_nocheck(data + ETH_HLEN,
+					      skb_put(skb, len - ETH_HLEN),
+					      len - ETH_HLEN);
+	skb->ip_summed = CHECKSUM_COMPLETE;
 	skb->protocol = eth_type_trans(skb, dev);
 	dev_sw_netstats_rx_add(dev, len);
 	napi_gro_receive(&vnic->napi, skb);
