@@ -136,6 +136,7 @@ struct xsfcgw_port {
 	unsigned int		n_initiators;
 	struct delayed_work	report_work;
 	struct xsfcgw_stats	stats;
+	struct dentry		*debugfs;	/* tests' send hook */
 };
 
 /* What an operator's fault does to a target's READs and WRITEs. */
@@ -299,6 +300,12 @@ extern const struct config_item_type xsfcgw_card_cit;
 extern const struct config_item_type xsfcgw_initiators_cit;
 extern struct configfs_attribute *xsfcgw_tpg_attrs[];
 extern struct configfs_attribute *xsfcgw_tpg_attrib_attrs[];
+
+/* xsfcgw_debugfs.c */
+void xsfcgw_debugfs_add(struct xsfcgw_port *port);
+void xsfcgw_debugfs_remove(struct xsfcgw_port *port);
+void xsfcgw_debugfs_init(void);
+void xsfcgw_debugfs_exit(void);
 
 /* xsfcgw_conn.c */
 int xsfcgw_listen(struct xsfcgw_port *port, const struct sockaddr_in6 *addr);

@@ -119,6 +119,7 @@ static struct se_wwn *xsfcgw_make_wwn(struct target_fabric_configfs *tf,
 	INIT_LIST_HEAD(&port->initiators);
 	ida_init(&port->loop_ids);
 	INIT_DELAYED_WORK(&port->report_work, xsfcgw_report_work);
+	xsfcgw_debugfs_add(port);
 	return &port->wwn;
 }
 
@@ -139,6 +140,7 @@ static void xsfcgw_drop_wwn(struct se_wwn *wwn)
 {
 	struct xsfcgw_port *port = xsfcgw_port_of(wwn);
 
+	xsfcgw_debugfs_remove(port);
 	mutex_lock(&port->mutex);
 	xsfcgw_unlisten(port);
 	mutex_unlock(&port->mutex);
@@ -259,15 +261,19 @@ static int __init xsfcgw_init(void)
 	xsfcgw_wq = alloc_workqueue("xsfcgw", WQ_UNBOUND, 0);
 	if (!xsfcgw_wq)
 		return -ENOMEM;
+	xsfcgw_debugfs_init();
 	ret = target_register_template(&xsfcgw_ops);
-	if (ret)
+	if (ret) {
+		xsfcgw_debugfs_exit();
 		destroy_workqueue(xsfcgw_wq);
+	}
 	return ret;
 }
 
 static void __exit xsfcgw_exit(void)
 {
 	target_unregister_template(&xsfcgw_ops);
+	xsfcgw_debugfs_exit();
 	destroy_workqueue(xsfcgw_wq);
 }
 

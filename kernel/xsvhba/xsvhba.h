@@ -37,6 +37,7 @@
 #include <xsigo/wire/xsvhba_card.h>
 
 #include "compat.h"
+#include "xsvhba_check.h"
 
 #define XSVHBA_QUEUE_DEPTH_MAX	64	/* commands in flight per vHBA */
 #define XSVHBA_QUEUE_DEPTH_DEF	16
@@ -197,6 +198,8 @@ struct xsvhba {
 	struct dentry *debugfs;
 	spinlock_t lock;		/* guards counters */
 	struct xsvhba_counters counters;
+	/* What the card sent that was refused, by reason (debugfs refusals). */
+	u64 refused[XSVHBA_CHECK_REASONS];
 	/* What a STATS clear saw: later answers count from it (ops_lock). */
 	u64 stats_base[XSVHBA_STATS_COUNTERS];
 };
@@ -218,6 +221,7 @@ static inline struct xsvhba *shost_to_vhba(struct Scsi_Host *shost)
 /* xsvhba_main.c: what the XCM is told */
 void xsvhba_report_oper(struct xsvhba *vhba, bool up);
 void xsvhba_count(struct xsvhba *vhba, u64 *counter);
+void xsvhba_refused(struct xsvhba *vhba, enum xsvhba_check why, u64 *counter);
 
 /* xsvhba_card.c: the connections' state machine and control messages */
 int xsvhba_conns_init(struct xsvhba *vhba);

@@ -65,50 +65,56 @@ static void xsvhba_tgt_info(struct xsvhba *vhba,
  * (first segment only) our own FC id.  The count is checked against the
  * length before any target is read.
  */
-static bool xsvhba_disc_info(struct xsvhba *vhba, const void *data, u32 len,
-			     bool first)
+static enum xsvhba_check xsvhba_disc_info(struct xsvhba *vhba,
+					  const void *data, u32 len, bool first)
 {
 	u32 head = first ? sizeof(struct xsvhba_disc_info) :
 		   sizeof(struct xsvhba_disc_cont);
 	const struct xsvhba_tgt_info *info;
+	enum xsvhba_check why;
 	unsigned int count, i;
 
-	if (xsvhba_check_disc_info(data, len, first, &count))
-		return false;
+	why = xsvhba_check_disc_info(data, len, first, &count);
+	if (why)
+		return why;
 	xsvhba_count(vhba, &vhba->counters.disc_updates);
 	info = data + head;
 	for (i = 0; i < count; i++)
 		xsvhba_tgt_info(vhba, &info[i]);
 	if (first && len - head - count * sizeof(*info) >= sizeof(__be32))
 		vhba->port_id = get_unaligned_be32(&info[count]) & 0xffffff;
-	return true;
+	return XSVHBA_CHECK_OK;
 }
 
-static bool xsvhba_tgt_status(struct xsvhba *vhba, const void *data, u32 len)
+static enum xsvhba_check xsvhba_tgt_status(struct xsvhba *vhba,
+					   const void *data, u32 len)
 {
 	const struct xsvhba_tgt_status *msg = data;
+	enum xsvhba_check why = xsvhba_check_tgt_status(len);
 
-	if (xsvhba_check_tgt_status(len))
-		return false;
+	if (why)
+		return why;
 	xsvhba_target_update(vhba, xsvhba_wwn(msg->wwpn),
 			     xsvhba_wwn(msg->wwnn),
 			     be32_to_cpu(msg->port_id) & 0xffffff,
 			     be16_to_cpu(msg->loop_id), msg->lun_map,
 			     msg->flag == XSVHBA_TARGET_STATE_FOUND);
-	return true;
+	return XSVHBA_CHECK_OK;
 }
 
-static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
+static enum xsvhba_check xsvhba_plink(struct xsvhba *vhba, const void *data,
+				      u32 len)
 {
 	const struct xsvhba_plink_status *msg = data;
+	enum xsvhba_check why = xsvhba_check_plink(len);
 	unsigned int noio;
 	bool up;
 
-	if (xsvhba_check_plink(len))
-		return false;
+	if (why)
+		return why;
 	up = be16_to_cpu(msg->phy_link_status) == XSVHBA_LINK_STATUS_UP;
 	if (up == vhba->fc_link_up)
-		return true;
+		return XSVHBA_CHECK_OK;
 	vhba->fc_link_up = up;
 	shost_printk(KERN_INFO, vhba->shost, "FC link %s\n",
 		     up ? "up" : "down");
@@ -127,16 +133,19 @@ static bool xsvhba_plink(struct xsvhba *vhba, const void *data, u32 len)
 		xsvhba_targets_lost(vhba);
 	}
 	xsvhba_set_port_state(vhba);
-	return true;
+	return XSVHBA_CHECK_OK;
 }
 
-static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
+static enum xsvhba_check xsvhba_enabled(struct xsvhba *vhba, const void *data,
+					u32 len)
 {
 	const struct xsvhba_enable_rsp *msg = data;
+	enum xsvhba_check why;
 
-	if (xsvhba_check_enable_rsp(len, vhba->session.state ==
-				    XSCORE_SESSION_OPENING))
-		return false;
+	why = xsvhba_check_enable_rsp(len, vhba->session.state ==
+				      XSCORE_SESSION_OPENING);
+	if (why)
+		return why;
 	vhba->vp_index = msg->vp_index;
 	xscore_session_opened(&vhba->session);
 	spin_lock_bh(&vhba->ring_lock);
@@ -145,7 +154,7 @@ static bool xsvhba_enabled(struct xsvhba *vhba, const void *data, u32 len)
 	shost_printk(KERN_INFO, vhba->shost, "enabled on FC card %016llx\n",
 		     vhba->card_guid);
 	xsvhba_report_oper(vhba, true);
-	return true;
+	return XSVHBA_CHECK_OK;
 }
 
 /* One control message from the card; lengths are checked before use. */
@@ -153,36 +162,38 @@ static void xsvhba_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
 	struct xsvhba *vhba = xscore_conn_context(conn);
 	const u8 *type = data;
-	bool ok;
+	enum xsvhba_check why;
 
 	lockdep_assert_held(&vhba->session.mutex);
-	if (xsvhba_check_ctrl(data, len)) {
-		xsvhba_count(vhba, &vhba->counters.ctrl_malformed);
+	why = xsvhba_check_ctrl(data, len);
+	if (why) {
+		xsvhba_refused(vhba, why, &vhba->counters.ctrl_malformed);
 		return;
 	}
 	switch (*type) {
 	case XSVHBA_CTRL_TYPE_ENABLE_RSP:
-		ok = xsvhba_enabled(vhba, data, len);
+		why = xsvhba_enabled(vhba, data, len);
 		break;
 	case XSVHBA_CTRL_TYPE_PLINK_STATUS_UPDATE:
-		ok = xsvhba_plink(vhba, data, len);
+		why = xsvhba_plink(vhba, data, len);
 		break;
 	case XSVHBA_CTRL_TYPE_DISC_INFO_UPDATE:
-		ok = xsvhba_disc_info(vhba, data, len, true);
+		why = xsvhba_disc_info(vhba, data, len, true);
 		break;
 	case XSVHBA_CTRL_TYPE_DISC_INFO_CONT_UPDATE:
-		ok = xsvhba_disc_info(vhba, data, len, false);
+		why = xsvhba_disc_info(vhba, data, len, false);
 		break;
 	case XSVHBA_CTRL_TYPE_TGT_STATUS_UPDATE:
-		ok = xsvhba_tgt_status(vhba, data, len);
+		why = xsvhba_tgt_status(vhba, data, len);
 		break;
 	default:	/* HEART_BEAT: from here on, the card's silence ends it */
 		xscore_session_alive(&vhba->session, XSVHBA_CARD_SILENCE);
-		ok = true;
 		break;
 	}
-	xsvhba_count(vhba, ok ? &vhba->counters.ctrl_in :
-		     &vhba->counters.ctrl_malformed);
+	if (why)
+		xsvhba_refused(vhba, why, &vhba->counters.ctrl_malformed);
+	else
+		xsvhba_count(vhba, &vhba->counters.ctrl_in);
 }
 
 /* Both connections go; what the card held ends for a retry. */

@@ -5,12 +5,47 @@
  * functions of the bytes given (xsvhba_check.h says why); the callers
  * count and drop.
  */
+#include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
 #include <asm/byteorder.h>
 #include <xsigo/wire/xsvhba.h>
 
 #include "xsvhba_check.h"
+
+/* As debugfs lists them (refusals), and the fuzz kinds name them. */
+static const char *const xsvhba_check_names[XSVHBA_CHECK_REASONS] = {
+	[XSVHBA_CHECK_OK]	= "ok",
+	[XSVHBA_CHECK_DATA_SHORT]	= "data_short",
+	[XSVHBA_CHECK_ENTRY_TYPE]	= "entry_type",
+	[XSVHBA_CHECK_STATUS_SHORT]	= "status_short",
+	[XSVHBA_CHECK_STATUS_HANDLE]	= "status_handle",
+	[XSVHBA_CHECK_RESIDUAL]	= "residual",
+	[XSVHBA_CHECK_UNDERFLOW]	= "underflow",
+	[XSVHBA_CHECK_CTRL_EMPTY]	= "ctrl_empty",
+	[XSVHBA_CHECK_CTRL_TYPE]	= "ctrl_type",
+	[XSVHBA_CHECK_ENABLE_SHORT]	= "enable_short",
+	[XSVHBA_CHECK_ENABLE_STATE]	= "enable_state",
+	[XSVHBA_CHECK_PLINK_SHORT]	= "plink_short",
+	[XSVHBA_CHECK_TGT_STATUS_SHORT]	= "tgt_status_short",
+	[XSVHBA_CHECK_DISC_SHORT]	= "disc_short",
+	[XSVHBA_CHECK_DISC_COUNT]	= "disc_count",
+	[XSVHBA_CHECK_DISC_TRUNCATED]	= "disc_truncated",
+	[XSVHBA_CHECK_REINSTALL_IDENTITY]	= "reinstall_identity",
+};
+
+/**
+ * xsvhba_check_name() - a check's verdict as a word
+ * @why: the verdict
+ *
+ * Return: its name, or "unknown" for a value past the enum.
+ */
+const char *xsvhba_check_name(enum xsvhba_check why)
+{
+	if ((unsigned int)why >= ARRAY_SIZE(xsvhba_check_names))
+		return "unknown";
+	return xsvhba_check_names[why];
+}
 
 /* One message on the data connection: a prefix, then an IOCB a card sends. */
 enum xsvhba_check xsvhba_check_data(const void *data, u32 len)

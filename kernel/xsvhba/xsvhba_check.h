@@ -35,6 +35,11 @@ enum xsvhba_check {
 	XSVHBA_CHECK_REINSTALL_IDENTITY, /* INSTALL again as another vHBA */
 };
 
+/* Reasons and OK: the size of a table by reason. */
+#define XSVHBA_CHECK_REASONS	(XSVHBA_CHECK_REINSTALL_IDENTITY + 1)
+
+const char *xsvhba_check_name(enum xsvhba_check why);
+
 /* What of a status IOCB's residual, response info and sense to use. */
 struct xsvhba_status_lengths {
 	u32 resid;	/* bytes not moved */

@@ -4,9 +4,12 @@
  * <debugfs>/xsvhba/<vHBA name>/dma_mapped, the commands whose data is
  * mapped for the card (zero once none is in flight: every mapping is
  * undone exactly once); inject, where a test writes "<kind> <loop id>" to
- * send the card one kind of bad input (xsvhba_inject()).
+ * send the card one kind of bad input (xsvhba_inject()); refusals, what
+ * the card sent that was refused, "<reason> <count>" per line, every
+ * reason xsvhba_check.h names (the fuzz campaign reads it).
  */
 #include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "xsvhba.h"
@@ -39,6 +42,21 @@ static const struct file_operations xsvhba_inject_fops = {
 	.llseek	= noop_llseek,
 };
 
+static int xsvhba_refusals_show(struct seq_file *m, void *unused)
+{
+	struct xsvhba *vhba = m->private;
+	u64 refused[XSVHBA_CHECK_REASONS];
+	unsigned int i;
+
+	spin_lock_bh(&vhba->lock);
+	memcpy(refused, vhba->refused, sizeof(refused));
+	spin_unlock_bh(&vhba->lock);
+	for (i = XSVHBA_CHECK_OK + 1; i < XSVHBA_CHECK_REASONS; i++)
+		seq_printf(m, "%s %llu\n", xsvhba_check_name(i), refused[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xsvhba_refusals);
+
 void xsvhba_debugfs_add(struct xsvhba *vhba)
 {
 	vhba->debugfs = debugfs_create_dir(vhba->vdev->name,
@@ -47,6 +65,8 @@ void xsvhba_debugfs_add(struct xsvhba *vhba)
 				&vhba->dma_mapped);
 	debugfs_create_file("inject", 0200, vhba->debugfs, vhba,
 			    &xsvhba_inject_fops);
+	debugfs_create_file("refusals", 0444, vhba->debugfs, vhba,
+			    &xsvhba_refusals_fops);
 }
 
 void xsvhba_debugfs_remove(struct xsvhba *vhba)

@@ -292,11 +292,16 @@ static void xsvhba_set_result(struct xsvhba_cmd *cmd,
 	struct xsvhba_status_lengths lens;
 	u8 data[sizeof(sts->data)];
 	int host = xsvhba_host_byte(le16_to_cpu(sts->comp_status));
+	enum xsvhba_check why;
 
-	if (xsvhba_check_status_lengths(sts, scsi_bufflen(scmnd),
-					scmnd->underflow, host == DID_OK,
-					SCSI_SENSE_BUFFERSIZE, &lens))
+	why = xsvhba_check_status_lengths(sts, scsi_bufflen(scmnd),
+					  scmnd->underflow, host == DID_OK,
+					  SCSI_SENSE_BUFFERSIZE, &lens);
+	/* The status stands, as an error: counted by reason only. */
+	if (why) {
+		xsvhba_refused(cmd->vhba, why, NULL);
 		host = DID_ERROR;
+	}
 	scsi_set_resid(scmnd, lens.resid);
 	if (lens.sense_len) {
 		xsvhba_fcp_swap(data, sts->data, sizeof(data));
@@ -324,16 +329,14 @@ static struct xsvhba_cmd *xsvhba_cmd_of_handle(struct xsvhba *vhba,
 static void xsvhba_status(struct xsvhba *vhba, const void *iocb, u32 len)
 {
 	const struct xsvhba_status_iocb *sts = iocb;
+	enum xsvhba_check why;
 	struct xsvhba_cmd *cmd;
 
-	switch (xsvhba_check_status(iocb, len, vhba->queue_depth)) {
-	case XSVHBA_CHECK_OK:
-		break;
-	case XSVHBA_CHECK_STATUS_HANDLE:
-		xsvhba_count(vhba, &vhba->counters.status_stale);
-		return;
-	default:
-		xsvhba_count(vhba, &vhba->counters.status_malformed);
+	why = xsvhba_check_status(iocb, len, vhba->queue_depth);
+	if (why) {
+		xsvhba_refused(vhba, why, why == XSVHBA_CHECK_STATUS_HANDLE ?
+			       &vhba->counters.status_stale :
+			       &vhba->counters.status_malformed);
 		return;
 	}
 	cmd = xsvhba_cmd_of_handle(vhba, le32_to_cpu(sts->handle));
@@ -354,9 +357,10 @@ static void xsvhba_data_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
 	struct xsvhba *vhba = xscore_conn_context(conn);
 	const u8 *iocb = data + XSVHBA_STATUS_PREFIX;
+	enum xsvhba_check why = xsvhba_check_data(data, len);
 
-	if (xsvhba_check_data(data, len)) {
-		xsvhba_count(vhba, &vhba->counters.status_malformed);
+	if (why) {
+		xsvhba_refused(vhba, why, &vhba->counters.status_malformed);
 		return;
 	}
 	len -= XSVHBA_STATUS_PREFIX;

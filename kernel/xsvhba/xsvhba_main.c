@@ -24,6 +24,17 @@ void xsvhba_count(struct xsvhba *vhba, u64 *counter)
 	spin_unlock_bh(&vhba->lock);
 }
 
+/* What the card sent, refused: counted by @why, and in @counter if any. */
+void xsvhba_refused(struct xsvhba *vhba, enum xsvhba_check why, u64 *counter)
+{
+	spin_lock_bh(&vhba->lock);
+	if (why < XSVHBA_CHECK_REASONS)
+		vhba->refused[why]++;
+	if (counter)
+		(*counter)++;
+	spin_unlock_bh(&vhba->lock);
+}
+
 /* OPER_UP or OPER_DOWN: the object with only type, length and id set. */
 void xsvhba_report_oper(struct xsvhba *vhba, bool up)
 {

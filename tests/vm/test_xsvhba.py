@@ -14,6 +14,8 @@ from harness import director, modload, san, tracefs
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
+from xsfuzz.catalog import KINDS
+from xsfuzz.kind import Target, of_target
 
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
@@ -140,14 +142,12 @@ def test_lun_shows_with_the_cards_inquiry_data(fabric: Fabric, vhba: str) -> Non
 
 INJECT = "/sys/kernel/debug/xsvhba/*/inject"
 CARD_STATS = "/sys/kernel/config/target/xsfcgw/fc-1/card/stats"
-# Each kind of bad input the host's debugfs hook sends, and the card's counter for it.
+# Each kind of bad input the host's debugfs hook sends (the campaign's, xsfuzz.fc_host), and
+# the card's counter for it; the ring index, which drops the connections, goes last.
 BAD_INPUT = {
-    "bad_handle": "bad_handle",  # a handle past the vHBA's slots
-    "dup_handle": "dup_handle",  # a handle already in flight
-    "two_segments": "bad_sg",  # more than the one data segment
-    "short_segment": "bad_length",  # a data segment short of the byte count
-    "lun_300": "bad_lun",  # past the 256 LUNs a target reports
-    "length_mismatch": "length_mismatch",  # byte count vs the CDB's transfer length
+    kind.inject: kind.counted_as
+    for kind in of_target(KINDS.values(), Target.HOST_TO_FC_CARD)
+    if kind.inject != "ring_index"
 }
 
 
@@ -189,6 +189,63 @@ def test_card_refuses_and_counts_each_kind_of_bad_input(fabric: Fabric, vhba: st
 
 CARD_VHBAS = "/sys/kernel/config/target/xsfcgw/fc-1/card/vhbas"
 CARD_INITIATORS = "/sys/kernel/config/target/xsfcgw/fc-1/card/initiators"
+CARD_SEND = "/sys/kernel/debug/xsfcgw/fc-1/send"
+HOST_REFUSALS = "/sys/kernel/debug/xsvhba/*/refusals"
+HOST_COUNTERS = ("status_stale", "ctrl_malformed", "status_malformed")
+CARD_KINDS = [
+    *of_target(KINDS.values(), Target.FC_CARD_TO_HOST_CTRL),
+    *of_target(KINDS.values(), Target.FC_CARD_TO_HOST_DATA),
+]
+
+
+def host_counted(fabric: Fabric) -> dict[str, int]:
+    """What the host's xsvhba refused, by reason (refusals:<reason>), and its counters."""
+    con = fabric.host.console
+    counted = {
+        f"refusals:{name}": int(value)
+        for name, value in (
+            line.split() for line in con.output(f"cat {HOST_REFUSALS}").splitlines()
+        )
+    }
+    for name in HOST_COUNTERS:
+        counted[name] = int(con.output(f"cat /sys/class/scsi_host/host*/{name}").split()[0])
+    return counted
+
+
+def test_a_hostile_cards_every_kind_is_refused_and_counted_by_the_host(
+    fabric: Fabric, vhba: str
+) -> None:
+    """The card sends the vHBA each kind of the campaign's hostile control and data messages
+    (xsfuzz.fc_card: lengths, counts and states that lie, statuses for no command), through
+    its debugfs send hook. The host refuses and counts each by its reason, keeps its
+    connections (no reconnect) and its disk reads; the kernel-log guard fails any splat."""
+    con, card = fabric.host.console, fabric.director.console
+    rid = int(card.output(f"cat {CARD_VHBAS}").split()[0], 16)
+    reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
+    before = host_counted(fabric)
+    expected: dict[str, int] = {}
+    for kind in CARD_KINDS:
+        assert kind.payload is not None
+        conn = "ctrl" if kind.target is Target.FC_CARD_TO_HOST_CTRL else "data"
+        card.run(f"echo {rid:x} {conn} {kind.payload.hex() or '-'} > {CARD_SEND}")
+        expected[kind.counted_as] = expected.get(kind.counted_as, 0) + 1
+
+    def missing() -> dict[str, tuple[int, int]]:
+        after = host_counted(fabric)
+        return {
+            reason: (after[reason] - before[reason], want)
+            for reason, want in expected.items()
+            if after[reason] - before[reason] < want
+        }
+
+    for _ in range(30):
+        if not missing():
+            break
+        con.run("sleep 1")
+    assert not missing(), f"counted, wanted: {missing()}\n{diagnostics(fabric)}"
+    assert con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0] == reconnects
+    read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
+    assert read.ok, read.output + diagnostics(fabric)
 
 
 def test_a_host_naming_another_hosts_vhba_is_refused_and_the_vhba_keeps_its_connections(

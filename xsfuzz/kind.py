@@ -1,0 +1,51 @@
+"""A kind of hostile input: where it goes, what it is, and how the receiver counts it."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class Target(enum.Enum):
+    """Which receiver a kind is for, and so how it is delivered."""
+
+    XCM_TO_HOST = "XSMP from an XCM to a host's xscore (the XCM's --fuzz)"
+    FC_CARD_TO_HOST_CTRL = "an FC card's control message to a host's xsvhba"
+    FC_CARD_TO_HOST_DATA = "an FC card's data message (status IOCB) to a host's xsvhba"
+    HOST_TO_FC_CARD = "a host's command or ring update to the FC card (xsvhba's inject)"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of hostile input.
+
+    `payload` is the message as sent, for the kinds this side builds; `inject` names the kind
+    for a sender that builds it itself (the host's xsvhba). `counted_as` is where the receiver
+    counts it: a reason of the host's refusals, or a counter of the card's stats.
+    """
+
+    name: str
+    target: Target
+    doc: str
+    counted_as: str
+    payload: bytes | None = None
+    inject: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.payload is None) == (self.inject is None):
+            raise ValueError(f"{self.name}: a payload or an inject name, one of the two")
+
+
+def by_name(kinds: Iterable[Kind]) -> dict[str, Kind]:
+    """The kinds by name; two of one name is a mistake in the catalogue."""
+    named: dict[str, Kind] = {}
+    for kind in kinds:
+        if kind.name in named:
+            raise ValueError(f"two kinds named {kind.name}")
+        named[kind.name] = kind
+    return named
+
+
+def of_target(kinds: Iterable[Kind], target: Target) -> list[Kind]:
+    return [kind for kind in kinds if kind.target is target]
