@@ -4,7 +4,7 @@ the FC card."""
 from __future__ import annotations
 
 from director import xsmp_fuzz
-from xsfuzz import fc_card, fc_host
+from xsfuzz import eth_card, eth_host, fc_card, fc_host
 from xsfuzz.kind import Kind, Target, by_name
 
 
@@ -17,4 +17,6 @@ def _xsmp() -> list[Kind]:
     ]
 
 
-KINDS: dict[str, Kind] = by_name([*_xsmp(), *fc_card.KINDS, *fc_host.KINDS])
+KINDS: dict[str, Kind] = by_name(
+    [*_xsmp(), *fc_card.KINDS, *fc_host.KINDS, *eth_card.KINDS, *eth_host.KINDS]
+)

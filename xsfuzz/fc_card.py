@@ -141,13 +141,13 @@ KINDS: list[Kind] = [
     _data(
         "card-status-forged",
         "a status for slot 5 of a generation never issued: no command in flight has it",
-        "status_stale",
+        "scsi_host:status_stale",
         _status(5 | 0x3F << HANDLE_GEN_SHIFT),
     ),
     _data(
         "card-status-not-executed-forged",
         "a 'not executed' command IOCB echoing a handle never issued",
-        "status_stale",
+        "scsi_host:status_stale",
         bytes([XsvhbaEntryType.COMMAND])
         + bytes(3)
         + (6 | 0x3E << HANDLE_GEN_SHIFT).to_bytes(4, "little")

@@ -10,7 +10,8 @@ from xsfuzz.kind import Kind, Target
 
 
 def _inject(name: str, doc: str, counter: str) -> Kind:
-    return Kind(f"host-{name.replace('_', '-')}", Target.HOST_TO_FC_CARD, doc, counter, inject=name)
+    kind_name = f"host-{name.replace('_', '-')}"
+    return Kind(kind_name, Target.HOST_TO_FC_CARD, doc, f"fc_card:{counter}", inject=name)
 
 
 KINDS: list[Kind] = [

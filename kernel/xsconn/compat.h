@@ -17,4 +17,15 @@
 #define xsconn_assign_str(dst, src)	__assign_str(dst, src)
 #endif
 
+/*
+ * hex2bin() moved from kernel.h to hex.h, which kernel.h stopped including
+ * by 7.2; Kbuild looks for hex.h (sparse 0.6.4 cannot parse
+ * __has_include).
+ */
+#ifdef XSCONN_HAVE_HEX_H
+#include <linux/hex.h>
+#else
+#include <linux/kernel.h>
+#endif
+
 #endif /* _XSCONN_COMPAT_H */

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "xscore_conn_priv.h"
 
 #define XSCORE_CONN_RESOLVE_MS	2000
@@ -376,6 +377,43 @@ int xscore_conn_send(struct xscore_conn *conn, const void *head, u32 head_len,
 				     xscore_conn_fill_parts, &parts);
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send);
+
+/**
+ * xscore_conn_send_hex() - send a message written as hex digits
+ * @conn: the connection
+ * @hex: the message's bytes as pairs of hex digits, or "-" for none
+ *
+ * For the debugfs hooks with which tests play a hostile peer (the fuzz
+ * campaign): the bytes go as they are, unchecked.
+ *
+ * Return: 0; -EINVAL for text that is not whole bytes of hex, -EMSGSIZE
+ * past a send buffer, -ENOMEM; else xscore_conn_send()'s error.
+ */
+int xscore_conn_send_hex(struct xscore_conn *conn, const char *hex)
+{
+	size_t digits = strcmp(hex, "-") ? strlen(hex) : 0;
+	size_t len = digits / 2;
+	u8 *msg = NULL;
+	int ret;
+
+	if (digits % 2 || (!digits && strcmp(hex, "-")))
+		return -EINVAL;
+	if (len > conn->params.buf_size)
+		return -EMSGSIZE;
+	if (len) {
+		msg = kmalloc(len, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		if (hex2bin(msg, hex, len)) {
+			kfree(msg);
+			return -EINVAL;
+		}
+	}
+	ret = xscore_conn_send(conn, msg, len, NULL, 0);
+	kfree(msg);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xscore_conn_send_hex);
 
 /**
  * xscore_conn_drain() - disconnect and flush the QP, the connection kept

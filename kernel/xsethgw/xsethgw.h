@@ -154,6 +154,7 @@ struct xsethgw_port {
 
 	struct mutex lock;		/* the list and the listener */
 	struct list_head vnics;
+	struct dentry *debugfs;		/* tests' send hook */
 	struct xscore_conn_listener *listener;
 	atomic64_t refused;
 	atomic64_t unfinished;		/* receives not made whole frames */
@@ -169,6 +170,12 @@ int xsethgw_port_enable(struct xsethgw_port *port);
 void xsethgw_port_disable(struct xsethgw_port *port);
 void xsethgw_port_update_link(struct xsethgw_port *port);
 const char *xsethgw_port_name(const struct xsethgw_port *port);
+
+/* xsethgw_debugfs.c */
+void xsethgw_debugfs_add(struct xsethgw_port *port, const char *name);
+void xsethgw_debugfs_remove(struct xsethgw_port *port);
+void xsethgw_debugfs_init(void);
+void xsethgw_debugfs_exit(void);
 struct xsethgw_vnic *xsethgw_port_find_vnic(struct xsethgw_port *port,
 					    u64 resource_id);
 int xsethgw_netdev_notifier_init(void);

@@ -391,12 +391,14 @@ static struct config_group *xsethgw_port_make(struct config_group *group,
 	config_group_init_type_name(&port->vnics_group, "vnics",
 				    &xsethgw_vnics_type);
 	configfs_add_default_group(&port->vnics_group, &port->group);
+	xsethgw_debugfs_add(port, name);
 	return &port->group;
 }
 
 static void xsethgw_port_drop_item(struct config_group *group,
 				   struct config_item *item)
 {
+	xsethgw_debugfs_remove(to_port(item));
 	mutex_lock(&xsethgw_cfg_mutex);
 	xsethgw_port_disable(to_port(item));
 	mutex_unlock(&xsethgw_cfg_mutex);

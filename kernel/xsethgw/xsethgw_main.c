@@ -15,12 +15,14 @@ static int __init xsethgw_init(void)
 	ret = xsethgw_netdev_notifier_init();
 	if (ret)
 		return ret;
+	xsethgw_debugfs_init();
 	ret = xsethgw_configfs_init();
 	if (ret)
-		goto notifier;
+		goto debugfs;
 	return 0;
 
-notifier:
+debugfs:
+	xsethgw_debugfs_exit();
 	xsethgw_netdev_notifier_exit();
 	return ret;
 }
@@ -28,6 +30,7 @@ notifier:
 static void __exit xsethgw_exit(void)
 {
 	xsethgw_configfs_exit();
+	xsethgw_debugfs_exit();
 	xsethgw_netdev_notifier_exit();
 }
 

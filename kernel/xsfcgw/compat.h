@@ -10,17 +10,6 @@
 #include <target/target_core_fabric.h>
 
 /*
- * hex2bin() moved from kernel.h to hex.h, which kernel.h stopped including
- * by 7.2; Kbuild looks for hex.h (sparse 0.6.4 cannot parse
- * __has_include).
- */
-#ifdef XSFCGW_HAVE_HEX_H
-#include <linux/hex.h>
-#else
-#include <linux/kernel.h>
-#endif
-
-/*
  * 6.10 made submission a per-fabric choice (direct_submit_supp,
  * default_submit_type); before, target_submit() ran the command in the
  * caller's context.  The gateway submits from its completion work, where

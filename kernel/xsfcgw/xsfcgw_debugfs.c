@@ -13,17 +13,16 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "compat.h"
 #include "xsfcgw.h"
 
-/* A hex message of a whole receive buffer, and the words before it. */
+/* A hex message of a whole send buffer, and the words before it. */
 #define XSFCGW_SEND_TEXT	(2 * XSFCGW_RX_SIZE + 64)
 
 static struct dentry *xsfcgw_debugfs_root;
 
-/* Send @msg to the vHBA of @rid; caller holds port->mutex. */
+/* Send the vHBA of @rid @hex; caller holds port->mutex. */
 static int xsfcgw_debug_send(struct xsfcgw_port *port, u64 rid, bool ctrl,
-			     const u8 *msg, size_t len)
+			     const char *hex)
 {
 	struct xsfcgw_vhba *vhba;
 
@@ -33,7 +32,7 @@ static int xsfcgw_debug_send(struct xsfcgw_port *port, u64 rid, bool ctrl,
 
 		if (vhba->resource_id != rid || vhba->closing || !conn)
 			continue;
-		return xsfcgw_conn_send(vhba, conn, msg, len, NULL, 0);
+		return xscore_conn_send_hex(conn, hex);
 	}
 	return -ENOENT;
 }
@@ -42,10 +41,8 @@ static ssize_t xsfcgw_send_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
 	struct xsfcgw_port *port = file->private_data;
-	char kind[5], *text, *hex;
-	size_t len = 0;
+	char kind[5], *text;
 	int off = 0, ret;
-	u8 *msg = NULL;
 	u64 rid;
 
 	if (count > XSFCGW_SEND_TEXT)
@@ -54,27 +51,13 @@ static ssize_t xsfcgw_send_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(text))
 		return PTR_ERR(text);
 	ret = -EINVAL;
-	if (sscanf(text, "%llx %4s %n", &rid, kind, &off) != 2 || !off ||
-	    (strcmp(kind, "ctrl") && strcmp(kind, "data")))
-		goto out;
-	hex = strim(text + off);
-	if (strcmp(hex, "-")) {
-		len = strlen(hex) / 2;
-		if (!len || strlen(hex) % 2 || len > XSFCGW_RX_SIZE)
-			goto out;
-		ret = -ENOMEM;
-		msg = kmalloc(len, GFP_KERNEL);
-		if (!msg)
-			goto out;
-		ret = -EINVAL;
-		if (hex2bin(msg, hex, len))
-			goto out;
+	if (sscanf(text, "%llx %4s %n", &rid, kind, &off) == 2 && off &&
+	    (!strcmp(kind, "ctrl") || !strcmp(kind, "data"))) {
+		mutex_lock(&port->mutex);
+		ret = xsfcgw_debug_send(port, rid, !strcmp(kind, "ctrl"),
+					strim(text + off));
+		mutex_unlock(&port->mutex);
 	}
-	mutex_lock(&port->mutex);
-	ret = xsfcgw_debug_send(port, rid, !strcmp(kind, "ctrl"), msg, len);
-	mutex_unlock(&port->mutex);
-out:
-	kfree(msg);
 	kfree(text);
 	return ret ? ret : count;
 }

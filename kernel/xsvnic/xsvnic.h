@@ -63,6 +63,10 @@ struct xsvnic_counters {
 	u64 ctrl_malformed;
 	u64 reconnects;
 	u64 link_changes;
+	/* Of ctrl_malformed, by the check's reason (ethtool ctrl_refused_*). */
+	u64 ctrl_short;
+	u64 ctrl_length;
+	u64 ctrl_type;
 };
 
 struct xsvnic {
@@ -121,7 +125,14 @@ struct xsvnic {
 	atomic64_t rx_errors;
 	/* What the XCM's STATS clear saw: later answers count from it (ops_lock). */
 	struct rtnl_link_stats64 stats_base;
+	struct dentry *debugfs;	/* tests' send hook */
 };
+
+/* xsvnic_debugfs.c */
+void xsvnic_debugfs_add(struct xsvnic *vnic);
+void xsvnic_debugfs_remove(struct xsvnic *vnic);
+void xsvnic_debugfs_init(void);
+void xsvnic_debugfs_exit(void);
 
 /* xsvnic_netdev.c */
 extern const struct net_device_ops xsvnic_netdev_ops;

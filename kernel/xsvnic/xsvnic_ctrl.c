@@ -110,21 +110,40 @@ static void xsvnic_set_speed(struct xsvnic *vnic, u8 speed)
 	spin_unlock_bh(&vnic->lock);
 }
 
+/* A control message refused: counted, and by its reason. */
+static void xsvnic_ctrl_refused(struct xsvnic *vnic, enum xsvnic_check why)
+{
+	struct xsvnic_counters *c = &vnic->counters;
+
+	spin_lock_bh(&vnic->lock);
+	c->ctrl_malformed++;
+	if (why == XSVNIC_CHECK_CTRL_SHORT)
+		c->ctrl_short++;
+	else if (why == XSVNIC_CHECK_CTRL_LENGTH)
+		c->ctrl_length++;
+	else
+		c->ctrl_type++;
+	spin_unlock_bh(&vnic->lock);
+}
+
 /* One control message from the card; lengths are checked before use. */
 static void xsvnic_ctrl_deliver(struct xscore_conn *conn, void *data, u32 len)
 {
 	struct xsvnic *vnic = xsvnic_of_ctrl(conn);
 	const struct xsvnic_control_msg *msg = data;
+	enum xsvnic_check why;
 	u8 speed;
 
 	lockdep_assert_held(&vnic->session.mutex);
-	if (xsvnic_check_ctrl_length(data, len)) {
-		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
+	why = xsvnic_check_ctrl_length(data, len);
+	if (why) {
+		xsvnic_ctrl_refused(vnic, why);
 		return;
 	}
 	xsvnic_count(vnic, &vnic->counters.ctrl_in);
-	if (xsvnic_check_ctrl_type(msg->type)) {
-		xsvnic_count(vnic, &vnic->counters.ctrl_malformed);
+	why = xsvnic_check_ctrl_type(msg->type);
+	if (why) {
+		xsvnic_ctrl_refused(vnic, why);
 		return;
 	}
 	speed = be32_to_cpu(msg->data) >> 24;

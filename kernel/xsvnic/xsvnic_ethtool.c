@@ -16,6 +16,9 @@ static const char xsvnic_stat_names[][ETH_GSTRING_LEN] = {
 	"link_changes",
 	"tx_gathered",
 	"tx_gso",
+	"ctrl_refused_short",
+	"ctrl_refused_length",
+	"ctrl_refused_type",
 };
 
 static void xsvnic_get_drvinfo(struct net_device *dev,
@@ -91,6 +94,9 @@ static void xsvnic_get_ethtool_stats(struct net_device *dev,
 	data[2] = c->ctrl_malformed;
 	data[3] = c->reconnects;
 	data[4] = c->link_changes;
+	data[7] = c->ctrl_short;
+	data[8] = c->ctrl_length;
+	data[9] = c->ctrl_type;
 	spin_unlock_bh(&vnic->lock);
 	data[5] = atomic64_read(&vnic->tx_gathered);
 	data[6] = atomic64_read(&vnic->tx_gso);

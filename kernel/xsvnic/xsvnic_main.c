@@ -292,6 +292,7 @@ static int xsvnic_probe(struct auxiliary_device *adev,
 		goto cleanup;
 	}
 	dev_set_drvdata(&adev->dev, vnic);
+	xsvnic_debugfs_add(vnic);
 	xscore_vdev_set_ops(vdev, &xsvnic_vdev_ops);
 	/* Lost with a full send ring or a link down: the XCM installs again. */
 	xscore_vdev_answer(vdev, msg, XSMP_VDEV_CODE_ACK);
@@ -320,6 +321,7 @@ static void xsvnic_remove(struct auxiliary_device *adev)
 	struct net_device *dev = vnic->netdev;
 
 	xscore_vdev_set_ops(vdev, NULL);
+	xsvnic_debugfs_remove(vnic);
 	xsvnic_stop(vnic);
 	unregister_netdev(dev);
 	/*
@@ -353,15 +355,19 @@ static int __init xsvnic_init(void)
 	ret = xscore_service_register(&xsvnic_service);
 	if (ret)
 		return ret;
+	xsvnic_debugfs_init();
 	ret = auxiliary_driver_register(&xsvnic_driver);
-	if (ret)
+	if (ret) {
+		xsvnic_debugfs_exit();
 		xscore_service_unregister(&xsvnic_service);
+	}
 	return ret;
 }
 
 static void __exit xsvnic_exit(void)
 {
 	auxiliary_driver_unregister(&xsvnic_driver);
+	xsvnic_debugfs_exit();
 	xscore_service_unregister(&xsvnic_service);
 }
 

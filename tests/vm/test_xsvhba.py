@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from harness import director, modload, san, tracefs
+from harness import director, fuzz, modload, san, tracefs
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
 from xsfuzz.catalog import KINDS
-from xsfuzz.kind import Target, of_target
+from xsfuzz.kind import Kind, Target, of_target
 
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
@@ -145,7 +145,7 @@ CARD_STATS = "/sys/kernel/config/target/xsfcgw/fc-1/card/stats"
 # Each kind of bad input the host's debugfs hook sends (the campaign's, xsfuzz.fc_host), and
 # the card's counter for it; the ring index, which drops the connections, goes last.
 BAD_INPUT = {
-    kind.inject: kind.counted_as
+    kind.inject: kind.counter
     for kind in of_target(KINDS.values(), Target.HOST_TO_FC_CARD)
     if kind.inject != "ring_index"
 }
@@ -208,7 +208,9 @@ def host_counted(fabric: Fabric) -> dict[str, int]:
         )
     }
     for name in HOST_COUNTERS:
-        counted[name] = int(con.output(f"cat /sys/class/scsi_host/host*/{name}").split()[0])
+        counted[f"scsi_host:{name}"] = int(
+            con.output(f"cat /sys/class/scsi_host/host*/{name}").split()[0]
+        )
     return counted
 
 
@@ -222,27 +224,14 @@ def test_a_hostile_cards_every_kind_is_refused_and_counted_by_the_host(
     con, card = fabric.host.console, fabric.director.console
     rid = int(card.output(f"cat {CARD_VHBAS}").split()[0], 16)
     reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
-    before = host_counted(fabric)
-    expected: dict[str, int] = {}
-    for kind in CARD_KINDS:
+
+    def send(kind: Kind) -> None:
         assert kind.payload is not None
         conn = "ctrl" if kind.target is Target.FC_CARD_TO_HOST_CTRL else "data"
         card.run(f"echo {rid:x} {conn} {kind.payload.hex() or '-'} > {CARD_SEND}")
-        expected[kind.counted_as] = expected.get(kind.counted_as, 0) + 1
 
-    def missing() -> dict[str, tuple[int, int]]:
-        after = host_counted(fabric)
-        return {
-            reason: (after[reason] - before[reason], want)
-            for reason, want in expected.items()
-            if after[reason] - before[reason] < want
-        }
-
-    for _ in range(30):
-        if not missing():
-            break
-        con.run("sleep 1")
-    assert not missing(), f"counted, wanted: {missing()}\n{diagnostics(fabric)}"
+    missing = fuzz.deliver(CARD_KINDS, lambda: host_counted(fabric), send)
+    assert not missing, f"counted, wanted: {missing}\n{diagnostics(fabric)}"
     assert con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0] == reconnects
     read = con.run(f"dd if={vhba} of=/dev/null bs=64k count=16 iflag=direct", check=False)
     assert read.ok, read.output + diagnostics(fabric)

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from director.ethgw import port_dirname
-from harness import director, lan, modload, tracefs
+from harness import director, fuzz, lan, modload, tracefs
 from harness.director import GUEST_PYTHON
 from harness.fabric import Fabric
 from harness.links import links, wait_for_state
 from harness.modules import Build
+from xsfuzz.catalog import KINDS
+from xsfuzz.kind import Kind, Target, of_target
 from xswire.xsvnic import XSVNIC_NACK_DUP_NAME, XSVNIC_NACK_INVALID, XSVNIC_NACK_LIMIT
 
 HELLO_INTERVAL = 1
@@ -344,6 +346,76 @@ def test_tcp_from_the_vnic_goes_in_whole_segments_that_the_card_cuts_up(
     for counter in ("tso_prefix", "gso_malformed", "no_mem", "oversize"):
         assert after[counter] == before[counter], (counter, before, after)
     assert interface_errors(fabric, vnic) == errors
+
+
+HOST_SEND = f"/sys/kernel/debug/xsvnic/{VNIC}/send"
+CARD_SEND = f"/sys/kernel/debug/xsethgw/{port_dirname(PORT.card_port)}/send"
+
+
+def vnic_counted(fabric: Fabric, vnic: str) -> dict[str, int]:
+    """The host's counts of what its card sent that it refused: ethtool's, and rx_errors."""
+    out = fabric.host.console.output(f"ethtool -S {vnic}")
+    counted = {
+        f"ethtool:{name.strip()}": int(value)
+        for name, _, value in (line.partition(":") for line in out.splitlines()[1:])
+    }
+    counted["netdev:rx_errors"] = interface_errors(fabric, vnic)["rx_errors"]
+    return counted
+
+
+def card_counted(fabric: Fabric) -> dict[str, int]:
+    return {f"eth_card:{name}": value for name, value in card_counters(fabric).items()}
+
+
+def test_a_hostile_cards_every_kind_is_counted_by_the_host_and_the_vnic_goes_on(
+    fabric: Fabric, vnic: str
+) -> None:
+    """The card sends the vNIC each kind of the campaign's hostile control messages and frames
+    (xsfuzz.eth_card) through its debugfs send hook: the host counts each by reason (ethtool's
+    ctrl_refused_*, rx_errors), keeps its connections and still pings."""
+    kinds = [
+        *of_target(KINDS.values(), Target.ETH_CARD_TO_HOST_CTRL),
+        *of_target(KINDS.values(), Target.ETH_CARD_TO_HOST_DATA),
+    ]
+    reconnects = ethtool_stat(fabric, vnic, "card_reconnects")
+
+    def send(kind: Kind) -> None:
+        assert kind.payload is not None
+        conn = "ctrl" if kind.target is Target.ETH_CARD_TO_HOST_CTRL else "data"
+        fabric.director.console.run(
+            f"echo {VNIC_RESOURCE_ID:x} {conn} {kind.payload.hex() or '-'} > {CARD_SEND}"
+        )
+
+    missing = fuzz.deliver(kinds, lambda: vnic_counted(fabric, vnic), send)
+    assert not missing, f"counted, wanted: {missing}\n{diagnostics(fabric)}"
+    assert ethtool_stat(fabric, vnic, "card_reconnects") == reconnects
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
+def test_a_hostile_hosts_every_kind_is_counted_by_the_card_and_the_vnic_goes_on(
+    fabric: Fabric, vnic: str
+) -> None:
+    """The vNIC sends the card each kind of the campaign's hostile frames and control
+    messages (xsfuzz.eth_host: TSO prefixes and segments that lie, frames it may not send,
+    lists of bad sizes) through its debugfs send hook: the card counts each in the vNIC's
+    stats, keeps its connections and forwards the vNIC's pings."""
+    kinds = [
+        *of_target(KINDS.values(), Target.HOST_TO_ETH_CARD_CTRL),
+        *of_target(KINDS.values(), Target.HOST_TO_ETH_CARD_DATA),
+    ]
+    reconnects = ethtool_stat(fabric, vnic, "card_reconnects")
+
+    def send(kind: Kind) -> None:
+        assert kind.payload is not None
+        conn = "ctrl" if kind.target is Target.HOST_TO_ETH_CARD_CTRL else "data"
+        fabric.host.console.run(f"echo {conn} {kind.payload.hex() or '-'} > {HOST_SEND}")
+
+    missing = fuzz.deliver(kinds, lambda: card_counted(fabric), send)
+    assert not missing, f"counted, wanted: {missing}\n{diagnostics(fabric)}"
+    assert ethtool_stat(fabric, vnic, "card_reconnects") == reconnects
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False, timeout=60)
+    assert ping.ok, ping.output + diagnostics(fabric)
 
 
 def test_frames_the_vnic_may_not_send_are_counted_and_dropped(fabric: Fabric, vnic: str) -> None:

@@ -112,6 +112,7 @@ struct xscore_conn *xscore_conn_create(struct ib_device *ibdev, u32 port_num,
 				       const struct xscore_conn_params *params,
 				       void *context);
 void xscore_conn_destroy(struct xscore_conn *conn);
+int xscore_conn_send_hex(struct xscore_conn *conn, const char *hex);
 
 int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 			struct sockaddr_in6 *dst);

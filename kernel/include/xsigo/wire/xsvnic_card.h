@@ -34,10 +34,7 @@
 /* frames shorter than this are padded */
 #define XSVNIC_MIN_FRAME 60
 
-/*
- * bytes of the TSO prefix before each frame a host sends, with TSO
- * negotiated
- */
+/* bytes of the TSO prefix before each frame a host sends (TSO) */
 #define XSVNIC_TSO_PREFIX_LEN 4
 
 /* where a GSO frame's header length sits in the prefix */
@@ -49,10 +46,7 @@
 /* a GSO frame's MSS: bits 15..0 */
 #define XSVNIC_TSO_MSS_MASK 0xffff
 
-/*
- * a card's data receive buffer with TSO negotiated: the largest prefix and
- * frame a host may send
- */
+/* a card's data receive buffer with TSO: a prefixed frame's most */
 #define XSVNIC_TSO_BUF_SIZE 65536
 
 /* Which connection a request opens (private data qp_type). */
