@@ -40,7 +40,7 @@ def _counters() -> dict[str, set[str]]:
         "eth_card": _names(
             "kernel/xsethgw/xsethgw_configfs.c", r'\[XSETHGW_DROP_\w+\]\s*=\s*"(\w+)",'
         ),
-        "link": {"malformed"},
+        "link": _names("kernel/xscore/xscore_link_sysfs.c", r"XSCORE_LINK_STAT_ATTR\((\w+),"),
     }
 
 
@@ -130,3 +130,9 @@ def test_deliver_says_what_was_not_counted() -> None:
     short = fuzz.deliver(kinds, lambda: dict(counts), send, within=0)
     assert len(sent) == 3
     assert short == {"netdev:rx_errors": (0, 1)}
+
+
+def test_the_campaigns_document_is_the_catalogue() -> None:
+    from xsfuzz.__main__ import markdown
+
+    assert (REPO / "docs/fuzz-campaign.md").read_text() == markdown()
