@@ -20,6 +20,7 @@ from xswire.xsmp import (
     XsmpSessionType,
     XsmpVdevMsgType,
 )
+from xswire.xsvhba import XsvhbaMsg
 from xswire.xsvnic import XsvnicMsg
 
 # (xcm guid, host guid, first seq) -> the sends to make
@@ -67,6 +68,13 @@ def _vnic(xcm: int, host: int, seq: int, msg_type: int, name: bytes, rid: int) -
     return frame(XsmpClass.VNIC, seq, xcm, host, body)
 
 
+def _vhba_update(xcm: int, host: int, seq: int) -> bytes:
+    body = XsvhbaMsg(
+        type=XsmpVdevMsgType.UPDATE, length=XSMP_VDEV_OBJECT_SIZE, resource_id=0xDEAD
+    ).encode()
+    return frame(XsmpClass.VHBA, seq, xcm, host, body)
+
+
 def _confirm_again(xcm: int, host: int, seq: int) -> bytes:
     body = XsmpSessionMsg(type=XsmpSessionType.REG_CONFIRM, version=1)
     return session_message(seq, xcm, host, body)
@@ -112,6 +120,11 @@ _ONE_MESSAGE_KINDS: dict[str, tuple[str, OneMessage]] = {
         "VNIC message of 100 bytes, not whole objects",
         lambda x, h, s: frame(XsmpClass.VNIC, s, x, h, bytes(100)),
     ),
+    "vhba-object-fraction": (
+        "VHBA message of 700 bytes, not whole objects",
+        lambda x, h, s: frame(XsmpClass.VHBA, s, x, h, bytes(700)),
+    ),
+    "vhba-unknown-device": ("UPDATE for a vHBA that was never installed", _vhba_update),
     "oversized": ("2048 bytes: more than a receive buffer", lambda x, h, s: bytes(2048)),
 }
 

@@ -11,6 +11,7 @@ from xsfuzz.kind import Kind, Target, by_name
 # broken REG_CONFIRM is counted malformed and refused too).
 XSMP_COUNTED = {
     "unknown-device": "link:unhandled",  # well formed, for no device: left unhandled
+    "vhba-unknown-device": "link:unhandled",
     "flood": "link:msgs_in",  # HELLOs, each taken
     "oversized": "link:reconnects",  # past a receive buffer: the session starts over
 }
