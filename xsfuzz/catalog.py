@@ -4,6 +4,7 @@ the FC card."""
 from __future__ import annotations
 
 from director import xsmp_fuzz
+from director.fabric_services import MANGLES, WELL_FORMED_MANGLES
 from xsfuzz import eth_card, eth_host, fc_card, fc_host
 from xsfuzz.kind import Kind, Target, by_name
 
@@ -31,6 +32,26 @@ def _xsmp() -> list[Kind]:
     ]
 
 
+# The fabric services' answers that do not decode at all; the others decode but do not hold.
+MALFORMED_ANSWERS = frozenset({"sa-attr", "sa-name", "xds-count", "xds-version", "xds-echo"})
+
+
+def _answers() -> list[Kind]:
+    """The fabric services' broken answers (it builds them itself: --mangle by name); the host's
+    discovery fails, and counts the ones that do not decode as malformed."""
+    return [
+        Kind(
+            f"fabric-{name}",
+            Target.FABRIC_TO_HOST,
+            doc,
+            "discovery:malformed" if name in MALFORMED_ANSWERS else "discovery:discovery_failures",
+            inject=name,
+        )
+        for name, doc in MANGLES.items()
+        if name not in WELL_FORMED_MANGLES
+    ]
+
+
 KINDS: dict[str, Kind] = by_name(
-    [*_xsmp(), *fc_card.KINDS, *fc_host.KINDS, *eth_card.KINDS, *eth_host.KINDS]
+    [*_xsmp(), *_answers(), *fc_card.KINDS, *fc_host.KINDS, *eth_card.KINDS, *eth_host.KINDS]
 )

@@ -11,6 +11,7 @@ class Target(enum.Enum):
     """Which receiver a kind is for, and so how it is delivered."""
 
     XCM_TO_HOST = "XSMP from an XCM to a host's xscore (the XCM's --fuzz)"
+    FABRIC_TO_HOST = "a fabric services answer (ServiceRecord, XDS) to a host's discovery"
     FC_CARD_TO_HOST_CTRL = "an FC card's control message to a host's xsvhba"
     FC_CARD_TO_HOST_DATA = "an FC card's data message (status IOCB) to a host's xsvhba"
     HOST_TO_FC_CARD = "a host's command or ring update to the FC card (xsvhba's inject)"
@@ -20,7 +21,16 @@ class Target(enum.Enum):
     HOST_TO_ETH_CARD_DATA = "a host's frame, after its TSO prefix, to the Ethernet card"
 
 
-COUNTED_WHERE = ("refusals", "scsi_host", "fc_card", "ethtool", "netdev", "eth_card", "link")
+COUNTED_WHERE = (
+    "refusals",
+    "scsi_host",
+    "fc_card",
+    "ethtool",
+    "netdev",
+    "eth_card",
+    "link",
+    "discovery",
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,8 @@ class Kind:
     receiver counts it, "<where>:<counter>": `refusals` (xsvhba's debugfs, by reason),
     `scsi_host` (a vHBA's sysfs counter), `fc_card` (xsfcgw's stats), `ethtool` (xsvnic's
     ethtool -S), `netdev` (the vNIC's interface statistics), `eth_card` (the vNIC's stats at
-    xsethgw), `link` (an xscore link's sysfs counter).
+    xsethgw), `link` (an xscore link's sysfs counter), `discovery` (a port's discovery state in
+    xscore's debugfs).
     """
 
     name: str

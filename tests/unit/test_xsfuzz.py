@@ -40,6 +40,7 @@ def _counters() -> dict[str, set[str]]:
         "eth_card": _names(
             "kernel/xsethgw/xsethgw_configfs.c", r'\[XSETHGW_DROP_\w+\]\s*=\s*"(\w+)",'
         ),
+        "discovery": {"malformed", "discovery_failures"},
         "link": _names("kernel/xscore/xscore_link_sysfs.c", r"XSCORE_LINK_STAT_ATTR\((\w+),"),
     }
 

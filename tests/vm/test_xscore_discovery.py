@@ -12,6 +12,7 @@ from harness import director, modload
 from harness.director import FABRIC_LOG, node_guid
 from harness.fabric import Fabric
 from harness.modules import Build
+from xsfuzz.catalog import MALFORMED_ANSWERS
 
 XSCORE = "xscore/xscore.ko"
 
@@ -40,7 +41,7 @@ def test_xscore_learns_its_xcm_from_the_director(
 DEBUGFS = "/sys/kernel/debug/xscore/rxe0/port1/discovery"
 # Answers the host must recognise as malformed (counted and dropped); the other mangles are
 # well-formed failures (an error status, or no answer at all).
-MALFORMED = {"sa-attr", "sa-name", "xds-count", "xds-version", "xds-echo"}
+MALFORMED = MALFORMED_ANSWERS
 
 
 @pytest.fixture
