@@ -22,14 +22,12 @@ from pyverbs.cm_enums import RAI_PASSIVE, RDMA_PS_TCP
 from pyverbs.cmid import CMID, AddrInfo
 from pyverbs.pyverbs_error import PyverbsError
 
-from director import auth, stats, vdev_messages
+from director import auth, host_messages, stats, vdev_messages
 from director.config import Config, Server, Vhba, Vnic, Watched
 from director.rc_conn import ConnectionLost, RcConnection, rdma_cm_fds
 from director.state import STATE_DIR, read_hosts, write_json, xcm_file
 from director.xsmp import (
     MalformedMessage,
-    parse_header,
-    parse_session_message,
     session_message,
 )
 from director.xsmp_fuzz import CONFIRM_KINDS, SESSION_KINDS
@@ -38,7 +36,6 @@ from xswire.xsmp import (
     XSMP_RDMA_CM_PORT,
     XSMP_REJECT_AUTH,
     XsmpClass,
-    XsmpMessageHeader,
     XsmpSessionMsg,
     XsmpSessionType,
     XsmpVdevMsgType,
@@ -153,21 +150,19 @@ class Session:
 
     def _handle(self, data: bytes) -> None:
         try:
-            header = parse_header(data)
-            if header.type in (XsmpClass.VNIC, XsmpClass.VHBA):
-                payload = data[XsmpMessageHeader.SIZE :]
-                if payload[:1] == bytes([stats.STATS_TYPE]):
-                    token, counters = stats.parse_answer(header.type, payload)
-                    stats.write_answer(self.xcm.config.state_dir, token, counters)
-                    return
-                answers = vdev_messages.parse_answers(payload)
-                for answer in answers:
-                    self._answered(answer)
-                return
-            message = parse_session_message(data)
+            message = host_messages.decode(data)
         except (MalformedMessage, ValueError) as err:
             self.malformed += 1
+            self.xcm.malformed += 1
+            self.xcm.dirty = True
             log.warning("dropped malformed message: %s", err)
+            return
+        if isinstance(message, host_messages.StatsAnswer):
+            stats.write_answer(self.xcm.config.state_dir, message.token, message.counters)
+            return
+        if isinstance(message, list):
+            for answer in message:
+                self._answered(answer)
             return
         kind = message.body.type
         if kind == XsmpSessionType.REGISTER:
@@ -389,6 +384,7 @@ class Xcm:
         self.sessions: list[Session] = []
         self.auth_refused = 0  # registrations refused for their proof
         self.refused = 0  # connection requests refused at the caps
+        self.malformed = 0  # messages from hosts dropped as malformed, all sessions
         self.unregistered_dropped = 0  # sessions that did not register in time
         self.dirty = True
         self.stopping = False
@@ -434,6 +430,7 @@ class Xcm:
             "chassis_name": self.settings.chassis_name,
             "auth_refused": self.auth_refused,
             "refused": self.refused,
+            "malformed": self.malformed,
             "unregistered_dropped": self.unregistered_dropped,
             "sessions": [s.view() for s in self.sessions if s.host_guid],
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from director import xsmp_fuzz
 from director.fabric_services import MANGLES, WELL_FORMED_MANGLES
-from xsfuzz import eth_card, eth_host, fc_card, fc_host
+from xsfuzz import eth_card, eth_host, fc_card, fc_host, xcm_host
 from xsfuzz.kind import Kind, Target, by_name
 
 # Where the host's link counts the XCM kinds that are not simply dropped as malformed (a
@@ -53,5 +53,13 @@ def _answers() -> list[Kind]:
 
 
 KINDS: dict[str, Kind] = by_name(
-    [*_xsmp(), *_answers(), *fc_card.KINDS, *fc_host.KINDS, *eth_card.KINDS, *eth_host.KINDS]
+    [
+        *_xsmp(),
+        *_answers(),
+        *xcm_host.KINDS,
+        *fc_card.KINDS,
+        *fc_host.KINDS,
+        *eth_card.KINDS,
+        *eth_host.KINDS,
+    ]
 )

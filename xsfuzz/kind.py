@@ -12,6 +12,7 @@ class Target(enum.Enum):
 
     XCM_TO_HOST = "XSMP from an XCM to a host's xscore (the XCM's --fuzz)"
     FABRIC_TO_HOST = "a fabric services answer (ServiceRecord, XDS) to a host's discovery"
+    HOST_TO_XCM = "a host's XSMP message to the XCM, before or instead of a REGISTER"
     FC_CARD_TO_HOST_CTRL = "an FC card's control message to a host's xsvhba"
     FC_CARD_TO_HOST_DATA = "an FC card's data message (status IOCB) to a host's xsvhba"
     HOST_TO_FC_CARD = "a host's command or ring update to the FC card (xsvhba's inject)"
@@ -30,6 +31,7 @@ COUNTED_WHERE = (
     "eth_card",
     "link",
     "discovery",
+    "xcm",
 )
 
 
@@ -43,7 +45,7 @@ class Kind:
     `scsi_host` (a vHBA's sysfs counter), `fc_card` (xsfcgw's stats), `ethtool` (xsvnic's
     ethtool -S), `netdev` (the vNIC's interface statistics), `eth_card` (the vNIC's stats at
     xsethgw), `link` (an xscore link's sysfs counter), `discovery` (a port's discovery state in
-    xscore's debugfs).
+    xscore's debugfs), `xcm` (the XCM's state file).
     """
 
     name: str

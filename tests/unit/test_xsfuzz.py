@@ -12,6 +12,7 @@ from harness.paths import REPO
 from xsfuzz import eth_card, eth_host, fc_card
 from xsfuzz.catalog import KINDS
 from xsfuzz.kind import Kind, Target, by_name, of_target
+from xswire.xsmp import XSMP_MAX_MSG_SIZE, XsmpSessionType
 from xswire.xsvhba_card import XSVHBA_CTRL_BUF_SIZE, XSVHBA_STATUS_BUF_SIZE
 from xswire.xsvnic_card import XSVNIC_CTRL_BUF_SIZE
 
@@ -41,6 +42,7 @@ def _counters() -> dict[str, set[str]]:
             "kernel/xsethgw/xsethgw_configfs.c", r'\[XSETHGW_DROP_\w+\]\s*=\s*"(\w+)",'
         ),
         "discovery": {"malformed", "discovery_failures"},
+        "xcm": _names("director/xcm.py", r'^\s+"(\w+)": self\.\w+,$'),
         "link": _names("kernel/xscore/xscore_link_sysfs.c", r"XSCORE_LINK_STAT_ATTR\((\w+),"),
     }
 
@@ -72,6 +74,7 @@ def test_payloads_fit_the_receivers_buffers_and_a_console_line() -> None:
         Target.HOST_TO_ETH_CARD_CTRL: XSVNIC_CTRL_BUF_SIZE,
         Target.ETH_CARD_TO_HOST_DATA: 9000,
         Target.HOST_TO_ETH_CARD_DATA: 9000,
+        Target.HOST_TO_XCM: XSMP_MAX_MSG_SIZE,
     }
     for kind in KINDS.values():
         if kind.payload is None:
@@ -137,3 +140,18 @@ def test_the_campaigns_document_is_the_catalogue() -> None:
     from xsfuzz.__main__ import markdown
 
     assert (REPO / "docs/fuzz-campaign.md").read_text() == markdown()
+
+
+def test_a_hosts_kinds_are_what_the_xcm_drops_as_malformed() -> None:
+    from director import host_messages
+    from director.xsmp import MalformedMessage
+    from xsfuzz import xcm_host
+
+    assert len(xcm_host.KINDS) >= 10
+    for kind in xcm_host.KINDS:
+        assert kind.payload is not None
+        with pytest.raises((MalformedMessage, ValueError)):
+            host_messages.decode(kind.payload)
+    # What a host sends right is not: the catalogue's REGISTER decodes.
+    register = host_messages.decode(xcm_host._register())
+    assert register.body.type == XsmpSessionType.REGISTER

@@ -3,13 +3,16 @@ gets REG_CONFIRM with the hello interval, chassis and profile names, then HELLOs
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from harness import director
+from harness import director, fuzz
 from harness.director import GUEST_PYTHON, node_guid
 from harness.fabric import HOST, Fabric
+from xsfuzz.catalog import KINDS
+from xsfuzz.kind import Kind, Target, of_target
 
 HELLO_INTERVAL = 1
 
@@ -71,3 +74,39 @@ def test_connections_that_do_not_register_are_dropped_and_capped(fabric: Fabric,
     assert second.startswith("refused"), second
     assert "connection request refused: 1 sessions not registered yet" in log, log
     assert "a session did not register within 3 s: closed" in log, log
+
+
+def xcm_counted(fabric: Fabric) -> dict[str, int]:
+    """The XCM's counters from its state file, as the campaign names them (xcm:<name>)."""
+    state = f"/run/xsigo-director/xcm-{node_guid(fabric.director)}.json"
+    out = fabric.director.console.output(f"cat {state}")
+    data = json.loads(out[out.index("{") :])
+    return {f"xcm:{k}": v for k, v in data.items() if isinstance(v, int)}
+
+
+def test_a_hostile_hosts_every_kind_is_counted_by_the_xcm_which_serves_on(
+    fabric: Fabric, xcm: str
+) -> None:
+    """A host sends the XCM each kind of the campaign's malformed messages (xsfuzz.xcm_host:
+    framing that lies, classes and objects that are not what they say, answers and STATS that
+    do not decode) on one XSMP connection, without registering: the XCM drops and counts each,
+    and a host then registers and gets its HELLOs as before."""
+    own = HOST.ipv6.split("/")[0]
+    kinds = of_target(KINDS.values(), Target.HOST_TO_XCM)
+    sent: list[str] = []
+
+    def send(kind: Kind) -> None:
+        # A connection each: a console line holds one REGISTER's hex, not all of them.
+        assert kind.payload is not None
+        sent.append(
+            fabric.host.console.output(
+                f"{GUEST_PYTHON} tests/vm/guest/xsmp_send.py {own} {xcm} {kind.payload.hex()}",
+                timeout=90,
+            ).strip()
+        )
+
+    missing = fuzz.deliver(kinds, lambda: xcm_counted(fabric), send)
+    log = fabric.director.console.output(f"grep malformed {director.XCM_LOG} | tail -n 20")
+    assert sent == ["sent 1"] * len(kinds), sent
+    assert not missing, f"counted, wanted: {missing}\n{log}"
+    test_host_registers_with_the_xcm_and_gets_hellos(fabric, xcm)
