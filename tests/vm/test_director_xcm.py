@@ -90,8 +90,7 @@ def test_a_hostile_hosts_every_kind_is_counted_by_the_xcm_which_serves_on(
     """A host sends the XCM each kind of the campaign's malformed messages (xsfuzz.xcm_host:
     framing that lies, classes and objects that are not what they say, answers and STATS that
     do not decode), each on an XSMP connection of its own, without registering: the XCM drops
-    and counts each,
-    and a host then registers and gets its HELLOs as before."""
+    and counts each, and a host then registers and gets its HELLOs as before."""
     own = HOST.ipv6.split("/")[0]
     kinds = of_target(KINDS.values(), Target.HOST_TO_XCM)
     sent: list[str] = []
