@@ -84,7 +84,7 @@ KINDS: list[Kind] = [
         "eth-host-gso-headers-past-frame",
         "a header length past the frame",
         "gso_malformed",
-        _segment(hdr_len=0x3FFF),
+        _segment(hdr_len=0xFFF),
     ),
     _data(
         "eth-host-gso-headers-short",

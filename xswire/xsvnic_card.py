@@ -21,7 +21,7 @@ XSVNIC_VLAN_MAX = 500  # VLAN IDs one ASSIGN_VLAN or UNASSIGN_VLAN may carry
 XSVNIC_MIN_FRAME = 60  # frames shorter than this are padded
 XSVNIC_TSO_PREFIX_LEN = 4  # bytes of the TSO prefix before each frame a host sends (TSO)
 XSVNIC_TSO_HDR_LEN_SHIFT = 16  # where a GSO frame's header length sits in the prefix
-XSVNIC_TSO_HDR_LEN_MASK = 0x3FFF  # its width: bits 29..16
+XSVNIC_TSO_HDR_LEN_MASK = 0x3FFF  # bits 29..16; bit 28 is NOT_GSO, so a header is under 4 KiB
 XSVNIC_TSO_MSS_MASK = 0xFFFF  # a GSO frame's MSS: bits 15..0
 XSVNIC_TSO_BUF_SIZE = 65536  # a card's data receive buffer with TSO: a prefixed frame's most
 

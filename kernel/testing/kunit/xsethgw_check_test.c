@@ -200,7 +200,7 @@ static const struct tso_case tso_cases[] = {
 	{ "mss_zero", false, { XS_BE32(0, SEG(HDR4, 0)) }, LEN4, XSETHGW_CHECK_GSO },
 	{ "headers_short_of_tcp", false, { XS_BE32(0, SEG(HDR4 - 1, MSS)) }, LEN4,
 	  XSETHGW_CHECK_GSO },
-	{ "headers_past_the_frame", false, { XS_BE32(0, SEG(0x3fff, MSS)) }, LEN4,
+	{ "headers_past_the_frame", false, { XS_BE32(0, SEG(0xfff, MSS)) }, LEN4,
 	  XSETHGW_CHECK_GSO },
 	{ "frame_shorter_than_a_header", false, {}, PFX + 10, XSETHGW_CHECK_GSO },
 	{ "not_ip", false, { XS_BE16(PFX + 12, ETH_P_ARP) }, LEN4, XSETHGW_CHECK_GSO },

@@ -40,7 +40,7 @@
 /* where a GSO frame's header length sits in the prefix */
 #define XSVNIC_TSO_HDR_LEN_SHIFT 16
 
-/* its width: bits 29..16 */
+/* bits 29..16; bit 28 is NOT_GSO, so a header is under 4 KiB */
 #define XSVNIC_TSO_HDR_LEN_MASK 0x3fff
 
 /* a GSO frame's MSS: bits 15..0 */
