@@ -91,7 +91,10 @@ static int xsvnic_send_gathered(struct xsvnic *vnic, struct sk_buff *skb)
 
 static int xsvnic_send_copied(struct xsvnic *vnic, struct sk_buff *skb)
 {
-	unsigned int len = max_t(unsigned int, skb->len, XSVNIC_MIN_FRAME);
+	/* The frame is padded, not the prefix before it. */
+	unsigned int min = XSVNIC_MIN_FRAME +
+			   (vnic->tso ? XSVNIC_TSO_PREFIX_LEN : 0);
+	unsigned int len = max_t(unsigned int, skb->len, min);
 	int ret;
 
 	if (len > vnic->tx_buf_size)
