@@ -51,9 +51,14 @@ static struct sk_buff *xsethgw_frame_skb(const void *frame, u32 len)
 	skb = alloc_skb_with_frags(head, len - head, 0, &err, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
+	/* The pages it filled in are the caller's to count. */
 	skb_put(skb, head);
-	/* Cannot fail: the skb was made for len bytes. */
-	skb_store_bits(skb, 0, frame, len);
+	skb->data_len = len - head;
+	skb->len += len - head;
+	if (skb_store_bits(skb, 0, frame, len)) {
+		kfree_skb(skb);
+		return NULL;
+	}
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	return skb;
