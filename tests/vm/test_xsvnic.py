@@ -18,6 +18,7 @@ from harness.modules import Build
 from xsfuzz.catalog import KINDS
 from xsfuzz.kind import Kind, Target, of_target
 from xswire.xsvnic import XSVNIC_NACK_DUP_NAME, XSVNIC_NACK_INVALID, XSVNIC_NACK_LIMIT
+from xswire.xsvnic_card import XSVNIC_TSO_BUF_SIZE
 
 HELLO_INTERVAL = 1
 UP_WITHIN = 90.0
@@ -223,9 +224,10 @@ def test_scp_of_16_mib_both_ways_keeps_the_bytes(fabric: Fabric, vnic: str) -> N
     host.run(f"scp -O -q {SSH_OPTS} /tmp/up.bin {target}:/tmp/up.bin", timeout=600)
     sent = host.output("sha256sum < /tmp/up.bin").split()[0]
     assert remote.output("sha256sum < /tmp/up.bin").split()[0] == sent
-    # 16 MiB in frames of at most the MTU, every one sent from the skbs' own memory.
-    frames = 16 * 2**20 // VNIC_MTU
-    assert ethtool_stat(fabric, vnic, "tx_gathered") >= gathered + frames
+    # 16 MiB in sends of at most a TCP segment of 64 KiB (TSO), every one from the skbs' own
+    # memory.
+    sends = 16 * 2**20 // XSVNIC_TSO_BUF_SIZE
+    assert ethtool_stat(fabric, vnic, "tx_gathered") >= gathered + sends
     remote.run("head -c 16M /dev/urandom > /tmp/down.bin")
     host.run(f"scp -O -q {SSH_OPTS} {target}:/tmp/down.bin /tmp/down.bin", timeout=600)
     got = host.output("sha256sum < /tmp/down.bin").split()[0]
@@ -710,7 +712,7 @@ def test_second_vnic_on_another_port_comes_and_goes_under_traffic(
     assert wait_for_interface(fabric, name), diagnostics(fabric)
     # Offered no TSO, it segments and checksums its TCP itself and sends no prefix.
     features = con.output(f"ethtool -k {name}")
-    assert "tcp-segmentation-offload: off [fixed]" in features, features
+    assert "tx-tcp-segmentation: off [fixed]" in features, features
     con.run(f"ip link set {name} up && ip addr add {SECOND_PORT.host_ipv4()}/24 dev {name}")
     assert wait_for_carrier(fabric, name, True), diagnostics(fabric)
     ping = con.run(f"ping -c 2 -W 5 {SECOND_PORT.remote_ipv4()}", check=False, timeout=60)
