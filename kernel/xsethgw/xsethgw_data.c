@@ -65,21 +65,26 @@ static struct sk_buff *xsethgw_frame_skb(const void *frame, u32 len)
 }
 
 /*
- * A frame a host sent, after its TSO prefix if any (@gso): checked, then
- * transmitted on the port's uplink.  A frame the vNIC may not send is
- * counted and dropped.
+ * A frame a host sent, behind its TSO prefix when @tso: checked against
+ * one MTU (the vNIC's and the uplink's, for a frame and for each frame a
+ * segment is cut into), then transmitted on the port's uplink.  What the
+ * vNIC may not send is counted and dropped.
  */
-static void xsethgw_host_frame(struct xsethgw_vnic *vnic, const void *frame,
-			       u32 len, const struct xsethgw_gso *gso)
+static void xsethgw_host_frame(struct xsethgw_vnic *vnic, const void *buf,
+			       u32 len, bool tso)
 {
 	static const enum xsethgw_drop drop_for[] = {
 		[XSETHGW_CHECK_RUNT]		= XSETHGW_DROP_RUNT,
 		[XSETHGW_CHECK_VLAN]		= XSETHGW_DROP_VLAN,
 		[XSETHGW_CHECK_SRC_MAC]		= XSETHGW_DROP_SRC_MAC,
 		[XSETHGW_CHECK_OVERSIZE]	= XSETHGW_DROP_OVERSIZE,
+		[XSETHGW_CHECK_TSO_PREFIX]	= XSETHGW_DROP_TSO_PREFIX,
+		[XSETHGW_CHECK_GSO]		= XSETHGW_DROP_GSO,
 	};
 	struct xsethgw_port *port = vnic->port;
+	struct xsethgw_gso gso = {};
 	enum xsethgw_check verdict;
+	const void *frame = buf;
 	struct net_device *uplink;
 	struct sk_buff *skb;
 	unsigned int mtu;
@@ -91,22 +96,26 @@ static void xsethgw_host_frame(struct xsethgw_vnic *vnic, const void *frame,
 		goto unlock;
 	}
 	mtu = min(READ_ONCE(vnic->mtu), READ_ONCE(uplink->mtu));
+	if (tso) {
+		verdict = xsethgw_check_tso(buf, len, mtu, &gso);
+		if (verdict != XSETHGW_CHECK_OK)
+			goto refused;
+		frame += XSVNIC_TSO_PREFIX_LEN;
+		len -= XSVNIC_TSO_PREFIX_LEN;
+	}
 	/* A segment's frames were held to the MTU by xsethgw_check_tso(). */
 	verdict = xsethgw_check_host_frame(frame, len, vnic->mac, vnic->vlans,
-					   gso->mss ? UINT_MAX : mtu);
-	if (verdict != XSETHGW_CHECK_OK) {
-		if (verdict < ARRAY_SIZE(drop_for))
-			xsethgw_count(vnic, drop_for[verdict]);
-		goto unlock;
-	}
+					   gso.mss ? UINT_MAX : mtu);
+	if (verdict != XSETHGW_CHECK_OK)
+		goto refused;
 	skb = xsethgw_frame_skb(frame, len);
 	if (!skb) {
 		xsethgw_count(vnic, XSETHGW_DROP_NO_MEM);
 		goto unlock;
 	}
 	skb->dev = uplink;
-	if (gso->mss) {
-		if (xsethgw_gso_skb(skb, gso)) {
+	if (gso.mss) {
+		if (xsethgw_gso_skb(skb, &gso)) {
 			xsethgw_count(vnic, XSETHGW_DROP_GSO);
 			kfree_skb(skb);
 			goto unlock;
@@ -115,6 +124,10 @@ static void xsethgw_host_frame(struct xsethgw_vnic *vnic, const void *frame,
 	}
 	atomic64_inc(&vnic->frames_from_host);
 	dev_queue_xmit(skb);
+	goto unlock;
+refused:
+	if (verdict < ARRAY_SIZE(drop_for))
+		xsethgw_count(vnic, drop_for[verdict]);
 unlock:
 	rcu_read_unlock();
 }
@@ -129,9 +142,7 @@ unlock:
  */
 void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
 {
-	static const struct xsethgw_gso none;
-
-	xsethgw_host_frame(xscore_conn_context(conn), frame, len, &none);
+	xsethgw_host_frame(xscore_conn_context(conn), frame, len, false);
 }
 
 /**
@@ -140,26 +151,11 @@ void xsethgw_data_from_host(struct xscore_conn *conn, void *frame, u32 len)
  * @buf: the prefix and the frame as received
  * @len: their length
  *
- * Runs in the connection's completion softirq (its params' recv).  A
- * prefix that does not hold is counted and its frame dropped.
+ * Runs in the connection's completion softirq (its params' recv).
  */
 void xsethgw_data_from_host_tso(struct xscore_conn *conn, void *buf, u32 len)
 {
-	struct xsethgw_vnic *vnic = xscore_conn_context(conn);
-	struct xsethgw_gso gso;
-
-	switch (xsethgw_check_tso(buf, len, READ_ONCE(vnic->mtu), &gso)) {
-	case XSETHGW_CHECK_OK:
-		xsethgw_host_frame(vnic, buf + XSVNIC_TSO_PREFIX_LEN,
-				   len - XSVNIC_TSO_PREFIX_LEN, &gso);
-		break;
-	case XSETHGW_CHECK_TSO_PREFIX:
-		xsethgw_count(vnic, XSETHGW_DROP_TSO_PREFIX);
-		break;
-	default:
-		xsethgw_count(vnic, XSETHGW_DROP_GSO);
-		break;
-	}
+	xsethgw_host_frame(xscore_conn_context(conn), buf, len, true);
 }
 
 /* A frame from the uplink: its Ethernet header (tag put back) and the rest. */
