@@ -10,6 +10,7 @@ from pathlib import Path
 from director import ctl, formats
 from director.auth import parse_key
 from director.cli import PROG, OneLineParser, checked
+from director.competing_answers import COMPETING
 from director.config import Config, Watched
 from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
@@ -49,7 +50,9 @@ def cmd_solicit(args: argparse.Namespace) -> int:
     from director.solicit import Solicitations
 
     assign = configured_assigner(args)
-    solicitations = Solicitations(args.ibdev, args.ifname, args.gid_index, assign)
+    solicitations = Solicitations(
+        args.ibdev, args.ifname, args.gid_index, assign, args.compete, args.compete_gid_index
+    )
     print(f"director: answering solicitations on {args.ifname}", flush=True)
     while True:
         solicitations.serve_one()
@@ -159,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     solicit.add_argument("--ibdev", default="rxe0")
     solicit.add_argument("--ifname", required=True, help="the fabric NIC under the RDMA device")
     solicit.add_argument("--gid-index", type=int, required=True, help="IPv6 GID to answer from")
+    solicit.add_argument(
+        "--compete",
+        choices=sorted(COMPETING),
+        help="send a competing answer of this kind before each real one (for tests)",
+    )
+    solicit.add_argument(
+        "--compete-gid-index",
+        type=int,
+        help="IPv6 GID the competing answers come from (default: --gid-index)",
+    )
     solicit.set_defaults(func=cmd_solicit)
     xcm = sub.add_parser("xcm", parents=[common], help="accept XSMP sessions from hosts")
     xcm.add_argument("--address", required=True, help="IP address to listen on")

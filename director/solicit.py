@@ -24,6 +24,7 @@ from pyverbs.pd import PD
 from pyverbs.qp import QP, QPAttr, QPCap, QPInitAttr
 from pyverbs.wr import SGE, SendWR
 
+from director.competing_answers import answer_message, competing_answer
 from director.fabric_services import Assigner, xcm_answer
 from xswire import cstr
 from xswire.xds import XDP_UD_QKEY, XdpFlags, XdpHdr, XdpMsgType, XdsRequest
@@ -87,11 +88,26 @@ def parse_frame(frame: bytes) -> Solicitation | None:
 
 
 class Solicitations:
-    """The packet socket that hears solicitations and the UD QP that answers them."""
+    """The packet socket that hears solicitations and the UD QP that answers them.
 
-    def __init__(self, ibdev: str, ifname: str, gid_index: int, assign: Assigner) -> None:
+    With `compete` (director/competing_answers.py, for tests), each answer is preceded by a
+    competing one of that kind sent from `compete_gid_index`: a rogue or broken responder that
+    answers first.
+    """
+
+    def __init__(
+        self,
+        ibdev: str,
+        ifname: str,
+        gid_index: int,
+        assign: Assigner,
+        compete: str | None = None,
+        compete_gid_index: int | None = None,
+    ) -> None:
         self.assign = assign
         self.gid_index = gid_index
+        self.compete = compete
+        self.compete_gid_index = gid_index if compete_gid_index is None else compete_gid_index
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
         self.sock.bind((ifname, 0))
         self.context = Context(name=ibdev)
@@ -116,17 +132,16 @@ class Solicitations:
             return
         request = solicitation.request
         response = xcm_answer(request, self.assign)
-        header = XdpHdr(
-            type=XdpMsgType.DISC_SOL,
-            len=XdpHdr.SIZE + response.SIZE,
-            flags=XdpFlags.RSP,
-        )
-        self._send(solicitation, header.encode() + response.encode())
+        if self.compete is not None:
+            rogue = competing_answer(self.compete, response)
+            self._send(solicitation, rogue, self.compete_gid_index)
+            log.info("competing answer (%s) sent first", self.compete)
+        self._send(solicitation, answer_message(response), self.gid_index)
         log.info("solicitation from %s (%016x) answered with %d XCM(s)",
                  cstr(request.hostname), request.port_id, response.list.count)  # fmt: skip
 
-    def _send(self, to: Solicitation, data: bytes) -> None:
-        route = GlobalRoute(dgid=VerbsGid(_gid_text(to.source_gid)), sgid_index=self.gid_index)
+    def _send(self, to: Solicitation, data: bytes, gid_index: int) -> None:
+        route = GlobalRoute(dgid=VerbsGid(_gid_text(to.source_gid)), sgid_index=gid_index)
         route.hop_limit = REPLY_HOP_LIMIT
         ah = AH(self.pd, attr=AHAttr(port_num=1, is_global=1, gr=route))
         self.mr.write(data, len(data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -84,13 +85,41 @@ SOLICIT_LOG = "/tmp/solicit.log"
 SOLICIT_PID = "/tmp/solicit.pid"
 
 
-def start_solicitations(director: Guest) -> None:
-    """Answer Ethernet-mode discovery (UD solicitations) in the background."""
+# A GID of the director's fabric NIC that no host trusts: a rogue responder's, to the host.
+ROGUE_RESPONDER = "2001:db8::99"
+
+
+def add_gid(guest: Guest, address: str) -> int:
+    """Give the guest's fabric NIC `address` (an IPv6 address) and return the index of the GID
+    rxe makes of it."""
+    con = guest.console
+    con.run(f"ip -6 addr replace {address}/64 dev $(cat /run/xs-fabric-ifname) nodad")
+    text = ipaddress.IPv6Address(address).exploded
+    found = f"grep -l '^{text}$' {GIDS}/* | head -n 1"
+    if not con.wait_until(f'[ -n "$({found})" ]', 10, interval=0.2):
+        con.run(f"grep . {GIDS}/* | grep -v ':0000:0000:0000:0000:0000:0000:0000:0000'; false")
+    return int(con.output(found).strip().rsplit("/", 1)[1])
+
+
+def remove_gid(guest: Guest, address: str) -> None:
+    guest.console.run(
+        f"ip -6 addr del {address}/64 dev $(cat /run/xs-fabric-ifname) 2>/dev/null; true"
+    )
+
+
+def start_solicitations(director: Guest, compete: str | None = None) -> None:
+    """Answer Ethernet-mode discovery (UD solicitations) in the background. With `compete`
+    (director/competing_answers.py), a competing answer of that kind from ROGUE_RESPONDER
+    comes before each real one."""
     con = director.console
     index, _ = ipv6_gid(director)
+    rogue = ""
+    if compete is not None:
+        rogue = f" --compete {compete} --compete-gid-index {add_gid(director, ROGUE_RESPONDER)}"
     con.run(
         f"{GUEST_PYTHON} -m director solicit --config {DIRECTOR_CONFIG} --gid-index {index}"
-        f" --ifname $(cat /run/xs-fabric-ifname) > {SOLICIT_LOG} 2>&1 & echo $! > {SOLICIT_PID}"
+        f"{rogue} --ifname $(cat /run/xs-fabric-ifname) > {SOLICIT_LOG} 2>&1"
+        f" & echo $! > {SOLICIT_PID}"
     )
     wait_for_start(con, "answering solicitations", SOLICIT_LOG)
 

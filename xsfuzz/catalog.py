@@ -4,6 +4,7 @@ the FC card."""
 from __future__ import annotations
 
 from director import xsmp_fuzz
+from director.competing_answers import COMPETING, UNTRUSTED
 from director.fabric_services import MANGLES, WELL_FORMED_MANGLES
 from xsfuzz import eth_card, eth_host, fc_card, fc_host, xcm_host
 from xsfuzz.kind import Kind, Target, by_name
@@ -52,10 +53,27 @@ def _answers() -> list[Kind]:
     ]
 
 
+def _competing() -> list[Kind]:
+    """Answers to a host's solicitation that come before the director's (the solicitation
+    responder's --compete by name): the host counts each, passes it over and takes the
+    director's."""
+    return [
+        Kind(
+            f"ud-{name}",
+            Target.SOLICIT_TO_HOST,
+            doc,
+            "discovery:untrusted" if name in UNTRUSTED else "discovery:malformed",
+            inject=name,
+        )
+        for name, doc in COMPETING.items()
+    ]
+
+
 KINDS: dict[str, Kind] = by_name(
     [
         *_xsmp(),
         *_answers(),
+        *_competing(),
         *xcm_host.KINDS,
         *fc_card.KINDS,
         *fc_host.KINDS,

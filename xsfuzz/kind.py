@@ -12,6 +12,7 @@ class Target(enum.Enum):
 
     XCM_TO_HOST = "XSMP from an XCM to a host's xscore (the XCM's --fuzz)"
     FABRIC_TO_HOST = "a fabric services answer (ServiceRecord, XDS) to a host's discovery"
+    SOLICIT_TO_HOST = "a competing answer to a host's UD solicitation, before the director's"
     HOST_TO_XCM = "a host's XSMP message to the XCM, before or instead of a REGISTER"
     FC_CARD_TO_HOST_CTRL = "an FC card's control message to a host's xsvhba"
     FC_CARD_TO_HOST_DATA = "an FC card's data message (status IOCB) to a host's xsvhba"

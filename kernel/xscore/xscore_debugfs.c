@@ -26,6 +26,7 @@ static int xscore_discovery_show(struct seq_file *m, void *unused)
 		seq_printf(m, "xcm: %016llx\n", port->xcm_guids[i]);
 	seq_printf(m, "last_error: %d\n", port->last_discovery_error);
 	seq_printf(m, "malformed: %llu\n", port->stats.malformed);
+	seq_printf(m, "untrusted: %llu\n", port->stats.untrusted);
 	seq_printf(m, "discovery_failures: %llu\n",
 		   port->stats.discovery_failures);
 	seq_printf(m, "mode: %s\n", port->ud ? "solicitation" :

@@ -459,28 +459,40 @@ static int xscore_solicit(struct xscore_port *port)
 	return XSCORE_DISC_WAIT;
 }
 
+/*
+ * Weigh the answers that came: the first one well formed and from a GID
+ * the port trusts ends the round.  Competing answers before it are counted
+ * (malformed, untrusted) and passed over; when the deadline passes without
+ * one, the round fails with the last of their verdicts and changes nothing.
+ */
 static int xscore_solicited(struct xscore_port *port)
 {
 	unsigned long now = jiffies;
 	bool expired = !time_before(now, port->deadline);
 	const struct xds_response *resp;
+	int ret, verdict = -ETIMEDOUT;
 	union ib_gid xds;
-	int ret;
 
-	if (!xscore_ud_answered(port, expired)) {
-		if (expired)
-			return -ETIMEDOUT;
-		/* Run early, with neither answer nor deadline: wait on. */
-		queue_delayed_work(system_long_wq, &port->discovery_work,
-				   port->deadline - now);
-		return XSCORE_DISC_WAIT;
+	while ((ret = xscore_ud_next_answer(port, &xds, &resp)) != -ENOENT) {
+		if (ret == -EPROTO)
+			xscore_count(port, &port->stats.malformed);
+		else
+			ret = xscore_take_answer(port, &xds, &port->request,
+						 resp);
+		if (!ret) {
+			xscore_ud_end_wait(port);
+			return 0;
+		}
+		verdict = ret;
 	}
-	ret = xscore_ud_answer(port, &xds, &resp);
-	if (ret == -EPROTO)
-		xscore_count(port, &port->stats.malformed);
-	if (ret)
-		return ret;
-	return xscore_take_answer(port, &xds, &port->request, resp);
+	if (expired) {
+		xscore_ud_end_wait(port);
+		return verdict;
+	}
+	/* Run early, by an answer passed over or by none: wait on. */
+	queue_delayed_work(system_long_wq, &port->discovery_work,
+			   port->deadline - now);
+	return XSCORE_DISC_WAIT;
 }
 
 static struct xscore_link *xscore_find_link(struct xscore_port *port,

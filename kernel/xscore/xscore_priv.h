@@ -247,8 +247,8 @@ int xscore_ud_start(struct xscore_port *port);
 void xscore_ud_stop(struct xscore_port *port);
 int xscore_ud_solicit(struct xscore_port *port, int sgid_index,
 		      const struct xds_request *req);
-bool xscore_ud_answered(struct xscore_port *port, bool expired);
-int xscore_ud_answer(struct xscore_port *port, union ib_gid *xds,
-		     const struct xds_response **resp);
+int xscore_ud_next_answer(struct xscore_port *port, union ib_gid *xds,
+			  const struct xds_response **resp);
+void xscore_ud_end_wait(struct xscore_port *port);
 
 #endif /* _XSCORE_PRIV_H */

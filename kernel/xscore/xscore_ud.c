@@ -7,8 +7,11 @@
  * the XCM list, and its GID stands in for the XDS's.
  *
  * The discovery work sends the solicitation and returns; the CQ's
- * handlers (softirq) keep the first answer and kick the work, which takes
- * it or, at its deadline, gives up on it.
+ * handlers (softirq) keep the first few answers and kick the work, which
+ * takes the first one that is well formed and from a GID the port trusts,
+ * or, at its deadline, gives up.  Anyone on the segment can answer, so a
+ * competing answer (a rogue's, or a broken one) that comes first must not
+ * crowd out the director's: it is counted and passed over.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +25,8 @@
 #define XSCORE_UD_RX		8
 #define XSCORE_UD_BUF		(sizeof(struct ib_grh) + 1024)
 #define XSCORE_UD_MCAST_QPN	0xFFFFFF
+/* Answers kept per solicitation; more are dropped until the next one. */
+#define XSCORE_UD_ANSWERS	4
 
 struct xscore_ud_buf {
 	struct ib_cqe cqe;
@@ -30,15 +35,22 @@ struct xscore_ud_buf {
 	u64 dma;
 };
 
+/* One answer as it came: its network header first, then the message. */
+struct xscore_ud_answer {
+	union ib_gid responder;
+	u8 data[XSCORE_UD_BUF];
+};
+
 /*
  * lock (spin, BH: the CQ handlers run in softirq) guards what the handlers
- * and the discovery work share: stopping, send_done, pending, answered,
- * the writes to responder and answer, and the reposting of receives (so
- * that none is posted once stopping is set and the QP may go).  A handler
- * keeps an answer only while its solicitation is pending; once the work
- * has taken it (pending cleared), answer and responder are the work's
- * until it solicits again, and it reads them without the lock.  The
- * discovery work alone owns ah, tx and the QP's send queue.
+ * and the discovery work share: stopping, send_done, pending, num_answers,
+ * the writes to answers, and the reposting of receives (so that none is
+ * posted once stopping is set and the QP may go).  A handler keeps an
+ * answer only while its solicitation is pending, in the slot num_answers
+ * names, and counts it in only once it is written; a slot below
+ * num_answers is not written again until the work solicits anew, so the
+ * work reads it without the lock.  The discovery work alone owns ah, tx,
+ * next_answer and the QP's send queue.
  */
 struct xscore_ud {
 	struct xscore_port *port;
@@ -51,10 +63,10 @@ struct xscore_ud {
 	bool send_done;
 	bool pending;			/* the solicitation waits for an answer */
 	bool broken;			/* an error completion: the QP is remade */
-	/* The answer the work waits for, found by the receive handler. */
-	bool answered;
-	union ib_gid responder;
-	u8 answer[XSCORE_UD_BUF];
+	/* The answers to the pending solicitation, in the order they came. */
+	unsigned int num_answers;
+	unsigned int next_answer;	/* the first the work has not read */
+	struct xscore_ud_answer answers[XSCORE_UD_ANSWERS];
 	struct xscore_ud_buf tx;
 	struct xscore_ud_buf rx[XSCORE_UD_RX];
 };
@@ -119,6 +131,7 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct xscore_ud_buf *buf =
 		container_of(wc->wr_cqe, struct xscore_ud_buf, cqe);
 	struct xscore_ud *ud = buf->ud;
+	struct xscore_ud_answer *answer;
 	bool kick = false;
 
 	if (wc->status != IB_WC_SUCCESS) {
@@ -131,14 +144,17 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	ib_dma_sync_single_for_cpu(ud->pd->device, buf->dma, XSCORE_UD_BUF,
 				   DMA_FROM_DEVICE);
 	/*
-	 * The first answer to the pending solicitation counts; later ones
-	 * and strays, between solicitations too, are dropped.
+	 * The first answers to the pending solicitation are kept for the work
+	 * to weigh; answers past them, and strays between solicitations, are
+	 * dropped.
 	 */
-	if (ud->pending && !ud->answered && wc->byte_len <= XSCORE_UD_BUF &&
-	    xscore_ud_source(wc, buf->data, &ud->responder)) {
-		memset(ud->answer, 0, sizeof(ud->answer));
-		memcpy(ud->answer, buf->data, wc->byte_len);
-		ud->answered = true;
+	answer = &ud->answers[ud->num_answers];
+	if (ud->pending && ud->num_answers < XSCORE_UD_ANSWERS &&
+	    wc->byte_len <= XSCORE_UD_BUF &&
+	    xscore_ud_source(wc, buf->data, &answer->responder)) {
+		memset(answer->data, 0, sizeof(answer->data));
+		memcpy(answer->data, buf->data, wc->byte_len);
+		ud->num_answers++;
 		kick = true;
 	}
 	ib_dma_sync_single_for_device(ud->pd->device, buf->dma, XSCORE_UD_BUF,
@@ -225,7 +241,8 @@ static int xscore_ud_send(struct xscore_port *port, int sgid_index,
 	/* Pending before it is posted: the answer may come at once. */
 	spin_lock_bh(&ud->lock);
 	ud->send_done = false;
-	ud->answered = false;
+	ud->num_answers = 0;
+	ud->next_answer = 0;
 	ud->pending = true;
 	spin_unlock_bh(&ud->lock);
 
@@ -242,41 +259,46 @@ static int xscore_ud_send(struct xscore_port *port, int sgid_index,
 }
 
 /*
- * Whether the pending solicitation has its answer.  An answer, or
- * @expired, ends the wait: later answers are dropped, and the answer stays
- * as it is for xscore_ud_answer().
+ * The next answer to the pending solicitation that the work has not read:
+ * 0 with the responder's GID (as the XDS's) and the XCM list, -EPROTO for
+ * one that is not an answer or claims more than it can hold (the caller
+ * counts it), -ENOENT when none has come since the last call.
  */
-bool xscore_ud_answered(struct xscore_port *port, bool expired)
+int xscore_ud_next_answer(struct xscore_port *port, union ib_gid *xds,
+			  const struct xds_response **resp)
 {
 	struct xscore_ud *ud = port->ud;
-	bool answered;
+	const struct xscore_ud_answer *answer;
+	const struct xdp_hdr *hdr;
+	unsigned int count;
 
 	spin_lock_bh(&ud->lock);
-	answered = ud->answered;
-	if (answered || expired)
-		ud->pending = false;
+	count = ud->num_answers;
 	spin_unlock_bh(&ud->lock);
-	return answered;
-}
-
-/*
- * Check the answer that xscore_ud_answered() saw: an xdp_hdr marked as a
- * response, long enough for the XCM list it claims to carry.  The
- * responder's GID is returned as the XDS's.
- */
-int xscore_ud_answer(struct xscore_port *port, union ib_gid *xds,
-		     const struct xds_response **resp)
-{
-	struct xscore_ud *ud = port->ud;
-	const struct xdp_hdr *hdr;
-
-	hdr = (const void *)(ud->answer + sizeof(struct ib_grh));
+	if (ud->next_answer >= count)
+		return -ENOENT;
+	answer = &ud->answers[ud->next_answer++];
+	hdr = (const void *)(answer->data + sizeof(struct ib_grh));
 	if (xscore_check_solicit_answer(hdr, XSCORE_UD_BUF -
 					sizeof(struct ib_grh)))
 		return -EPROTO;
-	*xds = ud->responder;
+	*xds = answer->responder;
 	*resp = (const void *)(hdr + 1);
 	return 0;
+}
+
+/*
+ * The wait for answers ends (one was taken, or the deadline passed): later
+ * answers are dropped, and those kept stay as they are until the next
+ * solicitation.
+ */
+void xscore_ud_end_wait(struct xscore_port *port)
+{
+	struct xscore_ud *ud = port->ud;
+
+	spin_lock_bh(&ud->lock);
+	ud->pending = false;
+	spin_unlock_bh(&ud->lock);
 }
 
 static void xscore_ud_free_buf(struct xscore_ud *ud, struct xscore_ud_buf *buf,

@@ -41,7 +41,7 @@ def _counters() -> dict[str, set[str]]:
         "eth_card": _names(
             "kernel/xsethgw/xsethgw_configfs.c", r'\[XSETHGW_DROP_\w+\]\s*=\s*"(\w+)",'
         ),
-        "discovery": {"malformed", "discovery_failures"},
+        "discovery": _names("kernel/xscore/xscore_debugfs.c", r'"(\w+): %llu\\n"'),
         "xcm": _names("director/xcm.py", r'^\s+"(\w+)": self\.\w+,$'),
         "link": _names("kernel/xscore/xscore_link_sysfs.c", r"XSCORE_LINK_STAT_ATTR\((\w+),"),
     }
