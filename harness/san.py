@@ -67,3 +67,14 @@ def wait_for_disk(host: Guest, within: float) -> str | None:
         return None
     name = con.output(f"for b in {DISK_BLOCKS}; do echo ${{b##*/}}; break; done").strip()
     return f"/dev/{name}"
+
+
+def fio_verify(disk: str, runtime: int) -> str:
+    """fio randrw with crc32c verify, four jobs on disjoint quarters of a 64 MiB LUN
+    (--verify_fatal: a block that reads back wrong ends fio with an error)."""
+    return (
+        f"fio --name=verify --filename={disk} --direct=1 --ioengine=libaio --iodepth=4"
+        " --rw=randrw --bs=4k --numjobs=4 --size=12m --offset_increment=16m"
+        " --verify=crc32c --verify_backlog=256 --verify_fatal=1 --do_verify=1"
+        f" --time_based --runtime={runtime} --group_reporting"
+    )

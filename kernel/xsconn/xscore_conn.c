@@ -11,6 +11,7 @@
 #include <linux/inet.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <rdma/ib_cache.h>
 
 #include "compat.h"
 #include "xscore_conn_priv.h"
@@ -59,6 +60,10 @@ static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 				  struct rdma_cm_event *event)
 {
 	struct xscore_conn *conn = id->context;
+
+	/* A parked id's events are not the current attempt's. */
+	if (id != READ_ONCE(conn->cm_id))
+		return 0;
 
 	switch (event->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
@@ -415,6 +420,51 @@ int xscore_conn_send_hex(struct xscore_conn *conn, const char *hex)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_hex);
 
+/* Whether the CM may send on the port now: see struct xscore_conn_parked. */
+static bool xscore_conn_port_active(const struct xscore_conn *conn)
+{
+	enum ib_port_state state;
+
+	return !ib_get_cached_port_state(conn->ibdev, conn->port_num, &state) &&
+	       state == IB_PORT_ACTIVE;
+}
+
+/*
+ * Keep the current attempt's CM id, its QP destroyed, until the port is
+ * active again; false when it cannot be kept (no memory), and then it is
+ * destroyed at once after all.
+ */
+static bool xscore_conn_park(struct xscore_conn *conn)
+{
+	struct xscore_conn_parked *parked;
+
+	parked = kmalloc(sizeof(*parked), GFP_KERNEL);
+	if (!parked)
+		return false;
+	parked->id = conn->cm_id;
+	list_add_tail(&parked->node, &conn->parked);
+	return true;
+}
+
+/*
+ * The parked ids end (their DREQs go out) once the port is active, or
+ * with @always (the connection itself goes).  Each waits for its running
+ * CM handler, which ignores a parked id.
+ */
+static void xscore_conn_unpark(struct xscore_conn *conn, bool always)
+{
+	struct xscore_conn_parked *parked, *next;
+
+	if (list_empty(&conn->parked) ||
+	    (!always && !xscore_conn_port_active(conn)))
+		return;
+	list_for_each_entry_safe(parked, next, &conn->parked, node) {
+		list_del(&parked->node);
+		rdma_destroy_id(parked->id);
+		kfree(parked);
+	}
+}
+
 /**
  * xscore_conn_drain() - disconnect and flush the QP, the connection kept
  * @conn: the connection, whose receives are not polled (no rx_notify)
@@ -434,8 +484,12 @@ void xscore_conn_drain(struct xscore_conn *conn)
 	if (!conn->qp_created || conn->drained ||
 	    WARN_ON_ONCE(conn->params.rx_notify))
 		return;
-	/* Tell the peer now rather than let its sends time out. */
-	rdma_disconnect(conn->cm_id);
+	/*
+	 * Tell the peer now rather than let its sends time out; with the port
+	 * down the DREQ waits for the parked id's end (xscore_conn_park()).
+	 */
+	if (xscore_conn_port_active(conn))
+		rdma_disconnect(conn->cm_id);
 	ib_drain_qp(conn->qp);
 	conn->drained = true;
 }
@@ -448,8 +502,14 @@ EXPORT_SYMBOL_GPL(xscore_conn_drain);
 static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 {
 	struct xscore_conn_buf *buf, *next;
+	bool park = false;
 	unsigned int i;
 	LIST_HEAD(done);
+
+	if (!keep_id) {
+		xscore_conn_unpark(conn, false);
+		park = conn->cm_id && !xscore_conn_port_active(conn);
+	}
 
 	spin_lock_bh(&conn->tx_lock);
 	conn->tx_qp = NULL;
@@ -465,15 +525,18 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 		if (conn->qp_created && !keep_id) {
 			if (conn->params.recv)
 				xscore_conn_drain(conn);
-			else
+			else if (!park)
 				rdma_disconnect(conn->cm_id);
 		}
 		if (conn->qp_created)
 			rdma_destroy_qp(conn->cm_id);
-		/* Waits for a running CM handler; none comes after. */
-		if (!keep_id)
+		/*
+		 * Waits for a running CM handler; none comes after.  A parked
+		 * id's handler may run on, and finds it is not the current.
+		 */
+		if (!keep_id && !(park && xscore_conn_park(conn)))
 			rdma_destroy_id(conn->cm_id);
-		conn->cm_id = NULL;
+		WRITE_ONCE(conn->cm_id, NULL);
 		conn->qp = NULL;
 		conn->qp_created = false;
 		conn->drained = false;
@@ -509,6 +572,9 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
  *
  * The peer is told (a disconnect), then the QP, the CM id and the CQs go;
  * each waits for its handlers that are running, so none runs afterwards.
+ * With the port down, the CM id stays (parked) and the peer is told once
+ * the port is active, at the next close or connect, or when the
+ * connection is destroyed.
  * Sends from the owner's memory that never completed are given back through
  * tx_release.  The buffers stay, for the next xscore_conn_connect() or
  * xscore_conn_accept_request().  Called from the owner's work (or its
@@ -531,8 +597,9 @@ EXPORT_SYMBOL_GPL(xscore_conn_close);
  * request follow from the CM's events, and xscore_conn_step() reports the
  * outcome.  Called from the owner's work.
  *
- * Return: 0 once started; -EBUSY when an attempt is open already; else the
- * error of rdma_create_id() or rdma_resolve_addr(), with the CM id kept for
+ * Return: 0 once started; -EBUSY when an attempt is open already;
+ * -ENETDOWN while the port is not active; else the error of
+ * rdma_create_id() or rdma_resolve_addr(), with the CM id kept for
  * xscore_conn_close().
  */
 int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
@@ -542,11 +609,15 @@ int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 
 	if (WARN_ON_ONCE(conn->cm_id))
 		return -EBUSY;
+	/* A request sent while the port is down breaks rxe's GSI QP. */
+	if (!xscore_conn_port_active(conn))
+		return -ENETDOWN;
+	xscore_conn_unpark(conn, false);
 	id = rdma_create_id(&init_net, xscore_conn_cm_handler, conn,
 			    RDMA_PS_TCP, IB_QPT_RC);
 	if (IS_ERR(id))
 		return PTR_ERR(id);
-	conn->cm_id = id;
+	WRITE_ONCE(conn->cm_id, id);
 	conn->events = 0;
 	conn->err = 0;
 	return rdma_resolve_addr(id, (struct sockaddr *)src,
@@ -699,7 +770,7 @@ int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
 				      conn->ibdev->attrs.max_qp_init_rd_atom);
 	param.responder_resources = min_t(int, request->responder_resources,
 					  conn->ibdev->attrs.max_qp_rd_atom);
-	conn->cm_id = id;
+	WRITE_ONCE(conn->cm_id, id);
 	conn->events = 0;
 	conn->err = 0;
 	id->context = conn;
@@ -953,6 +1024,7 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 	spin_lock_init(&conn->rx_lock);
 	spin_lock_init(&conn->tx_lock);
 	INIT_LIST_HEAD(&conn->rx_done);
+	INIT_LIST_HEAD(&conn->parked);
 
 	conn->pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(conn->pd)) {
@@ -976,9 +1048,10 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 	return 0;
 }
 
-/* After xscore_conn_close(): the buffers and the PD go. */
+/* After xscore_conn_close(): parked ids, the buffers and the PD go. */
 static void xscore_conn_cleanup(struct xscore_conn *conn)
 {
+	xscore_conn_unpark(conn, true);
 	xscore_conn_free_bufs(conn, conn->rx, DMA_FROM_DEVICE);
 	xscore_conn_free_bufs(conn, conn->tx, DMA_TO_DEVICE);
 	kfree(conn->tx_sg);

@@ -7,7 +7,18 @@
 #define _XSCORE_CONN_PRIV_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <xsigo/xscore_conn.h>
+
+/*
+ * A CM id closed while its port was down, kept until the port is active:
+ * destroying it sends a DREQ (or a REJ), and on rxe a send on the GSI QP
+ * while the port is down breaks that QP for good.  Its QP is gone already.
+ */
+struct xscore_conn_parked {
+	struct list_head node;
+	struct rdma_cm_id *id;
+};
 
 struct xscore_conn_buf {
 	struct ib_cqe cqe;
@@ -40,6 +51,7 @@ struct xscore_conn {
 	bool drained;			/* xscore_conn_drain() ran */
 	bool established;
 	int err;			/* why it failed, for XSCORE_CONN_FAILED */
+	struct list_head parked;	/* xscore_conn_parked, the owner's work's */
 
 	/* Set by callbacks. */
 	unsigned long events;

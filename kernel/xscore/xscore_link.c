@@ -102,11 +102,6 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 	return 0;
 }
 
-bool xscore_link_connected(struct xscore_link *link)
-{
-	return xscore_conn_active(link->conn);
-}
-
 /* Everything of one connection attempt goes; the link itself stays. */
 static void xscore_link_close(struct xscore_link *link)
 {
@@ -122,10 +117,9 @@ static bool xscore_link_port_active(struct xscore_link *link)
 }
 
 /*
- * Closing a connection sends a DREQ, and on rxe a send while the port is
- * down moves the GSI QP to the error state for good: every later MAD and
- * connection request of the device then fails.  So a connection lost
- * while the port is down is closed only once the port is back.
+ * A connection lost while the port is down sends its DREQ only once the
+ * port is back: xsconn keeps its CM id until then (on rxe a send while the
+ * port is down breaks the GSI QP for good).
  */
 static void xscore_link_teardown(struct xscore_session *session)
 {
@@ -135,13 +129,7 @@ static void xscore_link_teardown(struct xscore_session *session)
 	/* The proof the XCM owed this session is of no use to the next. */
 	link->auth_expect = false;
 	memzero_explicit(link->auth_xcm_proof, sizeof(link->auth_xcm_proof));
-	if (xscore_link_port_active(link) ||
-	    session->state == XSCORE_SESSION_STOPPED) {
-		link->close_pending = false;
-		xscore_link_close(link);
-	} else {
-		link->close_pending = xscore_link_connected(link);
-	}
+	xscore_link_close(link);
 }
 
 static void xscore_link_down(struct xscore_session *session,
@@ -176,10 +164,6 @@ static int xscore_link_connect(struct xscore_session *session)
 	lockdep_assert_held(&session->mutex);
 	if (!xscore_link_port_active(link))
 		return -ENETDOWN;
-	if (link->close_pending) {
-		link->close_pending = false;
-		xscore_link_close(link);
-	}
 	return xscore_conn_connect(link->conn, &link->src, &link->dst);
 }
 

@@ -71,7 +71,6 @@ struct xscore_link {
 	unsigned long syncing;		/* BIT(class) between SYNC_BEGIN and END */
 	bool vdev_closing;		/* under vdev_queue_lock: nothing queues */
 	u32 resources_sent;		/* XSMP_RESOURCE_* the XCM was told */
-	bool close_pending;		/* lost while the port was down */
 	/*
 	 * Dropping a link its XCM was taken from (xscore_discovery.c): the
 	 * discovery work counts the answers in a row without it and, once
@@ -119,7 +118,6 @@ int xscore_link_send(struct xscore_link *link, u8 msg_class,
 void xscore_link_count(struct xscore_link *link, u64 *counter);
 void xscore_link_count_malformed(struct xscore_link *link);
 void xscore_link_count_unhandled(struct xscore_link *link);
-bool xscore_link_connected(struct xscore_link *link);
 
 /* xscore_xsmp.c: the session on a connected link */
 int xscore_xsmp_register(struct xscore_link *link);

@@ -668,6 +668,32 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     assert ping.ok, ping.output + diagnostics(fabric)
 
 
+def test_a_port_bounce_under_a_connected_vnic_ends_with_it_reconnected(
+    fabric: Fabric, vnic: str
+) -> None:
+    """The host's fabric port goes down under a connected vNIC until the vNIC has lost its
+    carrier, and comes back: the session's close sends nothing while the port is down (on rxe
+    that would break the device's GSI QP, docs/rxe-notes.md), so once the port is active the
+    vNIC connects again and pings."""
+    con = fabric.host.console
+    ifname = "$(cat /run/xs-fabric-ifname)"
+    reconnects = ethtool_stat(fabric, vnic, "card_reconnects")
+    # the fabric addresses (and so the GIDs) stay, as on a configured host
+    con.run(f"sysctl -qw net.ipv6.conf.{ifname}.keep_addr_on_down=1")
+    con.run(f"ip link set dev {ifname} down")
+    try:
+        # the card's silence, or the connection's retries, end the session
+        lost = con.wait_until(f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 0 ]', 60)
+    finally:
+        con.run(f"ip link set dev {ifname} up")
+    assert lost, diagnostics(fabric)
+    back = con.wait_until(f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN)
+    assert back, diagnostics(fabric)
+    assert ethtool_stat(fabric, vnic, "card_reconnects") > reconnects
+    ping = con.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
 @pytest.mark.default_kernel_only
 def test_xcm_restart_leaves_the_vnic_and_its_traffic_alone(fabric: Fabric, vnic: str) -> None:
     con = fabric.host.console
