@@ -76,5 +76,6 @@ def fio_verify(disk: str, runtime: int) -> str:
         f"fio --name=verify --filename={disk} --direct=1 --ioengine=libaio --iodepth=4"
         " --rw=randrw --bs=4k --numjobs=4 --size=12m --offset_increment=16m"
         " --verify=crc32c --verify_backlog=256 --verify_fatal=1 --do_verify=1"
+        " --verify_state_save=0"
         f" --time_based --runtime={runtime} --group_reporting"
     )

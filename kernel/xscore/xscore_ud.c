@@ -148,9 +148,9 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	 * to weigh; answers past them, and strays between solicitations, are
 	 * dropped.
 	 */
-	answer = &ud->answers[ud->num_answers];
-	if (ud->pending && ud->num_answers < XSCORE_UD_ANSWERS &&
-	    wc->byte_len <= XSCORE_UD_BUF &&
+	answer = ud->num_answers < XSCORE_UD_ANSWERS ?
+		 &ud->answers[ud->num_answers] : NULL;
+	if (ud->pending && answer && wc->byte_len <= XSCORE_UD_BUF &&
 	    xscore_ud_source(wc, buf->data, &answer->responder)) {
 		memset(answer->data, 0, sizeof(answer->data));
 		memcpy(answer->data, buf->data, wc->byte_len);

@@ -322,9 +322,8 @@ def test_a_host_cut_off_from_the_fabric_is_dropped_by_the_card_and_reconnects_af
     not even a disconnect reaches the card) loses its vHBA's connections, commands and
     sessions on the card within the silence timeout, so that a dead host holds nothing there:
     the card's heartbeat finds the connection dead, or the host's silence ends it. Back on the
-    fabric, the vHBA connects again and its disk reads. (The port stays up: taking it down
-    would meet rxe's GSI QP fault, docs/rxe-notes.md, which the vHBA's close does not avoid
-    yet.)"""
+    fabric, the vHBA connects again and its disk reads. (The port stays up: the port bounce is
+    the next test's.)"""
     con, card = fabric.host.console, fabric.director.console
     ifname = "$(cat /run/xs-fabric-ifname)"
     reconnects = con.output("cat /sys/class/scsi_host/host*/reconnects").split()[0]
