@@ -8,6 +8,9 @@
 #   make lint        ruff on the Python code
 #   make bench       measure xsvnic/xsvhba beside the link's limits and ib_srp, nvme-rdma
 #                    (bench/results/; BENCH_ARGS=--quick to try it out)
+#   make soak        faults at random intervals under verified I/O for SOAK_MINUTES (default 60),
+#                    then module load/unload cycles (SOAK_CYCLES, default 100), on KERNEL;
+#                    figures in bench/results/soak.{json,md} and the README
 #   make dkms-check  install the modules through DKMS inside a guest (KERNEL=<id>; default: the default kernel)
 
 PY := .venv/bin/python
@@ -15,10 +18,12 @@ KERNEL ?=
 KDIR ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+SOAK_MINUTES ?= 60
+SOAK_CYCLES ?= 100
 
 kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
 
-.PHONY: all setup modules gen gen-check lint test check dkms-check demo bench matrix clean
+.PHONY: all setup modules gen gen-check lint test check dkms-check demo bench soak matrix clean
 
 all: modules
 
@@ -53,6 +58,9 @@ demo: setup
 bench: setup
 	@sh harness/bootstrap.sh bench
 	$(PY) -m harness bench $(kernel_arg) $(BENCH_ARGS)
+
+soak: setup
+	$(PY) -m harness soak $(kernel_arg) --minutes $(SOAK_MINUTES) --module-cycles $(SOAK_CYCLES)
 
 matrix: setup
 	$(PY) -m harness matrix --run $(if $(KERNEL),--kernel $(KERNEL))

@@ -20,6 +20,7 @@ from harness import (
 from harness.bench import run as bench_run
 from harness.log import say
 from harness.paths import REPO
+from harness.soak import run as soak_run
 
 
 def _selected(args: argparse.Namespace) -> list[matrix.KernelSpec]:
@@ -109,6 +110,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_soak(args: argparse.Namespace) -> int:
+    return soak_run.run(_selected(args)[0], args.minutes, args.module_cycles, args.seed)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -150,6 +155,15 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure nothing: rewrite the table, plot and README from bench/results/bench.json",
     )
+    p = add("soak", cmd_soak, "faults at random intervals under verified I/O, and the figures")
+    p.add_argument("--minutes", type=float, default=60.0, help="how long the faults go on")
+    p.add_argument(
+        "--module-cycles",
+        type=int,
+        default=100,
+        help="load/unload cycles of every module after the faults, I/O stopped",
+    )
+    p.add_argument("--seed", type=int, help="of the faults' order and pauses (default: the time)")
     return top
 
 

@@ -1,0 +1,143 @@
+"""The faults the soak injects under I/O, each done and undone by the operator's own tools (the
+director's daemons and `ctl`, `ip` on the host), and the probes that time how long after each
+one I/O flows again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness import director, lan, san
+from harness.fabric import Fabric
+
+HELLO_INTERVAL = 1
+# How long each fault holds before it is undone: long enough for the host to notice most of
+# them (a lost connection, a lost remote port), well inside the targets' dev_loss_tmo.
+HOLD_SECONDS = 3
+# A probe that has not completed by then counts the fault as not recovered.
+PROBE_LIMIT_S = 120
+FABRIC_IFNAME = "$(cat /run/xs-fabric-ifname)"
+
+TARGETS = ("50:01:43:80:00:00:00:01", "50:01:43:80:00:00:00:02")
+SPARE_LUN = 1  # added to and removed from the first target, beside the LUN under fio
+SPARE_LUN_MB = 8
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One kind of fault: `inject` does it and undoes it; the probe of its `path` (storage or
+    network) then times the first I/O that completes."""
+
+    name: str
+    path: str  # "storage" or "network"
+    inject: Callable[[Fabric], None]
+
+
+def _hold(fabric: Fabric) -> None:
+    fabric.host.console.run(f"sleep {HOLD_SECONDS}")
+
+
+def card_restart(fabric: Fabric) -> None:
+    san.stop_card(fabric.director)
+    _hold(fabric)
+    san.start_card(fabric.director)
+
+
+def director_restart(fabric: Fabric) -> None:
+    director.stop_xcm(fabric.director)
+    san.stop_card(fabric.director)
+    lan.stop_gateway(fabric.director)
+    _hold(fabric)
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    san.start_card(fabric.director)
+    lan.start_gateway(fabric.director)
+
+
+def host_port_flap(fabric: Fabric) -> None:
+    con = fabric.host.console
+    con.run(f"ip link set dev {FABRIC_IFNAME} down")
+    try:
+        _hold(fabric)
+    finally:
+        con.run(f"ip link set dev {FABRIC_IFNAME} up")
+
+
+def fc_link_flap(fabric: Fabric) -> None:
+    director.ctl(fabric.director, "port-link fc/1 down")
+    try:
+        _hold(fabric)
+    finally:
+        director.ctl(fabric.director, "port-link fc/1 up")
+
+
+def target_loss(fabric: Fabric) -> None:
+    director.ctl(fabric.director, f"target-state {TARGETS[1]} offline")
+    try:
+        _hold(fabric)
+    finally:
+        director.ctl(fabric.director, f"target-state {TARGETS[1]} online")
+
+
+def lun_add_remove(fabric: Fabric) -> None:
+    director.ctl(fabric.director, f"add-lun {TARGETS[0]} {SPARE_LUN} --size-mb {SPARE_LUN_MB}")
+    _hold(fabric)
+    director.ctl(fabric.director, f"remove-lun {TARGETS[0]} {SPARE_LUN}")
+
+
+def eth_card_restart(fabric: Fabric) -> None:
+    lan.stop_gateway(fabric.director)
+    _hold(fabric)
+    lan.start_gateway(fabric.director)
+
+
+def uplink_flap(fabric: Fabric) -> None:
+    port = lan.PORTS[0].card_port
+    director.ctl(fabric.director, f"port-link {port} down")
+    try:
+        _hold(fabric)
+    finally:
+        director.ctl(fabric.director, f"port-link {port} up")
+
+
+FAULTS = (
+    Fault("card-restart", "storage", card_restart),
+    Fault("director-restart", "storage", director_restart),
+    Fault("host-port-flap", "storage", host_port_flap),
+    Fault("fc-link-flap", "storage", fc_link_flap),
+    Fault("target-loss", "storage", target_loss),
+    Fault("lun-add-remove", "storage", lun_add_remove),
+    Fault("eth-card-restart", "network", eth_card_restart),
+    Fault("uplink-flap", "network", uplink_flap),
+)
+
+
+def probe_command(path: str, disks: tuple[str, ...], remote: str) -> str:
+    """A shell command, run in the host VM, that prints how many seconds the first I/O on
+    `path` took to complete (each disk read once, directly; or one ping answered), or
+    `none` past PROBE_LIMIT_S."""
+    if path == "storage":
+        done = " && ".join(
+            f"timeout 10 dd if={disk} of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null"
+            for disk in disks
+        )
+    else:
+        done = f"ping -c 1 -W 1 {remote} >/dev/null 2>&1"
+    return (
+        "s=$(date +%s.%N); ok=0; while :; do"
+        f" if {done}; then ok=1; break; fi;"
+        f' n=$(date +%s.%N); awk "BEGIN{{exit !($n - $s > {PROBE_LIMIT_S})}}" && break;'
+        " sleep 0.2; done;"
+        ' e=$(date +%s.%N); [ $ok = 1 ] && awk "BEGIN{printf \\"%.2f\\n\\", $e - $s}" || echo none'
+    )
+
+
+def parse_probe(output: str) -> float | None:
+    """The probe's answer: seconds, or None when I/O did not flow within its limit."""
+    last = output.strip().splitlines()[-1] if output.strip() else "none"
+    return None if last == "none" else float(last)
+
+
+def timed(fault: Fault, fabric: Fabric, probe: str) -> float | None:
+    """Inject `fault`, then run the probe: how long after the fault was undone I/O flowed."""
+    fault.inject(fabric)
+    return parse_probe(fabric.host.console.output(probe, timeout=PROBE_LIMIT_S + 60))

@@ -1,0 +1,220 @@
+"""`make soak`: one booted fabric, verified I/O all the time, faults at random intervals under
+it, then load/unload cycles of every module; the figures go to bench/results/soak.{json,md}
+and into the README."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import director, image, kernels, kmemleak, lan, modload, modules, san
+from harness.console import ConsoleError
+from harness.fabric import Fabric
+from harness.links import wait_for_state
+from harness.log import say
+from harness.matrix import KernelSpec
+from harness.modules import Build
+from harness.paths import ARTIFACTS, REPO
+from harness.soak import faults, workload
+from harness.soak.faults import FAULTS, TARGETS
+from harness.soak.figures import Recovery, SoakRun, goals, markdown
+
+RESULTS = REPO / "bench" / "results"
+README = REPO / "README.md"
+README_BEGIN = "<!-- soak: the latest `make soak` (harness/soak), written by it -->"
+README_END = "<!-- /soak -->"
+SERVER = "host"
+VHBA, VHBA_WWN = "xsvhba0", "21:00:00:1b:32:00:00:01"
+VNIC, VNIC_MAC = "xsvnic0", "52:54:00:0a:00:02"
+LUN_MB = 64
+# Every fault stays inside it: a lost target's I/O is held, not failed, for this long.
+LOSS_TMO = 120
+SAMPLE_EVERY_S = 60.0
+GAP_S = (1.0, 5.0)  # the random pause between two faults
+UP_WITHIN = 90.0
+DISKS = "/sys/class/scsi_disk/*/device/block/*"
+
+
+def _commit() -> str:
+    out = subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() or "unknown"
+
+
+def _disks(fabric: Fabric, count: int, within: float) -> tuple[str, ...]:
+    con = fabric.host.console
+    if not con.wait_until(f"[ $(ls -d {DISKS} 2>/dev/null | wc -l) -ge {count} ]", within):
+        raise ConsoleError(f"fewer than {count} disks: {con.output('lsscsi')}")
+    names = con.output(f"for b in {DISKS}; do echo ${{b##*/}}; done").split()
+    return tuple(f"/dev/{name}" for name in sorted(names))
+
+
+def set_up(fabric: Fabric, build: Build) -> tuple[str, tuple[str, ...]]:
+    """The director serving two targets (one 64 MiB LUN each) and the Ethernet card; the host
+    with a vHBA seeing both and a vNIC with a VLAN on it, all addressed. Returns the fabric
+    services' GID and the two disks."""
+    host, dire = fabric.host.console, fabric.director
+    gid = director.start_fabric_services(dire)
+    director.ensure_config(dire, faults.HELLO_INTERVAL)
+    for target in TARGETS:
+        director.ctl(dire, f"add-lun {target} 0 --size-mb {LUN_MB}")
+    director.start_xcm(dire, faults.HELLO_INTERVAL)
+    san.start_card(dire)
+    lan.start_gateway(dire)
+    host.run("modprobe sd_mod")
+    modload.load_product(fabric.host, build.release, f"xds_gid={gid}")
+    if not wait_for_state(fabric.host, "up", UP_WITHIN):
+        raise ConsoleError("the host's link did not come up")
+    director.ctl(dire, f"add-vhba {SERVER} {VHBA} --wwn {VHBA_WWN} --port fc/1")
+    director.ctl(dire, f"set-vhba {SERVER} {VHBA} --link-down-timeout {LOSS_TMO}")
+    port = lan.PORTS[0]
+    director.ctl(dire, f"add-vnic {SERVER} {VNIC} --mac {VNIC_MAC} --port {port.card_port}")
+    disks = _disks(fabric, len(TARGETS), 90)
+    host.wait_until(f"[ -e /sys/class/net/{VNIC} ]", 45)
+    vlan = f"{VNIC}.{workload.VLAN}"
+    host.run(f"ip link set {VNIC} up && ip addr add {port.host_ipv4()}/24 dev {VNIC}")
+    host.run(f"ip link add link {VNIC} name {vlan} type vlan id {workload.VLAN}")
+    host.run(f"ip link set {vlan} up && ip addr add {port.host_ipv4(workload.VLAN)}/24 dev {vlan}")
+    if not host.wait_until(f"ping -c 1 -W 2 {port.remote_ipv4(workload.VLAN)} >/dev/null", 60):
+        raise ConsoleError("no ping through the vNIC's VLAN")
+    if not host.wait_until(f"grep -qx {LOSS_TMO} /sys/class/fc_host/host*/dev_loss_tmo", UP_WITHIN):
+        raise ConsoleError("the vHBA's loss timeout did not reach the host")
+    return gid, disks
+
+
+def _sample(fabric: Fabric, record: SoakRun, at: float) -> None:
+    for guest in fabric.guests:
+        record.memory.append(workload.memory(guest, at))
+        for splat in workload.new_splats(guest):
+            if splat.kind == "hung task":
+                record.hung_tasks += 1
+            record.splats.append(f"{guest.name}: {splat.kind}: {splat.line}")
+
+
+def soak(
+    fabric: Fabric, disks: tuple[str, ...], record: SoakRun, minutes: float, rng: random.Random
+) -> None:
+    """Faults at random intervals under fio and iperf3 for `minutes`."""
+    seconds = int(minutes * 60)
+    workload.start_fio(fabric.host, disks, seconds)
+    workload.start_iperf(fabric.host, seconds)
+    remote = lan.PORTS[0].remote_ipv4()
+    probes = {
+        "storage": faults.probe_command("storage", disks, remote),
+        "network": faults.probe_command("network", disks, remote),
+    }
+    start = time.monotonic()
+    next_sample = 0.0
+    while (at := time.monotonic() - start) < seconds:
+        if at >= next_sample:
+            _sample(fabric, record, at)
+            next_sample += SAMPLE_EVERY_S
+        fault = rng.choice(FAULTS)
+        recovered = faults.timed(fault, fabric, probes[fault.path])
+        record.recoveries.append(Recovery(fault.name, round(at, 1), recovered))
+        say(
+            f"soak {at / 60:5.1f} min: {fault.name}: I/O again after "
+            + ("(not within the probe's limit)" if recovered is None else f"{recovered:.2f} s")
+        )
+        time.sleep(rng.uniform(*GAP_S))
+    fabric.host.console.run("wait", timeout=600, check=False)
+    record.verify_errors, record.io_errors = workload.fio_errors(fabric.host)
+    record.network_errors = workload.iperf_errors(fabric.host)
+    _sample(fabric, record, time.monotonic() - start)
+
+
+def cycle_modules(fabric: Fabric, build: Build, gid: str, record: SoakRun, cycles: int) -> None:
+    """Unload every module with the devices bound (each disk read just before), load them
+    again and wait for the link, the vNIC and both disks; I/O is stopped."""
+    host = fabric.host.console
+    for cycle in range(cycles):
+        try:
+            disks = _disks(fabric, len(TARGETS), 90)
+            for disk in disks:
+                host.run(f"dd if={disk} of=/dev/null bs=64k count=4 iflag=direct status=none")
+            modload.unload_product(fabric.host)
+            modload.load_product(fabric.host, build.release, f"xds_gid={gid}")
+            if not wait_for_state(fabric.host, "up", UP_WITHIN):
+                raise ConsoleError("link not up again")
+            if not host.wait_until(f"[ -e /sys/class/net/{VNIC} ]", 45):
+                raise ConsoleError("vNIC not back")
+        except ConsoleError as exc:
+            record.module_cycle_failures.append(f"cycle {cycle + 1}: {exc}"[:300])
+            break
+        record.module_cycles += 1
+        if (cycle + 1) % 10 == 0:
+            say(f"soak: {cycle + 1} module load/unload cycles")
+
+
+def _leaks(fabric: Fabric, record: SoakRun) -> None:
+    modload.unload_product(fabric.host)
+    for guest in fabric.guests:
+        if kmemleak.available(guest):
+            found = kmemleak.report(guest)
+            record.kmemleak += [b for b in found.split("unreferenced object")[1:]]
+
+
+def write_results(summary: dict[str, object], text: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "soak.json").write_text(json.dumps(summary, indent=1) + "\n")
+    (RESULTS / "soak.md").write_text(text)
+    readme = README.read_text()
+    block = f"{README_BEGIN}\n{text}{README_END}"
+    pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.DOTALL)
+    if pattern.search(readme):
+        README.write_text(pattern.sub(lambda _: block, readme))
+
+
+def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None = None) -> int:
+    kernel = kernels.fetch(spec)
+    build = modules.build(kernel.kdir, kernel.config)
+    image.build_image()
+    seed = seed if seed is not None else int(time.time())
+    rng = random.Random(seed)
+    record = SoakRun(kernel=kernel.release, commit=_commit(), minutes=minutes)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    log_dir = ARTIFACTS / "soak" / stamp
+    say(f"soak: {minutes:g} min on {kernel.release}, seed {seed}; artifacts in {log_dir}")
+    with Fabric(kernel, log_dir) as fabric:
+        try:
+            gid, disks = set_up(fabric, build)
+            for guest in fabric.guests:
+                if kmemleak.available(guest):
+                    kmemleak.forget(guest)
+                workload.new_splats(guest)
+            soak(fabric, disks, record, minutes, rng)
+            cycle_modules(fabric, build, gid, record, module_cycles)
+            _leaks(fabric, record)
+        except (ConsoleError, OSError) as exc:
+            record.stopped_early = str(exc).splitlines()[0][:300] if str(exc) else repr(exc)
+            say(f"soak stopped early: {record.stopped_early}")
+        finally:
+            if fabric.check() is None:
+                director.copy_logs(fabric.director, log_dir)
+                _keep_fio(fabric, log_dir)
+    summary = record.summary()
+    summary["seed"] = seed
+    text = markdown(summary)
+    write_results(summary, text)
+    print(text)
+    say(f"soak figures: {RESULTS / 'soak.md'}; artifacts: {log_dir}")
+    met = all(m for *_, m in goals(summary)) and not record.stopped_early
+    return 0 if met else 1
+
+
+def _keep_fio(fabric: Fabric, log_dir: Path) -> None:
+    """fio's report and its error output (the verify failures, if any) among the artifacts."""
+    con = fabric.host.console
+    for path in (workload.FIO_JSON, workload.FIO_ERR):
+        name = Path(path).name
+        kept = con.output(f"tail -n {director.KEPT_LINES} {path} 2>/dev/null || true")
+        (log_dir / name).write_text(kept)

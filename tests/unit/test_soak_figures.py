@@ -1,0 +1,105 @@
+"""The soak's figures: per-fault recovery percentiles, slab growth over the second half, the
+goals scaled to the run's length, the README block, and the probe's answer."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness.soak import faults, run
+from harness.soak.figures import MemorySample, Recovery, SoakRun, goals, markdown, slab_growth
+
+
+def record(minutes: float = 60.0) -> SoakRun:
+    soak = SoakRun(kernel="6.12.117+deb12-amd64", commit="abc1234", minutes=minutes)
+    for i in range(50):
+        soak.recoveries.append(Recovery("card-restart", float(i), 1.0 + i % 5))
+        soak.recoveries.append(Recovery("fc-link-flap", float(i), 0.5))
+    for at, slab in ((0, 1000), (600, 1200), (1800, 1300), (3600, 1310)):
+        soak.memory.append(MemorySample("host", float(at), slab, 500_000))
+    return soak
+
+
+def test_each_fault_kind_gets_its_count_median_and_worst() -> None:
+    summary = record().summary()
+    card = summary["faults"]["card-restart"]
+    assert (card["count"], card["recovery_p50_s"], card["recovery_max_s"]) == (50, 3.0, 5.0)
+    assert summary["faults"]["fc-link-flap"]["recovery_p50_s"] == 0.5
+    assert summary["faults_total"] == 100
+
+
+def test_a_fault_io_never_recovered_from_is_counted_and_fails_its_goal() -> None:
+    soak = record()
+    soak.recoveries.append(Recovery("fc-link-flap", 99.0, None))
+    summary = soak.summary()
+    assert summary["faults"]["fc-link-flap"]["not_recovered"] == 1
+    met = {measure: ok for measure, _, _, ok in goals(summary)}
+    assert not met["faults I/O did not recover from"]
+
+
+def test_slab_growth_is_measured_over_the_second_half_only() -> None:
+    samples = record().memory
+    # From 1300 (the first sample at or after the midpoint, 1800 s) to 1310: +0.77 %.
+    assert slab_growth(samples) == {"host": 0.0077}
+    assert slab_growth(samples[:1]) == {"host": None}
+
+
+def test_goals_scale_the_fault_count_with_the_runs_length() -> None:
+    full = {m: (goal, ok) for m, goal, _, ok in goals(record(60).summary())}
+    assert full["faults of each kind"] == (">= 50", True)
+    assert full["slab over the second half"][1]
+    assert full["recovery p50"][1]
+    short = record(6).summary()
+    assert {m: goal for m, goal, _, _ in goals(short)}["faults of each kind"] == ">= 5"
+    # A run that injected nothing and sampled nothing meets none of the goals that need them.
+    empty = {m: ok for m, _, _, ok in goals(SoakRun(kernel="k", commit="c", minutes=10).summary())}
+    assert not empty["faults of each kind"]
+    assert not empty["recovery p50"]
+    assert not empty["slab over the second half"]
+
+
+def test_errors_and_splats_fail_their_goals_and_are_listed() -> None:
+    soak = record()
+    soak.verify_errors = 2
+    soak.io_errors.append("fio job lun0: 3 I/O error(s)")
+    soak.splats.append("host: WARNING: at xsvhba_main.c:1")
+    summary = soak.summary()
+    met = {measure: ok for measure, _, _, ok in goals(summary)}
+    assert not met["verify errors"]
+    assert not met["I/O errors to applications"]
+    assert not met["hung tasks, splats, kmemleak reports"]
+    text = markdown(summary)
+    assert "| verify errors | 0 | 2 | **no** |" in text
+    assert "- splats: host: WARNING: at xsvhba_main.c:1" in text
+
+
+def test_results_replace_the_readme_block_between_its_markers(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = tmp_path / "README.md"  # type: ignore[operator]
+    readme.write_text(f"intro\n{run.README_BEGIN}\nold table\n{run.README_END}\nrest\n")
+    monkeypatch.setattr(run, "README", readme)
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")  # type: ignore[operator]
+    run.write_results({"a": 1}, "new table\n")
+    assert readme.read_text() == f"intro\n{run.README_BEGIN}\nnew table\n{run.README_END}\nrest\n"
+    assert (tmp_path / "results" / "soak.md").read_text() == "new table\n"  # type: ignore[operator]
+
+
+def test_the_probe_times_io_and_says_none_past_its_limit() -> None:
+    assert faults.parse_probe("0.42\n") == 0.42
+    assert faults.parse_probe("some noise\n1.50") == 1.5
+    assert faults.parse_probe("none") is None
+    assert faults.parse_probe("") is None
+    # The probe is a shell loop: run it here with a command that succeeds at once.
+    command = faults.probe_command("network", (), "127.0.0.1").replace(
+        "ping -c 1 -W 1 127.0.0.1", "true"
+    )
+    out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True)
+    seconds = faults.parse_probe(out.stdout)
+    assert seconds is not None and 0 <= seconds < 5
+
+
+def test_every_fault_kind_names_a_path_the_probes_know() -> None:
+    assert {f.path for f in faults.FAULTS} == {"storage", "network"}
+    assert len({f.name for f in faults.FAULTS}) == len(faults.FAULTS) == 8
