@@ -75,7 +75,6 @@ def set_up(fabric: Fabric, build: Build) -> tuple[str, tuple[str, ...]]:
     if not wait_for_state(fabric.host, "up", UP_WITHIN):
         raise ConsoleError("the host's link did not come up")
     director.ctl(dire, f"add-vhba {SERVER} {VHBA} --wwn {VHBA_WWN} --port fc/1")
-    director.ctl(dire, f"set-vhba {SERVER} {VHBA} --link-down-timeout {LOSS_TMO}")
     port = lan.PORTS[0]
     director.ctl(dire, f"add-vnic {SERVER} {VNIC} --mac {VNIC_MAC} --port {port.card_port}")
     disks = _disks(fabric, len(TARGETS), 90)
@@ -195,7 +194,7 @@ def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None =
             cycle_modules(fabric, build, gid, record, module_cycles)
             _leaks(fabric, record)
         except (ConsoleError, OSError) as exc:
-            record.stopped_early = str(exc).splitlines()[0][:300] if str(exc) else repr(exc)
+            record.stopped_early = " ".join(str(exc).split())[:600] or repr(exc)
             say(f"soak stopped early: {record.stopped_early}")
         finally:
             if fabric.check() is None:
