@@ -85,8 +85,9 @@ def set_up(fabric: Fabric, build: Build) -> tuple[str, tuple[str, ...]]:
     host.run(f"ip link set {vlan} up && ip addr add {port.host_ipv4(workload.VLAN)}/24 dev {vlan}")
     if not host.wait_until(f"ping -c 1 -W 2 {port.remote_ipv4(workload.VLAN)} >/dev/null", 60):
         raise ConsoleError("no ping through the vNIC's VLAN")
-    if not host.wait_until(f"grep -qx {LOSS_TMO} /sys/class/fc_host/host*/dev_loss_tmo", UP_WITHIN):
-        raise ConsoleError("the vHBA's loss timeout did not reach the host")
+    # Past the director's own limit (60 s), as the host's operator may set it: a whole-director
+    # restart under TCG takes longer than that.
+    host.run(f"for f in /sys/class/fc_host/host*/dev_loss_tmo; do echo {LOSS_TMO} > $f; done")
     return gid, disks
 
 
