@@ -47,8 +47,8 @@ def start_iperf(host: Guest, seconds: int) -> None:
     servers = ((port.remote_ipv4(), 5201), (port.remote_ipv4(VLAN), lan.SPARE_IPERF_PORT))
     for (remote, server_port), log in zip(servers, IPERF_LOGS, strict=True):
         host.console.run(
-            f"iperf3 -c {remote} -p {server_port} -t {seconds} -i 0 > {log} 2>&1"
-            f" ; echo rc=$? >> {log} &"
+            f"{{ iperf3 -c {remote} -p {server_port} -t {seconds} -i 0; echo rc=$?; }}"
+            f" > {log} 2>&1 &"
         )
 
 
