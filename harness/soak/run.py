@@ -71,6 +71,8 @@ def set_up(fabric: Fabric, build: Build) -> tuple[str, tuple[str, ...]]:
     san.start_card(dire)
     lan.start_gateway(dire)
     host.run("modprobe sd_mod")
+    # The fabric addresses (and so the GIDs) stay across a port flap, as on a configured host.
+    host.run(f"sysctl -qw net.ipv6.conf.{faults.FABRIC_IFNAME}.keep_addr_on_down=1")
     modload.load_product(fabric.host, build.release, f"xds_gid={gid}")
     if not wait_for_state(fabric.host, "up", UP_WITHIN):
         raise ConsoleError("the host's link did not come up")
