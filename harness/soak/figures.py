@@ -38,6 +38,7 @@ class SoakRun:
     kernel: str
     commit: str
     minutes: float
+    kinds: list[str] = field(default_factory=list)  # every kind the soak could inject
     recoveries: list[Recovery] = field(default_factory=list)
     memory: list[MemorySample] = field(default_factory=list)
     verify_errors: int = 0
@@ -52,7 +53,7 @@ class SoakRun:
     stopped_early: str = ""
 
     def summary(self) -> dict[str, Any]:
-        kinds = sorted({r.fault for r in self.recoveries})
+        kinds = sorted({*self.kinds, *(r.fault for r in self.recoveries)})
         per_kind = {}
         for kind in kinds:
             times = [r.recovered_after for r in self.recoveries if r.fault == kind]

@@ -182,7 +182,12 @@ def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None =
     image.build_image()
     seed = seed if seed is not None else int(time.time())
     rng = random.Random(seed)
-    record = SoakRun(kernel=kernel.release, commit=_commit(), minutes=minutes)
+    record = SoakRun(
+        kernel=kernel.release,
+        commit=_commit(),
+        minutes=minutes,
+        kinds=[fault.name for fault in FAULTS],
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log_dir = ARTIFACTS / "soak" / stamp
     say(f"soak: {minutes:g} min on {kernel.release}, seed {seed}; artifacts in {log_dir}")

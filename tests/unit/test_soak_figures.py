@@ -29,6 +29,20 @@ def test_each_fault_kind_gets_its_count_median_and_worst() -> None:
     assert summary["faults_total"] == 100
 
 
+def test_a_kind_never_injected_counts_as_none_of_it() -> None:
+    soak = record()
+    soak.kinds = ["card-restart", "fc-link-flap", "target-loss"]
+    summary = soak.summary()
+    assert summary["faults"]["target-loss"] == {
+        "count": 0,
+        "not_recovered": 0,
+        "recovery_p50_s": None,
+        "recovery_max_s": None,
+    }
+    measured = {m: text for m, _, text, _ in goals(summary)}
+    assert measured["faults of each kind"] == "0 (fewest of 3 kinds)"
+
+
 def test_a_fault_io_never_recovered_from_is_counted_and_fails_its_goal() -> None:
     soak = record()
     soak.recoveries.append(Recovery("fc-link-flap", 99.0, None))
