@@ -56,15 +56,9 @@ static void xscore_conn_keep_accept(struct xscore_conn *conn,
 	smp_mb__before_atomic();
 }
 
-static int xscore_conn_cm_handler(struct rdma_cm_id *id,
-				  struct rdma_cm_event *event)
+static void xscore_conn_cm_event(struct xscore_conn *conn,
+				 const struct rdma_cm_event *event)
 {
-	struct xscore_conn *conn = id->context;
-
-	/* A parked id's events are not the current attempt's. */
-	if (id != READ_ONCE(conn->cm_id))
-		return 0;
-
 	switch (event->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
 		xscore_conn_note(conn, XSCORE_CONN_EV_ADDR_RESOLVED);
@@ -86,8 +80,32 @@ static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 		xscore_conn_note(conn, XSCORE_CONN_EV_CM_ERROR);
 		break;
 	}
+}
+
+static int xscore_conn_cm_handler(struct rdma_cm_id *id,
+				  struct rdma_cm_event *event)
+{
+	struct xscore_conn *conn = id->context;
+
+	/*
+	 * Only the current attempt's events count: a parked id's handler
+	 * may run after its attempt ended (struct xscore_conn_parked).
+	 */
+	spin_lock(&conn->cm_lock);
+	if (id == conn->cm_id)
+		xscore_conn_cm_event(conn, event);
+	spin_unlock(&conn->cm_lock);
 	/* The owner's work destroys the ID; the CM must not. */
 	return 0;
+}
+
+/* The attempt whose CM events count (see xscore_conn_cm_handler()). */
+static void xscore_conn_set_cm_id(struct xscore_conn *conn,
+				  struct rdma_cm_id *id)
+{
+	spin_lock(&conn->cm_lock);
+	conn->cm_id = id;
+	spin_unlock(&conn->cm_lock);
 }
 
 static void xscore_conn_qp_event(struct ib_event *event, void *context)
@@ -508,7 +526,9 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 
 	if (!keep_id) {
 		xscore_conn_unpark(conn, false);
-		park = conn->cm_id && !xscore_conn_port_active(conn);
+		/* An id bound to another device (-EXDEV) is not parked. */
+		park = conn->cm_id && conn->cm_id->device == conn->ibdev &&
+		       !xscore_conn_port_active(conn);
 	}
 
 	spin_lock_bh(&conn->tx_lock);
@@ -536,7 +556,7 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 		 */
 		if (!keep_id && !(park && xscore_conn_park(conn)))
 			rdma_destroy_id(conn->cm_id);
-		WRITE_ONCE(conn->cm_id, NULL);
+		xscore_conn_set_cm_id(conn, NULL);
 		conn->qp = NULL;
 		conn->qp_created = false;
 		conn->drained = false;
@@ -617,7 +637,7 @@ int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 			    RDMA_PS_TCP, IB_QPT_RC);
 	if (IS_ERR(id))
 		return PTR_ERR(id);
-	WRITE_ONCE(conn->cm_id, id);
+	xscore_conn_set_cm_id(conn, id);
 	conn->events = 0;
 	conn->err = 0;
 	return rdma_resolve_addr(id, (struct sockaddr *)src,
@@ -770,7 +790,7 @@ int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
 				      conn->ibdev->attrs.max_qp_init_rd_atom);
 	param.responder_resources = min_t(int, request->responder_resources,
 					  conn->ibdev->attrs.max_qp_rd_atom);
-	WRITE_ONCE(conn->cm_id, id);
+	xscore_conn_set_cm_id(conn, id);
 	conn->events = 0;
 	conn->err = 0;
 	id->context = conn;
@@ -1023,6 +1043,7 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 		conn->params.rx_buf_size = params->buf_size;
 	spin_lock_init(&conn->rx_lock);
 	spin_lock_init(&conn->tx_lock);
+	spin_lock_init(&conn->cm_lock);
 	INIT_LIST_HEAD(&conn->rx_done);
 	INIT_LIST_HEAD(&conn->parked);
 

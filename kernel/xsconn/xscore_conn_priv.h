@@ -42,7 +42,13 @@ struct xscore_conn {
 	struct xscore_conn_buf *tx;
 	struct ib_sge *tx_sg;		/* max_send_sge per send buffer */
 
-	/* One connection attempt; only the owner's work changes these. */
+	/*
+	 * One connection attempt; only the owner's work changes these.
+	 * cm_lock (spin) orders the change of cm_id against the CM handler,
+	 * which counts only the current attempt's events; under it only the
+	 * owner's kick runs, which queues work.
+	 */
+	spinlock_t cm_lock;
 	struct rdma_cm_id *cm_id;
 	struct ib_qp *qp;		/* cm_id's, from creation to close */
 	struct ib_cq *cq;		/* sends, and receives without rx_notify */

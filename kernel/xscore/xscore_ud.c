@@ -7,7 +7,7 @@
  * the XCM list, and its GID stands in for the XDS's.
  *
  * The discovery work sends the solicitation and returns; the CQ's
- * handlers (softirq) keep the first few answers and kick the work, which
+ * handlers (softirq) keep the answers and kick the work, which
  * takes the first one that is well formed and from a GID the port trusts,
  * or, at its deadline, gives up.  Anyone on the segment can answer, so a
  * competing answer (a rogue's, or a broken one) that comes first must not
@@ -25,8 +25,14 @@
 #define XSCORE_UD_RX		8
 #define XSCORE_UD_BUF		(sizeof(struct ib_grh) + 1024)
 #define XSCORE_UD_MCAST_QPN	0xFFFFFF
-/* Answers kept per solicitation; more are dropped until the next one. */
+/*
+ * Answers kept at a time for the work to weigh; a slot is free again once
+ * the work has read every kept answer.  At most XSCORE_UD_ROUND_ANSWERS
+ * are kept for one solicitation, so that a flood cannot keep the work
+ * busy; past that, answers are dropped until the next solicitation.
+ */
 #define XSCORE_UD_ANSWERS	4
+#define XSCORE_UD_ROUND_ANSWERS	32
 
 struct xscore_ud_buf {
 	struct ib_cqe cqe;
@@ -48,9 +54,11 @@ struct xscore_ud_answer {
  * posted once stopping is set and the QP may go).  A handler keeps an
  * answer only while its solicitation is pending, in the slot num_answers
  * names, and counts it in only once it is written; a slot below
- * num_answers is not written again until the work solicits anew, so the
- * work reads it without the lock.  The discovery work alone owns ah, tx,
- * next_answer and the QP's send queue.
+ * num_answers is not written again until the work has read it and freed
+ * the slots (or solicits anew), so the work reads it without the lock.
+ * round_answers is the handlers' alone, reset with the others by a
+ * solicitation.  The discovery work alone owns ah, tx, next_answer (it
+ * resets it under the lock with num_answers) and the QP's send queue.
  */
 struct xscore_ud {
 	struct xscore_port *port;
@@ -66,6 +74,7 @@ struct xscore_ud {
 	/* The answers to the pending solicitation, in the order they came. */
 	unsigned int num_answers;
 	unsigned int next_answer;	/* the first the work has not read */
+	unsigned int round_answers;	/* kept since the solicitation */
 	struct xscore_ud_answer answers[XSCORE_UD_ANSWERS];
 	struct xscore_ud_buf tx;
 	struct xscore_ud_buf rx[XSCORE_UD_RX];
@@ -148,13 +157,15 @@ static void xscore_ud_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	 * to weigh; answers past them, and strays between solicitations, are
 	 * dropped.
 	 */
-	answer = ud->num_answers < XSCORE_UD_ANSWERS ?
+	answer = ud->num_answers < XSCORE_UD_ANSWERS &&
+		 ud->round_answers < XSCORE_UD_ROUND_ANSWERS ?
 		 &ud->answers[ud->num_answers] : NULL;
 	if (ud->pending && answer && wc->byte_len <= XSCORE_UD_BUF &&
 	    xscore_ud_source(wc, buf->data, &answer->responder)) {
 		memset(answer->data, 0, sizeof(answer->data));
 		memcpy(answer->data, buf->data, wc->byte_len);
 		ud->num_answers++;
+		ud->round_answers++;
 		kick = true;
 	}
 	ib_dma_sync_single_for_device(ud->pd->device, buf->dma, XSCORE_UD_BUF,
@@ -243,6 +254,7 @@ static int xscore_ud_send(struct xscore_port *port, int sgid_index,
 	ud->send_done = false;
 	ud->num_answers = 0;
 	ud->next_answer = 0;
+	ud->round_answers = 0;
 	ud->pending = true;
 	spin_unlock_bh(&ud->lock);
 
@@ -270,12 +282,20 @@ int xscore_ud_next_answer(struct xscore_port *port, union ib_gid *xds,
 	struct xscore_ud *ud = port->ud;
 	const struct xscore_ud_answer *answer;
 	const struct xdp_hdr *hdr;
-	unsigned int count;
+	bool none;
 
 	spin_lock_bh(&ud->lock);
-	count = ud->num_answers;
+	none = ud->next_answer >= ud->num_answers;
+	/*
+	 * Every kept answer read: their slots are free again (the caller is
+	 * done with the last one's response by now).
+	 */
+	if (none) {
+		ud->num_answers = 0;
+		ud->next_answer = 0;
+	}
 	spin_unlock_bh(&ud->lock);
-	if (ud->next_answer >= count)
+	if (none)
 		return -ENOENT;
 	answer = &ud->answers[ud->next_answer++];
 	hdr = (const void *)(answer->data + sizeof(struct ib_grh));
