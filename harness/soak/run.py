@@ -20,7 +20,7 @@ from harness.log import say
 from harness.matrix import KernelSpec
 from harness.modules import Build
 from harness.paths import ARTIFACTS, REPO
-from harness.soak import faults, workload
+from harness.soak import faults, rxe, workload
 from harness.soak.faults import FAULTS, TARGETS
 from harness.soak.figures import Recovery, SoakRun, goals, markdown
 
@@ -37,6 +37,7 @@ LOSS_TMO = 120
 SAMPLE_EVERY_S = 60.0
 GAP_S = (1.0, 5.0)  # the random pause between two faults
 UP_WITHIN = 90.0
+MIN_SEGMENT_S = 60.0  # after an rxe fault's reboot, the soak goes on if this much time is left
 DISKS = "/sys/class/scsi_disk/*/device/block/*"
 
 
@@ -102,11 +103,17 @@ def _sample(fabric: Fabric, record: SoakRun, at: float) -> None:
             record.splats.append(f"{guest.name}: {splat.kind}: {splat.line}")
 
 
-def soak(
-    fabric: Fabric, disks: tuple[str, ...], record: SoakRun, minutes: float, rng: random.Random
+def _segment(
+    fabric: Fabric,
+    disks: tuple[str, ...],
+    record: SoakRun,
+    start: float,
+    end: float,
+    rng: random.Random,
 ) -> None:
-    """Faults at random intervals under fio and iperf3 for `minutes`."""
-    seconds = int(minutes * 60)
+    """From now until `end`: fio and iperf3 started for that long, faults under them; then
+    what fio and iperf3 saw is added to the record."""
+    seconds = int(end - time.monotonic())
     workload.start_fio(fabric.host, disks, seconds)
     workload.start_iperf(fabric.host, seconds)
     remote = lan.PORTS[0].remote_ipv4()
@@ -114,10 +121,10 @@ def soak(
         "storage": faults.probe_command("storage", disks, remote),
         "network": faults.probe_command("network", disks, remote),
     }
-    start = time.monotonic()
-    next_sample = 0.0
-    while (at := time.monotonic() - start) < seconds:
-        if at >= next_sample:
+    next_sample = time.monotonic()
+    while (now := time.monotonic()) < end:
+        at = now - start
+        if now >= next_sample:
             _sample(fabric, record, at)
             next_sample += SAMPLE_EVERY_S
         fault = rng.choice(FAULTS)
@@ -129,9 +136,66 @@ def soak(
         )
         time.sleep(rng.uniform(*GAP_S))
     fabric.host.console.run("wait", timeout=600, check=False)
-    record.verify_errors, record.io_errors = workload.fio_errors(fabric.host)
-    record.network_errors = workload.iperf_errors(fabric.host)
+    verify, io_errors = workload.fio_errors(fabric.host)
+    record.verify_errors += verify
+    record.io_errors += io_errors
+    record.network_errors += workload.iperf_errors(fabric.host)
     _sample(fabric, record, time.monotonic() - start)
+
+
+def _rxe_fault(fabric: Fabric, record: SoakRun, at: float) -> bool:
+    """After a command failed: whether a guest was lost to a documented rxe fault (recorded,
+    with what fio had verified on a host that still answers); False for anything else, whose
+    splats are recorded as ours."""
+    if fabric.check() is None:
+        return False
+    found: list[str] = []
+    ours: list[str] = []
+    for guest in fabric.guests:
+        rxe_faults, others = rxe.classify(guest.console_tail(400))
+        found += [f"{at / 60:.1f} min, {guest.name}: {name}" for name in rxe_faults]
+        ours += [f"{guest.name}: {other}" for other in others]
+    record.splats += ours
+    if not found or ours:
+        return False
+    record.rxe_faults += found
+    if fabric.host.probe() is None:
+        # The host lived: fio is stopped and its verify count kept (its I/O errors are the
+        # lost director's, not ours, and go with the rxe fault).
+        fabric.host.console.run("pkill -INT fio; wait", timeout=300, check=False)
+        verify, io_errors = workload.fio_errors(fabric.host)
+        record.verify_errors += verify
+        record.rxe_faults += [f"  then {error}" for error in io_errors]
+    return True
+
+
+def soak(
+    fabric: Fabric,
+    build: Build,
+    disks: tuple[str, ...],
+    record: SoakRun,
+    minutes: float,
+    rng: random.Random,
+) -> None:
+    """Faults at random intervals under fio and iperf3 for `minutes`. A guest lost to a
+    documented rxe fault is recorded, the pair booted again and set up, and the soak goes on
+    for the time left; anything else ends it."""
+    start = time.monotonic()
+    end = start + minutes * 60
+    while end - time.monotonic() > MIN_SEGMENT_S:
+        try:
+            _segment(fabric, disks, record, start, end, rng)
+            return
+        except ConsoleError:
+            at = time.monotonic() - start
+            if not _rxe_fault(fabric, record, at):
+                raise
+            say(f"soak {at / 60:5.1f} min: {record.rxe_faults[-1]}; booting the pair again")
+            fabric.lose("a documented rxe fault")
+            fabric.reboot()
+            _, disks = set_up(fabric, build)
+            for guest in fabric.guests:
+                workload.new_splats(guest)
 
 
 def cycle_modules(fabric: Fabric, build: Build, gid: str, record: SoakRun, cycles: int) -> None:
@@ -198,7 +262,7 @@ def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None =
                 if kmemleak.available(guest):
                     kmemleak.forget(guest)
                 workload.new_splats(guest)
-            soak(fabric, disks, record, minutes, rng)
+            soak(fabric, build, disks, record, minutes, rng)
             cycle_modules(fabric, build, gid, record, module_cycles)
             _leaks(fabric, record)
         except (ConsoleError, OSError) as exc:

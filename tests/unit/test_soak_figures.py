@@ -4,11 +4,16 @@ goals scaled to the run's length, the README block, and the probe's answer."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from harness.soak import faults, run
+from harness.paths import REPO
+from harness.soak import faults, run, rxe
 from harness.soak.figures import MemorySample, Recovery, SoakRun, goals, markdown, slab_growth
+
+
+DATA = Path(__file__).parent / "data"
 
 
 def record(minutes: float = 60.0) -> SoakRun:
@@ -117,3 +122,19 @@ def test_the_probe_times_io_and_says_none_past_its_limit() -> None:
 def test_every_fault_kind_names_a_path_the_probes_know() -> None:
     assert {f.path for f in faults.FAULTS} == {"storage", "network"}
     assert len({f.name for f in faults.FAULTS}) == len(faults.FAULTS) == 8
+
+
+def test_the_rxe_double_fault_matches_its_documented_fingerprint() -> None:
+    """The oops seen in a 6.12 soak (tests/unit/data/rxe-double-fault.log) is rxe's, the panic
+    it ends in goes with it, and each fingerprint is named in docs/rxe-notes.md."""
+    tail = (DATA / "rxe-double-fault.log").read_text()
+    assert rxe.classify(tail) == (["double fault in an rxe packet allocation"], [])
+    notes = (REPO / "docs" / "rxe-notes.md").read_text()
+    for known in rxe.FINGERPRINTS:
+        assert known.name in notes, known.name
+
+
+def test_a_splat_of_ours_is_not_taken_for_rxes() -> None:
+    tail = "[ 1.0] BUG: unable to handle page fault\n[ 1.1]  xsvhba_queuecommand+0x10/0x20\n"
+    rxe_faults, others = rxe.classify(tail)
+    assert rxe_faults == [] and others == ["BUG: BUG: unable to handle page fault"]
