@@ -12,7 +12,6 @@ from harness.paths import REPO
 from harness.soak import faults, run, rxe
 from harness.soak.figures import MemorySample, Recovery, SoakRun, goals, markdown, slab_growth
 
-
 DATA = Path(__file__).parent / "data"
 
 
