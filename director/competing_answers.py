@@ -37,19 +37,20 @@ COMPETING = {
 UNTRUSTED = frozenset({"empty", "rogue-xcm"})
 
 
+# The XDP header of every answer: a response, as long as the XCM list it carries.
+ANSWER_HEADER = XdpHdr(
+    type=XdpMsgType.DISC_SOL, len=XdpHdr.SIZE + XdsResponse.SIZE, flags=XdpFlags.RSP
+)
+
+
 def answer_message(response: XdsResponse) -> bytes:
     """The UD answer that carries `response`: an XDP header marked as a response, then it."""
-    header = XdpHdr(
-        type=XdpMsgType.DISC_SOL, len=XdpHdr.SIZE + XdsResponse.SIZE, flags=XdpFlags.RSP
-    )
-    return header.encode() + response.encode()
+    return ANSWER_HEADER.encode() + response.encode()
 
 
 def competing_answer(kind: str, real: XdsResponse) -> bytes:
     """The competing answer of `kind` to the solicitation that `real` answers."""
-    header = XdpHdr(
-        type=XdpMsgType.DISC_SOL, len=XdpHdr.SIZE + XdsResponse.SIZE, flags=XdpFlags.RSP
-    )
+    header = ANSWER_HEADER
     response = real
     if kind == "empty":
         response = replace(real, list=XcmList())
