@@ -195,11 +195,16 @@ void xsvhba_set_lun_depth(struct xsvhba *vhba, unsigned int depth)
 
 	vhba->shost->cmd_per_lun = depth;
 	/*
-	 * Also the most the midlayer ramps a LUN up to again after a
-	 * QUEUE FULL (track_queue_depth), as a write to its queue_depth does.
+	 * The new depth is also the most the midlayer ramps a LUN up to again
+	 * after a QUEUE FULL (track_queue_depth), as a write to its queue_depth
+	 * does.  That ceiling comes down first: a command completing while the
+	 * depth is already lowered but the old ceiling still stands would ramp
+	 * the LUN up one above what the XCM asked for.
 	 */
-	shost_for_each_device(sdev, vhba->shost)
+	shost_for_each_device(sdev, vhba->shost) {
+		sdev->max_queue_depth = min_t(int, depth, sdev->max_queue_depth);
 		sdev->max_queue_depth = scsi_change_queue_depth(sdev, depth);
+	}
 }
 
 /*
