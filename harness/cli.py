@@ -20,6 +20,7 @@ from harness import (
 from harness.bench import run as bench_run
 from harness.log import say
 from harness.paths import REPO
+from harness.soak import faults as soak_faults
 from harness.soak import run as soak_run
 
 
@@ -111,7 +112,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
-    return soak_run.run(_selected(args)[0], args.minutes, args.module_cycles, args.seed)
+    kinds = args.faults.split(",") if args.faults else None
+    return soak_run.run(_selected(args)[0], args.minutes, args.module_cycles, args.seed, kinds)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -164,6 +166,11 @@ def parser() -> argparse.ArgumentParser:
         help="load/unload cycles of every module after the faults, I/O stopped",
     )
     p.add_argument("--seed", type=int, help="of the faults' order and pauses (default: the time)")
+    p.add_argument(
+        "--faults",
+        help="comma-separated kinds to inject, to chase one (default: all of"
+        f" {','.join(f.name for f in soak_faults.FAULTS)})",
+    )
     return top
 
 

@@ -13,7 +13,9 @@ from harness.fabric import RXE_DEVICE
 from harness.vm import Guest
 
 GIDS = f"/sys/class/infiniband/{RXE_DEVICE}/ports/1/gids"
-GUEST_PYTHON = "cd /mnt/xs && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/mnt/xs python3"
+# Bytecode is cached in the guest, never written into the shared checkout: each tool's start
+# (every ctl call) then takes about 1.2 s under TCG instead of 1.7 s.
+GUEST_PYTHON = "cd /mnt/xs && PYTHONPYCACHEPREFIX=/var/tmp/xs-pycache PYTHONPATH=/mnt/xs python3"
 FABRIC_LOG = "/tmp/fabric.log"
 FABRIC_PID = "/tmp/fabric.pid"
 # Every service and card of the director logs to /tmp/<name>.log in the guest.

@@ -4,6 +4,7 @@ one I/O flows again."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,7 +138,19 @@ def parse_probe(output: str) -> float | None:
     return None if last == "none" else float(last)
 
 
-def timed(fault: Fault, fabric: Fabric, probe: str) -> float | None:
+@dataclass(frozen=True)
+class Timing:
+    """What one fault took: doing and undoing it (`inject_s`), and from then to the first
+    I/O that completed (`recovered_after`; None when none did within PROBE_LIMIT_S)."""
+
+    inject_s: float
+    recovered_after: float | None
+
+
+def timed(fault: Fault, fabric: Fabric, probe: str) -> Timing:
     """Inject `fault`, then run the probe: how long after the fault was undone I/O flowed."""
+    began = time.monotonic()
     fault.inject(fabric)
-    return parse_probe(fabric.host.console.output(probe, timeout=PROBE_LIMIT_S + 60))
+    inject_s = time.monotonic() - began
+    answer = fabric.host.console.output(probe, timeout=PROBE_LIMIT_S + 60)
+    return Timing(round(inject_s, 2), parse_probe(answer))

@@ -44,6 +44,9 @@ class SoakRun:
     verify_errors: int = 0
     io_errors: list[str] = field(default_factory=list)  # each with the fault it followed
     network_errors: list[str] = field(default_factory=list)
+    # The host kernel's I/O error lines, each with the fault it followed: where fio's counts
+    # (which carry no time) came from.
+    kernel_io_errors: list[str] = field(default_factory=list)
     splats: list[str] = field(default_factory=list)
     rxe_faults: list[str] = field(default_factory=list)
     hung_tasks: int = 0
@@ -76,6 +79,7 @@ class SoakRun:
             "verify_errors": self.verify_errors,
             "io_errors": list(self.io_errors),
             "network_errors": list(self.network_errors),
+            "kernel_io_errors": list(self.kernel_io_errors),
             "hung_tasks": self.hung_tasks,
             "splats": list(self.splats),
             "rxe_faults": list(self.rxe_faults),
@@ -179,7 +183,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "Recovery is from the moment the fault was undone to the first I/O that completed"
         " after it (a direct read of each LUN, or a ping through the vNIC).",
     ]
-    for name in ("io_errors", "network_errors", "splats", "rxe_faults"):
-        for entry in summary[name]:
+    for name in ("io_errors", "network_errors", "kernel_io_errors", "splats", "rxe_faults"):
+        for entry in summary.get(name, []):
             lines.append(f"- {name}: {entry}")
     return "\n".join(lines) + "\n"

@@ -103,43 +103,61 @@ def _sample(fabric: Fabric, record: SoakRun, at: float) -> None:
             record.splats.append(f"{guest.name}: {splat.kind}: {splat.line}")
 
 
+def _keep_kernel_logs(fabric: Fabric, log_dir: Path, what: str) -> None:
+    """Both guests' whole kernel logs (the consoles carry only warnings and worse), for a
+    fault I/O did not recover from."""
+    for guest in fabric.guests:
+        (log_dir / f"{what}-{guest.name}.dmesg").write_text(guest.console.output("dmesg"))
+
+
 def _segment(
     fabric: Fabric,
     disks: tuple[str, ...],
     record: SoakRun,
-    start: float,
-    end: float,
+    window: tuple[float, float],
     rng: random.Random,
+    kinds: tuple[faults.Fault, ...],
+    log_dir: Path,
 ) -> None:
     """From now until `end`: fio and iperf3 started for that long, faults under them; then
     what fio and iperf3 saw is added to the record."""
+    start, end = window
     seconds = int(end - time.monotonic())
     workload.start_fio(fabric.host, disks, seconds)
     workload.start_iperf(fabric.host, seconds)
+    workload.start_flows(fabric.host, fabric.director, seconds, rng.randrange(1 << 31))
     remote = lan.PORTS[0].remote_ipv4()
     probes = {
         "storage": faults.probe_command("storage", disks, remote),
         "network": faults.probe_command("network", disks, remote),
     }
     next_sample = time.monotonic()
+    io_errors_seen, _ = workload.kernel_io_errors(fabric.host, 0)
     while (now := time.monotonic()) < end:
         at = now - start
         if now >= next_sample:
             _sample(fabric, record, at)
             next_sample += SAMPLE_EVERY_S
-        fault = rng.choice(FAULTS)
-        recovered = faults.timed(fault, fabric, probes[fault.path])
+        fault = rng.choice(kinds)
+        timing = faults.timed(fault, fabric, probes[fault.path])
+        recovered = timing.recovered_after
         record.recoveries.append(Recovery(fault.name, round(at, 1), recovered))
         say(
-            f"soak {at / 60:5.1f} min: {fault.name}: I/O again after "
+            f"soak {at / 60:5.1f} min: {fault.name} (done and undone in {timing.inject_s:.1f} s):"
+            " I/O again after "
             + ("(not within the probe's limit)" if recovered is None else f"{recovered:.2f} s")
         )
+        if recovered is None:
+            _keep_kernel_logs(fabric, log_dir, f"unrecovered-{len(record.recoveries)}")
+        io_errors_seen, lines = workload.kernel_io_errors(fabric.host, io_errors_seen)
+        record.kernel_io_errors += [f"after {fault.name} at {at / 60:.1f} min: {x}" for x in lines]
         time.sleep(rng.uniform(*GAP_S))
     fabric.host.console.run("wait", timeout=600, check=False)
     verify, io_errors = workload.fio_errors(fabric.host)
     record.verify_errors += verify
     record.io_errors += io_errors
     record.network_errors += workload.iperf_errors(fabric.host)
+    record.network_errors += workload.flow_errors(fabric.host, fabric.director)
     _sample(fabric, record, time.monotonic() - start)
 
 
@@ -176,6 +194,8 @@ def soak(
     record: SoakRun,
     minutes: float,
     rng: random.Random,
+    kinds: tuple[faults.Fault, ...] = FAULTS,
+    log_dir: Path = ARTIFACTS / "soak",
 ) -> None:
     """Faults at random intervals under fio and iperf3 for `minutes`. A guest lost to a
     documented rxe fault is recorded, the pair booted again and set up, and the soak goes on
@@ -184,7 +204,7 @@ def soak(
     end = start + minutes * 60
     while end - time.monotonic() > MIN_SEGMENT_S:
         try:
-            _segment(fabric, disks, record, start, end, rng)
+            _segment(fabric, disks, record, (start, end), rng, kinds, log_dir)
             return
         except ConsoleError:
             at = time.monotonic() - start
@@ -240,7 +260,17 @@ def write_results(summary: dict[str, object], text: str) -> None:
         README.write_text(pattern.sub(lambda _: block, readme))
 
 
-def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None = None) -> int:
+def run(
+    spec: KernelSpec,
+    minutes: float,
+    module_cycles: int,
+    seed: int | None = None,
+    kinds: list[str] | None = None,
+) -> int:
+    chosen = tuple(f for f in FAULTS if kinds is None or f.name in kinds)
+    unknown = set(kinds or ()) - {f.name for f in FAULTS}
+    if unknown or not chosen:
+        raise SystemExit(f"soak: no such fault: {', '.join(sorted(unknown)) or '(none chosen)'}")
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
     image.build_image()
@@ -250,7 +280,7 @@ def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None =
         kernel=kernel.release,
         commit=_commit(),
         minutes=minutes,
-        kinds=[fault.name for fault in FAULTS],
+        kinds=[fault.name for fault in chosen],
     )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log_dir = ARTIFACTS / "soak" / stamp
@@ -262,7 +292,7 @@ def run(spec: KernelSpec, minutes: float, module_cycles: int, seed: int | None =
                 if kmemleak.available(guest):
                     kmemleak.forget(guest)
                 workload.new_splats(guest)
-            soak(fabric, build, disks, record, minutes, rng)
+            soak(fabric, build, disks, record, minutes, rng, chosen, log_dir)
             cycle_modules(fabric, build, gid, record, module_cycles)
             _leaks(fabric, record)
         except (ConsoleError, OSError) as exc:

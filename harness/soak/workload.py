@@ -1,6 +1,7 @@
 """What runs all the time under the soak's faults, in the host VM: fio with md5 verify on two
-LUNs, iperf3 through the vNIC and through a VLAN on it; and what the soak reads of it and of
-both guests (fio's and iperf3's errors, memory, the kernel log)."""
+LUNs; iperf3 and a byte-counting flow (harness/guest/byteflow.py) through the vNIC and through
+a VLAN on it; and what the soak reads of it and of both guests (fio's, iperf3's and the flows'
+errors, memory, the kernel log)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import re
 
 from harness import crashscan, lan
+from harness.console import ConsoleError
+from harness.modload import GUEST_PROJECT
 from harness.soak.figures import MemorySample
 from harness.vm import Guest
 
@@ -16,6 +19,17 @@ FIO_ERR = "/tmp/soak-fio.err"
 FIO_RC = "/tmp/soak-fio.rc"
 IPERF_LOGS = ("/tmp/soak-iperf-vnic.log", "/tmp/soak-iperf-vlan.log")
 VLAN = lan.VLANS[0]
+BYTEFLOW = f"python3 {GUEST_PROJECT}/harness/guest/byteflow.py"
+# (name, the remote host's address, port): one flow through the vNIC, one through its VLAN.
+FLOWS = (
+    ("vnic", lan.PORTS[0].remote_ipv4(), 5301),
+    ("vlan", lan.PORTS[0].remote_ipv4(VLAN), 5302),
+)
+# Enough to keep every path busy, not so much that the director's control plane starves.
+FIO_IOPS = 100
+IPERF_BITRATE = "20M"
+# Slow beside iperf3's streams: the flow is there to be counted, not to load the path.
+FLOW_RATE = 256 * 1024
 # What fio writes when a block reads back other than it was written.
 VERIFY_FAILED = re.compile(r"verify: bad|verify failed|bad magic|md5: verify", re.IGNORECASE)
 
@@ -23,12 +37,15 @@ VERIFY_FAILED = re.compile(r"verify: bad|verify failed|bad magic|md5: verify", r
 def fio_command(disks: tuple[str, ...], seconds: int) -> str:
     """fio, one job per disk: random reads and writes of 512 B to 256 KiB, every block written
     read back and checked (md5) while the job runs; errors are counted, not fatal, so that the
-    load goes on under every fault and the soak counts what reached the application."""
+    load goes on under every fault and the soak counts what reached the application. Each job
+    is held to FIO_IOPS: unthrottled, fio and iperf3 keep the TCG director so busy that each
+    operator command under them takes 10-20 s, and the soak injects a fault a minute."""
     jobs = " ".join(f"--name=lun{i} --filename={disk}" for i, disk in enumerate(disks))
     return (
         "fio --direct=1 --ioengine=libaio --iodepth=4 --rw=randrw --size=48m"
         " --bssplit=512/10:4k/40:64k/30:256k/20 --verify=md5 --verify_backlog=64"
         " --verify_fatal=0 --continue_on_error=all --verify_state_save=0"
+        f" --rate_iops={FIO_IOPS}"
         f" --time_based --runtime={seconds} --output-format=json --output={FIO_JSON}"
         f" {jobs}"
     )
@@ -42,14 +59,90 @@ def start_fio(host: Guest, disks: tuple[str, ...], seconds: int) -> None:
 
 def start_iperf(host: Guest, seconds: int) -> None:
     """One iperf3 stream through the vNIC, one through its VLAN, each against its own server
-    in the remote host (iperf3 serves one client at a time)."""
+    in the remote host (iperf3 serves one client at a time), each held to IPERF_BITRATE."""
     port = lan.PORTS[0]
     servers = ((port.remote_ipv4(), 5201), (port.remote_ipv4(VLAN), lan.SPARE_IPERF_PORT))
     for (remote, server_port), log in zip(servers, IPERF_LOGS, strict=True):
         host.console.run(
-            f"{{ iperf3 -c {remote} -p {server_port} -t {seconds} -i 0; echo rc=$?; }}"
+            f"{{ iperf3 -c {remote} -p {server_port} -t {seconds} -b {IPERF_BITRATE} -i 0;"
+            " echo rc=$?; }"
             f" > {log} 2>&1 &"
         )
+
+
+def _flow_files(name: str) -> tuple[str, str]:
+    return f"/tmp/soak-flow-{name}.sent", f"/tmp/soak-flow-{name}.received"
+
+
+def start_flows(host: Guest, director: Guest, seconds: int, seed: int) -> None:
+    """Each flow's receiver in the remote host, then its sender in the host VM, connected
+    before this returns: a fault must find the flow flowing, not stop it from starting."""
+    for name, remote, port in FLOWS:
+        sent, received = _flow_files(name)
+        director.console.run(
+            f"rm -f {received}; {lan.IN_LAN} {BYTEFLOW} recv --port {port} --out {received}"
+            " >/dev/null 2>&1 &"
+        )
+        if not director.console.wait_until(f"grep -q listening {received}", 60):
+            raise ConsoleError(f"the {name} flow's receiver did not start")
+        host.console.run(
+            f"rm -f {sent}; {BYTEFLOW} send --to {remote} --port {port} --seconds {seconds}"
+            f" --rate {FLOW_RATE} --seed {seed} --out {sent} >/dev/null 2>&1 &"
+        )
+        if not host.console.wait_until(f"grep -q connected {sent}", 60):
+            raise ConsoleError(f"the {name} flow did not connect: {_account(host, sent)}")
+
+
+def flow_error(name: str, sent: dict[str, object], received: dict[str, object]) -> str | None:
+    """What went wrong with one flow, from both ends' accounts; None when every byte sent
+    arrived, once and unchanged."""
+    for end, account in (("sender", sent), ("receiver", received)):
+        if account.get("state") != "ended":
+            return f"{name} flow: the {end} did not end ({account})"
+        if account.get("error"):
+            after = account.get("bytes")
+            return f"{name} flow: the {end} failed after {after} bytes: {account['error']}"
+    if sent.get("bytes") != received.get("bytes"):
+        return f"{name} flow: {sent.get('bytes')} bytes sent, {received.get('bytes')} received"
+    if sent.get("sha256") != received.get("sha256"):
+        return f"{name} flow: {sent.get('bytes')} bytes arrived changed (the digests differ)"
+    if not sent.get("bytes"):
+        return f"{name} flow: nothing was sent"
+    return None
+
+
+def _account(guest: Guest, path: str) -> dict[str, object]:
+    try:
+        return dict(json.loads(guest.console.output(f"cat {path} 2>/dev/null || echo '{{}}'")))
+    except (json.JSONDecodeError, ValueError, TypeError):
+        return {}
+
+
+def flow_errors(host: Guest, director: Guest) -> list[str]:
+    """Each flow whose ends disagree, once the senders have ended (the receivers end when
+    they have taken the last byte)."""
+    errors = []
+    for name, *_ in FLOWS:
+        sent, received = _flow_files(name)
+        director.console.wait_until(f"grep -q ended {received}", 60)
+        error = flow_error(name, _account(host, sent), _account(director, received))
+        if error:
+            errors.append(error)
+    return errors
+
+
+# How the block layer reports a request it failed back to its submitter.
+KERNEL_IO_ERROR = r"(I/O|critical [a-z]+) error, dev "
+
+
+def kernel_io_errors(host: Guest, seen: int) -> tuple[int, list[str]]:
+    """The host kernel's I/O error lines past the first `seen`, and how many there are now."""
+    con = host.console
+    total = int(con.output(f"dmesg | grep -cE '{KERNEL_IO_ERROR}' || true").strip() or 0)
+    if total <= seen:
+        return total, []
+    new = con.output(f"dmesg | grep -E '{KERNEL_IO_ERROR}' | tail -n {min(total - seen, 20)}")
+    return total, new.strip().splitlines()
 
 
 def fio_errors(host: Guest) -> tuple[int, list[str]]:

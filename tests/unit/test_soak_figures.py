@@ -137,3 +137,12 @@ def test_a_splat_of_ours_is_not_taken_for_rxes() -> None:
     tail = "[ 1.0] BUG: unable to handle page fault\n[ 1.1]  xsvhba_queuecommand+0x10/0x20\n"
     rxe_faults, others = rxe.classify(tail)
     assert rxe_faults == [] and others == ["BUG: BUG: unable to handle page fault"]
+
+
+def test_kernel_io_errors_are_listed_with_the_fault_each_followed() -> None:
+    soak = record()
+    line = "after target-loss at 3.2 min: [  201.5] I/O error, dev sdb, sector 88 op 0x0:(READ)"
+    soak.kernel_io_errors.append(line)
+    summary = soak.summary()
+    assert summary["kernel_io_errors"] == [line]
+    assert f"- kernel_io_errors: {line}" in markdown(summary)
