@@ -14,7 +14,7 @@ from harness.fabric import Fabric
 HELLO_INTERVAL = 1
 # How long each fault holds before it is undone: long enough for the host to notice most of
 # them (a lost connection, a lost remote port), well inside the targets' dev_loss_tmo.
-HOLD_SECONDS = 3
+HOLD_SECONDS = 2
 # A probe that has not completed by then counts the fault as not recovered.
 PROBE_LIMIT_S = 120
 FABRIC_IFNAME = "$(cat /run/xs-fabric-ifname)"

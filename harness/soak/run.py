@@ -35,7 +35,7 @@ LUN_MB = 64
 # Every fault stays inside it: a lost target's I/O is held, not failed, for this long.
 LOSS_TMO = 120
 SAMPLE_EVERY_S = 60.0
-GAP_S = (1.0, 5.0)  # the random pause between two faults
+GAP_S = (1.0, 3.0)  # the random pause between two faults
 UP_WITHIN = 90.0
 MIN_SEGMENT_S = 60.0  # after an rxe fault's reboot, the soak goes on if this much time is left
 DISKS = "/sys/class/scsi_disk/*/device/block/*"

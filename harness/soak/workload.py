@@ -26,8 +26,8 @@ FLOWS = (
     ("vlan", lan.PORTS[0].remote_ipv4(VLAN), 5302),
 )
 # Enough to keep every path busy, not so much that the director's control plane starves.
-FIO_IOPS = 100
-IPERF_BITRATE = "20M"
+FIO_IOPS = 40
+IPERF_BITRATE = "10M"
 # Slow beside iperf3's streams: the flow is there to be counted, not to load the path.
 FLOW_RATE = 256 * 1024
 # What fio writes when a block reads back other than it was written.
@@ -38,8 +38,9 @@ def fio_command(disks: tuple[str, ...], seconds: int) -> str:
     """fio, one job per disk: random reads and writes of 512 B to 256 KiB, every block written
     read back and checked (md5) while the job runs; errors are counted, not fatal, so that the
     load goes on under every fault and the soak counts what reached the application. Each job
-    is held to FIO_IOPS: unthrottled, fio and iperf3 keep the TCG director so busy that each
-    operator command under them takes 10-20 s, and the soak injects a fault a minute."""
+    is held to FIO_IOPS: unthrottled, fio and iperf3 (every byte through soft-RoCE on one TCG
+    vCPU) keep the director so busy that each operator command under them takes 10-20 s and
+    the soak injects a fault a minute; at 100 IOPS, one every 30 s."""
     jobs = " ".join(f"--name=lun{i} --filename={disk}" for i, disk in enumerate(disks))
     return (
         "fio --direct=1 --ioengine=libaio --iodepth=4 --rw=randrw --size=48m"
