@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -442,6 +443,39 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 RESOURCE_ID = checked(formats.resource_id, "resource id", lambda text: int(text, 0))
+BATCH_STATUS = "ctl-batch:"
+
+
+def run_batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Each line of the file a ctl command (what follows `ctl`; the batch's --config and
+    state directory hold for all), run in turn by this one process, as `ip -batch` does: a
+    script of many changes pays Python's start once. After each command, `ctl-batch: STATUS`
+    on standard output, flushed, so that a reader on a pipe knows it is done. Blank lines and
+    # comments are skipped. Exit status 0 when every command succeeded, else 1."""
+    failed = False
+    common = ["--config", str(args.config), "--state-dir", str(args.state_dir)]
+    with sys.stdin if args.file == "-" else open(args.file) as lines:
+        for line in lines:
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError as err:
+                print(f"ctl: {_one_line(err)}", file=sys.stderr)
+                words, status = [], 2
+            else:
+                status = 0
+            if words and words[0] == "batch":
+                print("ctl: batch: not within a batch", file=sys.stderr)
+                status = 2
+            elif words:
+                try:
+                    status = run(parser.parse_args([*common, *words]))
+                except SystemExit as usage:  # the parser's one-line error, said already
+                    status = usage.code if isinstance(usage.code, int) else 2
+            elif not status:
+                continue
+            print(f"{BATCH_STATUS} {status}", flush=True)
+            failed |= status != 0
+    return 1 if failed else 0
 
 
 def add_parser(
@@ -453,6 +487,12 @@ def add_parser(
     )
     ctl.set_defaults(func=run)
     ops = ctl.add_subparsers(dest="op", required=True)
+
+    batch = ops.add_parser(
+        "batch", help="run the ctl commands of FILE, one a line ('-': standard input)"
+    )
+    batch.add_argument("file", help="one command a line, without 'ctl'; '-' for standard input")
+    batch.set_defaults(operation=lambda args: run_batch(ctl, args))
 
     vnic = ops.add_parser("add-vnic", help="give a server a vNIC")
     vnic.add_argument("server", help="hostname or port GUID")

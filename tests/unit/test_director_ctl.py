@@ -357,3 +357,36 @@ def test_the_xcm_refuses_wrong_settings_on_its_command_line_in_one_line(
 def test_the_xcm_takes_its_guid_in_either_case() -> None:
     args = build_parser().parse_args(["xcm", "--address", "::1", "--guid", "0002C903000000AA"])
     assert args.guid == 0x0002C903000000AA
+
+
+def test_a_batch_runs_each_line_as_a_command_and_says_each_status(
+    path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ctl batch FILE`: one process runs every line in turn (as `ip -batch`), each followed
+    by its status on stdout; a refused line is its one-line error and a non-zero status, and
+    the lines after it still run."""
+    script = tmp_path / "changes"
+    script.write_text(
+        "# two targets' LUNs, one refused line between them\n"
+        f"add-lun {WWPN} 0 --size-mb 8\n"
+        "\n"
+        "add-vnic host x0 --mtu 99999\n"
+        f"add-lun 50:01:43:80:00:00:00:02 0 --size-mb 8\n"
+        "batch inner\n"
+        "add-vnic 'unterminated\n"
+    )
+    capsys.readouterr()
+    assert ctl(path, "batch", str(script)) == 1
+    out, err = capsys.readouterr()
+    statuses = [line for line in out.splitlines() if line.startswith("ctl-batch:")]
+    assert statuses == [
+        "ctl-batch: 0",
+        "ctl-batch: 1",
+        "ctl-batch: 0",
+        "ctl-batch: 2",
+        "ctl-batch: 2",
+    ]
+    assert "MTU 99999 is not within 68..9000" in err and "Traceback" not in err, err
+    assert "not within a batch" in err
+    targets = {t.wwpn for t in cfg.load(path).fc_targets}
+    assert targets == {WWPN, "50:01:43:80:00:00:00:02"}
