@@ -1,14 +1,16 @@
 """The faults the soak injects under I/O, each done and undone by the operator's own tools (the
-director's daemons and `ctl`, `ip` on the host), and the probes that time how long after each
-one I/O flows again."""
+director's daemons, `ctl` through one standing `ctl batch`, `ip` on the host), and the probes
+that time how long after each one I/O flows again."""
 
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness import director, lan, san
+from harness.console import Console
 from harness.fabric import Fabric
 
 HELLO_INTERVAL = 1
@@ -32,6 +34,18 @@ class Fault:
     name: str
     path: str  # "storage" or "network"
     inject: Callable[[Fabric], None]
+
+
+# One `ctl batch` per booted director (a director booted again gets its own).
+_batches: weakref.WeakKeyDictionary[Console, director.CtlBatch] = weakref.WeakKeyDictionary()
+
+
+def _ctl(fabric: Fabric, args: str) -> None:
+    """An operator command, through the director's standing `ctl batch`."""
+    batch = _batches.get(fabric.director.console)
+    if batch is None:
+        batch = _batches[fabric.director.console] = director.CtlBatch(fabric.director)
+    batch.run(args)
 
 
 def _hold(fabric: Fabric) -> None:
@@ -64,25 +78,25 @@ def host_port_flap(fabric: Fabric) -> None:
 
 
 def fc_link_flap(fabric: Fabric) -> None:
-    director.ctl(fabric.director, "port-link fc/1 down")
+    _ctl(fabric, "port-link fc/1 down")
     try:
         _hold(fabric)
     finally:
-        director.ctl(fabric.director, "port-link fc/1 up")
+        _ctl(fabric, "port-link fc/1 up")
 
 
 def target_loss(fabric: Fabric) -> None:
-    director.ctl(fabric.director, f"target-state {TARGETS[1]} offline")
+    _ctl(fabric, f"target-state {TARGETS[1]} offline")
     try:
         _hold(fabric)
     finally:
-        director.ctl(fabric.director, f"target-state {TARGETS[1]} online")
+        _ctl(fabric, f"target-state {TARGETS[1]} online")
 
 
 def lun_add_remove(fabric: Fabric) -> None:
-    director.ctl(fabric.director, f"add-lun {TARGETS[0]} {SPARE_LUN} --size-mb {SPARE_LUN_MB}")
+    _ctl(fabric, f"add-lun {TARGETS[0]} {SPARE_LUN} --size-mb {SPARE_LUN_MB}")
     _hold(fabric)
-    director.ctl(fabric.director, f"remove-lun {TARGETS[0]} {SPARE_LUN}")
+    _ctl(fabric, f"remove-lun {TARGETS[0]} {SPARE_LUN}")
 
 
 def eth_card_restart(fabric: Fabric) -> None:
@@ -93,11 +107,11 @@ def eth_card_restart(fabric: Fabric) -> None:
 
 def uplink_flap(fabric: Fabric) -> None:
     port = lan.PORTS[0].card_port
-    director.ctl(fabric.director, f"port-link {port} down")
+    _ctl(fabric, f"port-link {port} down")
     try:
         _hold(fabric)
     finally:
-        director.ctl(fabric.director, f"port-link {port} up")
+        _ctl(fabric, f"port-link {port} up")
 
 
 FAULTS = (
