@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/inet.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <rdma/ib_cache.h>
@@ -450,13 +451,38 @@ int xscore_conn_send_hex(struct xscore_conn *conn, const char *hex)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_hex);
 
-/* Whether the CM may send on the port now: see struct xscore_conn_parked. */
-static bool xscore_conn_port_active(const struct xscore_conn *conn)
+/*
+ * Whether the CM may send on the port now: see struct xscore_conn_parked.
+ * The cached port state follows the port's events, and on RoCE those come
+ * after the netdev has stopped: a connection that fails in between (its
+ * packets no longer leave) would take the port for active and send its
+ * DREQ.  So the netdev the current CM id is bound to is asked as well.
+ */
+static bool xscore_conn_may_send(struct ib_device *ibdev, u32 port_num,
+				 const struct rdma_cm_id *id)
 {
 	enum ib_port_state state;
+	struct net_device *ndev;
+	int ifindex = 0;
+	bool up;
 
-	return !ib_get_cached_port_state(conn->ibdev, conn->port_num, &state) &&
-	       state == IB_PORT_ACTIVE;
+	if (ib_get_cached_port_state(ibdev, port_num, &state) ||
+	    state != IB_PORT_ACTIVE)
+		return false;
+	if (id)
+		ifindex = id->route.addr.dev_addr.bound_dev_if;
+	if (!ifindex)
+		return true;
+	rcu_read_lock();
+	ndev = dev_get_by_index_rcu(&init_net, ifindex);
+	up = ndev && netif_running(ndev) && netif_carrier_ok(ndev);
+	rcu_read_unlock();
+	return up;
+}
+
+static bool xscore_conn_port_active(const struct xscore_conn *conn)
+{
+	return xscore_conn_may_send(conn->ibdev, conn->port_num, conn->cm_id);
 }
 
 /*
@@ -498,10 +524,8 @@ static void xscore_conn_end_parked(struct list_head *ids)
 /* The parked ids whose port is active again end: their DREQs go out. */
 static bool xscore_conn_parked_port_active(struct xscore_conn_parked *parked)
 {
-	enum ib_port_state state;
-
-	return !ib_get_cached_port_state(parked->id->device, parked->port_num,
-					 &state) && state == IB_PORT_ACTIVE;
+	return xscore_conn_may_send(parked->id->device, parked->port_num,
+				    parked->id);
 }
 
 static void xscore_conn_unpark_fn(struct work_struct *work)
