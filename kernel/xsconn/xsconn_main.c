@@ -2,21 +2,34 @@
 /*
  * xsconn: the RC connections (xscore_conn.c) and the reconnecting sessions
  * (xscore_session.c) that the Xsigo host drivers and the director's card
- * gateways share.  A library: no ib_client, no discovery; loading it only
- * makes the queue that every session's work runs on.
+ * gateways share.  A library, no discovery: loading it makes the queue
+ * that every session's work runs on, and an ib_client that keeps the CM ids
+ * of connections closed while their port was down until it is active again
+ * (xscore_conn_park()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <xsigo/xscore_session.h>
 
+#include "xscore_conn_priv.h"
+
 static int __init xsconn_init(void)
 {
-	return xscore_session_wq_init();
+	int ret;
+
+	ret = xscore_session_wq_init();
+	if (ret)
+		return ret;
+	ret = xscore_conn_client_register();
+	if (ret)
+		xscore_session_wq_exit();
+	return ret;
 }
 
 static void __exit xsconn_exit(void)
 {
+	xscore_conn_client_unregister();
 	xscore_session_wq_exit();
 }
 

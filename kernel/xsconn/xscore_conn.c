@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/inet.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <rdma/ib_cache.h>
@@ -85,17 +86,18 @@ static void xscore_conn_cm_event(struct xscore_conn *conn,
 static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 				  struct rdma_cm_event *event)
 {
-	struct xscore_conn *conn = id->context;
+	struct xscore_conn_cm *cm = id->context;
 
 	/*
 	 * Only the current attempt's events count: a parked id's handler
-	 * may run after its attempt ended (struct xscore_conn_parked).
+	 * may run after its attempt ended, or after its connection is gone
+	 * (struct xscore_conn_parked).
 	 */
-	spin_lock(&conn->cm_lock);
-	if (id == conn->cm_id)
-		xscore_conn_cm_event(conn, event);
-	spin_unlock(&conn->cm_lock);
-	/* The owner's work destroys the ID; the CM must not. */
+	spin_lock(&cm->lock);
+	if (cm->conn && id == cm->conn->cm_id)
+		xscore_conn_cm_event(cm->conn, event);
+	spin_unlock(&cm->lock);
+	/* The owner's work, or xsconn's parking, destroys the ID. */
 	return 0;
 }
 
@@ -103,9 +105,20 @@ static int xscore_conn_cm_handler(struct rdma_cm_id *id,
 static void xscore_conn_set_cm_id(struct xscore_conn *conn,
 				  struct rdma_cm_id *id)
 {
-	spin_lock(&conn->cm_lock);
+	spin_lock(&conn->cm->lock);
 	conn->cm_id = id;
-	spin_unlock(&conn->cm_lock);
+	spin_unlock(&conn->cm->lock);
+}
+
+static void xscore_conn_cm_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct xscore_conn_cm, ref));
+}
+
+/* An id's or the connection's reference, once no handler can run on it. */
+static void xscore_conn_cm_put(struct xscore_conn_cm *cm)
+{
+	kref_put(&cm->ref, xscore_conn_cm_free);
 }
 
 static void xscore_conn_qp_event(struct ib_event *event, void *context)
@@ -438,49 +451,218 @@ int xscore_conn_send_hex(struct xscore_conn *conn, const char *hex)
 }
 EXPORT_SYMBOL_GPL(xscore_conn_send_hex);
 
-/* Whether the CM may send on the port now: see struct xscore_conn_parked. */
-static bool xscore_conn_port_active(const struct xscore_conn *conn)
+/*
+ * Whether the CM may send on the port now: see struct xscore_conn_parked.
+ * The cached port state follows the port's events, and on RoCE those come
+ * after the netdev has stopped: a connection that fails in between (its
+ * packets no longer leave) would take the port for active and send its
+ * DREQ.  So the netdev the current CM id is bound to is asked as well.
+ */
+static bool xscore_conn_may_send(struct ib_device *ibdev, u32 port_num,
+				 const struct rdma_cm_id *id)
 {
 	enum ib_port_state state;
+	struct net_device *ndev;
+	int ifindex = 0;
+	bool up;
 
-	return !ib_get_cached_port_state(conn->ibdev, conn->port_num, &state) &&
-	       state == IB_PORT_ACTIVE;
+	if (ib_get_cached_port_state(ibdev, port_num, &state) ||
+	    state != IB_PORT_ACTIVE)
+		return false;
+	if (id)
+		ifindex = id->route.addr.dev_addr.bound_dev_if;
+	if (!ifindex)
+		return true;
+	rcu_read_lock();
+	ndev = dev_get_by_index_rcu(&init_net, ifindex);
+	up = ndev && netif_running(ndev) && netif_carrier_ok(ndev);
+	rcu_read_unlock();
+	return up;
+}
+
+static bool xscore_conn_port_active(const struct xscore_conn *conn)
+{
+	return xscore_conn_may_send(conn->ibdev, conn->port_num, conn->cm_id);
 }
 
 /*
- * Keep the current attempt's CM id, its QP destroyed, until the port is
- * active again; false when it cannot be kept (no memory), and then it is
- * destroyed at once after all.
+ * Parked CM ids (struct xscore_conn_parked), of every device xsconn knows.
+ * One list and not one per device: an owner may close a connection after
+ * xsconn's remove for its device ran (rdma_cm tells the director's
+ * gateways of a removal only after), and finding no device here, it then
+ * destroys the id at once.  Each id pins its device until it is destroyed.
+ * The lock is taken alone: ids are destroyed outside it.
  */
-static bool xscore_conn_park(struct xscore_conn *conn)
+static DEFINE_MUTEX(xscore_conn_parking_lock);
+static LIST_HEAD(xscore_conn_parked_ids);
+static LIST_HEAD(xscore_conn_devices);
+
+/* A device xsconn parks ids for, and its handler of port events. */
+struct xscore_conn_device {
+	struct list_head node;		/* on xscore_conn_devices */
+	struct ib_device *ibdev;
+	struct ib_event_handler events;
+};
+
+static struct ib_client xscore_conn_client;
+static void xscore_conn_unpark_fn(struct work_struct *work);
+static DECLARE_WORK(xscore_conn_unpark_work, xscore_conn_unpark_fn);
+
+static void xscore_conn_end_parked(struct list_head *ids)
+{
+	struct xscore_conn_parked *parked, *next;
+
+	list_for_each_entry_safe(parked, next, ids, node) {
+		list_del(&parked->node);
+		/* Waits for its running CM handler; none comes after. */
+		rdma_destroy_id(parked->id);
+		xscore_conn_cm_put(parked->cm);
+		kfree(parked);
+	}
+}
+
+/* The parked ids whose port is active again end: their DREQs go out. */
+static bool xscore_conn_parked_port_active(struct xscore_conn_parked *parked)
+{
+	return xscore_conn_may_send(parked->id->device, parked->port_num,
+				    parked->id);
+}
+
+static void xscore_conn_unpark_fn(struct work_struct *work)
+{
+	struct xscore_conn_parked *parked, *next;
+	LIST_HEAD(ending);
+
+	mutex_lock(&xscore_conn_parking_lock);
+	list_for_each_entry_safe(parked, next, &xscore_conn_parked_ids, node)
+		if (xscore_conn_parked_port_active(parked))
+			list_move_tail(&parked->node, &ending);
+	mutex_unlock(&xscore_conn_parking_lock);
+	list_for_each_entry_safe(parked, next, &ending, node) {
+		/* Down again since: back on the list, for its next event. */
+		if (xscore_conn_parked_port_active(parked))
+			continue;
+		mutex_lock(&xscore_conn_parking_lock);
+		list_move_tail(&parked->node, &xscore_conn_parked_ids);
+		mutex_unlock(&xscore_conn_parking_lock);
+	}
+	xscore_conn_end_parked(&ending);
+}
+
+static struct xscore_conn_device *xscore_conn_find_device(struct ib_device *ibdev)
+{
+	struct xscore_conn_device *dev;
+
+	lockdep_assert_held(&xscore_conn_parking_lock);
+	list_for_each_entry(dev, &xscore_conn_devices, node)
+		if (dev->ibdev == ibdev)
+			return dev;
+	return NULL;
+}
+
+/*
+ * Keep the current attempt's CM id, its QP destroyed, until its port is
+ * active again, past the connection if need be; false when it cannot be
+ * kept (no memory, a device going away), and then it is destroyed at once
+ * after all.  The id, no longer the connection's current one, takes its
+ * reference on conn->cm with it.
+ */
+static bool xscore_conn_park(struct xscore_conn *conn, struct rdma_cm_id *id)
 {
 	struct xscore_conn_parked *parked;
+	bool kept = false;
 
 	parked = kmalloc(sizeof(*parked), GFP_KERNEL);
 	if (!parked)
 		return false;
-	parked->id = conn->cm_id;
-	list_add_tail(&parked->node, &conn->parked);
+	parked->id = id;
+	parked->cm = conn->cm;
+	parked->port_num = conn->port_num;
+	mutex_lock(&xscore_conn_parking_lock);
+	if (xscore_conn_find_device(conn->ibdev)) {
+		list_add_tail(&parked->node, &xscore_conn_parked_ids);
+		kept = true;
+	}
+	mutex_unlock(&xscore_conn_parking_lock);
+	if (!kept) {
+		kfree(parked);
+		return false;
+	}
+	/* The port may have come back since it was looked at. */
+	queue_work(system_long_wq, &xscore_conn_unpark_work);
 	return true;
 }
 
+static void xscore_conn_port_event(struct ib_event_handler *handler,
+				   struct ib_event *event)
+{
+	if (event->event == IB_EVENT_PORT_ACTIVE)
+		queue_work(system_long_wq, &xscore_conn_unpark_work);
+}
+
+static int xscore_conn_add_device(struct ib_device *ibdev)
+{
+	struct xscore_conn_device *dev;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev) {
+		/* Its connections closed while a port is down then end at once. */
+		dev_warn(&ibdev->dev, "xsconn: no memory to keep CM ids for\n");
+		return -ENOMEM;
+	}
+	dev->ibdev = ibdev;
+	INIT_IB_EVENT_HANDLER(&dev->events, ibdev, xscore_conn_port_event);
+	ib_register_event_handler(&dev->events);
+	mutex_lock(&xscore_conn_parking_lock);
+	list_add_tail(&dev->node, &xscore_conn_devices);
+	mutex_unlock(&xscore_conn_parking_lock);
+	ib_set_client_data(ibdev, &xscore_conn_client, dev);
+	return 0;
+}
+
 /*
- * The parked ids end (their DREQs go out) once the port is active, or
- * with @always (the connection itself goes).  Each waits for its running
- * CM handler, which ignores a parked id.
+ * The device goes: its parked ids end now, port active or not.  This runs
+ * before rdma_cm's own remove, which waits for every id of the device.
  */
-static void xscore_conn_unpark(struct xscore_conn *conn, bool always)
+static void xscore_conn_remove_device(struct ib_device *ibdev, void *data)
 {
 	struct xscore_conn_parked *parked, *next;
+	struct xscore_conn_device *dev = data;
+	LIST_HEAD(ending);
 
-	if (list_empty(&conn->parked) ||
-	    (!always && !xscore_conn_port_active(conn)))
+	if (!dev)
 		return;
-	list_for_each_entry_safe(parked, next, &conn->parked, node) {
-		list_del(&parked->node);
-		rdma_destroy_id(parked->id);
-		kfree(parked);
-	}
+	mutex_lock(&xscore_conn_parking_lock);
+	list_del(&dev->node);
+	list_for_each_entry_safe(parked, next, &xscore_conn_parked_ids, node)
+		if (parked->id->device == ibdev)
+			list_move_tail(&parked->node, &ending);
+	mutex_unlock(&xscore_conn_parking_lock);
+	ib_unregister_event_handler(&dev->events);
+	xscore_conn_end_parked(&ending);
+	kfree(dev);
+}
+
+static struct ib_client xscore_conn_client = {
+	.name	= "xsconn",
+	.add	= xscore_conn_add_device,
+	.remove	= xscore_conn_remove_device,
+};
+
+/* From module init: parking for every RDMA device there is and comes. */
+int xscore_conn_client_register(void)
+{
+	return ib_register_client(&xscore_conn_client);
+}
+
+/*
+ * From module exit: every parked id ends, port active or not (nothing is
+ * left to end it later).
+ */
+void xscore_conn_client_unregister(void)
+{
+	ib_unregister_client(&xscore_conn_client);
+	cancel_work_sync(&xscore_conn_unpark_work);
 }
 
 /**
@@ -520,12 +702,12 @@ EXPORT_SYMBOL_GPL(xscore_conn_drain);
 static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 {
 	struct xscore_conn_buf *buf, *next;
+	struct rdma_cm_id *id;
 	bool park = false;
 	unsigned int i;
 	LIST_HEAD(done);
 
 	if (!keep_id) {
-		xscore_conn_unpark(conn, false);
 		/* An id bound to another device (-EXDEV) is not parked. */
 		park = conn->cm_id && conn->cm_id->device == conn->ibdev &&
 		       !xscore_conn_port_active(conn);
@@ -550,13 +732,19 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
 		}
 		if (conn->qp_created)
 			rdma_destroy_qp(conn->cm_id);
+		id = conn->cm_id;
+		xscore_conn_set_cm_id(conn, NULL);
 		/*
 		 * Waits for a running CM handler; none comes after.  A parked
 		 * id's handler may run on, and finds it is not the current.
+		 * An id left to the CM (keep_id) has no handler call to come.
 		 */
-		if (!keep_id && !(park && xscore_conn_park(conn)))
-			rdma_destroy_id(conn->cm_id);
-		xscore_conn_set_cm_id(conn, NULL);
+		if (keep_id) {
+			xscore_conn_cm_put(conn->cm);
+		} else if (!(park && xscore_conn_park(conn, id))) {
+			rdma_destroy_id(id);
+			xscore_conn_cm_put(conn->cm);
+		}
 		conn->qp = NULL;
 		conn->qp_created = false;
 		conn->drained = false;
@@ -592,9 +780,9 @@ static void xscore_conn_teardown(struct xscore_conn *conn, bool keep_id)
  *
  * The peer is told (a disconnect), then the QP, the CM id and the CQs go;
  * each waits for its handlers that are running, so none runs afterwards.
- * With the port down, the CM id stays (parked) and the peer is told once
- * the port is active, at the next close or connect, or when the
- * connection is destroyed.
+ * With the port down, the CM id stays (parked, past the connection if need
+ * be) and the peer is told once the port is active again, or when the
+ * device goes or xsconn is unloaded.
  * Sends from the owner's memory that never completed are given back through
  * tx_release.  The buffers stay, for the next xscore_conn_connect() or
  * xscore_conn_accept_request().  Called from the owner's work (or its
@@ -632,11 +820,13 @@ int xscore_conn_connect(struct xscore_conn *conn, struct sockaddr_in6 *src,
 	/* A request sent while the port is down breaks rxe's GSI QP. */
 	if (!xscore_conn_port_active(conn))
 		return -ENETDOWN;
-	xscore_conn_unpark(conn, false);
-	id = rdma_create_id(&init_net, xscore_conn_cm_handler, conn,
+	kref_get(&conn->cm->ref);
+	id = rdma_create_id(&init_net, xscore_conn_cm_handler, conn->cm,
 			    RDMA_PS_TCP, IB_QPT_RC);
-	if (IS_ERR(id))
+	if (IS_ERR(id)) {
+		xscore_conn_cm_put(conn->cm);
 		return PTR_ERR(id);
+	}
 	xscore_conn_set_cm_id(conn, id);
 	conn->events = 0;
 	conn->err = 0;
@@ -793,7 +983,8 @@ int xscore_conn_accept_request(struct xscore_conn *conn, struct rdma_cm_id *id,
 	xscore_conn_set_cm_id(conn, id);
 	conn->events = 0;
 	conn->err = 0;
-	id->context = conn;
+	kref_get(&conn->cm->ref);
+	id->context = conn->cm;
 	ret = xscore_conn_create_qp(conn);
 	if (!ret)
 		ret = rdma_accept(id, &param);
@@ -1043,15 +1234,19 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 		conn->params.rx_buf_size = params->buf_size;
 	spin_lock_init(&conn->rx_lock);
 	spin_lock_init(&conn->tx_lock);
-	spin_lock_init(&conn->cm_lock);
 	INIT_LIST_HEAD(&conn->rx_done);
-	INIT_LIST_HEAD(&conn->parked);
 
 	conn->pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(conn->pd)) {
 		ret = PTR_ERR(conn->pd);
 		conn->pd = NULL;
 		return ret;
+	}
+	conn->cm = kzalloc(sizeof(*conn->cm), GFP_KERNEL);
+	if (conn->cm) {
+		spin_lock_init(&conn->cm->lock);
+		kref_init(&conn->cm->ref);
+		conn->cm->conn = conn;
 	}
 	conn->params.max_send_sge = clamp_t(unsigned int,
 					    params->max_send_sge, 1,
@@ -1060,7 +1255,7 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 	conn->tx = xscore_conn_alloc_bufs(conn, DMA_TO_DEVICE);
 	conn->tx_sg = kcalloc(conn->params.ring * conn->params.max_send_sge,
 			      sizeof(*conn->tx_sg), GFP_KERNEL);
-	if (!conn->rx || !conn->tx || !conn->tx_sg) {
+	if (!conn->cm || !conn->rx || !conn->tx || !conn->tx_sg) {
 		xscore_conn_cleanup(conn);
 		return -ENOMEM;
 	}
@@ -1069,10 +1264,19 @@ static int xscore_conn_init(struct xscore_conn *conn, struct ib_device *ibdev,
 	return 0;
 }
 
-/* After xscore_conn_close(): parked ids, the buffers and the PD go. */
+/*
+ * After xscore_conn_close(): the buffers and the PD go; parked ids stay
+ * with xsconn, their handlers cut off from the connection.
+ */
 static void xscore_conn_cleanup(struct xscore_conn *conn)
 {
-	xscore_conn_unpark(conn, true);
+	if (conn->cm) {
+		spin_lock(&conn->cm->lock);
+		conn->cm->conn = NULL;
+		spin_unlock(&conn->cm->lock);
+		xscore_conn_cm_put(conn->cm);
+		conn->cm = NULL;
+	}
 	xscore_conn_free_bufs(conn, conn->rx, DMA_FROM_DEVICE);
 	xscore_conn_free_bufs(conn, conn->tx, DMA_TO_DEVICE);
 	kfree(conn->tx_sg);

@@ -7,17 +7,33 @@
 #define _XSCORE_CONN_PRIV_H
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <xsigo/xscore_conn.h>
+
+/*
+ * What a CM id's handler reaches (the id's context): the connection, and
+ * which of its ids is the current attempt.  The connection and each of its
+ * ids hold a reference, so that a parked id's handler stays safe after
+ * the connection is gone; @conn is NULL from then.
+ */
+struct xscore_conn_cm {
+	spinlock_t lock;		/* guards conn and conn->cm_id */
+	struct xscore_conn *conn;
+	struct kref ref;
+};
 
 /*
  * A CM id closed while its port was down, kept until the port is active:
  * destroying it sends a DREQ (or a REJ), and on rxe a send on the GSI QP
  * while the port is down breaks that QP for good.  Its QP is gone already.
+ * xsconn keeps it on one list (xscore_conn_parked_ids), past its connection.
  */
 struct xscore_conn_parked {
 	struct list_head node;
 	struct rdma_cm_id *id;
+	struct xscore_conn_cm *cm;	/* the id's reference */
+	u32 port_num;
 };
 
 struct xscore_conn_buf {
@@ -44,11 +60,11 @@ struct xscore_conn {
 
 	/*
 	 * One connection attempt; only the owner's work changes these.
-	 * cm_lock (spin) orders the change of cm_id against the CM handler,
+	 * cm->lock (spin) orders the change of cm_id against the CM handler,
 	 * which counts only the current attempt's events; under it only the
 	 * owner's kick runs, which queues work.
 	 */
-	spinlock_t cm_lock;
+	struct xscore_conn_cm *cm;
 	struct rdma_cm_id *cm_id;
 	struct ib_qp *qp;		/* cm_id's, from creation to close */
 	struct ib_cq *cq;		/* sends, and receives without rx_notify */
@@ -57,7 +73,6 @@ struct xscore_conn {
 	bool drained;			/* xscore_conn_drain() ran */
 	bool established;
 	int err;			/* why it failed, for XSCORE_CONN_FAILED */
-	struct list_head parked;	/* xscore_conn_parked, the owner's work's */
 
 	/* Set by callbacks. */
 	unsigned long events;
@@ -74,5 +89,8 @@ struct xscore_conn {
 	unsigned int tx_next;
 	atomic_t tx_inflight;
 };
+
+int xscore_conn_client_register(void);
+void xscore_conn_client_unregister(void);
 
 #endif /* _XSCORE_CONN_PRIV_H */

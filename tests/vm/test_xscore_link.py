@@ -202,6 +202,41 @@ def test_link_recovers_from_a_port_bounce(fabric: Fabric, link_up: None) -> None
     assert "ACTIVE -> DOWN" in log and "DOWN -> ACTIVE" in log, log
 
 
+def test_xscore_unloaded_while_its_port_is_down_connects_again_once_the_port_is_up(
+    fabric: Fabric, module_build: Build, xscore_params: str, link_up: None
+) -> None:
+    """xscore is unloaded under an up link while the host's fabric port is down; xsconn stays.
+    The link's CM id outlives its connection (xsconn parks it, as `rdma res` shows) and ends,
+    with its DREQ, only once the port is active: on rxe a send while the port is down breaks
+    the device's GSI QP for good (docs/rxe-notes.md), and no discovery or connection request
+    would go out after. Loaded again, xscore finds the XCM and the link comes up."""
+    host = fabric.host.console
+    ifname = "$(cat /run/xs-fabric-ifname)"
+    # rdma_cm names a kernel id by the module that made it.
+    cm_ids = "rdma res show cm_id | grep -c '\\[xsconn\\]'"
+    assert wait_for_state(fabric.host, "up", UP_WITHIN)
+    port_log = "dmesg | grep -c 'xscore: rxe0: port 1: ACTIVE -> DOWN'"
+    downs = int(host.output(f"{port_log} || true").strip() or 0)
+    host.run(f"sysctl -qw net.ipv6.conf.{ifname}.keep_addr_on_down=1")
+    host.run(f"ip link set dev {ifname} down")
+    try:
+        try:
+            assert host.wait_until(f'[ "$({port_log})" -gt {downs} ]', 30)
+            host.run("rmmod xscore")
+            assert host.run("[ -d /sys/module/xsconn ]", check=False).ok
+            parked = host.output(f"{cm_ids} || true").strip()
+            assert parked == "1", host.output("rdma res show cm_id")
+        finally:
+            host.run(f"ip link set dev {ifname} up")
+        # Ended once the port is active, not left behind.
+        assert host.wait_until(f'[ "$({cm_ids})" = 0 ]', 30), host.output("rdma res show cm_id")
+    finally:
+        modload.insmod(fabric.host, module_build.release, XSCORE, xscore_params)
+    assert wait_for_state(fabric.host, "up", UP_WITHIN), f"{links(fabric.host)}\n" + host.output(
+        "dmesg | grep -E 'xscore|xsconn' | tail -n 20"
+    )
+
+
 @pytest.mark.default_kernel_only
 def test_hostile_xcm_is_counted_and_survived(
     fabric: Fabric, module_build: Build, link_up: None
