@@ -39,8 +39,8 @@ def fio_command(disks: tuple[str, ...], seconds: int) -> str:
     read back and checked (md5) while the job runs; errors are counted, not fatal, so that the
     load goes on under every fault and the soak counts what reached the application. Each job
     is held to FIO_IOPS: unthrottled, fio and iperf3 (every byte through soft-RoCE on one TCG
-    vCPU) keep the director so busy that each operator command under them takes 10-20 s and
-    the soak injects a fault a minute; at 100 IOPS, one every 30 s."""
+    vCPU) kept the director so busy that an operator command took 10-20 s and the soak
+    injected a fault a minute."""
     jobs = " ".join(f"--name=lun{i} --filename={disk}" for i, disk in enumerate(disks))
     return (
         "fio --direct=1 --ioengine=libaio --iodepth=4 --rw=randrw --size=48m"
