@@ -29,6 +29,9 @@ class MemorySample:
     at: float
     slab_kib: int
     available_kib: int
+    # The part of the slab no shrinker can give back (SUnreclaim): where a leak would show,
+    # apart from dentry and inode caches that grow with every process started.
+    unreclaimable_kib: int = 0
 
 
 @dataclass
@@ -87,14 +90,16 @@ class SoakRun:
             "module_cycles": self.module_cycles,
             "module_cycle_failures": list(self.module_cycle_failures),
             "slab_growth_second_half": slab_growth(self.memory),
+            "unreclaimable_growth_second_half": slab_growth(self.memory, "unreclaimable_kib"),
             "memory": [asdict(m) for m in self.memory],
             "stopped_early": self.stopped_early,
         }
 
 
-def slab_growth(samples: list[MemorySample]) -> dict[str, float | None]:
-    """Per guest, how much its slab grew over the second half of the run: (last - first) /
-    first of the samples taken after the midpoint; None with fewer than two such samples."""
+def slab_growth(samples: list[MemorySample], field: str = "slab_kib") -> dict[str, float | None]:
+    """Per guest, how much its slab (or another `field` of the samples) grew over the second
+    half of the run: (last - first) / first of the samples taken after the midpoint; None with
+    fewer than two such samples."""
     growth: dict[str, float | None] = {}
     for guest in sorted({s.guest for s in samples}):
         mine = sorted((s for s in samples if s.guest == guest), key=lambda s: s.at)
@@ -102,10 +107,11 @@ def slab_growth(samples: list[MemorySample]) -> dict[str, float | None]:
             continue
         middle = (mine[0].at + mine[-1].at) / 2
         late = [s for s in mine if s.at >= middle]
-        if len(late) < 2 or late[0].slab_kib == 0:
+        first, last = getattr(late[0], field, 0), getattr(late[-1], field, 0)
+        if len(late) < 2 or not first:
             growth[guest] = None
             continue
-        growth[guest] = round((late[-1].slab_kib - late[0].slab_kib) / late[0].slab_kib, 4)
+        growth[guest] = round((last - first) / first, 4)
     return growth
 
 
@@ -180,6 +186,15 @@ def markdown(summary: dict[str, Any]) -> str:
         f"Module load/unload cycles with devices bound (I/O stopped, not in the figures above):"
         f" {summary['module_cycles']}, failed: {len(summary['module_cycle_failures'])}.",
         f"rxe faults (documented fingerprints, counted apart): {len(summary['rxe_faults'])}.",
+        "Unreclaimable slab (SUnreclaim) over the second half: "
+        + (
+            ", ".join(
+                f"{guest} {'-' if g is None else f'{g:+.2%}'}"
+                for guest, g in summary.get("unreclaimable_growth_second_half", {}).items()
+            )
+            or "not sampled"
+        )
+        + ".",
         "Recovery is from the moment the fault was undone to the first I/O that completed"
         " after it (a direct read of each LUN, or a ping through the vNIC).",
     ]

@@ -178,7 +178,7 @@ def iperf_errors(host: Guest) -> list[str]:
 def memory(guest: Guest, at: float) -> MemorySample:
     info = dict(
         line.split(":", 1)
-        for line in guest.console.output("grep -E '^(Slab|MemAvailable):' /proc/meminfo")
+        for line in guest.console.output("grep -E '^(Slab|SUnreclaim|MemAvailable):' /proc/meminfo")
         .strip()
         .splitlines()
         if ":" in line
@@ -188,6 +188,7 @@ def memory(guest: Guest, at: float) -> MemorySample:
         at=round(at, 1),
         slab_kib=int(info["Slab"].split()[0]),
         available_kib=int(info["MemAvailable"].split()[0]),
+        unreclaimable_kib=int(info["SUnreclaim"].split()[0]),
     )
 
 

@@ -146,3 +146,17 @@ def test_kernel_io_errors_are_listed_with_the_fault_each_followed() -> None:
     summary = soak.summary()
     assert summary["kernel_io_errors"] == [line]
     assert f"- kernel_io_errors: {line}" in markdown(summary)
+
+
+def test_the_unreclaimable_slab_is_measured_apart_from_the_whole() -> None:
+    samples = [
+        MemorySample("director", 0.0, 1000, 9, unreclaimable_kib=400),
+        MemorySample("director", 50.0, 1100, 9, unreclaimable_kib=400),
+        MemorySample("director", 100.0, 1200, 9, unreclaimable_kib=404),
+    ]
+    assert slab_growth(samples) == {"director": 0.0909}
+    assert slab_growth(samples, "unreclaimable_kib") == {"director": 0.01}
+    soak = record()
+    soak.memory = samples
+    text = markdown(soak.summary())
+    assert "Unreclaimable slab (SUnreclaim) over the second half: director +1.00%." in text
