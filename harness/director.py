@@ -231,7 +231,6 @@ def ctl(director: Guest, args: str) -> str:
 
 CTL_BATCH_IN = "/tmp/ctl-batch.in"
 CTL_BATCH_OUT = "/tmp/ctl-batch.out"
-CTL_BATCH_PID = "/tmp/ctl-batch.pid"
 # The console shell's descriptor for writing to the batch's FIFO.
 CTL_BATCH_FD = 9
 CTL_BATCH_WITHIN = 60.0
@@ -253,7 +252,7 @@ class CtlBatch:
         con.run(f"rm -f {CTL_BATCH_IN} {CTL_BATCH_OUT}; mkfifo {CTL_BATCH_IN}")
         con.run(
             f"{DIRECTOR_CLI} ctl --config {DIRECTOR_CONFIG} batch {CTL_BATCH_IN}"
-            f" > {CTL_BATCH_OUT} 2>&1 & echo $! > {CTL_BATCH_PID}"
+            f" > {CTL_BATCH_OUT} 2>&1 &"
         )
         # Opening the FIFO for writing waits for the batch to open it for reading.
         con.run(f"exec {CTL_BATCH_FD}>{CTL_BATCH_IN}", timeout=CTL_BATCH_WITHIN)
@@ -261,19 +260,18 @@ class CtlBatch:
     def run(self, args: str) -> str:
         """Run one ctl command (what follows `ctl`); return what the batch wrote for it."""
         con = self.console
-        skip = int(con.output(f"wc -l < {CTL_BATCH_OUT}").strip() or 0)
         con.run(f"printf '%s\\n' {shlex.quote(args)} >&{CTL_BATCH_FD}")
         self.sent += 1
         done = f'[ "$(grep -c "^ctl-batch: " {CTL_BATCH_OUT})" -ge {self.sent} ]'
         if not con.wait_until(done, CTL_BATCH_WITHIN, interval=0.1):
             raise CtlError(f"ctl {args}: no answer within {CTL_BATCH_WITHIN:g} s")
-        answer = con.output(f"tail -n +{skip + 1} {CTL_BATCH_OUT}")
+        # Its lines: those after the previous command's status line, up to its own.
+        answer = con.output(
+            f"awk -v n={self.sent - 1} 'seen == n; /^ctl-batch: /{{seen++}}' {CTL_BATCH_OUT}"
+        )
         if not answer.rstrip().endswith("ctl-batch: 0"):
             raise CtlError(f"ctl {args}: {answer.strip()}")
         return answer
-
-    def stop(self) -> None:
-        self.console.run(f"exec {CTL_BATCH_FD}>&-; kill $(cat {CTL_BATCH_PID}) 2>/dev/null; true")
 
 
 def ctl_refused(director: Guest, args: str) -> str:
