@@ -239,6 +239,8 @@ class Config:
     hello_interval: int = DEFAULT_HELLO_INTERVAL
     servers: list[Server] = field(default_factory=list)
     down_ports: list[str] = field(default_factory=list)  # I/O ports whose link is down
+    # I/O cards taken down by the operator ("eth", "fc"): ports gone, their hosts cut off
+    down_cards: list[str] = field(default_factory=list)
     fc_targets: list[FcTarget] = field(default_factory=list)
     host_keys: dict[str, str] = field(default_factory=dict)  # port GUID -> key (hex)
     allow_unauthenticated: list[str] = field(default_factory=list)  # port GUIDs
@@ -307,6 +309,13 @@ def io_port_guid(director_guid: int, port: str) -> int:
     if kind not in IO_PORT_KINDS or not number.isdigit() or not 0 <= int(number) <= 0xFF:
         raise ValueError(f"I/O port {port!r} is not <eth|fc>/<0..255>")
     return (director_guid & ~0xFFFF) | IO_PORT_KINDS[kind] << 8 | int(number)
+
+
+def card_kind(card: object) -> str:
+    """An I/O card's name ("eth" or "fc"), checked."""
+    if not isinstance(card, str) or card not in IO_PORT_KINDS:
+        raise ValueError(f"I/O card {card!r} is not one of {', '.join(IO_PORT_KINDS)}")
+    return str(card)
 
 
 def fabric_address(prefix: str, guid: int) -> str:
@@ -522,6 +531,7 @@ def checked(config: Config) -> tuple[Config, list[Problem]]:
                                                                 "hello interval")),
         servers=check.servers(config.servers),
         down_ports=[p for p in config.down_ports if check.ok("down_ports", io_port_guid, 0, p)],
+        down_cards=[c for c in config.down_cards if check.ok("down_cards", card_kind, c)],
         fc_targets=check.fc_targets(config.fc_targets),
         host_keys={g: k for g, k in config.host_keys.items()
                    if check.ok(f"host_keys: {g}", _host_key, g, k)},
@@ -610,6 +620,7 @@ def parse(data: object) -> tuple[Config, list[Problem]]:
         servers=_entries(lambda d: _server(d, problems), _list(data, "servers", "", problems),
                          "servers", problems),
         down_ports=_list(data, "down_ports", "", problems),
+        down_cards=_list(data, "down_cards", "", problems),
         fc_targets=_entries(lambda d: _fc_target(d, problems),
                             _list(data, "fc_targets", "", problems), "fc_targets", problems),
         host_keys={str(k): v for k, v in keys.items()},

@@ -301,6 +301,17 @@ def cmd_port_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_card_state(args: argparse.Namespace) -> int:
+    config = cfg.load(args.config)
+    down = [c for c in config.down_cards if c != args.card]
+    if args.state == "down":
+        down.append(args.card)
+    config.down_cards = down
+    cfg.save(args.config, config)
+    print(f"I/O card {args.card} {args.state}")
+    return 0
+
+
 def cmd_host_key(args: argparse.Namespace) -> int:
     """Set, make or remove a host's XSMP key; a made key is printed once, for the host's
     keyring (docs/security.md)."""
@@ -632,6 +643,15 @@ def add_parser(
     link.add_argument("port", help="eth/<n> or fc/<n>")
     link.add_argument("state", choices=["up", "down"])
     link.set_defaults(operation=cmd_port_link)
+
+    card = ops.add_parser(
+        "card-state",
+        help="take an I/O card down (its ports go, every host's connections to it drop) or"
+        " bring it up (its configuration is applied again, the hosts reconnect)",
+    )
+    card.add_argument("card", choices=sorted(cfg.IO_PORT_KINDS))
+    card.add_argument("state", choices=["up", "down"])
+    card.set_defaults(operation=cmd_card_state)
 
     fc = ops.add_parser(
         "fc-show", help="the kernel FC card: ports, targets, LUN maps, ACLs, vHBAs, counters"

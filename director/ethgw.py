@@ -2,8 +2,9 @@
 for hosts' vNICs on each port, bridges their frames to the port's uplink interface and steers
 frames from it to the vNICs they are for. This process is its control plane: it writes the
 ports and the configured vNICs into the gateway's configfs tree, keeps them in line with the
-director's configuration (vNICs added, deleted, changed; `down_ports`), and on SIGTERM stops
-every port (the hosts' connections close) and takes the tree down. No frame passes through it.
+director's configuration (vNICs added, deleted, changed; `down_ports`; `down_cards` naming
+"eth" stops every port, as SIGTERM does, until it no longer does), and on SIGTERM stops every
+port (the hosts' connections close) and takes the tree down. No frame passes through it.
 
 configfs layout (kernel/xsethgw/xsethgw_configfs.c): <root>/<port>/{uplink,address,link,enable}
 and <root>/<port>/vnics/<resource id in hex>/{mac,mtu,host}; a port "eth/1" is the directory
@@ -30,6 +31,7 @@ CONFIGFS = Path("/sys/kernel/config/xsethgw")
 # A host's first connection follows its INSTALL at once; it is refused until the gateway knows
 # its host, and tried again a second later.
 RELOAD_PERIOD = 0.25
+CARD = "eth"  # its name in the configuration's down_cards
 
 
 def port_dirname(port: str) -> str:
@@ -182,13 +184,14 @@ class EthernetGateway:
         self.watched = settings
         self.bindings = bindings
         self.stopping = False
+        self.down = False
 
     def _vnics(self) -> set[int]:
         return set(wanted_vnics(self.watched.config, self.card.ports))
 
     def serve(self) -> None:
         self.bindings.refresh(self._vnics())
-        self.card.start(self.watched.config, self.bindings.bound)
+        self._follow(first=True)
         print("director: ethgw ready", flush=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
@@ -197,10 +200,26 @@ class EthernetGateway:
                 time.sleep(RELOAD_PERIOD)
                 changed = self.watched.refresh()
                 if self.bindings.refresh(self._vnics()) or changed:
-                    self.card.apply(self.watched.config, self.bindings.bound)
+                    self._follow()
         finally:
             self.card.stop()
             log.info("card stopped")
+
+    def _follow(self, first: bool = False) -> None:
+        """Bring the card in line with the configuration: taken down by `down_cards` (ports
+        stopped, every host's connections closed), brought up again, or changed."""
+        config = self.watched.config
+        down = CARD in config.down_cards
+        if down != self.down or first:
+            self.down = down
+            if not first:
+                log.info("card %s", "down" if down else "up")
+            if down:
+                self.card.stop()
+            else:
+                self.card.start(config, self.bindings.bound)
+        elif not down:
+            self.card.apply(config, self.bindings.bound)
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)

@@ -3,7 +3,9 @@ serves the hosts' vHBAs; this process keeps it configured as the director's conf
 file says (director/lio.py) and follows the file's changes within a second, and the hosts the
 XCMs installed each vHBA on (director/bindings.py) within a quarter of one. Stopping it stops
 the card: the fabric's ports go, with every host's connections; the LUNs' data stays. Started
-again, it puts the configuration back, and the hosts reconnect.
+again, it puts the configuration back, and the hosts reconnect. The configuration's
+`down_cards` naming "fc" (`ctl card-state fc down`) does the same without stopping the
+process: the card restart of an operator, and of the soak.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ log = logging.getLogger("director.fcgw")
 # A host's first connection to the card follows its INSTALL at once; it is refused until the
 # card knows its host, and tried again a second later.
 RELOAD_PERIOD = 0.25
+CARD = "fc"  # its name in the configuration's down_cards
 
 
 class FcCard:
@@ -30,6 +33,7 @@ class FcCard:
         self.settings = settings
         self.bindings = bindings
         self.stopping = False
+        self.down = False
 
     def _stop(self, signum: int, _frame: object) -> None:
         self.stopping = True
@@ -38,6 +42,15 @@ class FcCard:
         return set(port_vhbas(self.settings.config, self.lio.ports))
 
     def _apply(self) -> None:
+        down = CARD in self.settings.config.down_cards
+        if down != self.down:
+            self.down = down
+            if down:
+                self.lio.remove()
+            log.info("card %s", "down: its ports and their connections are gone" if down
+                     else "up: its configuration is applied again")  # fmt: skip
+        if down:
+            return
         try:
             self.lio.apply(self.settings.config, self.bindings.bound)
         except OSError as err:

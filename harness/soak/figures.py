@@ -27,6 +27,8 @@ class Recovery:
 class MemorySample:
     guest: str
     at: float
+    # Slab once the shrinkable caches are dropped (drop_caches=2): what the kernel holds on
+    # to, not the dentries and inodes of the files and processes the faults come and go with.
     slab_kib: int
     available_kib: int
     # The part of the slab no shrinker can give back (SUnreclaim): where a leak would show,
@@ -56,6 +58,8 @@ class SoakRun:
     kmemleak: list[str] = field(default_factory=list)
     module_cycles: int = 0
     module_cycle_failures: list[str] = field(default_factory=list)
+    # Per guest, the slab caches that grew most over the second half ("name +N KiB ...").
+    slab_growers: dict[str, list[str]] = field(default_factory=dict)
     stopped_early: str = ""
 
     def summary(self) -> dict[str, Any]:
@@ -91,6 +95,7 @@ class SoakRun:
             "module_cycle_failures": list(self.module_cycle_failures),
             "slab_growth_second_half": slab_growth(self.memory),
             "unreclaimable_growth_second_half": slab_growth(self.memory, "unreclaimable_kib"),
+            "slab_growers_second_half": dict(self.slab_growers),
             "memory": [asdict(m) for m in self.memory],
             "stopped_early": self.stopped_early,
         }
@@ -98,8 +103,9 @@ class SoakRun:
 
 def slab_growth(samples: list[MemorySample], field: str = "slab_kib") -> dict[str, float | None]:
     """Per guest, how much its slab (or another `field` of the samples) grew over the second
-    half of the run: (last - first) / first of the samples taken after the midpoint; None with
-    fewer than two such samples."""
+    half of the run: along the least-squares line through the samples taken after the
+    midpoint, from the first of them to the last, relative to where the line starts (one
+    sample's noise moves it little); None with fewer than two such samples."""
     growth: dict[str, float | None] = {}
     for guest in sorted({s.guest for s in samples}):
         mine = sorted((s for s in samples if s.guest == guest), key=lambda s: s.at)
@@ -107,11 +113,14 @@ def slab_growth(samples: list[MemorySample], field: str = "slab_kib") -> dict[st
             continue
         middle = (mine[0].at + mine[-1].at) / 2
         late = [s for s in mine if s.at >= middle]
-        first, last = getattr(late[0], field, 0), getattr(late[-1], field, 0)
-        if len(late) < 2 or not first:
+        points = [(s.at, float(getattr(s, field, 0))) for s in late]
+        if len(points) < 2 or points[0][0] == points[-1][0]:
             growth[guest] = None
             continue
-        growth[guest] = round((last - first) / first, 4)
+        slope, intercept = statistics.linear_regression(*zip(*points, strict=True))
+        first = slope * points[0][0] + intercept
+        last = slope * points[-1][0] + intercept
+        growth[guest] = round((last - first) / first, 4) if first > 0 else None
     return growth
 
 
@@ -195,9 +204,13 @@ def markdown(summary: dict[str, Any]) -> str:
             or "not sampled"
         )
         + ".",
+        "Slab is read after the kernel's shrinkable caches are dropped (drop_caches=2) and its"
+        " growth taken along the least-squares line through the second half's samples.",
         "Recovery is from the moment the fault was undone to the first I/O that completed"
         " after it (a direct read of each LUN, or a ping through the vNIC).",
     ]
+    for guest, growers in summary.get("slab_growers_second_half", {}).items():
+        lines.append(f"- slab caches that grew most on the {guest}: {'; '.join(growers) or '-'}")
     for name in ("io_errors", "network_errors", "kernel_io_errors", "splats", "rxe_faults"):
         for entry in summary.get(name, []):
             lines.append(f"- {name}: {entry}")

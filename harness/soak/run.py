@@ -9,8 +9,10 @@ import random
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from harness import director, image, kernels, kmemleak, lan, modload, modules, san
 from harness.console import ConsoleError
@@ -35,7 +37,7 @@ LUN_MB = 64
 # Every fault stays inside it: a lost target's I/O is held, not failed, for this long.
 LOSS_TMO = 120
 SAMPLE_EVERY_S = 60.0
-GAP_S = (1.0, 3.0)  # the random pause between two faults
+GAP_S = (0.5, 1.5)  # the random pause between two faults
 UP_WITHIN = 90.0
 MIN_SEGMENT_S = 60.0  # after an rxe fault's reboot, the soak goes on if this much time is left
 DISKS = "/sys/class/scsi_disk/*/device/block/*"
@@ -95,8 +97,13 @@ def set_up(fabric: Fabric, build: Build) -> tuple[str, tuple[str, ...]]:
 
 
 def _sample(fabric: Fabric, record: SoakRun, at: float) -> None:
+    middle = record.minutes * 30
     for guest in fabric.guests:
-        record.memory.append(workload.memory(guest, at))
+        # The first sample of the second half keeps slabinfo, for the growers at the end.
+        first_late = at >= middle and not any(
+            m.guest == guest.name and m.at >= middle for m in record.memory
+        )
+        record.memory.append(workload.memory(guest, at, keep_slabinfo=first_late))
         for splat in workload.new_splats(guest):
             if splat.kind == "hung task":
                 record.hung_tasks += 1
@@ -116,7 +123,7 @@ def _segment(
     record: SoakRun,
     window: tuple[float, float],
     rng: random.Random,
-    kinds: tuple[faults.Fault, ...],
+    order: Iterator[faults.Fault],
     log_dir: Path,
 ) -> None:
     """From now until `end`: fio and iperf3 started for that long, faults under them; then
@@ -138,7 +145,7 @@ def _segment(
         if now >= next_sample:
             _sample(fabric, record, at)
             next_sample += SAMPLE_EVERY_S
-        fault = rng.choice(kinds)
+        fault = next(order)
         timing = faults.timed(fault, fabric, probes[fault.path])
         recovered = timing.recovered_after
         record.recoveries.append(Recovery(fault.name, round(at, 1), recovered))
@@ -202,9 +209,10 @@ def soak(
     for the time left; anything else ends it."""
     start = time.monotonic()
     end = start + minutes * 60
+    order = faults.schedule(rng, kinds)
     while end - time.monotonic() > MIN_SEGMENT_S:
         try:
-            _segment(fabric, disks, record, (start, end), rng, kinds, log_dir)
+            _segment(fabric, disks, record, (start, end), rng, order, log_dir)
             return
         except ConsoleError:
             at = time.monotonic() - start
@@ -249,15 +257,31 @@ def _leaks(fabric: Fabric, record: SoakRun) -> None:
             record.kmemleak += [b for b in found.split("unreferenced object")[1:]]
 
 
-def write_results(summary: dict[str, object], text: str) -> None:
+def _latest_runs(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs soak.json keeps, one per kernel (the latest), with `summary` in its place."""
+    try:
+        kept = json.loads((RESULTS / "soak.json").read_text())
+    except (OSError, ValueError):
+        kept = []
+    runs = kept.get("runs", []) if isinstance(kept, dict) else []
+    runs = [r for r in runs if isinstance(r, dict) and r.get("kernel") != summary["kernel"]]
+    return sorted([*runs, summary], key=lambda r: str(r.get("kernel")))
+
+
+def write_results(summary: dict[str, Any]) -> str:
+    """Keep `summary` as its kernel's latest soak in soak.{json,md} and the README (the other
+    kernels' latest runs stay); return the Markdown of them all."""
+    runs = _latest_runs(summary)
+    text = "\n".join(markdown(r) for r in runs)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak.json").write_text(json.dumps(summary, indent=1) + "\n")
+    (RESULTS / "soak.json").write_text(json.dumps({"runs": runs}, indent=1) + "\n")
     (RESULTS / "soak.md").write_text(text)
     readme = README.read_text()
     block = f"{README_BEGIN}\n{text}{README_END}"
     pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.DOTALL)
     if pattern.search(readme):
         README.write_text(pattern.sub(lambda _: block, readme))
+    return text
 
 
 def run(
@@ -293,6 +317,7 @@ def run(
                     kmemleak.forget(guest)
                 workload.new_splats(guest)
             soak(fabric, build, disks, record, minutes, rng, chosen, log_dir)
+            record.slab_growers = {g.name: workload.slab_growers(g) for g in fabric.guests}
             cycle_modules(fabric, build, gid, record, module_cycles)
             _leaks(fabric, record)
         except (ConsoleError, OSError) as exc:
@@ -304,9 +329,8 @@ def run(
                 _keep_fio(fabric, log_dir)
     summary = record.summary()
     summary["seed"] = seed
-    text = markdown(summary)
-    write_results(summary, text)
-    print(text)
+    print(markdown(summary))
+    write_results(summary)
     say(f"soak figures: {RESULTS / 'soak.md'}; artifacts: {log_dir}")
     met = all(m for *_, m in goals(summary)) and not record.stopped_early
     return 0 if met else 1

@@ -175,10 +175,20 @@ def iperf_errors(host: Guest) -> list[str]:
     return failed
 
 
-def memory(guest: Guest, at: float) -> MemorySample:
+SLABINFO_MIDDLE = "/var/tmp/xs-slabinfo-middle"
+GROWERS = 5
+
+
+def memory(guest: Guest, at: float, keep_slabinfo: bool = False) -> MemorySample:
+    """The guest's memory figures, read once the shrinkable caches are dropped; with
+    `keep_slabinfo`, /proc/slabinfo as it is then stays in the guest for slab_growers()."""
+    keep = f"; cat /proc/slabinfo > {SLABINFO_MIDDLE}" if keep_slabinfo else ""
     info = dict(
         line.split(":", 1)
-        for line in guest.console.output("grep -E '^(Slab|SUnreclaim|MemAvailable):' /proc/meminfo")
+        for line in guest.console.output(
+            f"echo 2 > /proc/sys/vm/drop_caches{keep};"
+            " grep -E '^(Slab|SUnreclaim|MemAvailable):' /proc/meminfo"
+        )
         .strip()
         .splitlines()
         if ":" in line
@@ -190,6 +200,30 @@ def memory(guest: Guest, at: float) -> MemorySample:
         available_kib=int(info["MemAvailable"].split()[0]),
         unreclaimable_kib=int(info["SUnreclaim"].split()[0]),
     )
+
+
+def slab_growers(guest: Guest) -> list[str]:
+    """The slab caches that grew most since memory(keep_slabinfo=True), in bytes (objects
+    times object size), largest first: where a growing slab is going. Empty when there is no
+    kept /proc/slabinfo (a guest booted again since) or nothing grew."""
+    con = guest.console
+    # slabinfo 2.1: name active_objs num_objs objsize ...; two header lines.
+    compare = (
+        "FNR <= 2 { next } NR == FNR { was[$1] = $3 * $4; n[$1] = $3; next }"
+        " { d = $3 * $4 - was[$1]; if (d > 0) print d, $1, n[$1] + 0, $3 }"
+    )
+    out = con.run(
+        f"[ -r {SLABINFO_MIDDLE} ] && echo 2 > /proc/sys/vm/drop_caches &&"
+        f" awk '{compare}' {SLABINFO_MIDDLE} /proc/slabinfo | sort -rn | head -n {GROWERS}",
+        check=False,
+    ).output
+    growers = []
+    for line in out.strip().splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[0].isdigit():
+            grew, name, was, now = fields
+            growers.append(f"{name} +{int(grew) // 1024} KiB ({was} -> {now} objects)")
+    return growers
 
 
 def new_splats(guest: Guest) -> list[crashscan.Splat]:

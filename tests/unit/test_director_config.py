@@ -70,6 +70,12 @@ def test_down_ports_must_name_io_ports() -> None:
         cfg.Config(down_ports=["eth1"]).validate()
 
 
+def test_down_cards_must_name_io_cards() -> None:
+    with pytest.raises(cfg.ConfigError, match="I/O card 'scsi'"):
+        cfg.Config(down_cards=["scsi"]).validate()
+    cfg.Config(down_cards=["eth", "fc"]).validate()
+
+
 def test_saved_configuration_loads_back(tmp_path: Path) -> None:
     path = tmp_path / "director.json"
     config = cfg.Config(hello_interval=1, servers=[cfg.Server("host", vnics=[cfg.Vnic("v", 7)])])

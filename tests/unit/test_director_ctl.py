@@ -38,6 +38,7 @@ def refused(capsys: pytest.CaptureFixture[str], status: int) -> str:
     ("words", "complaint"),
     [
         (["add-vnic", "host", "x0", "--mac", "zz:zz"], "MAC 'zz:zz' is not 6 hex bytes"),
+        (["card-state", "scsi", "down"], "argument card: invalid choice: 'scsi'"),
         (["add-vnic", "host", "x0", "--mtu", "99999"], "MTU 99999 is not within 68..9000"),
         (["add-vnic", "host", "x0", "--mac", "01:00:5e:00:00:01"], "multicast"),
         (["add-vnic", "host", "a name"], "device name 'a name'"),
@@ -98,6 +99,18 @@ def test_duplicates_are_refused_and_the_file_is_left_as_it_was(
     for words, complaint in attempts.items():
         assert complaint in refused(capsys, ctl(path, *words)), words
     assert path.read_text() == before
+
+
+def test_card_state_takes_a_card_down_and_up_again_in_the_configuration(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ctl(path, "card-state", "fc", "down") == 0
+    assert ctl(path, "card-state", "eth", "down") == 0
+    assert ctl(path, "card-state", "fc", "down") == 0
+    assert cfg.load(path).down_cards == ["eth", "fc"]
+    assert ctl(path, "card-state", "fc", "up") == 0
+    assert cfg.load(path).down_cards == ["eth"]
+    assert capsys.readouterr().out.splitlines()[-1] == "I/O card fc up"
 
 
 def test_devices_added_without_mac_or_wwn_each_get_their_own(path: Path) -> None:

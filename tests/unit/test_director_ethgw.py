@@ -7,8 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
+from director.bindings import HostBindings
 from director.config import Config, Server, Vnic, Watched
-from director.ethgw import KernelCard, port_dirname
+from director.ethgw import EthernetGateway, KernelCard, port_dirname
 
 PORTS = {"eth/1": "gw-eth1", "eth/2": "gw-eth2"}
 ADDRESSES = {"eth/1": "2001:db8::1", "eth/2": "2001:db8::2"}
@@ -116,3 +117,35 @@ def test_each_vnic_is_bound_to_its_hosts_gid_and_moves_with_it(tmp_path: Path) -
     assert read(host) == "2001:db8::5054:ff:fe18:1"
     gw.apply(config(vnic), {0x2001: "2001:db8::99"})
     assert read(host) == "2001:db8::99"
+
+
+def _gateway(tmp_path: Path, start: Config) -> tuple[EthernetGateway, Watched]:
+    settings = Watched(None, start)
+    gw = EthernetGateway(PORTS, "2001:db8::", 0x1, settings, HostBindings(tmp_path / "state"),
+                         root=tmp_path / "configfs")  # fmt: skip
+    gw.card.remove_dir = shutil.rmtree
+    (tmp_path / "configfs").mkdir()
+    return gw, settings
+
+
+def test_a_card_taken_down_stops_its_ports_and_brought_up_serves_its_vnics_again(
+    tmp_path: Path,
+) -> None:
+    vnic = Vnic("xsvnic0", 0x2001, port="eth/1")
+    gw, settings = _gateway(tmp_path, config(vnic))
+    gw._follow(first=True)
+    vnic_dir = tmp_path / "configfs" / "eth1" / "vnics" / "2001"
+    assert vnic_dir.is_dir()
+    settings.config = Config(servers=settings.config.servers, down_cards=["eth"])
+    gw._follow()
+    assert not list((tmp_path / "configfs").iterdir())
+    settings.config = Config(servers=settings.config.servers, down_cards=["fc"])
+    gw._follow()
+    assert read(tmp_path / "configfs" / "eth1" / "enable") == "1"
+    assert vnic_dir.is_dir()
+
+
+def test_a_card_down_when_its_process_starts_serves_nothing(tmp_path: Path) -> None:
+    gw, _ = _gateway(tmp_path, Config(down_cards=["eth"]))
+    gw._follow(first=True)
+    assert not list((tmp_path / "configfs").iterdir())

@@ -3,6 +3,8 @@ goals scaled to the run's length, the README block, and the probe's answer."""
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 from pathlib import Path
 
@@ -92,16 +94,29 @@ def test_errors_and_splats_fail_their_goals_and_are_listed() -> None:
     assert "- splats: host: WARNING: at xsvhba_main.c:1" in text
 
 
-def test_results_replace_the_readme_block_between_its_markers(
-    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+def test_results_keep_each_kernels_latest_run_and_replace_the_readme_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readme = tmp_path / "README.md"  # type: ignore[operator]
+    readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{run.README_BEGIN}\nold table\n{run.README_END}\nrest\n")
     monkeypatch.setattr(run, "README", readme)
-    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")  # type: ignore[operator]
-    run.write_results({"a": 1}, "new table\n")
-    assert readme.read_text() == f"intro\n{run.README_BEGIN}\nnew table\n{run.README_END}\nrest\n"
-    assert (tmp_path / "results" / "soak.md").read_text() == "new table\n"  # type: ignore[operator]
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "soak.json").write_text('{"kernel": "an old single run"}')
+    first, second = record().summary(), record().summary()
+    second["kernel"], second["commit"] = "7.2.0-debug", "abc1234"
+    run.write_results(first)
+    run.write_results(second)
+    second["commit"] = "def5678"
+    text = run.write_results(second)
+    kept = json.loads((tmp_path / "results" / "soak.json").read_text())["runs"]
+    assert [(r["kernel"], r["commit"]) for r in kept] == [
+        (first["kernel"], first["commit"]),
+        ("7.2.0-debug", "def5678"),
+    ]
+    assert text == markdown(first) + "\n" + markdown(second)
+    assert readme.read_text() == f"intro\n{run.README_BEGIN}\n{text}{run.README_END}\nrest\n"
+    assert (tmp_path / "results" / "soak.md").read_text() == text
 
 
 def test_the_probe_times_io_and_says_none_past_its_limit() -> None:
@@ -160,3 +175,19 @@ def test_the_unreclaimable_slab_is_measured_apart_from_the_whole() -> None:
     soak.memory = samples
     text = markdown(soak.summary())
     assert "Unreclaimable slab (SUnreclaim) over the second half: director +1.00%." in text
+
+
+def test_slab_growth_follows_the_trend_not_one_noisy_last_sample() -> None:
+    early = [MemorySample("director", 0.0, 900, 9)]
+    late = [MemorySample("director", float(at), slab, 9) for at, slab in
+            zip(range(300, 601, 60), (1000, 1010, 990, 1005, 995, 1060), strict=True)]  # fmt: skip
+    # The last sample alone says +6%; the line through the second half's six says +3.89%.
+    assert slab_growth(early + late) == {"director": 0.0389}
+
+
+def test_each_round_of_the_schedule_has_every_kind_once_in_a_random_order() -> None:
+    kinds = faults.FAULTS
+    schedule = faults.schedule(random.Random(7), kinds)
+    rounds = [[next(schedule) for _ in kinds] for _ in range(6)]
+    assert all(sorted(f.name for f in r) == sorted(f.name for f in kinds) for r in rounds)
+    assert len({tuple(f.name for f in r) for r in rounds}) > 1

@@ -487,6 +487,28 @@ def test_card_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str)
 
 
 @pytest.mark.default_kernel_only
+def test_card_taken_down_by_the_operator_drops_the_vhba_and_up_again_serves_its_data(
+    fabric: Fabric, vhba: str
+) -> None:
+    """`ctl card-state fc down`: the card's ports go with the host's connections; `up`: the
+    card applies its configuration again, the vHBA reconnects and its disk reads as before."""
+    con = fabric.host.console
+    state = "/sys/class/scsi_host/host*/vhba_state"
+    read = f"dd if={vhba} bs=64k count=16 iflag=direct status=none | sha256sum"
+    with targets_held_for(fabric, RESTART_LOSS_TMO):
+        before = con.output(read)
+        director.ctl(fabric.director, "card-state fc down")
+        try:
+            assert con.wait_until(f"! grep -q ready {state}", 30), diagnostics(fabric)
+            ports = json.loads(director.ctl(fabric.director, "fc-show --json"))
+            assert ports == [], ports
+        finally:
+            director.ctl(fabric.director, "card-state fc up")
+        assert con.wait_until(f"grep -q ready {state}", UP_WITHIN), diagnostics(fabric)
+        assert con.output(read) == before
+
+
+@pytest.mark.default_kernel_only
 def test_whole_director_restart_during_fio_verify_loses_nothing(fabric: Fabric, vhba: str) -> None:
     """The XCM and the FC card both go away and come back: the host keeps its vHBA through
     the lost session, reconnects to the card, and fio sees every block it wrote."""

@@ -668,6 +668,25 @@ def test_card_restart_reconnects_the_vnic(fabric: Fabric, vnic: str) -> None:
     assert ping.ok, ping.output + diagnostics(fabric)
 
 
+@pytest.mark.default_kernel_only
+def test_card_taken_down_by_the_operator_drops_carrier_and_up_again_reconnects(
+    fabric: Fabric, vnic: str
+) -> None:
+    director.ctl(fabric.director, "card-state eth down")
+    try:
+        assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
+        ports = fabric.director.console.output("ls /sys/kernel/config/xsethgw")
+        assert not ports.split(), ports
+    finally:
+        director.ctl(fabric.director, "card-state eth up")
+    back = fabric.host.console.wait_until(
+        f'[ "$(cat /sys/class/net/{vnic}/carrier)" = 1 ]', RECONNECT_WITHIN
+    )
+    assert back, diagnostics(fabric)
+    ping = fabric.host.console.run(f"ping -c 2 -W 5 {PORT.remote_ipv4()}", check=False)
+    assert ping.ok, ping.output + diagnostics(fabric)
+
+
 def test_a_port_bounce_under_a_connected_vnic_ends_with_it_reconnected(
     fabric: Fabric, vnic: str
 ) -> None:
