@@ -12,16 +12,20 @@
 #                    then module load/unload cycles (SOAK_CYCLES, default 100), on KERNEL;
 #                    figures in bench/results/soak.{json,md} and the README
 #   make dkms-check  install the modules through DKMS inside a guest (KERNEL=<id>; default: the default kernel)
+#
+# KERNEL_TREE=<path> runs test, demo, bench or soak on a kernel tree you built (make bzImage
+# modules; in place or O=) instead of the matrix's kernels.
 
 PY := .venv/bin/python
 KERNEL ?=
 KDIR ?=
+KERNEL_TREE ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 SOAK_MINUTES ?= 60
 SOAK_CYCLES ?= 100
 
-kernel_arg = $(if $(KERNEL),--kernel $(KERNEL))
+kernel_arg = $(if $(KERNEL),--kernel $(KERNEL)) $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE))
 
 .PHONY: all setup modules gen gen-check lint test check dkms-check demo bench soak matrix clean
 
@@ -44,7 +48,7 @@ lint: setup
 	.venv/bin/ruff format --check .
 
 test: setup gen-check lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE)) $(PYTEST_ARGS)
 
 check: setup
 	$(PY) -m pytest tests/kbuild --kernel $(or $(KERNEL),all)

@@ -11,6 +11,7 @@ from harness import (
     image,
     initramfs,
     kconfig,
+    kernel_tree,
     kernels,
     matrix,
     matrix_run,
@@ -25,6 +26,10 @@ from harness.soak import run as soak_run
 
 
 def _selected(args: argparse.Namespace) -> list[matrix.KernelSpec]:
+    if getattr(args, "kernel_tree", None):
+        if args.kernel:
+            raise SystemExit("--kernel and --kernel-tree exclude each other")
+        return [kernels.spec_of(kernel_tree.kernel_id(Path(args.kernel_tree)))]
     m = matrix.load()
     if args.kernel == "all":
         return list(m.kernels)
@@ -125,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if kernel:
             p.add_argument("--kernel", help="matrix kernel id, or 'all' (default: the default)")
+            p.add_argument(
+                "--kernel-tree",
+                metavar="PATH",
+                help="a kernel tree you built (make bzImage modules; in place or O=), instead",
+            )
         return p
 
     add("fetch", cmd_fetch, "download and unpack matrix kernels into the cache")
@@ -176,7 +186,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except kernel_tree.TreeRefused as refused:
+        print(f"harness: {refused}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

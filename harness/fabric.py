@@ -76,7 +76,11 @@ class Fabric:
             link=FabricLink(socket=socket, server=server, mac=who.mac),
             ipv4=who.ipv4,
             ipv6=who.ipv6,
-            cpu=chosen.cpu(qemu.cpu_model(built_here=self.kernel.spec.source is not None)),
+            cpu=chosen.cpu(
+                qemu.cpu_model(
+                    built_here=self.kernel.spec.source is not None or bool(self.kernel.spec.tree)
+                )
+            ),
             accel=chosen.name,
         )
 

@@ -112,9 +112,23 @@ def _depmod(kernel: Kernel) -> None:
     )
 
 
+def spec_of(kernel_id: str) -> KernelSpec:
+    """The kernel a `--kernel` id names: a matrix cell (id or release), or with `tree:` a
+    developer's built tree (checked first: harness/kernel_tree.py)."""
+    from harness import kernel_tree, matrix  # kernel_tree builds on this module
+
+    if kernel_tree.is_tree(kernel_id):
+        return kernel_tree.spec(kernel_id)
+    return matrix.load().get(kernel_id)
+
+
 def fetch(spec: KernelSpec) -> Kernel:
     """Return the kernel unpacked in the cache, downloading it first if needed (or, for a cell
-    built from source, building it)."""
+    built from source, building it; for a developer's tree, staging its modules)."""
+    if spec.tree:
+        from harness import kernel_tree
+
+        return kernel_tree.stage(spec)
     if spec.source is not None:
         from harness import srckernel  # it builds on this module
 

@@ -96,8 +96,9 @@ def load_gateway(guest: Guest) -> None:
     modload.insmod(guest, release, GATEWAY)
 
 
-def start_gateway(guest: Guest) -> None:
-    """Give each card port its fabric address and start the Ethernet card."""
+def start_gateway(guest: Guest, wait: bool = True) -> None:
+    """Give each card port its fabric address and start the Ethernet card (with `wait`
+    False, gateway_ready() waits for it to be ready)."""
     con = guest.console
     build(guest)
     load_gateway(guest)
@@ -108,7 +109,12 @@ def start_gateway(guest: Guest) -> None:
         f"{director.GUEST_PYTHON} -m director ethgw --config {director.DIRECTOR_CONFIG} {ports}"
         f" > {ETHGW_LOG} 2>&1 & echo $! > {ETHGW_PID}"
     )
-    director.wait_for_start(con, "ethgw ready", ETHGW_LOG)
+    if wait:
+        gateway_ready(guest)
+
+
+def gateway_ready(guest: Guest) -> None:
+    director.wait_for_start(guest.console, "ethgw ready", ETHGW_LOG)
 
 
 def stop_gateway(guest: Guest) -> None:

@@ -35,6 +35,7 @@ class KernelSpec:
     packages: tuple[str, ...] = ()
     source: SourceSpec | None = None
     in_tests: bool = True
+    tree: str = ""  # a developer's built kernel tree (harness/kernel_tree.py), not a cell
 
     def with_release(self, release: str) -> KernelSpec:
         return replace(self, release=release)

@@ -11,10 +11,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from harness import crashscan, director, kernels, kmemleak, matrix, modules, qemu, runs
+from harness import (
+    crashscan,
+    director,
+    kernel_tree,
+    kernels,
+    kmemleak,
+    matrix,
+    modules,
+    qemu,
+    runs,
+)
 from harness.bench import suite
 from harness.fabric import Fabric
 from harness.vm import Guest
@@ -34,6 +45,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="matrix kernel id to test (repeatable; 'all': every cell; 'default': the matrix's"
         " default; none: the cells of ci/kernels.toml that `make test` runs)",
     )
+    parser.addoption(
+        "--kernel-tree",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a kernel tree you built (make bzImage modules; in place or O=) to test, as a"
+        " kernel beside any --kernel (repeatable)",
+    )
+
+
+def _named_kernels(config: pytest.Config) -> list[str]:
+    """The kernel ids given on the command line: --kernel's, then each --kernel-tree's."""
+    trees = [kernel_tree.kernel_id(Path(p)) for p in config.getoption("kernel_tree")]
+    return [*config.getoption("kernel"), *trees]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -46,7 +71,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     selected = config.getoption("keyword") or config.getoption("markexpr")
     full = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not selected
-    if full and not config.getoption("kernel") and session.testscollected:
+    if full and not _named_kernels(config) and session.testscollected:
         seconds = time.monotonic() - config.stash[_STARTED]
         suite.record(seconds, session.testscollected, session.testsfailed)
 
@@ -56,6 +81,10 @@ NAMED_KERNELS_ONLY = "named_kernels_only"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for tree in config.getoption("kernel_tree"):
+        found = kernel_tree.problems(Path(tree))
+        if found:
+            raise pytest.UsageError(f"--kernel-tree {tree}: " + "; ".join(found))
     # JUnit XML for every run, in its run directory (harness/runs.py), unless asked elsewhere.
     if not config.option.xmlpath and not hasattr(config, "workerinput"):
         config.option.xmlpath = str(runs.current() / "junit.xml")
@@ -74,7 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep `make test` inside CI's time: its long end-to-end tests run once, on the default
     kernel; the other cells run the rest, which covers every path those tests take."""
-    if config.getoption("kernel"):
+    if _named_kernels(config):
         return
     default = matrix.load().default
     skip = pytest.mark.skip(
@@ -93,7 +122,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kernel_id" in metafunc.fixturenames:
         m = matrix.load()
-        chosen = metafunc.config.getoption("kernel") or m.test_ids()
+        chosen = _named_kernels(metafunc.config) or m.test_ids()
         if "all" in chosen:
             chosen = m.ids()
         chosen = list(dict.fromkeys(m.default if c == "default" else c for c in chosen))
@@ -102,7 +131,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def kernel(kernel_id: str) -> kernels.Kernel:
-    return kernels.fetch(matrix.load().get(kernel_id))
+    return kernels.fetch(kernels.spec_of(kernel_id))
 
 
 @pytest.fixture(scope="session")

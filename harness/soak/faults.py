@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from harness import director, lan, san
 from harness.console import Console
 from harness.fabric import Fabric
+from harness.soak import workload
 
 HELLO_INTERVAL = 1
 # How long each fault holds before it is undone: long enough for the host to notice most of
@@ -69,9 +70,13 @@ def director_restart(fabric: Fabric) -> None:
     san.stop_card(fabric.director)
     lan.stop_gateway(fabric.director)
     _hold(fabric)
-    director.start_xcm(fabric.director, HELLO_INTERVAL)
-    san.start_card(fabric.director)
-    lan.start_gateway(fabric.director)
+    # All three start at once, as a director's services do at its boot.
+    director.start_xcm(fabric.director, HELLO_INTERVAL, wait=False)
+    san.start_card(fabric.director, wait=False)
+    lan.start_gateway(fabric.director, wait=False)
+    director.xcm_ready(fabric.director)
+    san.card_ready(fabric.director)
+    lan.gateway_ready(fabric.director)
 
 
 def host_port_flap(fabric: Fabric) -> None:
@@ -144,6 +149,9 @@ def schedule(rng: random.Random, kinds: tuple[Fault, ...]) -> Iterator[Fault]:
         yield from round_
 
 
+IO_ERRORS = "io_errors="
+
+
 def probe_command(path: str, disks: tuple[str, ...], remote: str) -> str:
     """A shell command, run in the host VM, that prints how many seconds the first I/O on
     `path` took to complete (each disk read once, directly; or one ping answered), or
@@ -173,16 +181,23 @@ def parse_probe(output: str) -> float | None:
 @dataclass(frozen=True)
 class Timing:
     """What one fault took: doing and undoing it (`inject_s`), and from then to the first
-    I/O that completed (`recovered_after`; None when none did within PROBE_LIMIT_S)."""
+    I/O that completed (`recovered_after`; None when none did within PROBE_LIMIT_S); and how
+    many I/O error lines the host's kernel log held then (workload.KERNEL_IO_ERROR)."""
 
     inject_s: float
     recovered_after: float | None
+    kernel_io_errors: int
 
 
 def timed(fault: Fault, fabric: Fabric, probe: str) -> Timing:
-    """Inject `fault`, then run the probe: how long after the fault was undone I/O flowed."""
+    """Inject `fault`, then run the probe: how long after the fault was undone I/O flowed.
+    The host's I/O error lines are counted in the same round trip."""
     began = time.monotonic()
     fault.inject(fabric)
     inject_s = time.monotonic() - began
-    answer = fabric.host.console.output(probe, timeout=PROBE_LIMIT_S + 60)
-    return Timing(round(inject_s, 2), parse_probe(answer))
+    count = f"; echo {IO_ERRORS}$(dmesg | grep -cE '{workload.KERNEL_IO_ERROR}')"
+    answer = fabric.host.console.output(probe + count, timeout=PROBE_LIMIT_S + 60)
+    lines = answer.strip().splitlines()
+    counted = [int(x[len(IO_ERRORS) :]) for x in lines if x.startswith(IO_ERRORS)]
+    rest = "\n".join(x for x in lines if not x.startswith(IO_ERRORS))
+    return Timing(round(inject_s, 2), parse_probe(rest), counted[-1] if counted else 0)

@@ -156,7 +156,9 @@ def _segment(
         )
         if recovered is None:
             _keep_kernel_logs(fabric, log_dir, f"unrecovered-{len(record.recoveries)}")
-        io_errors_seen, lines = workload.kernel_io_errors(fabric.host, io_errors_seen)
+        io_errors_seen, lines = workload.kernel_io_errors(
+            fabric.host, io_errors_seen, timing.kernel_io_errors
+        )
         record.kernel_io_errors += [f"after {fault.name} at {at / 60:.1f} min: {x}" for x in lines]
         time.sleep(rng.uniform(*GAP_S))
     fabric.host.console.run("wait", timeout=600, check=False)

@@ -136,10 +136,12 @@ def flow_errors(host: Guest, director: Guest) -> list[str]:
 KERNEL_IO_ERROR = r"(I/O|critical [a-z]+) error, dev "
 
 
-def kernel_io_errors(host: Guest, seen: int) -> tuple[int, list[str]]:
-    """The host kernel's I/O error lines past the first `seen`, and how many there are now."""
+def kernel_io_errors(host: Guest, seen: int, total: int | None = None) -> tuple[int, list[str]]:
+    """The host kernel's I/O error lines past the first `seen`, and how many there are now
+    (`total`, when the caller counted them already)."""
     con = host.console
-    total = int(con.output(f"dmesg | grep -cE '{KERNEL_IO_ERROR}' || true").strip() or 0)
+    if total is None:
+        total = int(con.output(f"dmesg | grep -cE '{KERNEL_IO_ERROR}' || true").strip() or 0)
     if total <= seen:
         return total, []
     new = con.output(f"dmesg | grep -E '{KERNEL_IO_ERROR}' | tail -n {min(total - seen, 20)}")

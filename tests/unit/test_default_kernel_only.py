@@ -33,8 +33,9 @@ class Item:
         return any(m.name == "skip" for m in self.added)
 
 
-def config(kernels: list[str]) -> Any:
-    return SimpleNamespace(getoption=lambda name: kernels if name == "kernel" else None)
+def config(kernels: list[str], trees: list[str] | None = None) -> Any:
+    options = {"kernel": kernels, "kernel_tree": trees or []}
+    return SimpleNamespace(getoption=lambda name: options.get(name))
 
 
 def other_kernel() -> str:
@@ -66,3 +67,9 @@ def test_a_named_kernels_only_test_runs_only_where_kernels_are_named() -> None:
     named.get_closest_marker = item.get_closest_marker  # type: ignore[method-assign]
     pytest_collection_modifyitems(config(["default"]), [named])  # type: ignore[arg-type]
     assert not named.skipped
+
+
+def test_a_kernel_tree_is_a_named_kernel_and_runs_the_long_tests() -> None:
+    items = [Item("tree:/src/linux", True)]
+    pytest_collection_modifyitems(config([], ["/src/linux"]), items)  # type: ignore[arg-type]
+    assert not items[0].skipped

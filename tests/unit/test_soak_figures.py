@@ -191,3 +191,19 @@ def test_each_round_of_the_schedule_has_every_kind_once_in_a_random_order() -> N
     rounds = [[next(schedule) for _ in kinds] for _ in range(6)]
     assert all(sorted(f.name for f in r) == sorted(f.name for f in kinds) for r in rounds)
     assert len({tuple(f.name for f in r) for r in rounds}) > 1
+
+
+def test_a_timed_fault_reads_the_probes_answer_and_the_io_error_count_of_one_round_trip() -> None:
+    class FakeConsole:
+        def output(self, command: str, timeout: float = 0) -> str:
+            assert command.startswith("PROBE; echo io_errors=$(dmesg | grep -cE ")
+            return "noise\n1.25\nio_errors=3\n"
+
+    class FakeFabric:
+        host = type("Host", (), {"console": FakeConsole()})()
+
+    done: list[str] = []
+    fault = faults.Fault("target-loss", "storage", lambda _: done.append("injected"))
+    timing = faults.timed(fault, FakeFabric(), "PROBE")  # type: ignore[arg-type]
+    assert done == ["injected"]
+    assert (timing.recovered_after, timing.kernel_io_errors) == (1.25, 3)

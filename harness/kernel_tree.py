@@ -1,0 +1,144 @@
+"""A kernel developer's own built tree as a kernel to test: `--kernel-tree PATH` wherever
+`--kernel` is taken (`make test|demo|bench|soak KERNEL_TREE=PATH`).
+
+PATH is a tree built with `make bzImage modules`, in place or as the O= object directory.
+Before anything boots, the tree is checked: the files a build leaves, our modules' Kconfig
+(harness/kconfig.py) and the options the guests need (ci/kconfig/guest.config); each missing
+one is named. The tree's modules are then installed, stripped, into the cache under a key of
+the bzImage's and the .config's content (a rebuilt tree is staged again), with the tree itself
+as the headers our modules build against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from harness import kconfig
+from harness.kernels import COMPLETE_STAMP, Kernel
+from harness.log import step
+from harness.matrix import KernelSpec
+from harness.paths import REPO, cache_dir
+
+PREFIX = "tree:"  # a kernel id naming a tree: tree:<absolute path>
+BZIMAGE = "arch/x86/boot/bzImage"
+RELEASE = "include/config/kernel.release"
+# What `make bzImage modules` leaves that the harness uses.
+BUILT = (BZIMAGE, ".config", RELEASE, "Module.symvers", "System.map")
+GUEST_FRAGMENT = REPO / "ci" / "kconfig" / "guest.config"
+# Stage 1 mounts the root image and the 9p shares with no modules of its own.
+BUILT_IN = {
+    "VIRTIO_PCI", "VIRTIO_BLK", "VIRTIO_NET", "EXT4_FS", "NET_9P", "NET_9P_VIRTIO", "9P_FS",
+    "DEVTMPFS",
+}  # fmt: skip
+# Settings of the fragment that only make the matrix's own builds lean.
+PREFERENCES = {"DEBUG_INFO_NONE"}
+
+
+class TreeRefused(RuntimeError):
+    """The tree cannot be tested as it is; the message says what to do."""
+
+
+def kernel_id(path: Path) -> str:
+    return PREFIX + str(path.resolve())
+
+
+def is_tree(kernel_id: str) -> bool:
+    return kernel_id.startswith(PREFIX)
+
+
+def path_of(kernel_id: str) -> Path:
+    return Path(kernel_id.removeprefix(PREFIX))
+
+
+def _options(config: Path) -> dict[str, str]:
+    values = {}
+    for line in config.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.startswith("CONFIG_"):
+            values[name.removeprefix("CONFIG_")] = value
+    return values
+
+
+def missing_guest_options(config: Path, fragment: Path = GUEST_FRAGMENT) -> list[str]:
+    """The options the guests need (`fragment`) that the tree's `config` lacks: built in where
+    stage 1 needs them, else built in or a module."""
+    have = _options(config)
+    missing = []
+    for name, value in _options(fragment).items():
+        if value not in ("y", "m") or name in PREFERENCES:
+            continue
+        got = have.get(name, "n")
+        wanted = ("y",) if name in BUILT_IN else ("y", "m")
+        if got not in wanted:
+            missing.append(
+                f"CONFIG_{name}={'y' if name in BUILT_IN else value} (the tree has {got})"
+            )
+    return missing
+
+
+def problems(tree: Path) -> list[str]:
+    """Why `tree` cannot be tested (empty when it can)."""
+    if not tree.is_dir():
+        return [f"{tree} is not a directory"]
+    absent = [name for name in BUILT if not (tree / name).is_file()]
+    if absent:
+        return [f"{tree} lacks {', '.join(absent)}: build it first (make bzImage modules)"]
+    found = [f"our modules: {reason}" for reason in kconfig.check(tree / ".config")]
+    lacking = missing_guest_options(tree / ".config")
+    if lacking:
+        found.append(
+            "the guests need " + ", ".join(lacking) + f" (merge {GUEST_FRAGMENT.relative_to(REPO)}:"
+            " scripts/kconfig/merge_config.sh -m .config ci/kconfig/guest.config)"
+        )
+    return found
+
+
+def spec(kernel_id: str) -> KernelSpec:
+    """The KernelSpec of a `tree:` kernel id; TreeRefused with every reason when the tree
+    cannot be tested."""
+    tree = path_of(kernel_id)
+    found = problems(tree)
+    if found:
+        raise TreeRefused(f"kernel tree {tree}: " + "; ".join(found))
+    release = (tree / RELEASE).read_text().strip()
+    return KernelSpec(id=kernel_id, description=f"the kernel tree {tree}", release=release,
+                      tree=str(tree))  # fmt: skip
+
+
+def key(tree: Path, release: str) -> str:
+    digest = hashlib.sha256(release.encode())
+    for name in (BZIMAGE, ".config"):
+        digest.update((tree / name).read_bytes())
+    return f"tree-{release}-{digest.hexdigest()[:12]}"
+
+
+def stage(spec: KernelSpec) -> Kernel:
+    """The tree's kernel in the cache: its modules installed (stripped), its bzImage and
+    .config beside them, its headers the tree."""
+    tree = Path(spec.tree)
+    name = key(tree, spec.release)
+    dest = cache_dir("kernels") / name
+    root = dest / "root"
+    kernel = Kernel(spec=spec, version=name, root=root)
+    if (dest / COMPLETE_STAMP).exists():
+        return kernel
+    shutil.rmtree(root, ignore_errors=True)
+    with step(f"installing the modules of {tree} ({spec.release})"):
+        subprocess.run(
+            ["make", "-C", str(tree), f"-j{os.cpu_count() or 1}", f"INSTALL_MOD_PATH={root}",
+             "INSTALL_MOD_STRIP=1", "modules_install"],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    boot = root / "boot"
+    boot.mkdir(parents=True)
+    shutil.copy2(tree / BZIMAGE, boot / f"vmlinuz-{spec.release}")
+    shutil.copy2(tree / ".config", boot / f"config-{spec.release}")
+    headers = root / "usr" / "src" / f"linux-headers-{spec.release}"
+    headers.parent.mkdir(parents=True)
+    headers.symlink_to(tree.resolve())
+    (dest / COMPLETE_STAMP).write_text(f"{spec.release} {name}\n")
+    return kernel
