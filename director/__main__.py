@@ -3,25 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from director import ctl, formats
 from director.auth import parse_key
 from director.cli import PROG, OneLineParser, checked
-from director.competing_answers import COMPETING
 from director.config import Config, Watched
-from director.fabric_services import MANGLES, Assigner, FabricServices, XcmAssignment
 from director.state import STATE_DIR, record_host
-from director.umad import UmadPort, gid, node_guid, umad_device
-from director.xsmp_fuzz import KINDS
+
+if TYPE_CHECKING:
+    from director.fabric_services import Assigner
 
 DEFAULT_CONFIG = Path("/etc/xsigo-director.json")
 
 
+# Each service imports what only it needs when it starts, and the test-only options check
+# their kinds (`--mangle`, `--compete`, `--fuzz`) only when given: every command, `ctl`
+# above all, starts without the wire codecs of the others (under TCG, a second of CPU).
+
+
+def kind_of(module: str, table: str, what: str) -> Callable[[str], str]:
+    """An argument type: one of the names of `module`.`table`, imported when the option is
+    given; anything else is the argument's one-line error."""
+
+    def argument(text: str) -> str:
+        known = getattr(importlib.import_module(module), table)
+        if text not in known:
+            raise argparse.ArgumentTypeError(
+                f"{what} {text!r} is not one of {', '.join(sorted(known))}"
+            )
+        return text
+
+    return argument
+
+
+def node_guid(ibdev: str) -> int:
+    from director import umad
+
+    return umad.node_guid(ibdev)
+
+
 def configured_assigner(args: argparse.Namespace) -> Assigner:
     """The XCMs of a host, as the configuration file says at the time it asks."""
+    from director.fabric_services import XcmAssignment
+
     own_guid = node_guid(args.ibdev)
     settings = Watched(args.config, Config())
 
@@ -34,6 +64,9 @@ def configured_assigner(args: argparse.Namespace) -> Assigner:
 
 
 def cmd_fabric(args: argparse.Namespace) -> int:
+    from director.fabric_services import FabricServices
+    from director.umad import UmadPort, gid, umad_device
+
     assign = configured_assigner(args)
 
     with UmadPort(umad_device(args.ibdev, args.port)) as port:
@@ -61,6 +94,7 @@ def cmd_solicit(args: argparse.Namespace) -> int:
 def cmd_xcm(args: argparse.Namespace) -> int:
     # pyverbs exists only in the director VM; the fabric services do not need it.
     from director.xcm import Xcm, XcmConfig
+    from director.xsmp_fuzz import KINDS
 
     config = XcmConfig(
         address=args.address,
@@ -115,6 +149,7 @@ MAX_SESSIONS = checked(lambda n: formats.in_range(n, 1, 65536, "max-sessions"), 
 MAX_UNREGISTERED = checked(
     lambda n: formats.in_range(n, 1, 4096, "max-unregistered"), "max-unregistered", int
 )
+fuzz_kind = kind_of("director.xsmp_fuzz", "KINDS", "fuzz kind")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -152,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fabric.add_argument(
         "--mangle",
-        choices=sorted(MANGLES),
-        help="break every answer this way (a hostile director, for tests)",
+        type=kind_of("director.fabric_services", "MANGLES", "mangle"),
+        help="break every answer this way (a hostile director, for tests; the kinds:"
+        " director/fabric_services.py MANGLES)",
     )
     fabric.set_defaults(func=cmd_fabric)
     solicit = sub.add_parser(
@@ -164,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     solicit.add_argument("--gid-index", type=int, required=True, help="IPv6 GID to answer from")
     solicit.add_argument(
         "--compete",
-        choices=sorted(COMPETING),
-        help="send a competing answer of this kind before each real one (for tests)",
+        type=kind_of("director.competing_answers", "COMPETING", "competing answer"),
+        help="send a competing answer of this kind before each real one (for tests; the"
+        " kinds: director/competing_answers.py COMPETING)",
     )
     solicit.add_argument(
         "--compete-gid-index",
@@ -195,8 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fuzz",
         action="append",
         default=[],
-        choices=[*KINDS, "all"],
-        help="send this malformed message once to each host (repeatable; a hostile XCM, for tests)",
+        type=lambda text: text if text == "all" else fuzz_kind(text),
+        help="send this malformed message once to each host (repeatable; 'all'; a hostile XCM,"
+        " for tests; the kinds: director/xsmp_fuzz.py KINDS)",
     )
     xcm.add_argument(
         "--no-auth",

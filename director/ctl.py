@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from director import auth, formats, stats
+from director import auth, formats
 from director import config as cfg
 from director.cli import checked
 from director.state import read_hosts, read_sessions
@@ -421,6 +421,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     match = _match(args.server)
     if _server(cfg.load(args.config), match).device(args.name) is None:
         raise CtlError(f"server {match} has no device named {args.name}")
+    from director import stats  # its codecs only here: every other command starts faster
+
     token = stats.write_request(args.state_dir, match, args.name, args.clear)
     answer = stats.wait_answer(args.state_dir, token, STATS_WITHIN)
     if answer is None:

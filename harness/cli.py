@@ -16,6 +16,7 @@ from harness import (
     matrix,
     matrix_run,
     modules,
+    shell,
     workflow,
 )
 from harness.bench import run as bench_run
@@ -121,6 +122,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return soak_run.run(_selected(args)[0], args.minutes, args.module_cycles, args.seed, kinds)
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    return shell.run(_selected(args)[0], gdb=args.gdb)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -167,6 +172,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure nothing: rewrite the table, plot and README from bench/results/bench.json",
     )
+    p = add(
+        "shell",
+        cmd_shell,
+        "both VMs booted with the product set up, and a console to each (Ctrl-] switches)",
+    )
+    p.add_argument("--gdb", action="store_true", help="each QEMU serves its gdb stub on 127.0.0.1")
     p = add("soak", cmd_soak, "faults at random intervals under verified I/O, and the figures")
     p.add_argument("--minutes", type=float, default=60.0, help="how long the faults go on")
     p.add_argument(

@@ -68,6 +68,11 @@ class Console:
         if self.fault is None:
             self.fault = why
 
+    def interact(self, escape: str) -> None:
+        """Hand the console to this process's terminal (keys in, output out, both still
+        logged) until `escape` is typed there."""
+        self._child.interact(escape_character=escape)
+
     def prepare_shell(self) -> None:
         """Silence echo, prompts and job notices so that output is exactly what commands print."""
         self.run("stty -echo -onlcr cols 1000; set +m; PS1=''; PS2=''", timeout=30)

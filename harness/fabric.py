@@ -50,9 +50,13 @@ DIRECTOR = Addressing("director", "52:54:00:18:00:02", "198.18.0.2/24", "2001:db
 class Fabric:
     """Both guests of one kernel, booted and with rxe up on each."""
 
-    def __init__(self, kernel: Kernel, log_dir: Path) -> None:
+    def __init__(
+        self, kernel: Kernel, log_dir: Path, gdb_ports: dict[str, int] | None = None
+    ) -> None:
         self.kernel = kernel
         self.log_dir = log_dir
+        # Each guest's (by role) QEMU gdb stub port on 127.0.0.1; none without.
+        self.gdb_ports = gdb_ports or {}
         self._sockdir = tempfile.TemporaryDirectory(prefix="xs-fabric-")
         self.guests: list[Guest] = []
         self.host: Guest
@@ -82,6 +86,11 @@ class Fabric:
                 )
             ),
             accel=chosen.name,
+            qemu_args=(
+                ("-gdb", f"tcp:127.0.0.1:{self.gdb_ports[who.role]}")
+                if who.role in self.gdb_ports
+                else ()
+            ),
         )
 
     def start(self) -> None:

@@ -76,6 +76,8 @@ class GuestSpec:
     extra_drives: tuple[Path, ...] = ()
     # More read-only 9p shares: (mount tag, directory on this machine).
     extra_shares: tuple[tuple[str, Path], ...] = ()
+    # More of QEMU's own options (a gdb stub).
+    qemu_args: tuple[str, ...] = ()
 
     def kernel_command_line(self) -> str:
         params = [
@@ -138,4 +140,5 @@ def command(spec: GuestSpec) -> list[str]:
         netdev,
         "-device",
         f"virtio-net-pci,netdev=fabric,mac={link.mac},host_mtu={spec.mtu},{FABRIC_NIC_MODE}",
+        *spec.qemu_args,
     ]
