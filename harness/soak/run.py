@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shlex
 import subprocess
 import time
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ LUN_MB = 64
 # Every fault stays inside it: a lost target's I/O is held, not failed, for this long.
 LOSS_TMO = 120
 SAMPLE_EVERY_S = 60.0
-GAP_S = (0.5, 1.5)  # the random pause between two faults
+GAP_S = (0.2, 0.8)  # the random pause between two faults
 UP_WITHIN = 90.0
 MIN_SEGMENT_S = 60.0  # after an rxe fault's reboot, the soak goes on if this much time is left
 DISKS = "/sys/class/scsi_disk/*/device/block/*"
@@ -134,10 +135,14 @@ def _segment(
     workload.start_iperf(fabric.host, seconds)
     workload.start_flows(fabric.host, fabric.director, seconds, rng.randrange(1 << 31))
     remote = lan.PORTS[0].remote_ipv4()
-    probes = {
-        "storage": faults.probe_command("storage", disks, remote),
-        "network": faults.probe_command("network", disks, remote),
-    }
+    # Each probe a script in the guest: a short command line per fault over the serial
+    # console, not its whole text.
+    probes = {}
+    for path in ("storage", "network"):
+        script = f"/tmp/xs-probe-{path}.sh"
+        command = shlex.quote(faults.probe_command(path, disks, remote))
+        fabric.host.console.run(f"printf '%s\\n' {command} > {script}")
+        probes[path] = f"sh {script}"
     next_sample = time.monotonic()
     io_errors_seen, _ = workload.kernel_io_errors(fabric.host, 0)
     while (now := time.monotonic()) < end:
