@@ -32,6 +32,7 @@ CONFIGFS = Path("/sys/kernel/config/xsethgw")
 # its host, and tried again a second later.
 RELOAD_PERIOD = 0.25
 CARD = "eth"  # its name in the configuration's down_cards
+RETRY_S = 2.0
 
 
 def port_dirname(port: str) -> str:
@@ -185,6 +186,9 @@ class EthernetGateway:
         self.bindings = bindings
         self.stopping = False
         self.down = False
+        # When bringing the card down or up last failed (monotonic time; None: it did not):
+        # tried again RETRY_S later, without waiting for the configuration to change.
+        self.failed_at: float | None = None
 
     def _vnics(self) -> set[int]:
         return set(wanted_vnics(self.watched.config, self.card.ports))
@@ -199,7 +203,7 @@ class EthernetGateway:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
                 changed = self.watched.refresh()
-                if self.bindings.refresh(self._vnics()) or changed:
+                if self.bindings.refresh(self._vnics()) or changed or self._retry_due():
                     self._follow()
         finally:
             self.card.stop()
@@ -210,16 +214,28 @@ class EthernetGateway:
         stopped, every host's connections closed), brought up again, or changed."""
         config = self.watched.config
         down = CARD in config.down_cards
-        if down != self.down or first:
-            self.down = down
-            if not first:
-                log.info("card %s", "down" if down else "up")
+        if down == self.down and not first and self.failed_at is None:
+            if not down:
+                self.card.apply(config, self.bindings.bound)
+            return
+        try:
             if down:
                 self.card.stop()
             else:
                 self.card.start(config, self.bindings.bound)
-        elif not down:
-            self.card.apply(config, self.bindings.bound)
+        except OSError as err:
+            if self.failed_at is None:
+                log.error("card not brought %s (tried again every %g s): %s",
+                          "down" if down else "up", RETRY_S, err)  # fmt: skip
+            self.failed_at = time.monotonic()
+            return
+        if down != self.down or first:
+            log.info("card %s", "down" if down else "up")
+        self.down = down
+        self.failed_at = None
+
+    def _retry_due(self) -> bool:
+        return self.failed_at is not None and time.monotonic() - self.failed_at >= RETRY_S
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)

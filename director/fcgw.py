@@ -25,6 +25,7 @@ log = logging.getLogger("director.fcgw")
 # card knows its host, and tried again a second later.
 RELOAD_PERIOD = 0.25
 CARD = "fc"  # its name in the configuration's down_cards
+RETRY_S = 2.0
 
 
 class FcCard:
@@ -34,6 +35,9 @@ class FcCard:
         self.bindings = bindings
         self.stopping = False
         self.down = False
+        # When the last apply or removal failed (monotonic time; None: it did not): tried
+        # again RETRY_S later, without waiting for the configuration to change.
+        self.failed_at: float | None = None
 
     def _stop(self, signum: int, _frame: object) -> None:
         self.stopping = True
@@ -43,18 +47,27 @@ class FcCard:
 
     def _apply(self) -> None:
         down = CARD in self.settings.config.down_cards
-        if down != self.down:
-            self.down = down
-            if down:
-                self.lio.remove()
-            log.info("card %s", "down: its ports and their connections are gone" if down
-                     else "up: its configuration is applied again")  # fmt: skip
-        if down:
-            return
         try:
-            self.lio.apply(self.settings.config, self.bindings.bound)
+            if down:
+                if not self.down:
+                    self.lio.remove()
+                    log.info("card down: its ports and their connections are gone")
+            else:
+                self.lio.apply(self.settings.config, self.bindings.bound)
+                if self.down:
+                    log.info("card up: its configuration is applied again")
         except OSError as err:
-            log.error("configuration not applied: %s", err)
+            if self.failed_at is None:
+                log.error("configuration not applied (tried again every %g s): %s", RETRY_S, err)
+            self.failed_at = time.monotonic()
+            return
+        if self.failed_at is not None:
+            log.info("configuration applied")
+        self.down = down
+        self.failed_at = None
+
+    def _retry_due(self) -> bool:
+        return self.failed_at is not None and time.monotonic() - self.failed_at >= RETRY_S
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
@@ -66,7 +79,7 @@ class FcCard:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
                 changed = self.settings.refresh()
-                if self.bindings.refresh(self._vhbas()) or changed:
+                if self.bindings.refresh(self._vhbas()) or changed or self._retry_due():
                     self._apply()
         finally:
             self.lio.remove()

@@ -11,10 +11,11 @@ venv="$top/.venv"
 # module builds against Debian's headers (its kbuild tools are unpacked, not installed, so their
 # libraries must be here; sparse is built from source, harness/sparse.py); cpio/xz/kmod/e2fsprogs:
 # images and depmod; zstd: the vmlinux inside Debian's 6.12 bzImage (harness/pvh.py); flex,
-# bison, bc, libelf-dev, libssl-dev: the matrix cells built from Debian's kernel source.
+# bison, bc, libelf-dev, libssl-dev: the matrix cells built from Debian's kernel source; tmux:
+# the test that drives `harness shell` as a person would.
 debian_packages="qemu-system-x86 qemu-utils ipxe-qemu seabios mmdebstrap busybox-static
 	e2fsprogs kmod xz-utils zstd cpio gcc-12 make libc6-dev dwarves libelf1 libssl3 zlib1g
-	flex bison bc libelf-dev libssl-dev python3 python3-venv ca-certificates"
+	flex bison bc libelf-dev libssl-dev python3 python3-venv ca-certificates tmux"
 
 say() { echo "[xs] $*" >&2; }
 

@@ -13,10 +13,14 @@ and refuses further commands at once, rather than let each one wait out its own 
 
 from __future__ import annotations
 
+import codecs
 import itertools
+import os
 import re
 import secrets
+import select
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pexpect
 
@@ -68,10 +72,48 @@ class Console:
         if self.fault is None:
             self.fault = why
 
-    def interact(self, escape: str) -> None:
-        """Hand the console to this process's terminal (keys in, output out, both still
-        logged) until `escape` is typed there."""
-        self._child.interact(escape_character=escape)
+    def interact(self, keys_in: int, out: BinaryIO, escape: bytes, typed: bytes = b"") -> bytes:
+        """Relay a person's terminal to the guest: `typed`, then what `keys_in` (a terminal in
+        raw mode) gives, to the guest; the guest's output to `out` and to the console's log.
+        Until `escape` comes; what was typed after it is returned, not lost."""
+        child = self._child
+        fd = child.child_fd
+        if child.buffer:  # read by pexpect already, not yet shown
+            out.write(child.buffer.encode())
+            out.flush()
+            child.buffer = ""
+        log = child.logfile_read
+        text = codecs.getincrementaldecoder("utf-8")("replace")
+        keys = typed
+        while True:
+            head, sep, rest = keys.partition(escape)
+            if head:
+                os.write(fd, head)
+            if sep:
+                return rest
+            ready, _, _ = select.select([keys_in, fd], [], [])
+            keys = b""
+            if fd in ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    self.close("the guest's console closed")
+                    raise ConsoleError(f"[{self.name}] the console closed")
+                out.write(data)
+                out.flush()
+                if log is not None:
+                    log.write(text.decode(data))
+                    log.flush()
+            if keys_in in ready:
+                keys = os.read(keys_in, 1024)
+
+    def abandon_line(self) -> None:
+        """Ctrl-C, then Ctrl-U: what a person left running or half typed goes, so that the
+        next line reaches the shell."""
+        self._child.sendcontrol("c")
+        self._child.sendcontrol("u")
 
     def prepare_shell(self) -> None:
         """Silence echo, prompts and job notices so that output is exactly what commands print."""

@@ -91,6 +91,8 @@ class Fabric:
                 if who.role in self.gdb_ports
                 else ()
             ),
+            # Symbols at the addresses the vmlinux says, for gdb.
+            extra_args=["nokaslr"] if who.role in self.gdb_ports else [],
         )
 
     def start(self) -> None:

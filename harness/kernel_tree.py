@@ -36,6 +36,11 @@ BUILT_IN = {
 }  # fmt: skip
 # Settings of the fragment that only make the matrix's own builds lean.
 PREFERENCES = {"DEBUG_INFO_NONE"}
+# Settings the harness cannot work with, and why.
+REFUSED_OPTIONS = {
+    "MODULE_SIG_FORCE": "our modules are not signed with the tree's key",
+    "MODULE_COMPRESS_ZSTD": "the initramfs takes uncompressed, gzip or xz modules",
+}
 
 
 class TreeRefused(RuntimeError):
@@ -88,6 +93,10 @@ def problems(tree: Path) -> list[str]:
     if absent:
         return [f"{tree} lacks {', '.join(absent)}: build it first (make bzImage modules)"]
     found = [f"our modules: {reason}" for reason in kconfig.check(tree / ".config")]
+    have = _options(tree / ".config")
+    for option, why in REFUSED_OPTIONS.items():
+        if have.get(option) == "y":
+            found.append(f"CONFIG_{option}=y: {why}")
     lacking = missing_guest_options(tree / ".config")
     if lacking:
         found.append(
@@ -110,27 +119,38 @@ def spec(kernel_id: str) -> KernelSpec:
 
 
 def key(tree: Path, release: str) -> str:
+    """The staged tree's name: the release and a hash of the bzImage, the .config and every
+    module the build lists (its size and time: a `make modules` after an edit leaves the
+    bzImage as it was)."""
     digest = hashlib.sha256(release.encode())
     for name in (BZIMAGE, ".config"):
         digest.update((tree / name).read_bytes())
+    order = tree / "modules.order"
+    for line in order.read_text().splitlines() if order.is_file() else []:
+        module = tree / line.strip()
+        module = module.with_suffix(".ko") if module.suffix == ".o" else module
+        if module.is_file():
+            stat = module.stat()
+            digest.update(f"{line}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return f"tree-{release}-{digest.hexdigest()[:12]}"
 
 
 def stage(spec: KernelSpec) -> Kernel:
-    """The tree's kernel in the cache: its modules installed (stripped), its bzImage and
-    .config beside them, its headers the tree."""
+    """The tree's kernel in the cache: its modules installed (stripped) and indexed, its
+    bzImage and .config beside them, its headers the tree. Staged whole or not at all."""
     tree = Path(spec.tree)
     name = key(tree, spec.release)
     dest = cache_dir("kernels") / name
-    root = dest / "root"
-    kernel = Kernel(spec=spec, version=name, root=root)
+    kernel = Kernel(spec=spec, version=name, root=dest / "root")
     if (dest / COMPLETE_STAMP).exists():
         return kernel
-    shutil.rmtree(root, ignore_errors=True)
+    staging = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    root = staging / "root"
     with step(f"installing the modules of {tree} ({spec.release})"):
         subprocess.run(
             ["make", "-C", str(tree), f"-j{os.cpu_count() or 1}", f"INSTALL_MOD_PATH={root}",
-             "INSTALL_MOD_STRIP=1", "modules_install"],
+             "INSTALL_MOD_STRIP=1", "DEPMOD=true", "modules_install"],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     boot = root / "boot"
@@ -140,5 +160,9 @@ def stage(spec: KernelSpec) -> Kernel:
     headers = root / "usr" / "src" / f"linux-headers-{spec.release}"
     headers.parent.mkdir(parents=True)
     headers.symlink_to(tree.resolve())
+    # kbuild skips depmod where it is not on PATH; the initramfs needs modules.dep.
+    subprocess.run(["depmod", "-b", str(root), spec.release], check=True, capture_output=True)
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
     (dest / COMPLETE_STAMP).write_text(f"{spec.release} {name}\n")
     return kernel

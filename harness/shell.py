@@ -23,9 +23,9 @@ from harness.matrix import KernelSpec
 from harness.paths import ARTIFACTS
 from harness.vm import Guest
 
-ESCAPE = "\x1d"  # Ctrl-]
+ESCAPE = b"\x1d"  # Ctrl-]
 MENU = "[xs] h: host  d: director  q: quit (both VMs stop) > "
-BANNER = "[xs] shell ready"
+BANNER = "shell ready"
 HELLO_INTERVAL = 2
 SERVER = "host"
 VNIC, VNIC_MAC = "xsvnic0", "52:54:00:0a:00:02"
@@ -34,11 +34,16 @@ TARGET = "50:01:43:80:00:00:00:01"
 LUN_MB = 64
 
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """`count` different TCP ports of 127.0.0.1 that nothing listens on now."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def set_up(fabric: Fabric, build: modules.Build) -> None:
@@ -63,9 +68,26 @@ def set_up(fabric: Fabric, build: modules.Build) -> None:
     san.wait_for_disk(fabric.host, 60)
 
 
-def _for_people(guest: Guest) -> None:
-    """The console as a person wants it: echo on, a prompt naming the guest."""
-    guest.console.run(f"stty echo onlcr; PS1='{guest.name}# '", timeout=30)
+def _for_people(guest: Guest, columns: int, lines: int) -> None:
+    """The console as a person wants it: echo, job control, the terminal's size, a prompt
+    naming the guest."""
+    guest.console.run(
+        f"stty echo onlcr cols {columns} rows {lines}; set -m; PS1='{guest.name}# '", timeout=30
+    )
+
+
+class Keys:
+    """The keys typed at a terminal in raw mode, one at a time, with those typed ahead kept."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.ahead = b""
+
+    def read(self) -> str:
+        if not self.ahead:
+            self.ahead = os.read(self.fd, 1024)
+        key, self.ahead = self.ahead[:1], self.ahead[1:]
+        return key.decode(errors="replace")
 
 
 def choose(read_key: Callable[[], str], write: Callable[[str], None]) -> str | None:
@@ -81,30 +103,32 @@ def choose(read_key: Callable[[], str], write: Callable[[str], None]) -> str | N
             return None
 
 
-def _read_key() -> str:
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setraw(fd)
-        return os.read(fd, 1).decode(errors="replace")
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
 
 
-def interact(fabric: Fabric) -> None:
+def interact(fabric: Fabric, ready: str) -> None:
+    """Say `ready`, then give the person the host's console; Ctrl-] for the menu. The
+    terminal is raw all along (switched without a flush), so no key typed ahead is lost."""
     guests = {g.name: g for g in fabric.guests}
+    size = os.get_terminal_size()
     for guest in guests.values():
-        _for_people(guest)
-    current: str | None = "host"
-    while current is not None:
-        _write(f"\r\n[xs] the {current}'s console (Ctrl-] for the menu)\r\n")
-        guests[current].console.interact(ESCAPE)
-        current = choose(_read_key, _write)
+        _for_people(guest, size.columns, size.lines)
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setraw(fd, termios.TCSANOW)
+    try:
+        _write(ready.replace("\n", "\r\n") + "\r\n")
+        keys = Keys(fd)
+        current: str | None = "host"
+        while current is not None:
+            _write(f"\r\n[xs] the {current}'s console (Ctrl-] for the menu)\r\n")
+            console = guests[current].console
+            keys.ahead = console.interact(fd, sys.stdout.buffer, ESCAPE, keys.ahead)
+            current = choose(keys.read, _write)
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def run(spec: KernelSpec, gdb: bool = False) -> int:
@@ -113,15 +137,16 @@ def run(spec: KernelSpec, gdb: bool = False) -> int:
     kernel = kernels.fetch(spec)
     build = modules.build(kernel.kdir, kernel.config)
     image.build_image()
-    ports = {"director": free_port(), "host": free_port()} if gdb else {}
+    ports = dict(zip(("director", "host"), free_ports(2), strict=True)) if gdb else {}
     with Fabric(kernel, ARTIFACTS / "shell", gdb_ports=ports) as fabric:
         set_up(fabric, build)
         for name, port in ports.items():
             say(f"{name}: gdb stub at 127.0.0.1:{port}: gdb {_vmlinux(kernel)} -ex"
                 f" 'target remote 127.0.0.1:{port}'")  # fmt: skip
-        say(f"{BANNER}: {kernel.release}; Ctrl-] for the menu (h host, d director, q quit)")
-        interact(fabric)
+        interact(fabric, f"[xs] {BANNER}: {kernel.release}; Ctrl-] for the menu")
         say("stopping both VMs")
+        for guest in fabric.guests:
+            guest.console.abandon_line()
     return 0
 
 

@@ -175,7 +175,10 @@ def probe_command(path: str, disks: tuple[str, ...], remote: str) -> str:
 def parse_probe(output: str) -> float | None:
     """The probe's answer: seconds, or None when I/O did not flow within its limit."""
     last = output.strip().splitlines()[-1] if output.strip() else "none"
-    return None if last == "none" else float(last)
+    try:
+        return float(last)
+    except ValueError:  # "none", or whatever a probe that did not run printed
+        return None
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ class Timing:
 
     inject_s: float
     recovered_after: float | None
-    kernel_io_errors: int
+    kernel_io_errors: int | None  # None: the answer had no count
 
 
 def timed(fault: Fault, fabric: Fabric, probe: str) -> Timing:
@@ -198,6 +201,7 @@ def timed(fault: Fault, fabric: Fabric, probe: str) -> Timing:
     count = f"; echo {IO_ERRORS}$(dmesg | grep -cE '{workload.KERNEL_IO_ERROR}')"
     answer = fabric.host.console.output(probe + count, timeout=PROBE_LIMIT_S + 60)
     lines = answer.strip().splitlines()
-    counted = [int(x[len(IO_ERRORS) :]) for x in lines if x.startswith(IO_ERRORS)]
+    counts = [x[len(IO_ERRORS) :] for x in lines if x.startswith(IO_ERRORS)]
+    counted = [int(n) for n in counts if n.isdigit()]
     rest = "\n".join(x for x in lines if not x.startswith(IO_ERRORS))
-    return Timing(round(inject_s, 2), parse_probe(rest), counted[-1] if counted else 0)
+    return Timing(round(inject_s, 2), parse_probe(rest), counted[-1] if counted else None)

@@ -34,6 +34,9 @@ class MemorySample:
     # The part of the slab no shrinker can give back (SUnreclaim): where a leak would show,
     # apart from dentry and inode caches that grow with every process started.
     unreclaimable_kib: int = 0
+    # Which boot of the pair the guest was in (an rxe fault boots it again): growth is
+    # measured within one boot only.
+    boot: int = 1
 
 
 @dataclass
@@ -105,14 +108,15 @@ def slab_growth(samples: list[MemorySample], field: str = "slab_kib") -> dict[st
     """Per guest, how much its slab (or another `field` of the samples) grew over the second
     half of the run: along the least-squares line through the samples taken after the
     midpoint, from the first of them to the last, relative to where the line starts (one
-    sample's noise moves it little); None with fewer than two such samples."""
+    sample's noise moves it little); None with fewer than two such samples of the guest's
+    last boot."""
     growth: dict[str, float | None] = {}
     for guest in sorted({s.guest for s in samples}):
         mine = sorted((s for s in samples if s.guest == guest), key=lambda s: s.at)
         if not mine:
             continue
         middle = (mine[0].at + mine[-1].at) / 2
-        late = [s for s in mine if s.at >= middle]
+        late = [s for s in mine if s.at >= middle and s.boot == mine[-1].boot]
         points = [(s.at, float(getattr(s, field, 0))) for s in late]
         if len(points) < 2 or points[0][0] == points[-1][0]:
             growth[guest] = None

@@ -102,9 +102,10 @@ def _sample(fabric: Fabric, record: SoakRun, at: float) -> None:
     for guest in fabric.guests:
         # The first sample of the second half keeps slabinfo, for the growers at the end.
         first_late = at >= middle and not any(
-            m.guest == guest.name and m.at >= middle for m in record.memory
+            m.guest == guest.name and m.at >= middle and m.boot == fabric.boots
+            for m in record.memory
         )
-        record.memory.append(workload.memory(guest, at, keep_slabinfo=first_late))
+        record.memory.append(workload.memory(guest, at, fabric.boots, keep_slabinfo=first_late))
         for splat in workload.new_splats(guest):
             if splat.kind == "hung task":
                 record.hung_tasks += 1

@@ -181,7 +181,7 @@ SLABINFO_MIDDLE = "/var/tmp/xs-slabinfo-middle"
 GROWERS = 5
 
 
-def memory(guest: Guest, at: float, keep_slabinfo: bool = False) -> MemorySample:
+def memory(guest: Guest, at: float, boot: int, keep_slabinfo: bool = False) -> MemorySample:
     """The guest's memory figures, read once the shrinkable caches are dropped; with
     `keep_slabinfo`, /proc/slabinfo as it is then stays in the guest for slab_growers()."""
     keep = f"; cat /proc/slabinfo > {SLABINFO_MIDDLE}" if keep_slabinfo else ""
@@ -201,6 +201,7 @@ def memory(guest: Guest, at: float, keep_slabinfo: bool = False) -> MemorySample
         slab_kib=int(info["Slab"].split()[0]),
         available_kib=int(info["MemAvailable"].split()[0]),
         unreclaimable_kib=int(info["SUnreclaim"].split()[0]),
+        boot=boot,
     )
 
 

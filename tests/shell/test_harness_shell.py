@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -62,9 +64,11 @@ class Pane:
 @pytest.fixture
 def pane(kernel_id: str, kernel: kernels.Kernel, module_build: modules.Build) -> Iterator[Pane]:
     command = (
-        f"{sys.executable} -m harness shell --kernel {kernel_id} --gdb;"
+        f"{shlex.quote(sys.executable)} -m harness shell --kernel {shlex.quote(kernel_id)} --gdb;"
         " echo shell-exited=$?; sleep 600"
     )
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is missing: make test installs it (harness/bootstrap.sh)")
     started = Pane(command)
     try:
         yield started
@@ -94,13 +98,13 @@ def test_harness_shell_gives_each_vm_a_console_switched_with_ctrl_bracket(pane: 
     pane.wait_for(re.escape(shell.BANNER), BOOTED_WITHIN)
     # The host first, its vNIC there: the product is set up.
     pane.type("echo on-$((6 * 7)); ls /sys/class/net")
-    pane.wait_for(r"on-42\s.*xsvnic0", ANSWER_WITHIN)
+    pane.wait_for(r"(?s)on-42\s.*xsvnic0", ANSWER_WITHIN)
     pane.keys("C-]")
     pane.wait_for(re.escape(shell.MENU), ANSWER_WITHIN)
     pane.keys("d")
     pane.wait_for(r"the director's console", ANSWER_WITHIN)
     pane.type("ls /sys/kernel/config/xsethgw; echo dir-$((7 * 6))")
-    pane.wait_for(r"eth1\s.*dir-42", ANSWER_WITHIN)
+    pane.wait_for(r"eth1\s+eth2\s+dir-42", ANSWER_WITHIN)
     # Each QEMU's gdb stub answers, and the guest runs on after the detach.
     ports = [int(p) for p in re.findall(r"gdb stub at 127\.0\.0\.1:(\d+)", pane.text())]
     assert len(ports) == 2, pane.text()[-3000:]

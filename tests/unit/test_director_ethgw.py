@@ -149,3 +149,24 @@ def test_a_card_down_when_its_process_starts_serves_nothing(tmp_path: Path) -> N
     gw, _ = _gateway(tmp_path, Config(down_cards=["eth"]))
     gw._follow(first=True)
     assert not list((tmp_path / "configfs").iterdir())
+
+
+def test_a_card_that_fails_to_come_up_is_tried_again(tmp_path: Path) -> None:
+    vnic = Vnic("xsvnic0", 0x2001, port="eth/1")
+    gw, settings = _gateway(tmp_path, Config(servers=config(vnic).servers, down_cards=["eth"]))
+    gw._follow(first=True)
+    start = gw.card.start
+    fails = [OSError(17, "File exists")]
+
+    def flaky_start(*args: object) -> None:
+        if fails:
+            raise fails.pop()
+        start(*args)  # type: ignore[arg-type]
+
+    gw.card.start = flaky_start  # type: ignore[method-assign]
+    settings.config = config(vnic)
+    gw._follow()
+    assert gw.down and gw.failed_at is not None
+    gw._follow()
+    assert not gw.down and gw.failed_at is None
+    assert (tmp_path / "configfs" / "eth1" / "vnics" / "2001").is_dir()

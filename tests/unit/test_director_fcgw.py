@@ -8,7 +8,7 @@ from pathlib import Path
 
 from director.bindings import HostBindings
 from director.config import Config, Watched
-from director.fcgw import FcCard
+from director.fcgw import RETRY_S, FcCard
 
 
 class RecordingLio:
@@ -47,3 +47,26 @@ def test_a_card_down_when_its_process_starts_configures_nothing(tmp_path: Path) 
     fc, lio, _ = card(tmp_path, Config(down_cards=["fc"]))
     fc._apply()
     assert lio.calls == ["remove"]
+
+
+def test_a_failed_removal_is_tried_again_and_the_card_counts_as_down_only_once_it_is(
+    tmp_path: Path,
+) -> None:
+    fc, lio, settings = card(tmp_path, Config())
+    fc._apply()
+    fails = [OSError(16, "Device or resource busy")]
+
+    def remove() -> None:
+        lio.calls.append("remove")
+        if fails:
+            raise fails.pop()
+
+    lio.remove = remove  # type: ignore[method-assign]
+    settings.config = Config(down_cards=["fc"])
+    fc._apply()
+    assert not fc.down and fc.failed_at is not None
+    fc.failed_at -= RETRY_S
+    assert fc._retry_due()
+    fc._apply()
+    assert fc.down and fc.failed_at is None and not fc._retry_due()
+    assert lio.calls == ["apply", "remove", "remove"]

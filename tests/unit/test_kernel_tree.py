@@ -82,6 +82,25 @@ def test_a_tree_is_staged_once_per_content_with_itself_as_the_headers(
     assert kernels.fetch(spec).root == kernel.root  # staged already
     (tree / kernel_tree.BZIMAGE).write_bytes(b"rebuilt")
     assert kernels.fetch(spec).root != kernel.root
+    assert not list((tmp_path / "cache" / "kernels").glob("*.partial"))
+
+
+def test_a_module_rebuilt_alone_stages_the_tree_again(tmp_path: Path) -> None:
+    tree = built_tree(tmp_path)
+    module = tree / "drivers/infiniband/sw/rxe/rdma_rxe.ko"
+    module.parent.mkdir(parents=True)
+    module.write_bytes(b"one")
+    (tree / "modules.order").write_text("drivers/infiniband/sw/rxe/rdma_rxe.o\n")
+    before = kernel_tree.key(tree, RELEASE)
+    module.write_bytes(b"two!")
+    assert kernel_tree.key(tree, RELEASE) != before
+
+
+def test_options_the_harness_cannot_work_with_are_refused(tmp_path: Path) -> None:
+    config = GUEST + OURS + "CONFIG_MODULE_SIG_FORCE=y\nCONFIG_MODULE_COMPRESS_ZSTD=y\n"
+    found = kernel_tree.problems(built_tree(tmp_path, config))
+    assert "CONFIG_MODULE_SIG_FORCE=y: our modules are not signed with the tree's key" in found
+    assert any(p.startswith("CONFIG_MODULE_COMPRESS_ZSTD=y") for p in found), found
 
 
 def test_a_refused_tree_is_one_line_from_the_command_line(

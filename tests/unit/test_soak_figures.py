@@ -207,3 +207,18 @@ def test_a_timed_fault_reads_the_probes_answer_and_the_io_error_count_of_one_rou
     timing = faults.timed(fault, FakeFabric(), "PROBE")  # type: ignore[arg-type]
     assert done == ["injected"]
     assert (timing.recovered_after, timing.kernel_io_errors) == (1.25, 3)
+
+
+def test_slab_growth_is_taken_within_the_guests_last_boot() -> None:
+    samples = [
+        MemorySample("host", 0.0, 1000, 9),
+        MemorySample("host", 60.0, 1400, 9),
+        MemorySample("host", 70.0, 1500, 9),
+        MemorySample("host", 80.0, 900, 9, boot=2),  # booted again after an rxe fault
+        MemorySample("host", 100.0, 909, 9, boot=2),
+    ]
+    assert slab_growth(samples) == {"host": 0.01}
+
+
+def test_a_probe_answer_that_is_no_number_is_no_recovery() -> None:
+    assert faults.parse_probe("sh: /tmp/xs-probe-storage.sh: not found") is None

@@ -675,8 +675,10 @@ def test_card_taken_down_by_the_operator_drops_carrier_and_up_again_reconnects(
     director.ctl(fabric.director, "card-state eth down")
     try:
         assert wait_for_carrier(fabric, vnic, False), diagnostics(fabric)
-        ports = fabric.director.console.output("ls /sys/kernel/config/xsethgw")
-        assert not ports.split(), ports
+        gone = fabric.director.console.wait_until(
+            '[ -z "$(ls -A /sys/kernel/config/xsethgw)" ]', 30
+        )
+        assert gone, fabric.director.console.output("ls /sys/kernel/config/xsethgw")
     finally:
         director.ctl(fabric.director, "card-state eth up")
     back = fabric.host.console.wait_until(
