@@ -78,8 +78,10 @@ def after_newest_mark(log: str) -> str:
 
 
 def scan(log: str) -> list[Splat]:
-    """Every splat in the log, each quoted with the lines that follow it."""
-    lines = log.splitlines()
+    """Every splat in the log, each quoted with the lines that follow it. Blank lines do not
+    count: a serial console's log has one after each kernel line (its lines end in \\r\\r\\n),
+    and they would halve the quote."""
+    lines = [line for line in log.splitlines() if line.strip()]
     splats: list[Splat] = []
     index = 0
     while index < len(lines):

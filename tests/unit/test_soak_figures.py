@@ -222,3 +222,12 @@ def test_slab_growth_is_taken_within_the_guests_last_boot() -> None:
 
 def test_a_probe_answer_that_is_no_number_is_no_recovery() -> None:
     assert faults.parse_probe("sh: /tmp/xs-probe-storage.sh: not found") is None
+
+
+def test_the_rxe_double_fault_is_recognised_in_a_serial_consoles_log() -> None:
+    # As the host's console log has it: each kernel line ends in \r\r\n, a blank line after
+    # each once read as text, which once cut the quote before the call trace.
+    with open(DATA / "rxe-double-fault-console.log", encoding="utf-8", errors="replace") as log:
+        found, others = rxe.classify(log.read())
+    assert found == ["double fault in an rxe packet allocation"]
+    assert others == []
