@@ -188,7 +188,7 @@ def memory(guest: Guest, at: float, boot: int, keep_slabinfo: bool = False) -> M
     info = dict(
         line.split(":", 1)
         for line in guest.console.output(
-            f"echo 2 > /proc/sys/vm/drop_caches{keep};"
+            f"sync; echo 3 > /proc/sys/vm/drop_caches{keep};"
             " grep -E '^(Slab|SUnreclaim|MemAvailable):' /proc/meminfo"
         )
         .strip()
@@ -216,7 +216,7 @@ def slab_growers(guest: Guest) -> list[str]:
         " { d = $3 * $4 - was[$1]; if (d > 0) print d, $1, n[$1] + 0, $3 }"
     )
     out = con.run(
-        f"[ -r {SLABINFO_MIDDLE} ] && echo 2 > /proc/sys/vm/drop_caches &&"
+        f"[ -r {SLABINFO_MIDDLE} ] && sync && echo 3 > /proc/sys/vm/drop_caches &&"
         f" awk '{compare}' {SLABINFO_MIDDLE} /proc/slabinfo | sort -rn | head -n {GROWERS}",
         check=False,
     ).output
