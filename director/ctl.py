@@ -289,13 +289,15 @@ def cmd_assign_xcm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _down_list(down: list[str], name: str, state: str) -> list[str]:
+    """`down` with `name` in it when `state` is "down", without it when "up"."""
+    return [d for d in down if d != name] + ([name] if state == "down" else [])
+
+
 def cmd_port_link(args: argparse.Namespace) -> int:
     cfg.io_port_guid(0, args.port)
     config = cfg.load(args.config)
-    down = [p for p in config.down_ports if p != args.port]
-    if args.state == "down":
-        down.append(args.port)
-    config.down_ports = down
+    config.down_ports = _down_list(config.down_ports, args.port, args.state)
     cfg.save(args.config, config)
     print(f"I/O port {args.port} link {args.state}")
     return 0
@@ -303,10 +305,7 @@ def cmd_port_link(args: argparse.Namespace) -> int:
 
 def cmd_card_state(args: argparse.Namespace) -> int:
     config = cfg.load(args.config)
-    down = [c for c in config.down_cards if c != args.card]
-    if args.state == "down":
-        down.append(args.card)
-    config.down_cards = down
+    config.down_cards = _down_list(config.down_cards, args.card, args.state)
     cfg.save(args.config, config)
     print(f"I/O card {args.card} {args.state}")
     return 0
