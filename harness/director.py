@@ -299,13 +299,12 @@ def start_xcm(
     guid: str | None = None,
     rogue_key: str | None = None,
     options: str = "",
-    wait: bool = True,
 ) -> str:
     """Start an XCM: the director's own, or one with another `guid`, on the fabric address
     built from its GUID; return that address. With `fuzz`, it sends each host those malformed
     messages once (director/xsmp_fuzz.py); with `rogue_key` (hex), it proves itself to every
     host with that key instead of the host's own (a rogue XCM); `options` are more of its
-    command line's. With `wait` False it returns once started, not ready (xcm_ready())."""
+    command line's."""
     con = director.console
     ensure_config(director, hello_interval)
     address = fabric_address(guid) if guid else eui64_address(director)
@@ -319,14 +318,8 @@ def start_xcm(
         f"{DIRECTOR_CLI} -v xcm --config {DIRECTOR_CONFIG} --address {address}{args}"
         f" > {log} 2>&1 & echo $! > {pid}"
     )
-    if wait:
-        xcm_ready(director, guid)
+    wait_for_start(con, "xcm ready", log)
     return address
-
-
-def xcm_ready(director: Guest, guid: str | None = None) -> None:
-    """Wait for an XCM started with wait=False to be ready."""
-    wait_for_start(director.console, "xcm ready", xcm_files(guid)[0])
 
 
 def signal_xcm(director: Guest, signal: str, guid: str | None = None) -> None:

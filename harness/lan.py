@@ -96,9 +96,8 @@ def load_gateway(guest: Guest) -> None:
     modload.insmod(guest, release, GATEWAY)
 
 
-def start_gateway(guest: Guest, wait: bool = True) -> None:
-    """Give each card port its fabric address and start the Ethernet card (with `wait`
-    False, gateway_ready() waits for it to be ready)."""
+def start_gateway(guest: Guest) -> None:
+    """Give each card port its fabric address and start the Ethernet card."""
     con = guest.console
     build(guest)
     load_gateway(guest)
@@ -109,12 +108,7 @@ def start_gateway(guest: Guest, wait: bool = True) -> None:
         f"{director.GUEST_PYTHON} -m director ethgw --config {director.DIRECTOR_CONFIG} {ports}"
         f" > {ETHGW_LOG} 2>&1 & echo $! > {ETHGW_PID}"
     )
-    if wait:
-        gateway_ready(guest)
-
-
-def gateway_ready(guest: Guest) -> None:
-    director.wait_for_start(guest.console, "ethgw ready", ETHGW_LOG)
+    director.wait_for_start(con, "ethgw ready", ETHGW_LOG)
 
 
 def stop_gateway(guest: Guest) -> None:

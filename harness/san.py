@@ -20,9 +20,8 @@ PORTS = ("fc/1", "fc/2")
 DISK_BLOCKS = "/sys/class/scsi_disk/*/device/block/*"
 
 
-def start_card(guest: Guest, wait: bool = True) -> None:
-    """Give each FC port its fabric address and start the FC card (with `wait` False,
-    card_ready() waits for it to be ready)."""
+def start_card(guest: Guest) -> None:
+    """Give each FC port its fabric address and start the FC card."""
     con = guest.console
     director.ensure_config(guest, 1)
     load_gateway(guest)
@@ -32,12 +31,7 @@ def start_card(guest: Guest, wait: bool = True) -> None:
         f"{director.GUEST_PYTHON} -m director fcgw --config {director.DIRECTOR_CONFIG} {ports}"
         f" --lun-dir {LUN_DIR} > {FCGW_LOG} 2>&1 & echo $! > {FCGW_PID}"
     )
-    if wait:
-        card_ready(guest)
-
-
-def card_ready(guest: Guest) -> None:
-    director.wait_for_start(guest.console, "fcgw ready", FCGW_LOG)
+    director.wait_for_start(con, "fcgw ready", FCGW_LOG)
 
 
 def load_gateway(guest: Guest) -> None:

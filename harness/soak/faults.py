@@ -70,13 +70,9 @@ def director_restart(fabric: Fabric) -> None:
     san.stop_card(fabric.director)
     lan.stop_gateway(fabric.director)
     _hold(fabric)
-    # All three start at once, as a director's services do at its boot.
-    director.start_xcm(fabric.director, HELLO_INTERVAL, wait=False)
-    san.start_card(fabric.director, wait=False)
-    lan.start_gateway(fabric.director, wait=False)
-    director.xcm_ready(fabric.director)
-    san.card_ready(fabric.director)
-    lan.gateway_ready(fabric.director)
+    director.start_xcm(fabric.director, HELLO_INTERVAL)
+    san.start_card(fabric.director)
+    lan.start_gateway(fabric.director)
 
 
 def host_port_flap(fabric: Fabric) -> None:
