@@ -31,12 +31,11 @@ def _selected(args: argparse.Namespace) -> list[matrix.KernelSpec]:
         if args.kernel:
             raise SystemExit("--kernel and --kernel-tree exclude each other")
         return [kernels.spec_of(kernel_tree.kernel_id(Path(args.kernel_tree)))]
-    if args.kernel and kernel_tree.is_tree(args.kernel):  # a tree's id, as the tests name it
-        return [kernels.spec_of(args.kernel)]
     m = matrix.load()
     if args.kernel == "all":
         return list(m.kernels)
-    return [m.get(args.kernel or m.default)]
+    # A matrix cell, or a tree's id (`tree:PATH`) as the tests name it.
+    return [kernels.spec_of(args.kernel or m.default)]
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

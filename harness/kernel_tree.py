@@ -17,8 +17,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from harness import kconfig
-from harness.kernels import COMPLETE_STAMP, Kernel
+from harness import kconfig, srckernel
+from harness.kernels import COMPLETE_STAMP, Kernel, depmod
 from harness.log import step
 from harness.matrix import KernelSpec
 from harness.paths import REPO, cache_dir
@@ -59,29 +59,19 @@ def path_of(kernel_id: str) -> Path:
     return Path(kernel_id.removeprefix(PREFIX))
 
 
-def _options(config: Path) -> dict[str, str]:
-    values = {}
-    for line in config.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.startswith("CONFIG_"):
-            values[name.removeprefix("CONFIG_")] = value
-    return values
-
-
 def missing_guest_options(config: Path, fragment: Path = GUEST_FRAGMENT) -> list[str]:
     """The options the guests need (`fragment`) that the tree's `config` lacks: built in where
     stage 1 needs them, else built in or a module."""
-    have = _options(config)
+    have = srckernel.config_options(config)
     missing = []
-    for name, value in _options(fragment).items():
+    for option, value in srckernel.config_options(fragment).items():
+        name = option.removeprefix("CONFIG_")
         if value not in ("y", "m") or name in PREFERENCES:
             continue
-        got = have.get(name, "n")
+        got = have.get(option, "n")
         wanted = ("y",) if name in BUILT_IN else ("y", "m")
         if got not in wanted:
-            missing.append(
-                f"CONFIG_{name}={'y' if name in BUILT_IN else value} (the tree has {got})"
-            )
+            missing.append(f"{option}={'y' if name in BUILT_IN else value} (the tree has {got})")
     return missing
 
 
@@ -93,9 +83,9 @@ def problems(tree: Path) -> list[str]:
     if absent:
         return [f"{tree} lacks {', '.join(absent)}: build it first (make bzImage modules)"]
     found = [f"our modules: {reason}" for reason in kconfig.check(tree / ".config")]
-    have = _options(tree / ".config")
+    have = srckernel.config_options(tree / ".config")
     for option, why in REFUSED_OPTIONS.items():
-        if have.get(option) == "y":
+        if have.get(f"CONFIG_{option}") == "y":
             found.append(f"CONFIG_{option}=y: {why}")
     lacking = missing_guest_options(tree / ".config")
     if lacking:
@@ -161,7 +151,7 @@ def stage(spec: KernelSpec) -> Kernel:
     headers.parent.mkdir(parents=True)
     headers.symlink_to(tree.resolve())
     # kbuild skips depmod where it is not on PATH; the initramfs needs modules.dep.
-    subprocess.run(["depmod", "-b", str(root), spec.release], check=True, capture_output=True)
+    depmod(Kernel(spec=spec, version=name, root=root))
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     (dest / COMPLETE_STAMP).write_text(f"{spec.release} {name}\n")

@@ -106,7 +106,7 @@ def _make_headers_relocatable(kernel: Kernel) -> None:
     makefile.write_text(text.replace("/usr/src/", f"{src}/"))
 
 
-def _depmod(kernel: Kernel) -> None:
+def depmod(kernel: Kernel) -> None:
     subprocess.run(
         ["depmod", "-b", str(kernel.root), kernel.release], check=True, capture_output=True
     )
@@ -148,7 +148,7 @@ def fetch(spec: KernelSpec) -> Kernel:
         shutil.rmtree(dest, ignore_errors=True)
         staging.rename(dest)
         _make_headers_relocatable(kernel)
-        _depmod(kernel)
+        depmod(kernel)
         for deb in (dest / "debs").glob("*.deb"):
             deb.unlink()
         (dest / COMPLETE_STAMP).write_text(f"{spec.release} {version}\n")
