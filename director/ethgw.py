@@ -24,6 +24,7 @@ from pathlib import Path
 
 from director.bindings import HostBindings
 from director.config import Config, Watched, fabric_address, io_port_guid
+from director.retry import Retry
 
 log = logging.getLogger("director.ethgw")
 
@@ -186,9 +187,7 @@ class EthernetGateway:
         self.bindings = bindings
         self.stopping = False
         self.down = False
-        # When bringing the card down or up last failed (monotonic time; None: it did not):
-        # tried again RETRY_S later, without waiting for the configuration to change.
-        self.failed_at: float | None = None
+        self.retry = Retry(RETRY_S)  # a failed bringing down or up
 
     def _vnics(self) -> set[int]:
         return set(wanted_vnics(self.watched.config, self.card.ports))
@@ -203,7 +202,7 @@ class EthernetGateway:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
                 changed = self.watched.refresh()
-                if self.bindings.refresh(self._vnics()) or changed or self._retry_due():
+                if self.bindings.refresh(self._vnics()) or changed or self.retry.due():
                     self._follow()
         finally:
             self.card.stop()
@@ -214,7 +213,7 @@ class EthernetGateway:
         stopped, every host's connections closed), brought up again, or changed."""
         config = self.watched.config
         down = CARD in config.down_cards
-        if down == self.down and not first and self.failed_at is None:
+        if down == self.down and not first and not self.retry.pending:
             if not down:
                 self.card.apply(config, self.bindings.bound)
             return
@@ -224,18 +223,14 @@ class EthernetGateway:
             else:
                 self.card.start(config, self.bindings.bound)
         except OSError as err:
-            if self.failed_at is None:
+            if self.retry.failed():
                 log.error("card not brought %s (tried again every %g s): %s",
                           "down" if down else "up", RETRY_S, err)  # fmt: skip
-            self.failed_at = time.monotonic()
             return
+        self.retry.succeeded()
         if down != self.down or first:
             log.info("card %s", "down" if down else "up")
         self.down = down
-        self.failed_at = None
-
-    def _retry_due(self) -> bool:
-        return self.failed_at is not None and time.monotonic() - self.failed_at >= RETRY_S
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)

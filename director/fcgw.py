@@ -18,6 +18,7 @@ from pathlib import Path
 from director.bindings import HostBindings
 from director.config import Watched
 from director.lio import Lio, port_vhbas
+from director.retry import Retry
 
 log = logging.getLogger("director.fcgw")
 
@@ -35,9 +36,7 @@ class FcCard:
         self.bindings = bindings
         self.stopping = False
         self.down = False
-        # When the last apply or removal failed (monotonic time; None: it did not): tried
-        # again RETRY_S later, without waiting for the configuration to change.
-        self.failed_at: float | None = None
+        self.retry = Retry(RETRY_S)  # a failed apply or removal
 
     def _stop(self, signum: int, _frame: object) -> None:
         self.stopping = True
@@ -57,17 +56,12 @@ class FcCard:
                 if self.down:
                     log.info("card up: its configuration is applied again")
         except OSError as err:
-            if self.failed_at is None:
+            if self.retry.failed():
                 log.error("configuration not applied (tried again every %g s): %s", RETRY_S, err)
-            self.failed_at = time.monotonic()
             return
-        if self.failed_at is not None:
+        if self.retry.succeeded():
             log.info("configuration applied")
         self.down = down
-        self.failed_at = None
-
-    def _retry_due(self) -> bool:
-        return self.failed_at is not None and time.monotonic() - self.failed_at >= RETRY_S
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
@@ -79,7 +73,7 @@ class FcCard:
             while not self.stopping:
                 time.sleep(RELOAD_PERIOD)
                 changed = self.settings.refresh()
-                if self.bindings.refresh(self._vhbas()) or changed or self._retry_due():
+                if self.bindings.refresh(self._vhbas()) or changed or self.retry.due():
                     self._apply()
         finally:
             self.lio.remove()

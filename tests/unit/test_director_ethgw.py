@@ -166,7 +166,7 @@ def test_a_card_that_fails_to_come_up_is_tried_again(tmp_path: Path) -> None:
     gw.card.start = flaky_start  # type: ignore[method-assign]
     settings.config = config(vnic)
     gw._follow()
-    assert gw.down and gw.failed_at is not None
+    assert gw.down and gw.retry.failed_at is not None
     gw._follow()
-    assert not gw.down and gw.failed_at is None
+    assert not gw.down and gw.retry.failed_at is None
     assert (tmp_path / "configfs" / "eth1" / "vnics" / "2001").is_dir()

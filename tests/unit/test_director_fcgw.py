@@ -64,9 +64,9 @@ def test_a_failed_removal_is_tried_again_and_the_card_counts_as_down_only_once_i
     lio.remove = remove  # type: ignore[method-assign]
     settings.config = Config(down_cards=["fc"])
     fc._apply()
-    assert not fc.down and fc.failed_at is not None
-    fc.failed_at -= RETRY_S
-    assert fc._retry_due()
+    assert not fc.down and fc.retry.failed_at is not None
+    fc.retry.failed_at -= RETRY_S
+    assert fc.retry.due()
     fc._apply()
-    assert fc.down and fc.failed_at is None and not fc._retry_due()
+    assert fc.down and fc.retry.failed_at is None and not fc.retry.due()
     assert lio.calls == ["apply", "remove", "remove"]
